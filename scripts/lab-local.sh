@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The lab, end to end, against a local AWS emulator (moto server on 127.0.0.1), with no
+# AWS account: builds mysfits, starts moto, runs the lab's commands, stops moto.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/venv.sh
+cargo build --quiet
+bin="${CARGO_TARGET_DIR:-target}/debug/mysfits"
+
+# moto with the patches of tests/moto/patches.py (each copies a documented AWS behaviour
+# moto lacks, e.g. deleting route tables with their stack).
+coproc MOTO { exec .venv/bin/python tests/moto/launch.py --port 0; }
+trap 'kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true' EXIT
+read -r line <&"${MOTO[0]}"
+port="${line#MOTO_PORT=}"
+
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true   # never ask an instance-metadata address
+echo "== local AWS emulator on $AWS_ENDPOINT_URL"
+started=$(date +%s.%N)
+run() { echo; echo "\$ mysfits $*"; "$bin" "$@"; }
+run up
+run status
+run cleanup --yes
+printf '\n== lab done in %.1fs, nothing left behind\n' "$(echo "$(date +%s.%N) - $started" | bc)"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Makes (or refreshes) .venv with the pinned Python tools: moto[server], cfn-lint, pytest,
+# and the example apps' requirements. Idempotent: pip skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+stamp=.venv/.requirements.sha
+want=$(cat requirements-dev.txt examples/*/requirements.txt | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  .venv/bin/pip install --quiet --disable-pip-version-check \
+    -r requirements-dev.txt \
+    -r examples/monolith-service/requirements.txt \
+    -r examples/like-service/requirements.txt
+  echo "$want" > "$stamp"
+fi

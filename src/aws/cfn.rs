@@ -1,0 +1,289 @@
+//! CloudFormation: the core stack's life cycle, and waiting on it with visible rows.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use aws_sdk_cloudformation::types::{Capability, Parameter, Tag};
+
+use super::error::{map, AwsError};
+use super::Aws;
+use crate::report::Reporter;
+
+#[derive(Debug, Clone)]
+pub struct Stack {
+    pub name: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub outputs: BTreeMap<String, String>,
+    pub parameters: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StackResource {
+    pub logical_id: String,
+    pub physical_id: String,
+    pub kind: String,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+/// Where a stack status leaves a waiter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    InProgress,
+    Done,
+    Failed,
+}
+
+pub fn phase(status: &str) -> Phase {
+    match status {
+        s if s.ends_with("_IN_PROGRESS") => Phase::InProgress,
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE" | "IMPORT_COMPLETE" => Phase::Done,
+        _ => Phase::Failed,
+    }
+}
+
+/// A stack that can only be deleted and created again: CloudFormation refuses updates to it.
+pub fn needs_replacing(status: &str) -> bool {
+    matches!(
+        status,
+        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" | "DELETE_FAILED"
+    )
+}
+
+impl Aws {
+    pub async fn describe_stack(&self, name: &str) -> Result<Option<Stack>, AwsError> {
+        let out = match self.cfn.describe_stacks().stack_name(name).send().await {
+            Ok(out) => out,
+            Err(e) => {
+                let e = map("describe stack")(e);
+                // CloudFormation says "Stack with id X does not exist" as a ValidationError.
+                if e.is_code("ValidationError") && e.message().contains("does not exist") {
+                    return Ok(None);
+                }
+                return Err(e);
+            }
+        };
+        let Some(s) = out.stacks().first() else {
+            return Ok(None);
+        };
+        Ok(Some(Stack {
+            name: s.stack_name().unwrap_or(name).to_string(),
+            status: s.stack_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            reason: s.stack_status_reason().map(String::from),
+            outputs: s
+                .outputs()
+                .iter()
+                .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
+                .collect(),
+            parameters: s
+                .parameters()
+                .iter()
+                .filter_map(|p| Some((p.parameter_key()?.to_string(), p.parameter_value()?.to_string())))
+                .collect(),
+            tags: s
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                .collect(),
+        }))
+    }
+
+    pub async fn stack_template(&self, name: &str) -> Result<String, AwsError> {
+        let out = self
+            .cfn
+            .get_template()
+            .stack_name(name)
+            .send()
+            .await
+            .map_err(map("read stack template"))?;
+        Ok(out.template_body().unwrap_or_default().to_string())
+    }
+
+    pub async fn create_stack(
+        &self,
+        name: &str,
+        body: &str,
+        params: &BTreeMap<String, String>,
+        tags: &[(String, String)],
+    ) -> Result<(), AwsError> {
+        self.cfn
+            .create_stack()
+            .stack_name(name)
+            .template_body(body)
+            .set_parameters(Some(parameters(params)))
+            .set_tags(Some(cfn_tags(tags)))
+            .capabilities(Capability::CapabilityNamedIam)
+            .send()
+            .await
+            .map_err(map("create stack"))?;
+        Ok(())
+    }
+
+    /// Updates the stack; `false` when CloudFormation finds nothing to change.
+    pub async fn update_stack(
+        &self,
+        name: &str,
+        body: &str,
+        params: &BTreeMap<String, String>,
+        tags: &[(String, String)],
+    ) -> Result<bool, AwsError> {
+        match self
+            .cfn
+            .update_stack()
+            .stack_name(name)
+            .template_body(body)
+            .set_parameters(Some(parameters(params)))
+            .set_tags(Some(cfn_tags(tags)))
+            .capabilities(Capability::CapabilityNamedIam)
+            .send()
+            .await
+            .map_err(map("update stack"))
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_code("ValidationError") && e.message().contains("No updates are to be performed") => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn delete_stack(&self, name: &str) -> Result<(), AwsError> {
+        self.cfn
+            .delete_stack()
+            .stack_name(name)
+            .send()
+            .await
+            .map_err(map("delete stack"))?;
+        Ok(())
+    }
+
+    pub async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, AwsError> {
+        let out = self
+            .cfn
+            .describe_stack_resources()
+            .stack_name(name)
+            .send()
+            .await
+            .map_err(map("list stack resources"))?;
+        Ok(out
+            .stack_resources()
+            .iter()
+            .map(|r| StackResource {
+                logical_id: r.logical_resource_id().unwrap_or_default().to_string(),
+                physical_id: r.physical_resource_id().unwrap_or_default().to_string(),
+                kind: r.resource_type().unwrap_or_default().to_string(),
+                status: r.resource_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                reason: r.resource_status_reason().map(String::from),
+            })
+            .collect())
+    }
+
+    /// Polls the stack until it settles, one row per resource (labelled by the template's
+    /// descriptions), every 2–5 s with jitter, backing off when throttled. Returns the final
+    /// status (`DELETE_COMPLETE` when the stack is gone) and the reasons of failed resources.
+    pub async fn wait_stack(
+        &self,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+        reporter: &dyn Reporter,
+        timeout: Duration,
+    ) -> Result<(String, Vec<String>), WaitError> {
+        let started = Instant::now();
+        let mut interval = Duration::from_secs(2);
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        loop {
+            let stack = match self.describe_stack(name).await {
+                Ok(s) => s,
+                Err(e) if is_throttle(&e) => {
+                    interval = (interval * 2).min(Duration::from_secs(20));
+                    tokio::time::sleep(interval).await;
+                    continue;
+                }
+                Err(e) => return Err(WaitError::Aws(e)),
+            };
+            let Some(stack) = stack else {
+                for (id, _) in std::mem::take(&mut seen) {
+                    reporter.finish(&id, "DELETE_COMPLETE", true);
+                }
+                return Ok(("DELETE_COMPLETE".into(), vec![]));
+            };
+            let resources = self.stack_resources(name).await.unwrap_or_default();
+            let settled = phase(&stack.status) != Phase::InProgress;
+            let mut reasons = Vec::new();
+            // moto lists some resources without a logical id; they have no row to show.
+            for r in resources.iter().filter(|r| !r.logical_id.is_empty()) {
+                let label = labels.get(&r.logical_id).cloned().unwrap_or_else(|| r.logical_id.clone());
+                if !seen.contains_key(&r.logical_id) {
+                    reporter.start(&r.logical_id, &label);
+                }
+                if r.status.ends_with("_FAILED") {
+                    if let Some(reason) = &r.reason {
+                        reasons.push(format!("{label} ({}): {reason}", r.logical_id));
+                    }
+                }
+                if settled {
+                    let ok = !r.status.ends_with("_FAILED");
+                    reporter.finish(&r.logical_id, &r.status, ok);
+                } else {
+                    reporter.update(&r.logical_id, &r.status);
+                }
+                seen.insert(r.logical_id.clone(), r.status.clone());
+            }
+            if settled {
+                if reasons.is_empty() {
+                    reasons.extend(stack.reason.clone());
+                }
+                return Ok((stack.status, reasons));
+            }
+            if started.elapsed() > timeout {
+                return Err(WaitError::Timeout {
+                    status: stack.status,
+                    waited: started.elapsed(),
+                });
+            }
+            let jitter = Duration::from_millis(fastrand::u64(0..=3000));
+            tokio::time::sleep(interval + jitter).await;
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WaitError {
+    #[error(transparent)]
+    Aws(AwsError),
+    #[error("stack still {status} after {}s", waited.as_secs())]
+    Timeout { status: String, waited: Duration },
+}
+
+fn is_throttle(e: &AwsError) -> bool {
+    matches!(e.code(), Some("Throttling" | "ThrottlingException" | "RequestLimitExceeded"))
+}
+
+fn parameters(params: &BTreeMap<String, String>) -> Vec<Parameter> {
+    params
+        .iter()
+        .map(|(k, v)| Parameter::builder().parameter_key(k).parameter_value(v).build())
+        .collect()
+}
+
+fn cfn_tags(tags: &[(String, String)]) -> Vec<Tag> {
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_classified() {
+        assert_eq!(phase("CREATE_IN_PROGRESS"), Phase::InProgress);
+        assert_eq!(phase("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"), Phase::InProgress);
+        assert_eq!(phase("UPDATE_ROLLBACK_IN_PROGRESS"), Phase::InProgress);
+        assert_eq!(phase("CREATE_COMPLETE"), Phase::Done);
+        assert_eq!(phase("ROLLBACK_COMPLETE"), Phase::Failed);
+        assert_eq!(phase("UPDATE_ROLLBACK_COMPLETE"), Phase::Failed);
+        assert!(needs_replacing("ROLLBACK_COMPLETE"));
+        assert!(needs_replacing("CREATE_FAILED"));
+        assert!(!needs_replacing("UPDATE_ROLLBACK_COMPLETE"));
+    }
+}

@@ -1,0 +1,55 @@
+//! Thin wrappers over the AWS SDK, one module per service. They return plain types and
+//! typed errors, report progress through [`crate::report::Reporter`], and never print.
+
+pub mod calls;
+pub mod cfn;
+pub mod config;
+pub mod ddb;
+pub mod ecr;
+pub mod ecs;
+pub mod elb;
+pub mod error;
+pub mod tagging;
+
+pub use calls::ApiCalls;
+pub use error::AwsError;
+
+use aws_types::SdkConfig;
+
+/// One client per service, all from one `SdkConfig`, all counting their calls.
+#[derive(Clone)]
+pub struct Aws {
+    pub cfn: aws_sdk_cloudformation::Client,
+    pub ecs: aws_sdk_ecs::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub ecr: aws_sdk_ecr::Client,
+    pub ddb: aws_sdk_dynamodb::Client,
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
+    pub calls: ApiCalls,
+    pub region: String,
+}
+
+impl Aws {
+    pub fn new(config: &SdkConfig) -> Self {
+        let calls = ApiCalls::default();
+        macro_rules! client {
+            ($krate:ident) => {
+                $krate::Client::from_conf(
+                    $krate::config::Builder::from(config)
+                        .interceptor(calls.clone())
+                        .build(),
+                )
+            };
+        }
+        Self {
+            cfn: client!(aws_sdk_cloudformation),
+            ecs: client!(aws_sdk_ecs),
+            elb: client!(aws_sdk_elasticloadbalancingv2),
+            ecr: client!(aws_sdk_ecr),
+            ddb: client!(aws_sdk_dynamodb),
+            tagging: client!(aws_sdk_resourcegroupstagging),
+            region: config.region().map(|r| r.to_string()).unwrap_or_default(),
+            calls,
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Command-line types only: parsed once, then turned into validated settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mysfits",
+    version,
+    about = "Take a container app from monolith to microservices on AWS Fargate",
+    long_about = "Runs the \"Monolith to Microservices with Docker and AWS Fargate\" lab: \
+core infrastructure, images, task-definition revisions, a service split out behind the \
+same load balancer with a path rule, and a cleanup that leaves nothing billing.",
+    after_help = "Start with `mysfits up`, then `mysfits deploy monolith-service --tag v1`."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Name of the lab: the stack name and the prefix of every name derived from it
+    #[arg(long, global = true, default_value = "mysfits", env = "MYSFITS_LAB")]
+    pub lab: String,
+    /// The manifest declaring the lab's services (default: ./mysfits.yaml, else the built-in lab)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub manifest: Option<PathBuf>,
+    /// How results are printed on stdout
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+    /// Answer yes to every question (destructive commands ask first)
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+    /// Print only errors and data
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail, including every AWS API call
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// Where AWS is: flattened into every command that calls it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AwsArgs {
+    /// Named profile from the AWS config files
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// AWS region (default: from the profile or AWS_REGION)
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Send every AWS call to this endpoint, e.g. a local emulator (AWS_ENDPOINT_URL works too)
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write the lab's default manifest to ./mysfits.yaml for editing
+    Init {
+        /// Overwrite an existing file
+        #[arg(long)]
+        force: bool,
+    },
+    /// Set up the lab: core stack, repositories, table, the monolith service
+    Up {
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// Place tasks in private subnets behind NAT gateways (billed by the hour)
+        #[arg(long)]
+        private_tasks: bool,
+        /// Image the default-route service runs until its first deploy
+        #[arg(long, value_name = "URI", default_value = crate::lab::PLACEHOLDER_IMAGE)]
+        placeholder_image: String,
+    },
+    /// Build, push and roll a service to a new task-definition revision
+    Deploy {
+        #[command(flatten)]
+        aws: AwsArgs,
+        service: String,
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Run one task of a service outside the load balancer, as a smoke test
+    Run {
+        #[command(flatten)]
+        aws: AwsArgs,
+        service: String,
+    },
+    /// Carve a service out behind the same load balancer with a path rule
+    Split {
+        #[command(flatten)]
+        aws: AwsArgs,
+        service: Option<String>,
+    },
+    /// Show which service answers a request path, and why
+    Route {
+        #[command(flatten)]
+        aws: AwsArgs,
+        path: String,
+    },
+    /// Send a split service's traffic back to the default route and remove it
+    Merge {
+        #[command(flatten)]
+        aws: AwsArgs,
+        service: String,
+    },
+    /// Stack outputs, services, listener rules and target health
+    Status {
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Show a service's recent log lines
+    Logs {
+        #[command(flatten)]
+        aws: AwsArgs,
+        service: String,
+    },
+    /// Print the core stack's CloudFormation template for the manifest (offline)
+    Template,
+    /// Delete everything the lab created, then prove nothing is left
+    Cleanup {
+        #[command(flatten)]
+        aws: AwsArgs,
+        /// Print the plan and stop
+        #[arg(long)]
+        dry_run: bool,
+    },
+}

@@ -1,0 +1,259 @@
+//! `mysfits cleanup`: find what the lab owns (by tag and by name), show the plan, ask,
+//! delete in reverse dependency order, then sweep for anything left.
+
+use futures::future::join_all;
+
+use crate::aws::AwsError;
+use crate::cli::OutputFormat;
+use crate::commands::Ctx;
+use crate::error::Error;
+use crate::lab::names::{TAG_LAB, TAG_SERVICE};
+use crate::lab::plan::{cleanup_plan, render, Inventory, Named, Phase, Step};
+use crate::report::Reporter;
+
+/// Where the stack was found: the names later steps need, taken from its outputs.
+struct Found {
+    inventory: Inventory,
+    cluster: Option<String>,
+}
+
+pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<(), Error> {
+    let found = discover(ctx).await?;
+    let plan = cleanup_plan(&found.inventory);
+    if ctx.output == OutputFormat::Json && dry_run {
+        ctx.printer
+            .data(&serde_json::to_string_pretty(&plan).expect("plan serializes"));
+        return Ok(());
+    }
+    if plan.is_empty() {
+        ctx.printer.note(&format!("Lab '{}' owns nothing here: nothing to delete", ctx.lab));
+    } else {
+        ctx.printer.data(&format!("Cleanup plan for lab '{}':", ctx.lab));
+        ctx.printer.data(render(&plan).trim_end());
+    }
+    if dry_run {
+        ctx.printer.next("delete it", &format!("mysfits cleanup{} --yes", lab_flag(ctx)));
+        return Ok(());
+    }
+    if !plan.is_empty() && !ctx.yes {
+        if !ctx.printer.interactive() {
+            return Err(Error::NotConfirmed);
+        }
+        if !ctx.printer.confirm("Delete all of this?") {
+            return Err(Error::Declined);
+        }
+    }
+    for step in &plan {
+        execute(ctx, step, found.cluster.as_deref()).await?;
+    }
+    sweep(ctx).await
+}
+
+fn lab_flag(ctx: &Ctx<'_>) -> String {
+    if ctx.lab.name() == "mysfits" {
+        String::new()
+    } else {
+        format!(" --lab {}", ctx.lab)
+    }
+}
+
+async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
+    let lab = ctx.lab.name();
+    let stack = ctx.aws.describe_stack(ctx.lab.stack()).await?;
+    if let Some(s) = &stack {
+        if s.tags.get(TAG_LAB).map(String::as_str) != Some(lab) {
+            return Err(Error::NotOurs { stack: s.name.clone() });
+        }
+    }
+    let output = |key: &str| stack.as_ref().and_then(|s| s.outputs.get(key).cloned());
+    let cluster = output("ClusterName");
+    let listener = output("ListenerArn");
+
+    let services = match &cluster {
+        Some(c) => ctx.aws.lab_services(c, lab).await?,
+        None => vec![],
+    };
+    // Target groups the tool made carry the service tag; the stack's own go with the stack.
+    let target_groups: Vec<_> = ctx
+        .aws
+        .lab_target_groups(lab)
+        .await?
+        .into_iter()
+        .filter(|t| t.tags.contains_key(TAG_SERVICE))
+        .collect();
+    let rules = match &listener {
+        Some(l) => ctx
+            .aws
+            .listener_rules(l)
+            .await?
+            .into_iter()
+            .filter(|r| r.priority.is_some() && r.target_groups.iter().any(|tg| target_groups.iter().any(|t| &t.arn == tg)))
+            .collect(),
+        None => vec![],
+    };
+    let task_definitions = ctx.aws.lab_task_definitions(lab).await?;
+    // Images only in repositories the stack itself owns: never a look-alike made by hand.
+    let mut images = Vec::new();
+    if stack.is_some() {
+        for r in ctx.aws.stack_resources(ctx.lab.stack()).await? {
+            if r.kind == "AWS::ECR::Repository" && !r.physical_id.is_empty() {
+                let n = ctx.aws.repository_images(&r.physical_id).await?.len();
+                if n > 0 {
+                    images.push((r.physical_id, n));
+                }
+            }
+        }
+    }
+    Ok(Found {
+        inventory: Inventory {
+            stack: stack.as_ref().map(|s| (s.name.clone(), s.status.clone())),
+            services: services
+                .iter()
+                .map(|s| Named {
+                    id: s.name.clone(),
+                    label: format!("{} ({}/{} running)", s.name, s.running, s.desired),
+                })
+                .collect(),
+            rules: rules
+                .iter()
+                .map(|r| Named {
+                    id: r.arn.clone(),
+                    label: format!("priority {}: {}", r.priority.unwrap_or_default(), r.patterns.join(", ")),
+                })
+                .collect(),
+            target_groups: target_groups
+                .iter()
+                .map(|t| Named {
+                    id: t.arn.clone(),
+                    label: t.name.clone(),
+                })
+                .collect(),
+            task_definitions: task_definitions
+                .iter()
+                .map(|arn| Named {
+                    id: arn.clone(),
+                    label: arn.rsplit('/').next().unwrap_or(arn).to_string(),
+                })
+                .collect(),
+            images,
+        },
+        cluster,
+    })
+}
+
+/// Runs one phase: its items in parallel, each a progress row.
+async fn execute(ctx: &Ctx<'_>, step: &Step, cluster: Option<&str>) -> Result<(), Error> {
+    ctx.printer.note(&format!("Deleting {}", step.phase.title()));
+    let reporter: &dyn Reporter = &ctx.reporter;
+    let jobs = step.items.iter().map(|item| async move {
+        reporter.start(&item.id, &item.label);
+        let result = delete_one(ctx, step.phase, item, cluster).await;
+        match &result {
+            Ok(status) => reporter.finish(&item.id, status, true),
+            Err(e) => reporter.finish(&item.id, &e.to_string(), false),
+        }
+        result
+    });
+    for result in join_all(jobs).await {
+        result?;
+    }
+    Ok(())
+}
+
+async fn delete_one(ctx: &Ctx<'_>, phase: Phase, item: &Named, cluster: Option<&str>) -> Result<String, Error> {
+    let aws = &ctx.aws;
+    match phase {
+        Phase::Services => {
+            let cluster = cluster.expect("services are found in the stack's cluster");
+            aws.delete_service(cluster, &item.id, &ctx.reporter).await?;
+        }
+        Phase::Rules => ignore_missing(aws.delete_rule(&item.id).await, "RuleNotFound")?,
+        Phase::TargetGroups => ignore_missing(aws.delete_target_group(&item.id).await, "TargetGroupNotFound")?,
+        Phase::TaskDefinitions => aws.deregister_task_definition(&item.id).await?,
+        Phase::Images => {
+            let ids = aws.repository_images(&item.id).await?;
+            aws.delete_images(&item.id, ids).await?;
+        }
+        Phase::Stack => {
+            let labels = crate::lab::template::descriptions(&crate::lab::template::render(ctx.manifest));
+            aws.delete_stack(&item.id).await?;
+            let (status, reasons) = aws
+                .wait_stack(&item.id, &labels, &ctx.reporter, std::time::Duration::from_secs(45 * 60))
+                .await
+                .map_err(|source| Error::Wait {
+                    stack: item.id.clone(),
+                    source,
+                })?;
+            if status != "DELETE_COMPLETE" {
+                return Err(Error::StackFailed {
+                    stack: item.id.clone(),
+                    status,
+                    reasons,
+                });
+            }
+        }
+    }
+    Ok("deleted".into())
+}
+
+/// A resource already gone is what we wanted: a re-run after an interrupt must not fail on it.
+fn ignore_missing(result: Result<(), AwsError>, code: &str) -> Result<(), AwsError> {
+    match result {
+        Err(e) if e.code().is_some_and(|c| c.starts_with(code)) => Ok(()),
+        other => other,
+    }
+}
+
+/// After deleting: anything still carrying the lab's tag or name is listed, and fails the run.
+async fn sweep(ctx: &Ctx<'_>) -> Result<(), Error> {
+    let lab = ctx.lab.name();
+    let mut left: Vec<String> = Vec::new();
+    if let Some(s) = ctx.aws.describe_stack(ctx.lab.stack()).await? {
+        left.push(format!("stack {} ({})", s.name, s.status));
+    }
+    left.extend(ctx.aws.lab_target_groups(lab).await?.into_iter().map(|t| format!("target group {}", t.name)));
+    left.extend(
+        ctx.aws
+            .lab_task_definitions(lab)
+            .await?
+            .into_iter()
+            .map(|t| format!("task definition {t}")),
+    );
+    let repos: Vec<String> = ctx.manifest.services.iter().map(|s| ctx.lab.repository(&s.name)).collect();
+    left.extend(
+        ctx.aws
+            .existing_repositories(&repos)
+            .await?
+            .into_iter()
+            .map(|r| format!("repository {r}")),
+    );
+    for arn in ctx.aws.tagged_resources(lab).await? {
+        // Target groups and revisions were checked above (deregistered revisions keep
+        // their tags, but are inactive and cost nothing).
+        if arn.contains(":targetgroup/") || arn.contains(":task-definition/") {
+            continue;
+        }
+        // Deleted services stay listed for a while as INACTIVE.
+        if let Some((cluster, name)) = service_of(&arn) {
+            if ctx.aws.describe_service(cluster, name).await?.is_none() {
+                continue;
+            }
+        }
+        left.push(format!("tagged resource {arn}"));
+    }
+    if left.is_empty() {
+        ctx.printer.success(&format!("Nothing of lab '{}' is left: nothing keeps billing", ctx.lab));
+        return Ok(());
+    }
+    ctx.printer.data(&format!("Still present after cleanup ({}):", left.len()));
+    for l in &left {
+        ctx.printer.data(&format!("  - {l}"));
+    }
+    Err(Error::Leftovers(left.len()))
+}
+
+/// `arn:aws:ecs:…:service/<cluster>/<name>` → (cluster, name).
+fn service_of(arn: &str) -> Option<(&str, &str)> {
+    let rest = arn.split(":service/").nth(1)?;
+    rest.split_once('/')
+}

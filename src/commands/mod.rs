@@ -1,0 +1,92 @@
+//! One file per subcommand. Each reads like the lab: a short list of named, idempotent steps.
+
+mod cleanup;
+mod init;
+mod status;
+mod task;
+mod up;
+
+use crate::aws::{self, Aws};
+use crate::cli::{AwsArgs, Command, OutputFormat};
+use crate::error::Error;
+use crate::lab::manifest::Manifest;
+use crate::lab::names::Lab;
+use crate::output::{Printer, TermReporter};
+use crate::settings::Settings;
+
+/// What every AWS command works with.
+pub struct Ctx<'a> {
+    pub aws: Aws,
+    pub lab: &'a Lab,
+    pub manifest: &'a Manifest,
+    pub printer: &'a Printer,
+    pub reporter: TermReporter,
+    pub output: OutputFormat,
+    pub yes: bool,
+}
+
+pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
+    let aws_args = match &settings.command {
+        Command::Init { force } => return init::run(*force, printer),
+        Command::Template => {
+            printer.data(crate::lab::template::render(settings.manifest()).trim_end());
+            return Ok(());
+        }
+        Command::Deploy { .. } => return Err(Error::NotBuilt("deploy")),
+        Command::Run { .. } => return Err(Error::NotBuilt("run")),
+        Command::Split { .. } => return Err(Error::NotBuilt("split")),
+        Command::Route { .. } => return Err(Error::NotBuilt("route")),
+        Command::Merge { .. } => return Err(Error::NotBuilt("merge")),
+        Command::Logs { .. } => return Err(Error::NotBuilt("logs")),
+        Command::Up { aws, .. } | Command::Status { aws } | Command::Cleanup { aws, .. } => aws.clone(),
+    };
+    let ctx = connect(&settings, &aws_args, printer).await?;
+    let result = match &settings.command {
+        Command::Up {
+            private_tasks,
+            placeholder_image,
+            ..
+        } => up::run(&ctx, *private_tasks, placeholder_image).await,
+        Command::Status { .. } => status::run(&ctx).await,
+        Command::Cleanup { dry_run, .. } => cleanup::run(&ctx, *dry_run).await,
+        _ => unreachable!("handled above"),
+    };
+    let (total, mutating) = ctx.aws.calls.summary();
+    printer.detail(&format!(
+        "api calls: {total} total, {} mutating{}",
+        mutating.len(),
+        if mutating.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", mutating.join(", "))
+        }
+    ));
+    result
+}
+
+async fn connect<'a>(settings: &'a Settings, args: &AwsArgs, printer: &'a Printer) -> Result<Ctx<'a>, Error> {
+    let config = aws::config::load(args).await?;
+    Ok(Ctx {
+        aws: Aws::new(&config),
+        lab: &settings.lab,
+        manifest: settings.manifest(),
+        printer,
+        reporter: TermReporter::new(printer),
+        output: settings.output,
+        yes: settings.yes,
+    })
+}
+
+impl Ctx<'_> {
+    /// The lab's stack, complete, with every output: the base of every command after `up`.
+    pub async fn outputs(&self) -> Result<crate::lab::outputs::StackOutputs, Error> {
+        let stack = self
+            .aws
+            .describe_stack(self.lab.stack())
+            .await?
+            .ok_or_else(|| Error::NotSetUp(self.lab.to_string()))?;
+        let outputs = crate::lab::outputs::StackOutputs(stack.outputs);
+        outputs.complete()?;
+        Ok(outputs)
+    }
+}

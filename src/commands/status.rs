@@ -1,0 +1,218 @@
+//! `mysfits status`: one screen with the stack, its services, rules and target health.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::aws::elb::TargetHealth;
+use crate::cli::OutputFormat;
+use crate::commands::Ctx;
+use crate::error::Error;
+use crate::output::table::table;
+
+#[derive(Debug, Serialize)]
+struct Report {
+    lab: String,
+    stack: StackPart,
+    outputs: BTreeMap<String, String>,
+    services: Vec<ServicePart>,
+    rules: Vec<RulePart>,
+    target_groups: Vec<TargetGroupPart>,
+}
+
+#[derive(Debug, Serialize)]
+struct StackPart {
+    name: String,
+    status: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ServicePart {
+    name: String,
+    status: String,
+    task_definition: String,
+    image: Option<String>,
+    desired: i32,
+    running: i32,
+    pending: i32,
+}
+
+#[derive(Debug, Serialize)]
+struct RulePart {
+    /// `None` is the listener's default action.
+    priority: Option<u32>,
+    patterns: Vec<String>,
+    target_group: Option<String>,
+    service: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct TargetGroupPart {
+    name: String,
+    arn: String,
+    targets: Vec<TargetHealth>,
+}
+
+pub async fn run(ctx: &Ctx<'_>) -> Result<(), Error> {
+    let stack = ctx
+        .aws
+        .describe_stack(ctx.lab.stack())
+        .await?
+        .ok_or_else(|| Error::NotSetUp(ctx.lab.to_string()))?;
+    let cluster = stack.outputs.get("ClusterName").cloned();
+    let listener = stack.outputs.get("ListenerArn").cloned();
+
+    let mut services = Vec::new();
+    if let Some(cluster) = &cluster {
+        for s in ctx.aws.lab_services(cluster, ctx.lab.name()).await? {
+            let image = ctx.aws.task_definition_image(&s.task_definition).await?;
+            services.push((s, image));
+        }
+    }
+    let rules = match &listener {
+        Some(l) => ctx.aws.listener_rules(l).await?,
+        None => vec![],
+    };
+    // Which service sits behind each target group, from the services' own load balancers.
+    let service_of: BTreeMap<&str, &str> = services
+        .iter()
+        .flat_map(|(s, _)| s.target_groups.iter().map(move |tg| (tg.as_str(), s.name.as_str())))
+        .collect();
+    let mut tg_arns: Vec<String> = rules.iter().flat_map(|r| r.target_groups.clone()).collect();
+    tg_arns.dedup();
+    let mut target_groups = Vec::new();
+    for arn in &tg_arns {
+        target_groups.push(TargetGroupPart {
+            name: arn.split('/').nth(1).unwrap_or(arn).to_string(),
+            arn: arn.clone(),
+            targets: ctx.aws.target_health(arn).await?,
+        });
+    }
+
+    let report = Report {
+        lab: ctx.lab.to_string(),
+        stack: StackPart {
+            name: stack.name.clone(),
+            status: stack.status.clone(),
+        },
+        outputs: stack.outputs.clone(),
+        services: services
+            .iter()
+            .map(|(s, image)| ServicePart {
+                name: s.name.clone(),
+                status: s.status.clone(),
+                task_definition: s.task_definition.rsplit('/').next().unwrap_or_default().to_string(),
+                image: image.clone(),
+                desired: s.desired,
+                running: s.running,
+                pending: s.pending,
+            })
+            .collect(),
+        rules: rules
+            .iter()
+            .map(|r| {
+                let tg = r.target_groups.first().cloned();
+                RulePart {
+                    priority: r.priority,
+                    patterns: r.patterns.clone(),
+                    service: tg.as_deref().and_then(|t| service_of.get(t)).map(|s| s.to_string()),
+                    target_group: tg.map(|t| t.split('/').nth(1).unwrap_or(&t).to_string()),
+                }
+            })
+            .collect(),
+        target_groups,
+    };
+    match ctx.output {
+        OutputFormat::Json => ctx
+            .printer
+            .data(&serde_json::to_string_pretty(&report).expect("report serializes")),
+        OutputFormat::Text => print_text(ctx, &report),
+    }
+    Ok(())
+}
+
+fn print_text(ctx: &Ctx<'_>, r: &Report) {
+    let p = ctx.printer;
+    p.data(&format!("Lab {}: stack {} is {}", r.lab, r.stack.name, r.stack.status));
+    p.data("");
+    p.data("Outputs");
+    let keys = ["AlbUrl", "ClusterName", "TableName", "LogGroupName"];
+    p.data(&table(
+        &[],
+        keys.iter()
+            .filter_map(|k| r.outputs.get(*k).map(|v| vec![k.to_string(), v.clone()]))
+            .chain(
+                r.outputs
+                    .iter()
+                    .filter(|(k, _)| k.starts_with("RepoUri"))
+                    .map(|(k, v)| vec![k.clone(), v.clone()]),
+            )
+            .collect(),
+    ));
+    p.data("");
+    p.data("Services");
+    if r.services.is_empty() {
+        p.data("  (none)");
+    } else {
+        p.data(&table(
+            &["NAME", "STATUS", "REVISION", "IMAGE", "DESIRED", "RUNNING", "PENDING"],
+            r.services
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.name.clone(),
+                        s.status.clone(),
+                        s.task_definition.clone(),
+                        s.image.clone().unwrap_or_default(),
+                        s.desired.to_string(),
+                        s.running.to_string(),
+                        s.pending.to_string(),
+                    ]
+                })
+                .collect(),
+        ));
+    }
+    p.data("");
+    p.data("Listener rules (evaluated by ascending priority, default last)");
+    p.data(&table(
+        &["PRIORITY", "PATTERN", "TARGET GROUP", "SERVICE"],
+        r.rules
+            .iter()
+            .map(|rule| {
+                vec![
+                    rule.priority.map(|n| n.to_string()).unwrap_or_else(|| "default".into()),
+                    if rule.patterns.is_empty() {
+                        "*".into()
+                    } else {
+                        rule.patterns.join(", ")
+                    },
+                    rule.target_group.clone().unwrap_or_default(),
+                    rule.service.clone().unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    ));
+    p.data("");
+    p.data("Target health");
+    let rows: Vec<Vec<String>> = r
+        .target_groups
+        .iter()
+        .flat_map(|tg| {
+            if tg.targets.is_empty() {
+                vec![vec![tg.name.clone(), "(no targets)".into(), String::new()]]
+            } else {
+                tg.targets
+                    .iter()
+                    .map(|t| {
+                        vec![
+                            tg.name.clone(),
+                            format!("{}:{}", t.id, t.port.unwrap_or_default()),
+                            t.state.clone(),
+                        ]
+                    })
+                    .collect()
+            }
+        })
+        .collect();
+    p.data(&table(&["TARGET GROUP", "TARGET", "STATE"], rows));
+}

@@ -1,0 +1,140 @@
+//! The tool's errors: what happened and why on one line, then hints naming the next command.
+
+use crate::aws::cfn::WaitError;
+use crate::aws::config::ConfigError;
+use crate::aws::AwsError;
+use crate::lab::manifest::ManifestError;
+use crate::lab::names::NameError;
+use crate::lab::outputs::MissingOutput;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Name(#[from] NameError),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error("waiting for stack '{stack}': {source}")]
+    Wait {
+        stack: String,
+        #[source]
+        source: WaitError,
+    },
+    #[error("lab '{0}' is not set up: there is no stack named '{0}'")]
+    NotSetUp(String),
+    #[error("stack '{stack}' exists but mysfits did not create it: it has no tag mysfits:lab={stack}")]
+    NotOurs { stack: String },
+    #[error("stack '{stack}' is {status}: CloudFormation can only delete it and create it again")]
+    NeedsReplacing {
+        stack: String,
+        status: String,
+        reasons: Vec<String>,
+    },
+    #[error("stack '{stack}' ended {status}{}", first_reason(reasons))]
+    StackFailed {
+        stack: String,
+        status: String,
+        reasons: Vec<String>,
+    },
+    #[error("{0}: the stack did not finish creating, so its outputs cannot be trusted")]
+    Outputs(#[from] MissingOutput),
+    #[error("'mysfits {0}' is not built yet")]
+    NotBuilt(&'static str),
+    #[error("{0} already exists")]
+    FileExists(String),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cleanup needs confirmation, and there is no terminal to ask on: nothing was deleted")]
+    NotConfirmed,
+    #[error("cleanup was declined: nothing was deleted")]
+    Declined,
+    #[error("cleanup left {0} resource(s) of the lab behind (listed above)")]
+    Leftovers(usize),
+    #[error("{0}")]
+    Data(String),
+}
+
+fn first_reason(reasons: &[String]) -> String {
+    reasons.first().map(|r| format!(": {r}")).unwrap_or_default()
+}
+
+impl Error {
+    /// Lines that tell the user what to do next.
+    pub fn hints(&self, lab: &str) -> Vec<String> {
+        let lab_flag = if lab == "mysfits" {
+            String::new()
+        } else {
+            format!(" --lab {lab}")
+        };
+        match self {
+            Error::Name(NameError::TargetGroupTooLong { .. }) => {
+                vec!["use a shorter --lab or service name".into()]
+            }
+            Error::Name(_) => vec!["pick a name like `--lab mysfits-dev` (lowercase letters, digits, hyphens; at most 20)".into()],
+            Error::Manifest(_) => vec!["fix the manifest, or run `mysfits init --force` to start again from the default".into()],
+            Error::Config(ConfigError::NoRegion) => vec![
+                "pass `--region us-east-1`, set AWS_REGION, or set a region in your AWS profile".into(),
+            ],
+            Error::Config(ConfigError::NoCredentials(_)) => vec![
+                "run `aws configure` or `aws sso login`, or pass `--profile NAME`".into(),
+                "for the local emulator any keys do: export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing".into(),
+            ],
+            Error::Config(ConfigError::BadEndpoint(_)) => vec!["use a URL such as http://127.0.0.1:5000".into()],
+            Error::Aws(AwsError::Unreachable { .. } | AwsError::Timeout { .. }) => vec![
+                "check --endpoint-url or AWS_ENDPOINT_URL; if it is a local emulator, is it running?".into(),
+            ],
+            Error::Aws(e) if e.code().is_some_and(|c| c.contains("Auth") || c.contains("Token") || c.contains("Signature")) => {
+                vec!["check your credentials: `aws sts get-caller-identity`".into()]
+            }
+            Error::NotSetUp(_) => vec![format!("set it up first: `mysfits up{lab_flag}`")],
+            Error::NotOurs { .. } => vec![format!("choose another lab name: `mysfits up --lab {lab}-2`")],
+            Error::NeedsReplacing { reasons, .. } => {
+                let mut h: Vec<String> = reasons.iter().map(|r| format!("it failed because {r}")).collect();
+                h.push(format!("replace it: `mysfits up{lab_flag} --yes`"));
+                h
+            }
+            Error::StackFailed { reasons, .. } => {
+                let mut h: Vec<String> = reasons.iter().skip(1).map(|r| format!("also: {r}")).collect();
+                h.push(format!("see `mysfits status{lab_flag}`; once fixed, `mysfits up{lab_flag} --yes` replaces a failed stack"));
+                h
+            }
+            Error::Wait { .. } => vec![format!("nothing was cancelled; check again with `mysfits status{lab_flag}`")],
+            Error::Outputs(_) => vec![format!("run `mysfits up{lab_flag}` to finish it")],
+            Error::NotBuilt(_) => vec!["see `mysfits --help` for the commands that work today".into()],
+            Error::FileExists(_) => vec!["pass --force to overwrite it".into()],
+            Error::NotConfirmed => vec![format!("pass --yes to delete without asking: `mysfits cleanup{lab_flag} --yes`")],
+            Error::Leftovers(_) => vec![format!("run `mysfits cleanup{lab_flag} --yes` again; it is safe to repeat")],
+            _ => vec![],
+        }
+    }
+
+    /// 2 for what the user must change in the command line, 1 for what happened at run time.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Name(_) | Error::Manifest(_) | Error::NotBuilt(_) | Error::Config(ConfigError::BadEndpoint(_)) => 2,
+            _ => 1,
+        }
+    }
+
+    /// The causes below the top message, for `caused by:` lines.
+    pub fn causes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cur = std::error::Error::source(self);
+        // `transparent` variants share the message of their source: skip the repeat.
+        if matches!(self, Error::Name(_) | Error::Manifest(_) | Error::Config(_) | Error::Aws(_)) {
+            cur = cur.and_then(|c| c.source());
+        }
+        while let Some(c) = cur {
+            out.push(c.to_string());
+            cur = c.source();
+        }
+        out
+    }
+}

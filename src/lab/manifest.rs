@@ -1,0 +1,404 @@
+//! The manifest (`mysfits.yaml`): which services the lab has, how they are built,
+//! sized and routed. Every error names the file, the line and the key.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::lab::alb::PathPattern;
+use crate::lab::names::{check_dns_name, NameError, SERVICE_MAX};
+
+/// The built-in lab: the Mythical Mysfits monolith and its like-service.
+pub const DEFAULT_MANIFEST: &str = include_str!("../../examples/mysfits.yaml");
+pub const DEFAULT_NAME: &str = "mysfits.yaml";
+/// Placeholders an environment value may use, resolved from the core stack.
+pub const PLACEHOLDERS: [&str; 4] = ["alb_dns", "table", "region", "lab"];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    services: Vec<RawService>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    name: String,
+    build: PathBuf,
+    #[serde(default = "default_port")]
+    port: u16,
+    #[serde(default = "default_cpu")]
+    cpu: u32,
+    #[serde(default = "default_memory")]
+    memory: u32,
+    #[serde(default = "default_health")]
+    health_check: String,
+    #[serde(default = "default_count")]
+    count: u32,
+    route: RawRoute,
+    #[serde(default)]
+    environment: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawRoute {
+    One(String),
+    Many(Vec<String>),
+}
+
+fn default_port() -> u16 {
+    80
+}
+fn default_cpu() -> u32 {
+    256
+}
+fn default_memory() -> u32 {
+    512
+}
+fn default_health() -> String {
+    "/".into()
+}
+fn default_count() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// The listener's default action.
+    Default,
+    /// A listener rule with these path patterns.
+    Paths(Vec<PathPattern>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    pub name: String,
+    /// Build context, resolved against the manifest's directory.
+    pub build: PathBuf,
+    pub port: u16,
+    pub cpu: u32,
+    pub memory: u32,
+    pub health_check: String,
+    pub count: u32,
+    pub route: Route,
+    pub environment: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// Where it came from, for messages: a path, or `built-in` for the default lab.
+    pub source: String,
+    pub services: Vec<Service>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read manifest {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{source_name}:{line}: {message}")]
+    Invalid {
+        source_name: String,
+        line: usize,
+        message: String,
+    },
+}
+
+impl Manifest {
+    /// `--manifest PATH`, else `./mysfits.yaml` when present, else the built-in lab.
+    pub fn load(path: Option<&Path>) -> Result<Self, ManifestError> {
+        let path = match path {
+            Some(p) => Some(p.to_path_buf()),
+            None => Some(PathBuf::from(DEFAULT_NAME)).filter(|p| p.is_file()),
+        };
+        match path {
+            None => Self::parse(DEFAULT_MANIFEST, "built-in manifest", Path::new(".")),
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|source| ManifestError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                let base = path.parent().unwrap_or(Path::new("."));
+                // Build contexts are written relative to the repository the manifest sits in
+                // for the examples, and relative to the manifest for user files.
+                Self::parse(&text, &path.display().to_string(), base)
+            }
+        }
+    }
+
+    pub fn parse(text: &str, source_name: &str, base: &Path) -> Result<Self, ManifestError> {
+        let invalid = |line: usize, message: String| ManifestError::Invalid {
+            source_name: source_name.to_string(),
+            line,
+            message,
+        };
+        let raw: RawManifest = serde_yaml::from_str(text).map_err(|e| {
+            let line = e.location().map(|l| l.line()).unwrap_or(1);
+            // serde_yaml appends " at line X column Y"; the prefix already says where.
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            invalid(line, msg)
+        })?;
+        if raw.services.is_empty() {
+            return Err(invalid(line_of(text, "services", 0), "services: the list is empty; declare at least the service on the default route".into()));
+        }
+        let mut names = HashSet::new();
+        let mut patterns: Vec<(String, String)> = Vec::new();
+        let mut default_owner: Option<String> = None;
+        let mut services = Vec::new();
+        for (i, raw) in raw.services.into_iter().enumerate() {
+            let at = line_of(text, &format!("name: {}", raw.name), 0);
+            let key = |k: &str| format!("services[{i}].{k}");
+            check_dns_name("service name", &raw.name, SERVICE_MAX)
+                .map_err(|e: NameError| invalid(at, format!("{}: {e}", key("name"))))?;
+            if !names.insert(raw.name.clone()) {
+                return Err(invalid(at, format!("{}: service '{}' is declared twice", key("name"), raw.name)));
+            }
+            let route = match raw.route {
+                RawRoute::One(s) if s == "default" => {
+                    if let Some(owner) = &default_owner {
+                        return Err(invalid(line_of(text, "route: default", at), format!(
+                            "{}: duplicate route 'default': {owner} already has it; one service owns the default route",
+                            key("route")
+                        )));
+                    }
+                    default_owner = Some(raw.name.clone());
+                    Route::Default
+                }
+                RawRoute::One(s) => Route::Paths(vec![parse_pattern(text, at, &key("route"), &s, &invalid)?]),
+                RawRoute::Many(list) if list.is_empty() => {
+                    return Err(invalid(at, format!("{}: the list is empty", key("route"))));
+                }
+                RawRoute::Many(list) => Route::Paths(
+                    list.iter()
+                        .map(|s| parse_pattern(text, at, &key("route"), s, &invalid))
+                        .collect::<Result<_, _>>()?,
+                ),
+            };
+            if let Route::Paths(ps) = &route {
+                for p in ps {
+                    if let Some((owner, _)) = patterns.iter().find(|(_, q)| q == p.as_str()) {
+                        return Err(invalid(line_of(text, p.as_str(), at), format!(
+                            "{}: duplicate route '{}': {owner} already routes it",
+                            key("route"),
+                            p.as_str()
+                        )));
+                    }
+                    patterns.push((raw.name.clone(), p.as_str().to_string()));
+                }
+            }
+            if raw.port == 0 {
+                return Err(invalid(line_of(text, "port:", at), format!("{}: port 0 is not a port; use 1-65535", key("port"))));
+            }
+            if !fargate_size_ok(raw.cpu, raw.memory) {
+                return Err(invalid(line_of(text, "memory:", at), format!(
+                    "{}: Fargate has no size with cpu {} and memory {} MiB; e.g. cpu 256 takes memory 512, 1024 or 2048",
+                    key("cpu/memory"),
+                    raw.cpu,
+                    raw.memory
+                )));
+            }
+            if !raw.health_check.starts_with('/') {
+                return Err(invalid(line_of(text, "health_check:", at), format!(
+                    "{}: '{}' must be a path starting with '/'",
+                    key("health_check"),
+                    raw.health_check
+                )));
+            }
+            for (var, value) in &raw.environment {
+                if let Some(bad) = unknown_placeholder(value) {
+                    return Err(invalid(line_of(text, var, at), format!(
+                        "{}: unknown placeholder '${{{bad}}}'; known: {}",
+                        key(&format!("environment.{var}")),
+                        PLACEHOLDERS.map(|p| format!("${{{p}}}")).join(", ")
+                    )));
+                }
+            }
+            services.push(Service {
+                build: base.join(&raw.build),
+                name: raw.name,
+                port: raw.port,
+                cpu: raw.cpu,
+                memory: raw.memory,
+                health_check: raw.health_check,
+                count: raw.count,
+                route,
+                environment: raw.environment,
+            });
+        }
+        if default_owner.is_none() {
+            return Err(invalid(line_of(text, "services", 0), "services: no service has `route: default`; the listener's default action needs one (the monolith)".into()));
+        }
+        Ok(Self {
+            source: source_name.to_string(),
+            services,
+        })
+    }
+
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    /// The service behind the listener's default action.
+    pub fn default_service(&self) -> &Service {
+        self.services
+            .iter()
+            .find(|s| s.route == Route::Default)
+            .expect("validated: one service has the default route")
+    }
+
+    pub fn names(&self) -> Vec<&str> {
+        self.services.iter().map(|s| s.name.as_str()).collect()
+    }
+}
+
+fn parse_pattern(
+    text: &str,
+    at: usize,
+    key: &str,
+    s: &str,
+    invalid: &dyn Fn(usize, String) -> ManifestError,
+) -> Result<PathPattern, ManifestError> {
+    PathPattern::parse(s).map_err(|e| invalid(line_of(text, s, at), format!("{key}: {}", e.explain(s))))
+}
+
+/// Line (1-based) of the first occurrence of `needle` at or after line `from`; the
+/// typed structs have no spans, and the text is small.
+fn line_of(text: &str, needle: &str, from: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .find(|(_, l)| l.contains(needle))
+        .map(|(i, _)| i + 1)
+        .unwrap_or(from.max(1))
+}
+
+fn unknown_placeholder(value: &str) -> Option<String> {
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let end = after.find('}')?;
+        let name = &after[..end];
+        if !PLACEHOLDERS.contains(&name) {
+            return Some(name.to_string());
+        }
+        rest = &after[end + 1..];
+    }
+    None
+}
+
+/// Resolves `${name}` placeholders from `values`.
+pub fn resolve(value: &str, values: &BTreeMap<&str, String>) -> String {
+    let mut out = value.to_string();
+    for (k, v) in values {
+        out = out.replace(&format!("${{{k}}}"), v);
+    }
+    out
+}
+
+/// Fargate's task sizes (cpu units → allowed memory in MiB).
+pub fn fargate_size_ok(cpu: u32, memory: u32) -> bool {
+    let (lo, hi, step) = match cpu {
+        256 => return matches!(memory, 512 | 1024 | 2048),
+        512 => (1024, 4096, 1024),
+        1024 => (2048, 8192, 1024),
+        2048 => (4096, 16384, 1024),
+        4096 => (8192, 30720, 1024),
+        8192 => (16384, 61440, 4096),
+        16384 => (32768, 122880, 8192),
+        _ => return false,
+    };
+    (lo..=hi).contains(&memory) && (memory - lo) % step == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(text, "mysfits.yaml", Path::new("."))
+    }
+
+    #[test]
+    fn built_in_manifest_is_the_lab() {
+        let m = parse(DEFAULT_MANIFEST).unwrap();
+        assert_eq!(m.names(), ["monolith-service", "like-service"]);
+        assert_eq!(m.default_service().name, "monolith-service");
+        let like = m.service("like-service").unwrap();
+        assert_eq!(like.route, Route::Paths(vec![PathPattern::parse("/mysfits/*/like").unwrap()]));
+        assert_eq!(like.environment["MONOLITH_URL"], "${alb_dns}");
+        assert_eq!((like.port, like.cpu, like.memory), (80, 256, 512));
+    }
+
+    #[test]
+    fn threads_example_manifest_parses() {
+        let text = include_str!("../../examples/threads-api/mysfits.yaml");
+        let m = parse(text).unwrap();
+        assert!(m.services.len() >= 4, "{:?}", m.names());
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let text = "services:\n  - name: web\n    build: .\n    prot: 80\n    route: default\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.starts_with("mysfits.yaml:4:"), "{err}");
+        assert!(err.contains("unknown field `prot`"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_route_is_an_error() {
+        let text = "services:\n  - name: a\n    build: .\n    route: default\n  - name: b\n    build: .\n    route: /x/*\n  - name: c\n    build: .\n    route: /x/*\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.contains("duplicate route '/x/*'"), "{err}");
+        assert!(err.contains("b already routes it"), "{err}");
+        assert!(err.starts_with("mysfits.yaml:10:"), "{err}");
+    }
+
+    #[test]
+    fn two_default_routes_is_an_error() {
+        let text = "services:\n  - name: a\n    build: .\n    route: default\n  - name: b\n    build: .\n    route: default\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.contains("duplicate route 'default'"), "{err}");
+        assert!(err.starts_with("mysfits.yaml:7:"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        let cases = [
+            ("services:\n  - name: a\n    build: .\n    route: default\n    cpu: 256\n    memory: 4096\n", "Fargate has no size"),
+            ("services:\n  - name: a\n    build: .\n    route: '/m/{id}'\n", "does not allow"),
+            ("services:\n  - name: a\n    build: .\n    route: default\n    health_check: health\n", "must be a path"),
+            ("services:\n  - name: Web\n    build: .\n    route: default\n", "service name 'Web'"),
+            ("services:\n  - name: a\n    build: .\n    route: /a\n", "no service has `route: default`"),
+            ("services:\n  - name: a\n    build: .\n    route: default\n    environment:\n      X: ${albdns}\n", "unknown placeholder '${albdns}'"),
+            ("services:\n  - name: a\n    build: .\n    route: default\n    port: 70000\n", "port"),
+            ("services: []\n", "the list is empty"),
+            ("services:\n  - name: a\n    build: .\n    route: default\n  - name: a\n    build: .\n    route: /b\n", "declared twice"),
+        ];
+        for (text, want) in cases {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains(want), "{want:?} not in {err:?}");
+            assert!(err.starts_with("mysfits.yaml:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn fargate_sizes() {
+        assert!(fargate_size_ok(256, 512));
+        assert!(!fargate_size_ok(256, 4096));
+        assert!(fargate_size_ok(1024, 3072));
+        assert!(!fargate_size_ok(1024, 3000));
+        assert!(!fargate_size_ok(300, 1024));
+    }
+
+    #[test]
+    fn placeholders_resolve() {
+        let values = BTreeMap::from([("alb_dns", "lb.example".to_string()), ("table", "t".to_string())]);
+        assert_eq!(resolve("http://${alb_dns}/x?${table}", &values), "http://lb.example/x?t");
+    }
+}

@@ -1,0 +1,160 @@
+//! The core stack's template: `templates/core.yaml` plus, per manifest service,
+//! an ECR repository and its output. Rendering is text-level so CloudFormation's
+//! short-form tags (`!Sub`, `!Ref`) reach the API exactly as written and linted.
+
+use std::collections::BTreeMap;
+
+use crate::lab::manifest::{Manifest, Route};
+use crate::lab::names::{logical_id, Lab};
+
+const CORE: &str = include_str!("../../templates/core.yaml");
+const REPO: &str = include_str!("../../templates/service-repo.yaml");
+const REPO_OUTPUT: &str = include_str!("../../templates/service-repo-output.yaml");
+
+/// Options of `up` that reach the template as parameters.
+#[derive(Debug, Clone, Default)]
+pub struct StackOptions {
+    pub private_tasks: bool,
+}
+
+/// The template body for a lab's manifest.
+pub fn render(manifest: &Manifest) -> String {
+    let (resources, outputs) = CORE
+        .split_once("\nOutputs:\n")
+        .expect("templates/core.yaml ends with an Outputs section");
+    let mut body = resources.trim_end().to_string();
+    body.push('\n');
+    for service in &manifest.services {
+        body.push_str(&fragment(REPO, &service.name));
+    }
+    body.push_str("Outputs:\n");
+    body.push_str(outputs.trim_end());
+    body.push('\n');
+    for service in &manifest.services {
+        body.push_str(&fragment(REPO_OUTPUT, &service.name));
+    }
+    body
+}
+
+/// Indents a column-0 fragment under its section, with the service's names filled in.
+fn fragment(text: &str, service: &str) -> String {
+    let filled = text
+        .replace("__LOGICAL__", &logical_id(service))
+        .replace("__SERVICE__", service);
+    filled
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+        .map(|l| format!("  {l}\n"))
+        .collect()
+}
+
+/// The stack's parameters, by name.
+pub fn parameters(lab: &Lab, manifest: &Manifest, options: &StackOptions) -> BTreeMap<String, String> {
+    let default = manifest.default_service();
+    debug_assert_eq!(default.route, Route::Default);
+    BTreeMap::from([
+        ("LabName".to_string(), lab.name().to_string()),
+        ("DefaultServicePort".to_string(), default.port.to_string()),
+        ("DefaultHealthCheckPath".to_string(), default.health_check.clone()),
+        ("PrivateTasks".to_string(), options.private_tasks.to_string()),
+    ])
+}
+
+/// Name of the output holding a service's repository URI.
+pub fn repo_output(service: &str) -> String {
+    format!("RepoUri{}", logical_id(service))
+}
+
+/// Human descriptions of every resource, keyed by logical id: the progress rows of `up`
+/// and `cleanup`.
+pub fn descriptions(body: &str) -> BTreeMap<String, String> {
+    let doc: serde_yaml::Value = serde_yaml::from_str(body).expect("rendered template is YAML");
+    let mut out = BTreeMap::new();
+    if let Some(resources) = doc.get("Resources").and_then(|r| r.as_mapping()) {
+        for (id, res) in resources {
+            let id = id.as_str().unwrap_or_default().to_string();
+            let desc = res
+                .get("Metadata")
+                .and_then(|m| m.get("Description"))
+                .and_then(|d| d.as_str())
+                .unwrap_or(&id)
+                .to_string();
+            out.insert(id, desc);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::outputs::OUTPUT_KEYS;
+    use std::path::Path;
+
+    fn rendered() -> (Manifest, serde_yaml::Value) {
+        let manifest = Manifest::parse(crate::lab::manifest::DEFAULT_MANIFEST, "built-in", Path::new(".")).unwrap();
+        let body = render(&manifest);
+        let doc = serde_yaml::from_str(&body).unwrap();
+        (manifest, doc)
+    }
+
+    #[test]
+    fn every_resource_is_described() {
+        let (_, doc) = rendered();
+        let resources = doc["Resources"].as_mapping().unwrap();
+        assert!(resources.len() > 20);
+        for (id, res) in resources {
+            let desc = res["Metadata"]["Description"].as_str();
+            assert!(desc.is_some_and(|d| d.len() > 3), "{id:?} has no Metadata.Description");
+        }
+    }
+
+    #[test]
+    fn every_output_is_read_and_every_read_output_exists() {
+        let (manifest, doc) = rendered();
+        let outputs: Vec<String> = doc["Outputs"]
+            .as_mapping()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str().unwrap().to_string())
+            .collect();
+        let mut wanted: Vec<String> = OUTPUT_KEYS.iter().map(|s| s.to_string()).collect();
+        wanted.extend(manifest.services.iter().map(|s| repo_output(&s.name)));
+        let mut have = outputs.clone();
+        have.sort();
+        wanted.sort();
+        assert_eq!(have, wanted);
+    }
+
+    #[test]
+    fn every_parameter_is_passed_and_used() {
+        let (manifest, doc) = rendered();
+        let lab = Lab::parse("mysfits").unwrap();
+        let params = parameters(&lab, &manifest, &StackOptions::default());
+        let declared: Vec<&str> = doc["Parameters"].as_mapping().unwrap().keys().map(|k| k.as_str().unwrap()).collect();
+        assert_eq!(declared.len(), params.len());
+        let body = render(&manifest);
+        for name in declared {
+            assert!(params.contains_key(name), "parameter {name} is not passed");
+            // Used somewhere beyond its declaration: a !Ref, a ${Name} in a !Sub, or a condition.
+            assert!(body.matches(name).count() >= 2, "parameter {name} is never used");
+        }
+    }
+
+    #[test]
+    fn repositories_are_emptied_on_delete() {
+        let (manifest, doc) = rendered();
+        for s in &manifest.services {
+            let repo = &doc["Resources"][format!("Repo{}", logical_id(&s.name)).as_str()];
+            assert_eq!(repo["Type"].as_str(), Some("AWS::ECR::Repository"));
+            assert_eq!(repo["Properties"]["EmptyOnDelete"].as_bool(), Some(true));
+        }
+    }
+
+    #[test]
+    fn descriptions_name_rows() {
+        let (manifest, _) = rendered();
+        let d = descriptions(&render(&manifest));
+        assert_eq!(d["RepoLikeService"], "ECR repository for like-service");
+    }
+}

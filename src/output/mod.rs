@@ -1,0 +1,8 @@
+//! The only place that writes to the terminal.
+
+mod printer;
+mod progress;
+pub mod table;
+
+pub use printer::{Printer, Verbosity};
+pub use progress::TermReporter;

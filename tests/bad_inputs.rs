@@ -1,0 +1,128 @@
+//! Bad inputs: each a clear one-line error, a non-zero exit, and nothing created.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{clean_command, Moto, Run};
+
+fn no_stacks(moto: &Moto) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let cfn = aws_sdk_cloudformation::Client::new(&moto.sdk().await);
+        let stacks = cfn.list_stacks().send().await.unwrap();
+        assert!(stacks.stack_summaries().is_empty(), "something was created");
+    });
+}
+
+#[test]
+fn bad_lab_names_fail_before_any_call() {
+    let moto = Moto::start();
+    let long = "a".repeat(21);
+    moto.run(&["up", "--lab", &long])
+        .fails_with(&format!("lab name '{long}' is 21 characters; at most 20 are allowed"));
+    let r = moto.run(&["up", "--lab", "My_Lab"]).fails_with("has 'M'");
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("hint:"), "{}", r.stderr);
+    moto.run(&["up", "--lab", "lab-"]).fails_with("must start with a letter");
+    no_stacks(&moto);
+}
+
+#[test]
+fn bad_manifests_name_file_line_and_key() {
+    let moto = Moto::start();
+    let dir = moto.home.path();
+    std::fs::write(
+        dir.join("mysfits.yaml"),
+        "services:\n  - name: web\n    build: .\n    route: default\n    prot: 8080\n",
+    )
+    .unwrap();
+    let r = moto.run(&["up"]).fails_with("mysfits.yaml:5: services[0]: unknown field `prot`");
+    assert_eq!(r.code, 2);
+    std::fs::write(
+        dir.join("dup.yaml"),
+        "services:\n  - name: web\n    build: .\n    route: default\n  - name: a\n    build: .\n    route: /a/*\n  - name: b\n    build: .\n    route: /a/*\n",
+    )
+    .unwrap();
+    moto.run(&["up", "--manifest", "dup.yaml"])
+        .fails_with("dup.yaml:10: services[2].route: duplicate route '/a/*': a already routes it");
+    moto.run(&["up", "--manifest", "missing.yaml"]).fails_with("cannot read manifest missing.yaml");
+    no_stacks(&moto);
+}
+
+#[test]
+fn no_region_is_a_clear_error() {
+    let home = tempfile::tempdir().unwrap();
+    let r = Run::from(
+        clean_command(home.path())
+            .env_remove("AWS_REGION")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .arg("up")
+            .output()
+            .unwrap(),
+    )
+    .fails_with("no AWS region is set");
+    assert!(r.stderr.contains("hint: pass `--region us-east-1`"), "{}", r.stderr);
+}
+
+#[test]
+fn no_credentials_is_a_clear_error() {
+    let home = tempfile::tempdir().unwrap();
+    let r = Run::from(
+        clean_command(home.path())
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .arg("status")
+            .output()
+            .unwrap(),
+    )
+    .fails_with("no AWS credentials were found");
+    assert!(r.stderr.contains("aws configure"), "{}", r.stderr);
+}
+
+#[test]
+fn unreachable_endpoint_fails_within_seconds() {
+    // Bind and drop a listener to get a loopback port where nothing listens.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let home = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let r = Run::from(
+        clean_command(home.path())
+            .args(["up", "--endpoint-url", &format!("http://127.0.0.1:{port}")])
+            .output()
+            .unwrap(),
+    )
+    .fails_with("cannot reach AWS");
+    assert!(started.elapsed() < Duration::from_secs(15), "took {:?}", started.elapsed());
+    assert!(r.stderr.contains("--endpoint-url"), "{}", r.stderr);
+}
+
+#[test]
+fn commands_not_built_say_so_and_exit_2() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [vec!["logs", "monolith-service"]] {
+        let r = Run::from(clean_command(home.path()).args(&args).output().unwrap()).fails_with("is not built yet");
+        assert_eq!(r.code, 2);
+        assert!(r.stdout.is_empty());
+    }
+}
+
+#[test]
+fn help_lists_the_lab_commands() {
+    let home = tempfile::tempdir().unwrap();
+    let r = Run::from(clean_command(home.path()).arg("--help").output().unwrap()).ok();
+    for cmd in ["init", "up", "deploy", "run", "split", "route", "merge", "status", "logs", "cleanup"] {
+        assert!(r.stdout.contains(&format!("\n  {cmd} ")), "{cmd} missing:\n{}", r.stdout);
+    }
+}
+
+#[test]
+fn init_writes_the_default_manifest_once() {
+    let home = tempfile::tempdir().unwrap();
+    Run::from(clean_command(home.path()).arg("init").output().unwrap()).ok();
+    let text = std::fs::read_to_string(home.path().join("mysfits.yaml")).unwrap();
+    assert!(text.contains("like-service") && text.contains("/mysfits/*/like"));
+    Run::from(clean_command(home.path()).arg("init").output().unwrap()).fails_with("mysfits.yaml already exists");
+    Run::from(clean_command(home.path()).args(["init", "--force"]).output().unwrap()).ok();
+}

@@ -1,0 +1,173 @@
+//! Test harness: a fresh moto server per test (through `tests/moto/launch.py`, which
+//! patches moto only where DESIGN.md §5 allows), and the real binary run with a clean env.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Python that has moto: `MYSFITS_TEST_PYTHON`, else the repo's `.venv`, else `python3`.
+pub fn python() -> PathBuf {
+    if let Ok(p) = std::env::var("MYSFITS_TEST_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = repo_root().join(".venv/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    }
+}
+
+pub struct Moto {
+    child: Child,
+    pub port: u16,
+    pub home: tempfile::TempDir,
+}
+
+impl Moto {
+    /// Starts moto on a free loopback port; `running` is what moto reports as ECS
+    /// `runningCount` (MOTO_ECS_SERVICE_RUNNING), to match the desired counts tested.
+    pub fn start() -> Self {
+        Self::start_with(&[("MOTO_ECS_SERVICE_RUNNING", "1")])
+    }
+
+    pub fn start_with(env: &[(&str, &str)]) -> Self {
+        let mut cmd = Command::new(python());
+        cmd.arg(repo_root().join("tests/moto/launch.py"))
+            .args(["--port", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start tests/moto/launch.py (is moto installed? see .ci/run)");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        let mut reader = BufReader::new(stdout);
+        let started = Instant::now();
+        loop {
+            line.clear();
+            let n = reader.read_line(&mut line).expect("read launcher output");
+            assert!(n > 0, "moto launcher exited before printing its port");
+            if let Some(port) = line.trim().strip_prefix("MOTO_PORT=") {
+                let port = port.parse().expect("port number");
+                return Self {
+                    child,
+                    port,
+                    home: tempfile::tempdir().unwrap(),
+                };
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "moto did not start");
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The binary with a clean environment pointed at this moto.
+    pub fn mysfits(&self) -> Command {
+        let mut cmd = clean_command(self.home.path());
+        cmd.env("AWS_ENDPOINT_URL", self.endpoint());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.mysfits().args(args).output().expect("run mysfits"))
+    }
+
+    /// An SDK config for checking, from the test, what the tool did.
+    pub async fn sdk(&self) -> aws_types::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(self.endpoint())
+            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+            .load()
+            .await
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The binary with nothing from the caller's environment but PATH, in an empty HOME
+/// and working directory (so no `~/.aws` and no `./mysfits.yaml` leak in), IMDS off so
+/// nothing but loopback is ever contacted.
+pub fn clean_command(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mysfits"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("AWS_CONFIG_FILE", home.join("aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("aws-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("CI", "true")
+        .current_dir(home)
+        .stdin(Stdio::null());
+    cmd
+}
+
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Self {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    /// A failure with exactly one `error:` line that contains `want`.
+    #[track_caller]
+    pub fn fails_with(self, want: &str) -> Self {
+        assert_ne!(self.code, 0, "expected failure\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        let errors: Vec<&str> = self.stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "want one error line:\n{}", self.stderr);
+        assert!(errors[0].contains(want), "{want:?} not in {:?}", errors[0]);
+        self
+    }
+
+    /// `(total, mutating)` from the `-v` tally line.
+    pub fn api_calls(&self) -> (usize, usize) {
+        let line = self
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("api calls:"))
+            .unwrap_or_else(|| panic!("no api-calls line (run with -v):\n{}", self.stderr));
+        let nums: Vec<usize> = line
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().unwrap())
+            .collect();
+        (nums[0], nums[1])
+    }
+}

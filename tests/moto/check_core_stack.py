@@ -1,0 +1,550 @@
+#!/usr/bin/env python3
+"""Create and delete the core stack against the patched moto server; prove nothing is left.
+
+    python tests/moto/check_core_stack.py [--lab checklab] [--verbose]
+
+Starts ``launch.py`` as a subprocess (moto on 127.0.0.1, a free port), renders the
+core template with two service fragments (monolith-service, like-service) exactly as
+``src/lab/template.rs`` does, then, for PrivateTasks=false and PrivateTasks=true:
+creates the stack with the tag ``mysfits:lab=<lab>``, checks CREATE_COMPLETE, every
+output, and what the resources look like; deletes the stack, checks DELETE_COMPLETE
+and that no VPC, subnet, route table, internet or NAT gateway, address, security
+group, load balancer, target group, cluster, table, repository, log group or role of
+the lab remains. The public scenario then creates the stack again (a re-run of
+``mysfits up`` after ``cleanup`` reuses every name). Exit status 0 only if all holds.
+Needs boto3 and moto[server]; talks to nothing but 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+TEMPLATES = ROOT / "templates"
+SERVICES = ["monolith-service", "like-service"]
+REGION = "us-east-1"
+TAG_LAB = "mysfits:lab"
+
+OUTPUT_KEYS = [
+    "VpcId", "PublicSubnets", "PrivateSubnets", "AlbArn", "AlbDnsName", "AlbUrl",
+    "AlbSecurityGroup", "ListenerArn", "DefaultTargetGroupArn", "TaskSecurityGroup",
+    "ClusterName", "ClusterArn", "ExecutionRoleArn", "TaskRoleArn", "LogGroupName",
+    "TableName", "TableArn",
+]
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def logical_id(service: str) -> str:
+    """Mirror of src/lab/names.rs logical_id: monolith-service -> MonolithService."""
+    return "".join(p[:1].upper() + p[1:] for p in service.split("-") if p)
+
+
+def fragment(text: str, service: str) -> str:
+    """Mirror of src/lab/template.rs fragment(): fill in, drop comments/blank lines, indent 2."""
+    filled = text.replace("__LOGICAL__", logical_id(service)).replace("__SERVICE__", service)
+    return "".join(
+        f"  {line}\n"
+        for line in filled.splitlines()
+        if not line.lstrip().startswith("#") and line.strip()
+    )
+
+
+def render(services: list[str], templates: Path = TEMPLATES) -> str:
+    """Mirror of src/lab/template.rs render()."""
+    core = (templates / "core.yaml").read_text()
+    repo = (templates / "service-repo.yaml").read_text()
+    repo_output = (templates / "service-repo-output.yaml").read_text()
+    resources, outputs = core.split("\nOutputs:\n", 1)
+    body = resources.rstrip() + "\n"
+    body += "".join(fragment(repo, s) for s in services)
+    body += "Outputs:\n" + outputs.rstrip() + "\n"
+    body += "".join(fragment(repo_output, s) for s in services)
+    return body
+
+
+# ---------------------------------------------------------------- launcher
+
+
+class Moto:
+    """The launcher as a subprocess; stopped by closing its stdin."""
+
+    def __init__(self, verbose: bool, no_patches: bool = False) -> None:
+        cmd = [sys.executable, str(HERE / "launch.py"), "--port", "0"]
+        if verbose:
+            cmd.append("--verbose")
+        if no_patches:
+            cmd.append("--no-patches")
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None if verbose else subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("MOTO_PORT="):
+            self.stop()
+            raise SystemExit(f"launcher did not print MOTO_PORT=<port>, got {line!r}")
+        self.port = int(line.split("=", 1)[1])
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> int:
+        if self.proc.stdin:
+            self.proc.stdin.close()
+        try:
+            return self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.terminate()
+            return self.proc.wait(timeout=15)
+
+
+# ---------------------------------------------------------------- checks
+
+
+class Failures:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.gaps: set[str] = set()
+
+    def check(self, ok: bool, what: str) -> None:
+        if not ok:
+            self.items.append(what)
+            print(f"    FAIL {what}")
+
+    def declared(self, declared: bool, live_ok: bool, what: str) -> None:
+        """A setting moto's CloudFormation does not apply: the template must declare
+        it (failure if not); moto not showing it is reported as a gap, not a failure."""
+        self.check(declared, f"template declares {what}")
+        if declared and not live_ok and what not in self.gaps:
+            self.gaps.add(what)
+            print(f"    moto gap: template declares {what}, moto does not apply it")
+
+
+def load_template(body: str) -> dict:
+    """YAML with CloudFormation short-form tags kept as {'!Tag': value}."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict:
+        if isinstance(node, yaml.ScalarNode):
+            value: object = loader.construct_scalar(node)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {f"!{suffix}": value}
+
+    Loader.add_multi_constructor("!", tagged)
+    return yaml.load(body, Loader=Loader)
+
+
+def clients(endpoint: str) -> dict:
+    import boto3
+    from botocore.config import Config
+
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+    config = Config(retries={"max_attempts": 1}, proxies={})
+    names = ["cloudformation", "ec2", "elbv2", "ecs", "iam", "logs", "dynamodb", "ecr"]
+    return {n: session.client(n, endpoint_url=endpoint, config=config) for n in names}
+
+
+def wait_stack(cfn, stack_id: str, timeout: float = 120) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"]
+        if not status.endswith("_IN_PROGRESS") or time.monotonic() > deadline:
+            return status
+        time.sleep(0.2)
+
+
+def check_created(c: dict, lab: str, private: bool, outputs: dict, template: dict, f: Failures) -> None:
+    ec2, elbv2, ecs = c["ec2"], c["elbv2"], c["ecs"]
+    res = template["Resources"]
+    for key in OUTPUT_KEYS + [f"RepoUri{logical_id(s)}" for s in SERVICES]:
+        f.check(bool(outputs.get(key)), f"output {key} present and non-empty")
+    if not all(outputs.get(k) for k in OUTPUT_KEYS):
+        return
+    f.check(outputs["AlbUrl"] == f"http://{outputs['AlbDnsName']}", "AlbUrl is http://<AlbDnsName>")
+    public = outputs["PublicSubnets"].split(",")
+    private_subnets = outputs["PrivateSubnets"].split(",")
+    f.check(len(public) == 2 and len(private_subnets) == 2, "two public and two private subnets")
+
+    vpc_id = outputs["VpcId"]
+    for attr, key in (("enableDnsSupport", "EnableDnsSupport"), ("enableDnsHostnames", "EnableDnsHostnames")):
+        value = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attr)[key]["Value"]
+        f.declared(res["Vpc"]["Properties"].get(key) is True, value is True, f"VPC {key}: true")
+    subnets = ec2.describe_subnets(SubnetIds=public + private_subnets)["Subnets"]
+    zones = {s["SubnetId"]: s["AvailabilityZone"] for s in subnets}
+    f.check(len({zones[s] for s in public}) == 2, "public subnets in two zones")
+    f.check(len({zones[s] for s in private_subnets}) == 2, "private subnets in two zones")
+    igws = ec2.describe_internet_gateways(
+        Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
+    )["InternetGateways"]
+    f.check(len(igws) == 1, "one internet gateway attached to the VPC")
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
+    igw_routes = [
+        r for t in tables for r in t["Routes"]
+        if r.get("DestinationCidrBlock") == "0.0.0.0/0" and r.get("GatewayId", "").startswith("igw-")
+    ]
+    nat_routes = [
+        r for t in tables for r in t["Routes"]
+        if r.get("DestinationCidrBlock") == "0.0.0.0/0" and r.get("NatGatewayId")
+    ]
+    f.check(len(igw_routes) == 1, "one default route to the internet gateway")
+    f.check(len(tables) == 4, f"main + public + two private route tables (got {len(tables)})")
+    nats = [
+        n for n in ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NatGateways"]
+        if n["State"] != "deleted"
+    ]
+    f.check(len(nats) == (2 if private else 0), f"{2 if private else 0} NAT gateways")
+    f.check(len(nat_routes) == (2 if private else 0), f"{2 if private else 0} private default routes")
+    f.check(len(ec2.describe_addresses()["Addresses"]) == (2 if private else 0),
+            f"{2 if private else 0} elastic IPs")
+
+    sgs = {
+        g["GroupId"]: g
+        for g in ec2.describe_security_groups(
+            GroupIds=[outputs["AlbSecurityGroup"], outputs["TaskSecurityGroup"]]
+        )["SecurityGroups"]
+    }
+    alb_in = sgs[outputs["AlbSecurityGroup"]]["IpPermissions"]
+    f.check(
+        any(p.get("FromPort") == 80 and p.get("ToPort") == 80
+            and {"CidrIp": "0.0.0.0/0"} in [{"CidrIp": r["CidrIp"]} for r in p.get("IpRanges", [])]
+            for p in alb_in),
+        "ALB security group admits :80 from 0.0.0.0/0",
+    )
+    task_in = sgs[outputs["TaskSecurityGroup"]]["IpPermissions"]
+    f.check(
+        all(not p.get("IpRanges") and not p.get("Ipv6Ranges") for p in task_in)
+        and [g["GroupId"] for p in task_in for g in p.get("UserIdGroupPairs", [])]
+        == [outputs["AlbSecurityGroup"]],
+        "task security group admits the ALB security group only",
+    )
+
+    lb = elbv2.describe_load_balancers(LoadBalancerArns=[outputs["AlbArn"]])["LoadBalancers"][0]
+    f.check(lb["LoadBalancerName"] == f"{lab}-alb", "ALB named <lab>-alb")
+    f.check(lb["Scheme"] == "internet-facing", "ALB internet-facing")
+    f.check(sorted(z["SubnetId"] for z in lb["AvailabilityZones"]) == sorted(public), "ALB in the public subnets")
+    tg = elbv2.describe_target_groups(TargetGroupArns=[outputs["DefaultTargetGroupArn"]])["TargetGroups"][0]
+    f.check(len(tg["TargetGroupName"]) <= 32, "target group name within 32 characters")
+    f.check(tg["TargetType"] == "ip" and tg["Protocol"] == "HTTP" and tg["Port"] == 80, "target group ip/HTTP/80")
+    f.check(tg["HealthCheckPath"] == "/", "health check path /")
+    f.check(5 <= tg["HealthCheckIntervalSeconds"] <= 10, "health check interval 5-10 s")
+    f.check(tg["HealthyThresholdCount"] == 2, "healthy threshold 2")
+    attrs = {
+        a["Key"]: a["Value"]
+        for a in elbv2.describe_target_group_attributes(TargetGroupArn=tg["TargetGroupArn"])["Attributes"]
+    }
+    declared = {
+        a["Key"]: a["Value"]
+        for a in res["DefaultTargetGroup"]["Properties"].get("TargetGroupAttributes", [])
+    }
+    f.declared(
+        int(declared.get("deregistration_delay.timeout_seconds", "300")) <= 30,
+        int(attrs.get("deregistration_delay.timeout_seconds", "300")) <= 30,
+        "target group deregistration_delay.timeout_seconds <= 30",
+    )
+    listener = elbv2.describe_listeners(ListenerArns=[outputs["ListenerArn"]])["Listeners"][0]
+    f.check(listener["Port"] == 80 and listener["Protocol"] == "HTTP", "listener HTTP :80")
+    f.check(
+        [(a["Type"], a.get("TargetGroupArn")) for a in listener["DefaultActions"]]
+        == [("forward", outputs["DefaultTargetGroupArn"])],
+        "listener default action forwards to the default target group",
+    )
+
+    cluster = ecs.describe_clusters(clusters=[outputs["ClusterArn"]])["clusters"][0]
+    f.check(cluster["status"] == "ACTIVE" and cluster["clusterName"] == outputs["ClusterName"], "cluster ACTIVE")
+
+    iam = c["iam"]
+    exec_role = outputs["ExecutionRoleArn"].rsplit("/", 1)[1]
+    attached = iam.list_attached_role_policies(RoleName=exec_role)["AttachedPolicies"]
+    managed = res["ExecutionRole"]["Properties"].get("ManagedPolicyArns", [])
+    f.declared(
+        any("AmazonECSTaskExecutionRolePolicy" in str(m) for m in managed),
+        any(p["PolicyName"] == "AmazonECSTaskExecutionRolePolicy" for p in attached),
+        "execution role ManagedPolicyArns: AmazonECSTaskExecutionRolePolicy",
+    )
+    task_role = outputs["TaskRoleArn"].rsplit("/", 1)[1]
+    names = iam.list_role_policies(RoleName=task_role)["PolicyNames"]
+    resources: list[str] = []
+    actions: set[str] = set()
+    for name in names:
+        doc = iam.get_role_policy(RoleName=task_role, PolicyName=name)["PolicyDocument"]
+        if isinstance(doc, str):
+            # AWS hands back URL-encoded JSON; moto 5.2 hands back a CloudFormation-made
+            # role's inline policy as a Python dict repr.
+            text = urllib.parse.unquote(doc)
+            try:
+                doc = json.loads(text)
+            except json.JSONDecodeError:
+                doc = ast.literal_eval(text)
+        for st in doc["Statement"]:
+            resources += st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+            actions |= set(st["Action"] if isinstance(st["Action"], list) else [st["Action"]])
+    f.check(set(resources) == {outputs["TableArn"], outputs["TableArn"] + "/index/*"},
+            "task role covers the table and its indexes, nothing else")
+    f.check("dynamodb:Query" in actions and not any("*" in a for a in actions), "task role actions explicit")
+
+    logs = c["logs"].describe_log_groups(logGroupNamePrefix=outputs["LogGroupName"])["logGroups"]
+    f.check(outputs["LogGroupName"] == f"/mysfits/{lab}", "log group /mysfits/<lab>")
+    f.check(len(logs) == 1 and logs[0].get("retentionInDays") is not None, "log group has a retention")
+
+    table = c["dynamodb"].describe_table(TableName=outputs["TableName"])["Table"]
+    f.check(table["KeySchema"] == [{"AttributeName": "MysfitId", "KeyType": "HASH"}], "table hash key MysfitId")
+    f.check(table.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST", "table on-demand")
+    gsis = {g["IndexName"]: g for g in table.get("GlobalSecondaryIndexes", [])}
+    f.check(set(gsis) == {"LawChaosIndex", "GoodEvilIndex"}, "table GSIs LawChaosIndex and GoodEvilIndex")
+
+    repos = c["ecr"].describe_repositories(repositoryNames=[f"{lab}/{s}" for s in SERVICES])["repositories"]
+    by_name = {r["repositoryName"]: r for r in repos}
+    for s in SERVICES:
+        repo = by_name.get(f"{lab}/{s}")
+        f.check(repo is not None and repo["repositoryUri"] == outputs[f"RepoUri{logical_id(s)}"],
+                f"repository {lab}/{s} matches its output")
+
+
+def leftovers(c: dict, lab: str, vpc_id: str, stack_name: str) -> list[str]:
+    """Everything of the lab that still exists (default VPC resources excluded)."""
+    ec2, elbv2, ecs = c["ec2"], c["elbv2"], c["ecs"]
+    left: list[str] = []
+    vpcs = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
+    left += [f"vpc {v}" for v in vpcs]
+    left += [
+        f"subnet {s['SubnetId']}" for s in ec2.describe_subnets()["Subnets"]
+        if s["VpcId"] == vpc_id or not s.get("DefaultForAz")
+    ]
+    left += [
+        f"route table {t['RouteTableId']}" for t in ec2.describe_route_tables()["RouteTables"]
+        if t["VpcId"] == vpc_id or t["VpcId"] in vpcs
+    ]
+    left += [f"internet gateway {g['InternetGatewayId']}" for g in ec2.describe_internet_gateways()["InternetGateways"]]
+    left += [
+        f"NAT gateway {n['NatGatewayId']} ({n['State']})"
+        for n in ec2.describe_nat_gateways()["NatGateways"] if n["State"] != "deleted"
+    ]
+    left += [f"address {a.get('AllocationId')}" for a in ec2.describe_addresses()["Addresses"]]
+    left += [
+        f"network interface {e['NetworkInterfaceId']}"
+        for e in ec2.describe_network_interfaces()["NetworkInterfaces"] if e.get("VpcId") == vpc_id
+    ]
+    left += [
+        f"security group {g['GroupId']} {g['GroupName']}"
+        for g in ec2.describe_security_groups()["SecurityGroups"]
+        if g.get("VpcId") == vpc_id or g["GroupName"].startswith(f"{lab}-")
+    ]
+    left += [f"load balancer {lb['LoadBalancerName']}" for lb in elbv2.describe_load_balancers()["LoadBalancers"]]
+    left += [f"target group {t['TargetGroupName']}" for t in elbv2.describe_target_groups()["TargetGroups"]]
+    arns = ecs.list_clusters()["clusterArns"]
+    if arns:
+        left += [
+            f"cluster {cl['clusterName']}" for cl in ecs.describe_clusters(clusters=arns)["clusters"]
+            if cl["status"] != "INACTIVE"
+        ]
+    for arn in arns:
+        services = ecs.list_services(cluster=arn)["serviceArns"]
+        if services:
+            left += [
+                f"service {s['serviceName']}"
+                for s in ecs.describe_services(cluster=arn, services=services)["services"]
+                if s["status"] == "ACTIVE"
+            ]
+    left += [f"table {t}" for t in c["dynamodb"].list_tables()["TableNames"]]
+    left += [f"repository {r['repositoryName']}" for r in c["ecr"].describe_repositories()["repositories"]]
+    left += [f"log group {g['logGroupName']}" for g in c["logs"].describe_log_groups()["logGroups"]]
+    left += [
+        f"role {r['RoleName']}" for r in c["iam"].list_roles()["Roles"]
+        if r["RoleName"].startswith(stack_name)
+    ]
+    return left
+
+
+def reset(c: dict) -> None:
+    """Wipe moto's state (POST /moto-api/reset)."""
+    import urllib.request
+
+    endpoint = c["cloudformation"].meta.endpoint_url
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    opener.open(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10).read()
+
+
+def run_round(c: dict, lab: str, private: bool, body: str, params: list, label: str,
+              timings: dict, f: Failures) -> None:
+    cfn = c["cloudformation"]
+    t0 = time.monotonic()
+    stack_id = cfn.create_stack(
+        StackName=lab,
+        TemplateBody=body,
+        Parameters=params,
+        Capabilities=["CAPABILITY_IAM"],
+        Tags=[{"Key": TAG_LAB, "Value": lab}],
+    )["StackId"]
+    status = wait_stack(cfn, stack_id)
+    timings[f"{label} create"] = time.monotonic() - t0
+    f.check(status == "CREATE_COMPLETE", f"{label}: CREATE_COMPLETE (got {status})")
+    stack = cfn.describe_stacks(StackName=stack_id)["Stacks"][0]
+    f.check({"Key": TAG_LAB, "Value": lab} in stack.get("Tags", []), f"{label}: stack tagged {TAG_LAB}={lab}")
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    check_created(c, lab, private, outputs, load_template(body), f)
+    print(f"    created in {timings[f'{label} create']:.2f} s, {len(outputs)} outputs")
+
+    t0 = time.monotonic()
+    try:
+        cfn.delete_stack(StackName=stack_id)
+        status = wait_stack(cfn, stack_id)
+    except Exception as exc:  # moto raises the resource's error instead of DELETE_FAILED
+        status = f"error: {exc}"
+    timings[f"{label} delete"] = time.monotonic() - t0
+    f.check(status == "DELETE_COMPLETE", f"{label}: DELETE_COMPLETE (got {status})")
+    left = leftovers(c, lab, outputs.get("VpcId", "-"), lab)
+    f.check(not left, f"{label}: nothing left after delete, found: {left}")
+    print(f"    deleted in {timings[f'{label} delete']:.2f} s, {len(left)} resources left")
+
+
+def check_ecs_rollout(c: dict, lab: str, body: str, f: Failures) -> None:
+    """The launcher's ECS patch on the core stack: UpdateService starts a new PRIMARY
+    deployment (old one ACTIVE, IN_PROGRESS); the next DescribeServices shows it
+    COMPLETED with the old deployment gone. Then scale to 0, delete, delete the stack."""
+    cfn, ecs = c["cloudformation"], c["ecs"]
+    stack_id = cfn.create_stack(
+        StackName=lab, TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
+        Parameters=[{"ParameterKey": "LabName", "ParameterValue": lab}],
+        Tags=[{"Key": TAG_LAB, "Value": lab}],
+    )["StackId"]
+    o = {x["OutputKey"]: x["OutputValue"] for x in cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["Outputs"]}
+    cluster, name = o["ClusterName"], "monolith-service"
+
+    def register(tag: str) -> str:
+        return ecs.register_task_definition(
+            family=f"{lab}-{name}", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+            cpu="256", memory="512", executionRoleArn=o["ExecutionRoleArn"], taskRoleArn=o["TaskRoleArn"],
+            containerDefinitions=[{
+                "name": name, "image": f"{o['RepoUriMonolithService']}:{tag}",
+                "memoryReservation": 256, "portMappings": [{"containerPort": 80}],
+            }],
+        )["taskDefinition"]["taskDefinitionArn"]
+
+    def deployments(service: dict) -> list:
+        return [(d["status"], d["taskDefinition"], d.get("rolloutState")) for d in service["deployments"]]
+
+    def describe() -> dict:
+        return ecs.describe_services(cluster=cluster, services=[name])["services"][0]
+
+    td1, td2 = register("v1"), register("nolike")
+    ecs.create_service(
+        cluster=cluster, serviceName=name, taskDefinition=td1, desiredCount=1, launchType="FARGATE",
+        networkConfiguration={"awsvpcConfiguration": {
+            "subnets": o["PublicSubnets"].split(","), "securityGroups": [o["TaskSecurityGroup"]],
+            "assignPublicIp": "ENABLED"}},
+        loadBalancers=[{"targetGroupArn": o["DefaultTargetGroupArn"], "containerName": name, "containerPort": 80}],
+        healthCheckGracePeriodSeconds=30,
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+    )
+    f.check(deployments(describe()) == [("PRIMARY", td1, "COMPLETED")], "ECS: new service COMPLETED on td 1")
+    # family:revision, as a user may pass it; the service reports the full ARN.
+    updated = ecs.update_service(cluster=cluster, service=name, taskDefinition=f"{lab}-{name}:2")["service"]
+    f.check(updated["taskDefinition"] == td2, "ECS: service taskDefinition is the new full ARN")
+    f.check(
+        deployments(updated) == [("PRIMARY", td2, "IN_PROGRESS"), ("ACTIVE", td1, "COMPLETED")],
+        f"ECS: update starts PRIMARY td 2 IN_PROGRESS, td 1 stays ACTIVE (got {deployments(updated)})",
+    )
+    after = describe()
+    f.check(deployments(after) == [("PRIMARY", td2, "COMPLETED")],
+            f"ECS: next describe shows td 2 COMPLETED, old deployment gone (got {deployments(after)})")
+    f.check(after["runningCount"] == 1 and after["deployments"][0]["runningCount"] == 1, "ECS: 1 task running")
+    forced = ecs.update_service(cluster=cluster, service=name, forceNewDeployment=True)["service"]
+    f.check(
+        [d[0] for d in deployments(forced)] == ["PRIMARY", "ACTIVE"]
+        and forced["deployments"][0]["id"] != after["deployments"][0]["id"],
+        "ECS: forceNewDeployment starts a new PRIMARY deployment",
+    )
+    f.check(deployments(describe()) == [("PRIMARY", td2, "COMPLETED")], "ECS: forced rollout COMPLETED")
+    scaled = ecs.update_service(cluster=cluster, service=name, desiredCount=0)["service"]
+    f.check(len(scaled["deployments"]) == 1 and scaled["deployments"][0]["desiredCount"] == 0,
+            "ECS: scaling changes the PRIMARY deployment, starts no new one")
+    ecs.delete_service(cluster=cluster, service=name)
+    cfn.delete_stack(StackName=stack_id)
+    status = wait_stack(cfn, stack_id)
+    f.check(status == "DELETE_COMPLETE", f"ECS: stack DELETE_COMPLETE after the service (got {status})")
+    left = leftovers(c, lab, o["VpcId"], lab)
+    f.check(not left, f"ECS: nothing left, found: {left}")
+    print(f"    rollout checked; deleted, {len(left)} resources left")
+
+
+def scenario(c: dict, lab: str, private: bool, body: str, f: Failures, recreate: bool) -> dict:
+    params = [
+        {"ParameterKey": "LabName", "ParameterValue": lab},
+        {"ParameterKey": "PrivateTasks", "ParameterValue": "true" if private else "false"},
+    ]
+    timings: dict[str, float] = {}
+    rounds = 2 if recreate else 1
+    for n in range(rounds):
+        label = f"PrivateTasks={str(private).lower()}" + (" (re-run)" if n else "")
+        print(f"  {label}")
+        before = len(f.items)
+        try:
+            run_round(c, lab, private, body, params, label, timings, f)
+        except Exception as exc:  # noqa: BLE001 - reported as a failure, then go on
+            f.check(False, f"{label}: {type(exc).__name__}: {exc}")
+        if len(f.items) > before:
+            reset(c)  # so later rounds are not failures of this one
+    return timings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lab", default="checklab")
+    parser.add_argument("--verbose", action="store_true")
+    parser.add_argument(
+        "--no-patches",
+        action="store_true",
+        help="run against plain moto: shows what the patches are for (expected to FAIL)",
+    )
+    args = parser.parse_args()
+
+    os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), "127.0.0.1"]))
+    body = render(SERVICES)
+    f = Failures()
+    moto = Moto(args.verbose, args.no_patches)
+    timings: dict[str, float] = {}
+    try:
+        print(f"moto on {moto.endpoint}")
+        c = clients(moto.endpoint)
+        timings.update(scenario(c, args.lab, False, body, f, recreate=True))
+        timings.update(scenario(c, args.lab, True, body, f, recreate=False))
+        print("  ECS UpdateService rollout")
+        try:
+            check_ecs_rollout(c, args.lab, body, f)
+        except Exception as exc:  # noqa: BLE001
+            f.check(False, f"ECS: {type(exc).__name__}: {exc}")
+    finally:
+        rc = moto.stop()
+    f.check(rc == 0, f"launcher exited 0 after stdin closed (got {rc})")
+    print("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
+    for gap in sorted(f.gaps):
+        print(f"moto gap (not a failure): {gap}")
+    if f.items:
+        print(f"FAILED: {len(f.items)} check(s)")
+        return 1
+    print("OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,380 @@
+"""Patches that make moto do what AWS documents, where moto 5.2 does not.
+
+Loaded by ``launch.py`` before the server starts; never imported by anything else.
+Rules (DESIGN.md §5): each patch copies one documented AWS behaviour and names it;
+each one only calls moto's own backend operations; none may make the tool's own
+result come out right by itself. A patch that finds moto already doing the job
+(a newer moto with its own CloudFormation deletion) stands aside.
+
+1. CloudFormation deletion for the resource types whose moto model has none, so
+   that ``DeleteStack`` of the core stack removes them instead of raising
+   ``DependencyViolation`` on the VPC and leaking them:
+   AWS::EC2::RouteTable, AWS::EC2::Route, AWS::EC2::SubnetRouteTableAssociation,
+   AWS::EC2::VPCGatewayAttachment, AWS::EC2::InternetGateway, AWS::EC2::NatGateway,
+   AWS::EC2::EIP, AWS::ElasticLoadBalancingV2::TargetGroup, AWS::ECS::Cluster.
+
+2. ECS ``UpdateService``: a new task definition (or ``forceNewDeployment``) starts a
+   new PRIMARY deployment while the previous one stays ACTIVE; the rollout then
+   reaches COMPLETED and the old deployment goes away.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+from typing import Any, Callable
+
+# moto's CloudFormation deletion loop (moto/cloudformation/parsing.py, ResourceMap.delete)
+# calls ``resource.delete(account_id, region_name)`` and, on TypeError/AttributeError,
+# falls back to the class's ``delete_from_cloudformation_json``, which is a silent
+# no-op for these types. The patched ``delete`` methods therefore turn any
+# TypeError/AttributeError of their own into this error, so a broken patch fails the
+# stack deletion loudly instead of passing as a deletion.
+
+
+class PatchError(RuntimeError):
+    """A patched deletion broke (usually: moto's internals changed)."""
+
+
+def _not_found(exc: Exception) -> bool:
+    """True for moto's 'no such resource' errors: CloudFormation treats a resource
+    that is already gone as deleted (DeleteStack skips it)."""
+    code = str(getattr(exc, "code", "") or getattr(exc, "error_type", "") or "")
+    name = type(exc).__name__
+    return "NotFound" in code or "NotFound" in name
+
+
+def _has_own_cfn_delete(cls: type) -> bool:
+    """Whether moto already deletes this type with its stack."""
+    if callable(getattr(cls, "delete", None)):
+        return True
+    method = getattr(cls, "delete_from_cloudformation_json", None)
+    return method is not None and not getattr(method, "__isabstractmethod__", False)
+
+
+def _install_delete(cls: type, cfn_type: str, body: Callable[[Any, str, str], None],
+                    applied: list[str]) -> None:
+    if _has_own_cfn_delete(cls):
+        applied.append(f"{cfn_type}: moto deletes it itself, patch not needed")
+        return
+
+    def delete(self: Any, account_id: str, region_name: str) -> None:
+        try:
+            body(self, account_id, region_name)
+        except (TypeError, AttributeError) as exc:  # see the note at the top
+            raise PatchError(f"mysfits moto patch for {cfn_type} failed: {exc!r}") from exc
+
+    delete.__doc__ = f"CloudFormation deletion of {cfn_type} (mysfits test patch)."
+    cls.delete = delete  # type: ignore[attr-defined]
+    applied.append(f"{cfn_type}: CloudFormation deletion added")
+
+
+# --------------------------------------------------------------------------
+# 1. CloudFormation deletions
+# --------------------------------------------------------------------------
+
+
+def _patch_cfn_deletions(applied: list[str]) -> None:
+    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.elastic_ip_addresses import ElasticAddress
+    from moto.ec2.models.internet_gateways import InternetGateway
+    from moto.ec2.models.nat_gateways import NatGateway
+    from moto.ec2.models.route_tables import Route, RouteTable
+    from moto.ec2.models.subnets import SubnetRouteTableAssociation
+    from moto.ec2.models.vpn_gateway import VPCGatewayAttachment
+    from moto.ecs.models import Cluster, ecs_backends
+    from moto.elbv2.models import FakeTargetGroup, elbv2_backends
+
+    def ec2(account_id: str, region_name: str) -> Any:
+        return ec2_backends[account_id][region_name]
+
+    # AWS::EC2::SubnetRouteTableAssociation -> ec2:DisassociateRouteTable.
+    # moto's CloudFormation records the association only in
+    # ``subnet_associations`` (not in the route table), so both places are cleared.
+    def delete_association(self: Any, account_id: str, region_name: str) -> None:
+        backend = ec2(account_id, region_name)
+        table = backend.route_tables.get(self.route_table_id)
+        if table is not None:
+            for association_id, target in list(table._associations.items()):
+                if target == self.subnet_id:
+                    backend.disassociate_route_table(association_id)
+        backend.subnet_associations.pop(f"{self.route_table_id}:{self.subnet_id}", None)
+
+    _install_delete(SubnetRouteTableAssociation, "AWS::EC2::SubnetRouteTableAssociation",
+                    delete_association, applied)
+
+    # AWS::EC2::Route -> ec2:DeleteRoute. A route whose table is already gone went
+    # with it (DeleteRouteTable removes its routes); CloudFormation counts it deleted.
+    def delete_route(self: Any, account_id: str, region_name: str) -> None:
+        backend = ec2(account_id, region_name)
+        if self.route_table.id not in backend.route_tables:
+            return
+        try:
+            backend.delete_route(
+                self.route_table.id,
+                self.destination_cidr_block,
+                destination_ipv6_cidr_block=self.destination_ipv6_cidr_block,
+                destination_prefix_list_id=(
+                    self.destination_prefix_list.id if self.destination_prefix_list else None
+                ),
+            )
+        except EC2ClientError as exc:
+            if not _not_found(exc):
+                raise
+
+    _install_delete(Route, "AWS::EC2::Route", delete_route, applied)
+
+    # AWS::EC2::RouteTable -> ec2:DeleteRouteTable (its routes go with it).
+    def delete_route_table(self: Any, account_id: str, region_name: str) -> None:
+        backend = ec2(account_id, region_name)
+        if self.id in backend.route_tables:
+            backend.delete_route_table(self.id)
+
+    _install_delete(RouteTable, "AWS::EC2::RouteTable", delete_route_table, applied)
+
+    # AWS::EC2::VPCGatewayAttachment -> ec2:DetachInternetGateway.
+    def delete_attachment(self: Any, account_id: str, region_name: str) -> None:
+        backend = ec2(account_id, region_name)
+        gateway_id = self.gateway_id or ""
+        if not gateway_id.startswith("igw-"):
+            return  # VPN gateway attachments: moto records no gateway id; not used here
+        igw = backend.internet_gateways.get(gateway_id)
+        if igw is None or igw.vpc is None or igw.vpc.id != self.vpc_id:
+            return  # already detached or gone
+        backend.detach_internet_gateway(gateway_id, self.vpc_id)
+
+    _install_delete(VPCGatewayAttachment, "AWS::EC2::VPCGatewayAttachment",
+                    delete_attachment, applied)
+
+    # AWS::EC2::InternetGateway -> ec2:DeleteInternetGateway, which AWS refuses with
+    # DependencyViolation while the gateway is attached to a VPC (moto does too).
+    def delete_igw(self: Any, account_id: str, region_name: str) -> None:
+        backend = ec2(account_id, region_name)
+        if self.id in backend.internet_gateways:
+            backend.delete_internet_gateway(self.id)
+
+    _install_delete(InternetGateway, "AWS::EC2::InternetGateway", delete_igw, applied)
+
+    # AWS::EC2::NatGateway -> ec2:DeleteNatGateway. AWS: "Deleting a NAT gateway
+    # disassociates its Elastic IP address, but does not release the address", and
+    # deletes the gateway's network interface; the gateway stays visible as 'deleted'.
+    def delete_nat(self: Any, account_id: str, region_name: str) -> None:
+        backend = ec2(account_id, region_name)
+        if self.id not in backend.nat_gateways or self.state == "deleted":
+            return
+        backend.delete_nat_gateway(self.id)
+        eni = getattr(self, "_eni", None)
+        if eni is not None:
+            for address in list(backend.addresses):
+                if address.eni is eni:
+                    backend.disassociate_address(address=address.public_ip)
+            if eni.id in backend.enis:
+                backend.delete_network_interface(eni.id)
+
+    _install_delete(NatGateway, "AWS::EC2::NatGateway", delete_nat, applied)
+
+    # AWS::EC2::EIP -> ec2:ReleaseAddress.
+    def delete_eip(self: Any, account_id: str, region_name: str) -> None:
+        backend = ec2(account_id, region_name)
+        if self not in backend.addresses:
+            return
+        if self.allocation_id:
+            backend.release_address(allocation_id=self.allocation_id)
+        else:
+            backend.release_address(address=self.public_ip)
+
+    _install_delete(ElasticAddress, "AWS::EC2::EIP", delete_eip, applied)
+
+    # AWS::ElasticLoadBalancingV2::TargetGroup -> elbv2:DeleteTargetGroup, which AWS
+    # refuses with ResourceInUse while a listener or rule forwards to it (moto too).
+    def delete_target_group(self: Any, account_id: str, region_name: str) -> None:
+        backend = elbv2_backends[account_id][region_name]
+        if self.arn in backend.target_groups:
+            backend.delete_target_group(self.arn)
+
+    _install_delete(FakeTargetGroup, "AWS::ElasticLoadBalancingV2::TargetGroup",
+                    delete_target_group, applied)
+
+    # AWS::ECS::Cluster -> ecs:DeleteCluster (moto marks the cluster INACTIVE, as
+    # AWS lists a deleted cluster for a while). Note: moto, unlike AWS, does not refuse
+    # this while services are ACTIVE; not added here, because a refusal makes moto's
+    # DeleteStack drop the stack record while leaking its other resources.
+    def delete_cluster(self: Any, account_id: str, region_name: str) -> None:
+        backend = ecs_backends[account_id][region_name]
+        cluster = backend.clusters.get(self.name)
+        if cluster is not None and cluster.status != "INACTIVE":
+            backend.delete_cluster(self.name)
+
+    _install_delete(Cluster, "AWS::ECS::Cluster", delete_cluster, applied)
+
+
+# --------------------------------------------------------------------------
+# 2. ECS deployments
+# --------------------------------------------------------------------------
+
+# How many DescribeServices calls after an UpdateService still see the rollout
+# IN_PROGRESS before it completes; 0 completes it on the first DescribeServices
+# after the update. The UpdateService response itself always shows IN_PROGRESS.
+ROLLOUT_DESCRIBES_ENV = "MYSFITS_MOTO_ROLLOUT_DESCRIBES"
+
+_lock = threading.RLock()
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(int(os.environ.get(name, default)), 0)
+    except ValueError:
+        return default
+
+
+def _patch_ecs_deployments(applied: list[str]) -> None:
+    from moto.core.utils import utcnow
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.moto_api._internal import mock_random
+
+    original_update = EC2ContainerServiceBackend.update_service
+    original_describe = EC2ContainerServiceBackend.describe_services
+
+    def new_deployment_id() -> str:
+        return f"ecs-svc/{mock_random.randint(0, 32**12)}"
+
+    # AWS UpdateService: "If you update the task definition ... or force a new
+    # deployment, Amazon ECS starts a new deployment": the new one is PRIMARY with
+    # rolloutState IN_PROGRESS, the one it replaces stays listed as ACTIVE until its
+    # tasks are drained. The service's taskDefinition is always the full ARN.
+    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+        with _lock:
+            props = dict(service_properties)
+            cluster = self._get_cluster(props.get("cluster", "default"))
+            name = str(props.get("service", "")).split("/")[-1]
+            before = self.services.get(f"{cluster.name}:{name}")
+            old_deployments = copy.deepcopy(before.deployments) if before else []
+            old_task_definition = before.task_definition if before else None
+            td_param = props.get("task_definition")
+            force = bool(props.get("force_new_deployment"))
+
+            service = original_update(self, service_properties)
+
+            if service.deployment_controller.get("type", "ECS") != "ECS" or not old_deployments:
+                return service
+            new_td = old_task_definition
+            if td_param:
+                new_td = self.describe_task_definition(td_param).arn
+                service.task_definition = new_td
+            if new_td == old_task_definition and not force:
+                # Only counts (or other settings) changed: no new deployment, the
+                # PRIMARY one takes the new desired count.
+                service.deployments = old_deployments
+                primary = service.deployments[0]
+                primary["desiredCount"] = service.desired_count
+                primary["runningCount"] = min(service.running_count, service.desired_count)
+                primary["pendingCount"] = max(service.desired_count - primary["runningCount"], 0)
+                primary["updatedAt"] = utcnow()
+                return service
+
+            now = utcnow()
+            deployment_id = new_deployment_id()
+            for old in old_deployments:
+                old["status"] = "ACTIVE"
+                old["updatedAt"] = now
+            template = old_deployments[0]
+            primary = dict(template)
+            primary.update(
+                {
+                    "id": deployment_id,
+                    "status": "PRIMARY",
+                    "taskDefinition": new_td,
+                    "desiredCount": service.desired_count,
+                    "pendingCount": service.desired_count,
+                    "runningCount": 0,
+                    "failedTasks": 0,
+                    "createdAt": now,
+                    "updatedAt": now,
+                    "rolloutState": "IN_PROGRESS",
+                    "rolloutStateReason": f"ECS deployment {deployment_id} in progress.",
+                    "launchType": service.launch_type,
+                    "platformVersion": service.platform_version,
+                }
+            )
+            if getattr(service, "network_configuration", None):
+                primary["networkConfiguration"] = service.network_configuration
+            service.deployments = [primary] + old_deployments
+            service._mysfits_rollout = {
+                "id": deployment_id,
+                "describes_left": _env_int(ROLLOUT_DESCRIBES_ENV, 0),
+            }
+            return service
+
+    # AWS: once the new deployment's tasks run (and pass health checks), its
+    # rolloutState becomes COMPLETED ("ECS deployment <id> completed."), the old
+    # deployments are removed, and the service logs "has reached a steady state".
+    # As for moto's own CreateService, tasks count as running when
+    # MOTO_ECS_SERVICE_RUNNING >= the desired count; otherwise the rollout stays
+    # IN_PROGRESS (as on AWS while tasks fail to start).
+    def complete_rollouts(services: list[Any]) -> None:
+        for service in services:
+            rollout = getattr(service, "_mysfits_rollout", None)
+            if not rollout:
+                continue
+            if rollout["describes_left"] > 0:
+                rollout["describes_left"] -= 1
+                continue
+            primary = next(
+                (d for d in service.deployments if d.get("id") == rollout["id"]), None
+            )
+            if primary is None:
+                service._mysfits_rollout = None
+                continue
+            running = _env_int("MOTO_ECS_SERVICE_RUNNING", 0)
+            if running < service.desired_count:
+                continue
+            now = utcnow()
+            primary.update(
+                {
+                    "runningCount": service.desired_count,
+                    "pendingCount": 0,
+                    "rolloutState": "COMPLETED",
+                    "rolloutStateReason": f"ECS deployment {primary['id']} completed.",
+                    "updatedAt": now,
+                }
+            )
+            service.deployments = [primary]
+            service.running_count = service.desired_count
+            service.pending_count = 0
+            events = getattr(service, "events", None)
+            if isinstance(events, list):
+                events.insert(
+                    0,
+                    {
+                        "id": str(mock_random.uuid4()),
+                        "createdAt": now,
+                        "message": f"(service {service.name}) has reached a steady state.",
+                    },
+                )
+            service._mysfits_rollout = None
+
+    def describe_services(self: Any, cluster_str: str, service_names_or_arns: list[str]) -> Any:
+        with _lock:
+            result = original_describe(self, cluster_str, service_names_or_arns)
+            services = result[0] if isinstance(result, tuple) else result
+            complete_rollouts(list(services))
+            return result
+
+    update_service.__doc__ = original_update.__doc__
+    describe_services.__doc__ = original_describe.__doc__
+    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+    EC2ContainerServiceBackend.describe_services = describe_services  # type: ignore[method-assign]
+    applied.append("ECS UpdateService: new PRIMARY deployment, rollout to COMPLETED")
+
+
+def apply() -> list[str]:
+    """Apply every patch once; returns one line per patch for the launcher's log."""
+    if getattr(apply, "_applied", None) is not None:
+        return apply._applied  # type: ignore[attr-defined]
+    applied: list[str] = []
+    _patch_cfn_deletions(applied)
+    _patch_ecs_deployments(applied)
+    apply._applied = applied  # type: ignore[attr-defined]
+    return applied
