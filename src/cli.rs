@@ -86,9 +86,29 @@ pub enum Command {
     Deploy {
         #[command(flatten)]
         aws: AwsArgs,
+        /// A service of the manifest, e.g. monolith-service
         service: String,
+        /// Image tag to build and push, or (with --no-build) that is already in the registry
         #[arg(long)]
         tag: Option<String>,
+        /// Container CLI that builds and pushes
+        #[arg(long, env = "MYSFITS_BUILDER", default_value = "docker", value_parser = ["docker", "podman"])]
+        builder: String,
+        /// Deploy a tag already in the registry, without building
+        #[arg(long, conflicts_with = "image")]
+        no_build: bool,
+        /// Deploy this image as it is: no build, no push, no registry check
+        #[arg(long, value_name = "URI", conflicts_with_all = ["tag", "registry"])]
+        image: Option<String>,
+        /// Push to this registry instead of the lab's ECR repository
+        #[arg(long, value_name = "HOST[/NAMESPACE]")]
+        registry: Option<String>,
+        /// Return once the service is updated, without watching the deployment
+        #[arg(long)]
+        no_wait: bool,
+        /// Give up watching after this many seconds (the deployment goes on)
+        #[arg(long, value_name = "SECONDS", default_value_t = 1200)]
+        timeout: u64,
     },
     /// Run one task of a service outside the load balancer, as a smoke test
     Run {

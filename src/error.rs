@@ -25,7 +25,9 @@ pub enum Error {
     },
     #[error("lab '{0}' is not set up: there is no stack named '{0}'")]
     NotSetUp(String),
-    #[error("stack '{stack}' exists but mysfits did not create it: it has no tag mysfits:lab={stack}")]
+    #[error(
+        "stack '{stack}' exists but mysfits did not create it: it has no tag mysfits:lab={stack}"
+    )]
     NotOurs { stack: String },
     #[error("stack '{stack}' is {status}: CloudFormation can only delete it and create it again")]
     NeedsReplacing {
@@ -59,10 +61,46 @@ pub enum Error {
     Leftovers(usize),
     #[error("{0}")]
     Data(String),
+    #[error("unknown service '{name}': the manifest has {known}")]
+    UnknownService { name: String, known: String },
+    #[error("no image tag for {0}: deploy needs --tag (or --image URI)")]
+    NoTag(String),
+    #[error("image tag '{0}' is not valid: use up to 128 letters, digits, '_', '.', '-', not starting with '.' or '-'")]
+    BadTag(String),
+    #[error(transparent)]
+    Build(#[from] crate::build::builder::BuildError),
+    #[error(transparent)]
+    Registry(#[from] crate::build::registry::RegistryError),
+    #[error("tag '{tag}' is not in {repository}{}: nothing was changed on AWS", existing_tags(existing))]
+    TagMissing {
+        repository: String,
+        tag: String,
+        existing: Vec<String>,
+    },
+    #[error("deployment of {service} failed: {reason}")]
+    DeployFailed {
+        service: String,
+        reason: String,
+        stopped: Vec<String>,
+        back_on: Option<String>,
+    },
+    #[error("deployment of {service} did not finish in {waited}s: {last}")]
+    DeployTimedOut { service: String, waited: u64, last: String },
+}
+
+fn existing_tags(tags: &[String]) -> String {
+    if tags.is_empty() {
+        " (it holds no tags)".into()
+    } else {
+        format!(" (it has: {})", tags.join(", "))
+    }
 }
 
 fn first_reason(reasons: &[String]) -> String {
-    reasons.first().map(|r| format!(": {r}")).unwrap_or_default()
+    reasons
+        .first()
+        .map(|r| format!(": {r}"))
+        .unwrap_or_default()
 }
 
 impl Error {
@@ -111,6 +149,23 @@ impl Error {
             Error::FileExists(_) => vec!["pass --force to overwrite it".into()],
             Error::NotConfirmed => vec![format!("pass --yes to delete without asking: `mysfits cleanup{lab_flag} --yes`")],
             Error::Leftovers(_) => vec![format!("run `mysfits cleanup{lab_flag} --yes` again; it is safe to repeat")],
+            Error::UnknownService { .. } => vec!["see the services with `mysfits status`, or add it to mysfits.yaml".into()],
+            Error::NoTag(s) => vec![format!("e.g. `mysfits deploy {s} --tag v1`")],
+            Error::Build(crate::build::builder::BuildError::NotInstalled(_)) => {
+                vec!["install it, or pick the other with --builder docker|podman (or MYSFITS_BUILDER)".into()]
+            }
+            Error::Build(_) => vec!["fix the build and deploy again; nothing was changed on AWS".into()],
+            Error::TagMissing { tag, .. } => vec![format!("push the tag first (deploy without --no-build builds and pushes it), or deploy a tag that exists instead of '{tag}'")],
+            Error::DeployFailed { stopped, back_on, .. } => {
+                let mut h: Vec<String> = stopped.iter().take(5).map(|s| format!("stopped task {s}")).collect();
+                h.push(match back_on {
+                    Some(rev) => format!("the circuit breaker rolled the service back to {rev}, which is running"),
+                    None => "the rollback has not finished: watch it with `mysfits status`".into(),
+                });
+                h.push(format!("see the logs, fix, and deploy a new tag{lab_flag}"));
+                h
+            }
+            Error::DeployTimedOut { .. } => vec![format!("the deployment goes on; watch it with `mysfits status{lab_flag}`")],
             _ => vec![],
         }
     }
@@ -118,7 +173,10 @@ impl Error {
     /// 2 for what the user must change in the command line, 1 for what happened at run time.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Name(_) | Error::Manifest(_) | Error::NotBuilt(_) | Error::Config(ConfigError::BadEndpoint(_)) => 2,
+            Error::Name(_)
+            | Error::Manifest(_)
+            | Error::NotBuilt(_)
+            | Error::Config(ConfigError::BadEndpoint(_)) => 2,
             _ => 1,
         }
     }
@@ -128,7 +186,10 @@ impl Error {
         let mut out = Vec::new();
         let mut cur = std::error::Error::source(self);
         // `transparent` variants share the message of their source: skip the repeat.
-        if matches!(self, Error::Name(_) | Error::Manifest(_) | Error::Config(_) | Error::Aws(_)) {
+        if matches!(
+            self,
+            Error::Name(_) | Error::Manifest(_) | Error::Config(_) | Error::Aws(_)
+        ) {
             cur = cur.and_then(|c| c.source());
         }
         while let Some(c) = cur {

@@ -1,6 +1,7 @@
 //! `mysfits`: parse once, validate, run, and print any error with its causes and hints.
 
 mod aws;
+mod build;
 mod cli;
 mod commands;
 mod error;

@@ -51,6 +51,8 @@ impl Settings {
     }
 
     pub fn manifest(&self) -> &Manifest {
-        self.manifest.as_ref().expect("loaded for every command but init")
+        self.manifest
+            .as_ref()
+            .expect("loaded for every command but init")
     }
 }

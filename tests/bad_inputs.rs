@@ -19,12 +19,14 @@ fn no_stacks(moto: &Moto) {
 fn bad_lab_names_fail_before_any_call() {
     let moto = Moto::start();
     let long = "a".repeat(21);
-    moto.run(&["up", "--lab", &long])
-        .fails_with(&format!("lab name '{long}' is 21 characters; at most 20 are allowed"));
+    moto.run(&["up", "--lab", &long]).fails_with(&format!(
+        "lab name '{long}' is 21 characters; at most 20 are allowed"
+    ));
     let r = moto.run(&["up", "--lab", "My_Lab"]).fails_with("has 'M'");
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("hint:"), "{}", r.stderr);
-    moto.run(&["up", "--lab", "lab-"]).fails_with("must start with a letter");
+    moto.run(&["up", "--lab", "lab-"])
+        .fails_with("must start with a letter");
     no_stacks(&moto);
 }
 
@@ -37,7 +39,9 @@ fn bad_manifests_name_file_line_and_key() {
         "services:\n  - name: web\n    build: .\n    route: default\n    prot: 8080\n",
     )
     .unwrap();
-    let r = moto.run(&["up"]).fails_with("mysfits.yaml:5: services[0]: unknown field `prot`");
+    let r = moto
+        .run(&["up"])
+        .fails_with("mysfits.yaml:5: services[0]: unknown field `prot`");
     assert_eq!(r.code, 2);
     std::fs::write(
         dir.join("dup.yaml"),
@@ -46,7 +50,8 @@ fn bad_manifests_name_file_line_and_key() {
     .unwrap();
     moto.run(&["up", "--manifest", "dup.yaml"])
         .fails_with("dup.yaml:10: services[2].route: duplicate route '/a/*': a already routes it");
-    moto.run(&["up", "--manifest", "missing.yaml"]).fails_with("cannot read manifest missing.yaml");
+    moto.run(&["up", "--manifest", "missing.yaml"])
+        .fails_with("cannot read manifest missing.yaml");
     no_stacks(&moto);
 }
 
@@ -62,7 +67,11 @@ fn no_region_is_a_clear_error() {
             .unwrap(),
     )
     .fails_with("no AWS region is set");
-    assert!(r.stderr.contains("hint: pass `--region us-east-1`"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("hint: pass `--region us-east-1`"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -84,7 +93,11 @@ fn no_credentials_is_a_clear_error() {
 #[test]
 fn unreachable_endpoint_fails_within_seconds() {
     // Bind and drop a listener to get a loopback port where nothing listens.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let home = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let r = Run::from(
@@ -94,7 +107,11 @@ fn unreachable_endpoint_fails_within_seconds() {
             .unwrap(),
     )
     .fails_with("cannot reach AWS");
-    assert!(started.elapsed() < Duration::from_secs(15), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "took {:?}",
+        started.elapsed()
+    );
     assert!(r.stderr.contains("--endpoint-url"), "{}", r.stderr);
 }
 
@@ -102,7 +119,8 @@ fn unreachable_endpoint_fails_within_seconds() {
 fn commands_not_built_say_so_and_exit_2() {
     let home = tempfile::tempdir().unwrap();
     for args in [vec!["logs", "monolith-service"]] {
-        let r = Run::from(clean_command(home.path()).args(&args).output().unwrap()).fails_with("is not built yet");
+        let r = Run::from(clean_command(home.path()).args(&args).output().unwrap())
+            .fails_with("is not built yet");
         assert_eq!(r.code, 2);
         assert!(r.stdout.is_empty());
     }
@@ -112,8 +130,14 @@ fn commands_not_built_say_so_and_exit_2() {
 fn help_lists_the_lab_commands() {
     let home = tempfile::tempdir().unwrap();
     let r = Run::from(clean_command(home.path()).arg("--help").output().unwrap()).ok();
-    for cmd in ["init", "up", "deploy", "run", "split", "route", "merge", "status", "logs", "cleanup"] {
-        assert!(r.stdout.contains(&format!("\n  {cmd} ")), "{cmd} missing:\n{}", r.stdout);
+    for cmd in [
+        "init", "up", "deploy", "run", "split", "route", "merge", "status", "logs", "cleanup",
+    ] {
+        assert!(
+            r.stdout.contains(&format!("\n  {cmd} ")),
+            "{cmd} missing:\n{}",
+            r.stdout
+        );
     }
 }
 
@@ -123,6 +147,13 @@ fn init_writes_the_default_manifest_once() {
     Run::from(clean_command(home.path()).arg("init").output().unwrap()).ok();
     let text = std::fs::read_to_string(home.path().join("mysfits.yaml")).unwrap();
     assert!(text.contains("like-service") && text.contains("/mysfits/*/like"));
-    Run::from(clean_command(home.path()).arg("init").output().unwrap()).fails_with("mysfits.yaml already exists");
-    Run::from(clean_command(home.path()).args(["init", "--force"]).output().unwrap()).ok();
+    Run::from(clean_command(home.path()).arg("init").output().unwrap())
+        .fails_with("mysfits.yaml already exists");
+    Run::from(
+        clean_command(home.path())
+            .args(["init", "--force"])
+            .output()
+            .unwrap(),
+    )
+    .ok();
 }

@@ -9,22 +9,42 @@ async fn up_status_rerun_cleanup_leaves_nothing() {
     let moto = Moto::start();
     let up = moto.run(&["up", "-v"]).ok();
     assert!(up.stdout.contains("Load balancer"), "{}", up.stdout);
-    assert!(up.stderr.contains("mysfits deploy monolith-service --tag v1"), "{}", up.stderr);
+    assert!(
+        up.stderr
+            .contains("mysfits deploy monolith-service --tag v1"),
+        "{}",
+        up.stderr
+    );
     let (_, mutating) = up.api_calls();
-    assert!(mutating >= 4, "create stack, task definition, service, data: {}", up.stderr);
+    assert!(
+        mutating >= 4,
+        "create stack, task definition, service, data: {}",
+        up.stderr
+    );
 
     // Status, as text and as JSON.
     let text = moto.run(&["status"]).ok().stdout;
     assert!(text.contains("stack mysfits is CREATE_COMPLETE"), "{text}");
     assert!(text.contains("monolith-service"), "{text}");
-    let json: serde_json::Value = serde_json::from_str(&moto.run(&["status", "--output", "json"]).ok().stdout).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&moto.run(&["status", "--output", "json"]).ok().stdout).unwrap();
     assert_eq!(json["stack"]["status"], "CREATE_COMPLETE");
     assert_eq!(json["services"][0]["name"], "monolith-service");
-    assert_eq!(json["services"][0]["task_definition"], "mysfits-monolith-service:1");
+    assert_eq!(
+        json["services"][0]["task_definition"],
+        "mysfits-monolith-service:1"
+    );
     assert_eq!(json["services"][0]["desired"], 1);
-    assert_eq!(json["rules"][0]["priority"], serde_json::Value::Null, "the default action");
+    assert_eq!(
+        json["rules"][0]["priority"],
+        serde_json::Value::Null,
+        "the default action"
+    );
     assert_eq!(json["rules"][0]["service"], "monolith-service");
-    assert!(json["outputs"]["AlbDnsName"].as_str().unwrap().contains("elb"));
+    assert!(json["outputs"]["AlbDnsName"]
+        .as_str()
+        .unwrap()
+        .contains("elb"));
 
     // The sample data is in the table, all 12.
     let sdk = moto.sdk().await;
@@ -50,8 +70,15 @@ async fn up_status_rerun_cleanup_leaves_nothing() {
         svc.load_balancers()[0].target_group_arn(),
         json["outputs"]["DefaultTargetGroupArn"].as_str()
     );
-    assert!(svc.tags().iter().any(|t| t.key() == Some("mysfits:lab") && t.value() == Some("mysfits")));
-    let breaker = svc.deployment_configuration().unwrap().deployment_circuit_breaker().unwrap();
+    assert!(svc
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some("mysfits:lab") && t.value() == Some("mysfits")));
+    let breaker = svc
+        .deployment_configuration()
+        .unwrap()
+        .deployment_circuit_breaker()
+        .unwrap();
     assert!(breaker.enable() && breaker.rollback());
 
     // Again: nothing changes, and no mutating call is made.
@@ -70,7 +97,11 @@ async fn up_status_rerun_cleanup_leaves_nothing() {
     moto.run(&["status"]).ok();
 
     let cleanup = moto.run(&["cleanup", "--yes"]).ok();
-    assert!(cleanup.stderr.contains("Nothing of lab 'mysfits' is left"), "{}", cleanup.stderr);
+    assert!(
+        cleanup.stderr.contains("Nothing of lab 'mysfits' is left"),
+        "{}",
+        cleanup.stderr
+    );
 
     // Checked independently of the tool: no stack, no task definition, no repository.
     let cfn = aws_sdk_cloudformation::Client::new(&sdk);
@@ -85,15 +116,36 @@ async fn up_status_rerun_cleanup_leaves_nothing() {
         .send()
         .await
         .unwrap();
-    assert!(defs.task_definition_arns().is_empty(), "{:?}", defs.task_definition_arns());
+    assert!(
+        defs.task_definition_arns().is_empty(),
+        "{:?}",
+        defs.task_definition_arns()
+    );
     let ecr = aws_sdk_ecr::Client::new(&sdk);
-    assert!(ecr.describe_repositories().send().await.unwrap().repositories().is_empty());
-    assert!(ddb.list_tables().send().await.unwrap().table_names().is_empty());
+    assert!(ecr
+        .describe_repositories()
+        .send()
+        .await
+        .unwrap()
+        .repositories()
+        .is_empty());
+    assert!(ddb
+        .list_tables()
+        .send()
+        .await
+        .unwrap()
+        .table_names()
+        .is_empty());
 
     // Safe to repeat: nothing left, nothing to do, still success.
     let again = moto.run(&["cleanup", "--yes"]).ok();
-    assert!(again.stderr.contains("nothing to delete"), "{}", again.stderr);
-    moto.run(&["status"]).fails_with("lab 'mysfits' is not set up");
+    assert!(
+        again.stderr.contains("nothing to delete"),
+        "{}",
+        again.stderr
+    );
+    moto.run(&["status"])
+        .fails_with("lab 'mysfits' is not set up");
 }
 
 /// Resources the tool did not create, even ones named like the lab's, survive cleanup.
@@ -102,7 +154,11 @@ async fn cleanup_never_touches_foreign_resources() {
     let moto = Moto::start();
     let sdk = moto.sdk().await;
     let ecr = aws_sdk_ecr::Client::new(&sdk);
-    ecr.create_repository().repository_name("mysfits/hand-made").send().await.unwrap();
+    ecr.create_repository()
+        .repository_name("mysfits/hand-made")
+        .send()
+        .await
+        .unwrap();
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
     let tg = elb
         .create_target_group()
@@ -112,9 +168,16 @@ async fn cleanup_never_touches_foreign_resources() {
         .send()
         .await
         .unwrap();
-    let tg_arn = tg.target_groups()[0].target_group_arn().unwrap().to_string();
+    let tg_arn = tg.target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
     let ecs = aws_sdk_ecs::Client::new(&sdk);
-    ecs.create_cluster().cluster_name("someone-else").send().await.unwrap();
+    ecs.create_cluster()
+        .cluster_name("someone-else")
+        .send()
+        .await
+        .unwrap();
     ecs.register_task_definition()
         .family("mysfits-hand-made")
         .container_definitions(
@@ -140,11 +203,19 @@ async fn cleanup_never_touches_foreign_resources() {
     moto.run(&["cleanup", "--yes"]).ok();
 
     assert_eq!(
-        ecr.describe_repositories().send().await.unwrap().repositories()[0].repository_name(),
+        ecr.describe_repositories()
+            .send()
+            .await
+            .unwrap()
+            .repositories()[0]
+            .repository_name(),
         Some("mysfits/hand-made")
     );
     let tgs = elb.describe_target_groups().send().await.unwrap();
-    assert!(tgs.target_groups().iter().any(|t| t.target_group_arn() == Some(tg_arn.as_str())));
+    assert!(tgs
+        .target_groups()
+        .iter()
+        .any(|t| t.target_group_arn() == Some(tg_arn.as_str())));
     let svc = ecs
         .describe_services()
         .cluster("someone-else")
@@ -154,6 +225,11 @@ async fn cleanup_never_touches_foreign_resources() {
         .unwrap();
     assert_eq!(svc.services()[0].status(), Some("ACTIVE"));
     let defs = ecs.list_task_definitions().send().await.unwrap();
-    assert_eq!(defs.task_definition_arns().len(), 1, "{:?}", defs.task_definition_arns());
+    assert_eq!(
+        defs.task_definition_arns().len(),
+        1,
+        "{:?}",
+        defs.task_definition_arns()
+    );
     assert!(defs.task_definition_arns()[0].contains("mysfits-hand-made"));
 }

@@ -19,8 +19,15 @@ fn cfn_lint(manifest: Option<&str>) {
     std::fs::write(&path, &rendered).unwrap();
     // cfn-lint sits beside the Python that has moto (the venv .ci/run makes).
     let lint = python().with_file_name("cfn-lint");
-    let lint = if lint.exists() { lint } else { "cfn-lint".into() };
-    let out = Command::new(&lint).arg(&path).output().expect("run cfn-lint (see .ci/run)");
+    let lint = if lint.exists() {
+        lint
+    } else {
+        "cfn-lint".into()
+    };
+    let out = Command::new(&lint)
+        .arg(&path)
+        .output()
+        .expect("run cfn-lint (see .ci/run)");
     assert!(
         out.status.success() && out.stdout.is_empty(),
         "cfn-lint found problems in the template for {manifest:?}:\n{}{}",
@@ -46,7 +53,11 @@ fn a_broken_template_fails_cfn_lint() {
     let path = home.path().join("bad.yaml");
     std::fs::write(&path, "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      NoSuchProperty: 1\n").unwrap();
     let lint = python().with_file_name("cfn-lint");
-    let lint = if lint.exists() { lint } else { "cfn-lint".into() };
+    let lint = if lint.exists() {
+        lint
+    } else {
+        "cfn-lint".into()
+    };
     let out = Command::new(&lint).arg(&path).output().unwrap();
     assert!(!out.status.success());
 }

@@ -15,9 +15,11 @@ pub struct ApiCalls(Arc<Mutex<Vec<String>>>);
 
 /// Operations that only read. Everything else counts as mutating.
 fn read_only(operation: &str) -> bool {
-    ["Describe", "List", "Get", "Scan", "Query", "BatchGet", "Validate"]
-        .iter()
-        .any(|p| operation.starts_with(p))
+    [
+        "Describe", "List", "Get", "Scan", "Query", "BatchGet", "Validate",
+    ]
+    .iter()
+    .any(|p| operation.starts_with(p))
 }
 
 impl ApiCalls {
@@ -66,10 +68,22 @@ mod tests {
 
     #[test]
     fn reads_and_writes_are_told_apart() {
-        for op in ["DescribeStacks", "ListServices", "GetTemplate", "Scan", "GetAuthorizationToken"] {
+        for op in [
+            "DescribeStacks",
+            "ListServices",
+            "GetTemplate",
+            "Scan",
+            "GetAuthorizationToken",
+        ] {
             assert!(read_only(op), "{op}");
         }
-        for op in ["CreateStack", "UpdateService", "DeleteRule", "BatchWriteItem", "RegisterTaskDefinition"] {
+        for op in [
+            "CreateStack",
+            "UpdateService",
+            "DeleteRule",
+            "BatchWriteItem",
+            "RegisterTaskDefinition",
+        ] {
             assert!(!read_only(op), "{op}");
         }
     }

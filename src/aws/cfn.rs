@@ -39,7 +39,9 @@ pub enum Phase {
 pub fn phase(status: &str) -> Phase {
     match status {
         s if s.ends_with("_IN_PROGRESS") => Phase::InProgress,
-        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE" | "IMPORT_COMPLETE" => Phase::Done,
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE" | "IMPORT_COMPLETE" => {
+            Phase::Done
+        }
         _ => Phase::Failed,
     }
 }
@@ -70,7 +72,10 @@ impl Aws {
         };
         Ok(Some(Stack {
             name: s.stack_name().unwrap_or(name).to_string(),
-            status: s.stack_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            status: s
+                .stack_status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
             reason: s.stack_status_reason().map(String::from),
             outputs: s
                 .outputs()
@@ -80,7 +85,12 @@ impl Aws {
             parameters: s
                 .parameters()
                 .iter()
-                .filter_map(|p| Some((p.parameter_key()?.to_string(), p.parameter_value()?.to_string())))
+                .filter_map(|p| {
+                    Some((
+                        p.parameter_key()?.to_string(),
+                        p.parameter_value()?.to_string(),
+                    ))
+                })
                 .collect(),
             tags: s
                 .tags()
@@ -142,7 +152,12 @@ impl Aws {
             .map_err(map("update stack"))
         {
             Ok(_) => Ok(true),
-            Err(e) if e.is_code("ValidationError") && e.message().contains("No updates are to be performed") => Ok(false),
+            Err(e)
+                if e.is_code("ValidationError")
+                    && e.message().contains("No updates are to be performed") =>
+            {
+                Ok(false)
+            }
             Err(e) => Err(e),
         }
     }
@@ -172,7 +187,10 @@ impl Aws {
                 logical_id: r.logical_resource_id().unwrap_or_default().to_string(),
                 physical_id: r.physical_resource_id().unwrap_or_default().to_string(),
                 kind: r.resource_type().unwrap_or_default().to_string(),
-                status: r.resource_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                status: r
+                    .resource_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
                 reason: r.resource_status_reason().map(String::from),
             })
             .collect())
@@ -212,7 +230,10 @@ impl Aws {
             let mut reasons = Vec::new();
             // moto lists some resources without a logical id; they have no row to show.
             for r in resources.iter().filter(|r| !r.logical_id.is_empty()) {
-                let label = labels.get(&r.logical_id).cloned().unwrap_or_else(|| r.logical_id.clone());
+                let label = labels
+                    .get(&r.logical_id)
+                    .cloned()
+                    .unwrap_or_else(|| r.logical_id.clone());
                 if !seen.contains_key(&r.logical_id) {
                     reporter.start(&r.logical_id, &label);
                 }
@@ -256,18 +277,28 @@ pub enum WaitError {
 }
 
 fn is_throttle(e: &AwsError) -> bool {
-    matches!(e.code(), Some("Throttling" | "ThrottlingException" | "RequestLimitExceeded"))
+    matches!(
+        e.code(),
+        Some("Throttling" | "ThrottlingException" | "RequestLimitExceeded")
+    )
 }
 
 fn parameters(params: &BTreeMap<String, String>) -> Vec<Parameter> {
     params
         .iter()
-        .map(|(k, v)| Parameter::builder().parameter_key(k).parameter_value(v).build())
+        .map(|(k, v)| {
+            Parameter::builder()
+                .parameter_key(k)
+                .parameter_value(v)
+                .build()
+        })
         .collect()
 }
 
 fn cfn_tags(tags: &[(String, String)]) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 #[cfg(test)]
@@ -277,7 +308,10 @@ mod tests {
     #[test]
     fn statuses_are_classified() {
         assert_eq!(phase("CREATE_IN_PROGRESS"), Phase::InProgress);
-        assert_eq!(phase("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"), Phase::InProgress);
+        assert_eq!(
+            phase("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"),
+            Phase::InProgress
+        );
         assert_eq!(phase("UPDATE_ROLLBACK_IN_PROGRESS"), Phase::InProgress);
         assert_eq!(phase("CREATE_COMPLETE"), Phase::Done);
         assert_eq!(phase("ROLLBACK_COMPLETE"), Phase::Failed);

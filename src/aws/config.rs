@@ -54,9 +54,9 @@ pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
     if config.region().is_none() {
         return Err(ConfigError::NoRegion);
     }
-    let provider = config
-        .credentials_provider()
-        .ok_or_else(|| ConfigError::NoCredentials("no credentials provider is configured".into()))?;
+    let provider = config.credentials_provider().ok_or_else(|| {
+        ConfigError::NoCredentials("no credentials provider is configured".into())
+    })?;
     use aws_credential_types::provider::ProvideCredentials;
     provider
         .provide_credentials()

@@ -27,7 +27,11 @@ impl Aws {
                 .iter()
                 .map(|item| {
                     let put = PutRequest::builder()
-                        .set_item(Some(item.iter().map(|(k, v)| (k.clone(), attribute(v))).collect()))
+                        .set_item(Some(
+                            item.iter()
+                                .map(|(k, v)| (k.clone(), attribute(v)))
+                                .collect(),
+                        ))
                         .build()
                         .expect("item is set");
                     WriteRequest::builder().put_request(put).build()

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition, DeploymentCircuitBreaker,
-    DeploymentConfiguration, KeyValuePair, LaunchType, LoadBalancer, LogConfiguration, LogDriver,
-    NetworkConfiguration, NetworkMode, PortMapping, PropagateTags, ServiceField, Tag, TaskDefinitionField,
-    TransportProtocol,
+    AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition,
+    DeploymentCircuitBreaker, DeploymentConfiguration, KeyValuePair, LaunchType, LoadBalancer,
+    LogConfiguration, LogDriver, NetworkConfiguration, NetworkMode, PortMapping, PropagateTags,
+    ServiceField, Tag, TaskDefinitionField, TransportProtocol,
 };
 
 use super::error::{map, AwsError};
@@ -78,7 +78,9 @@ pub struct ServiceInfo {
 }
 
 fn ecs_tags(tags: &[(String, String)]) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
 }
 
 fn service_info(s: &aws_sdk_ecs::types::Service) -> ServiceInfo {
@@ -108,7 +110,11 @@ fn service_info(s: &aws_sdk_ecs::types::Service) -> ServiceInfo {
             .iter()
             .filter_map(|lb| lb.target_group_arn().map(String::from))
             .collect(),
-        events: s.events().iter().filter_map(|e| e.message().map(String::from)).collect(),
+        events: s
+            .events()
+            .iter()
+            .filter_map(|e| e.message().map(String::from))
+            .collect(),
         tags: s
             .tags()
             .iter()
@@ -119,7 +125,11 @@ fn service_info(s: &aws_sdk_ecs::types::Service) -> ServiceInfo {
 
 impl Aws {
     /// The service when it exists and is not deleted.
-    pub async fn describe_service(&self, cluster: &str, name: &str) -> Result<Option<ServiceInfo>, AwsError> {
+    pub async fn describe_service(
+        &self,
+        cluster: &str,
+        name: &str,
+    ) -> Result<Option<ServiceInfo>, AwsError> {
         Ok(self
             .describe_services(cluster, &[name.to_string()])
             .await?
@@ -128,7 +138,11 @@ impl Aws {
     }
 
     /// Up to 10 services per call, with their tags.
-    pub async fn describe_services(&self, cluster: &str, names: &[String]) -> Result<Vec<ServiceInfo>, AwsError> {
+    pub async fn describe_services(
+        &self,
+        cluster: &str,
+        names: &[String],
+    ) -> Result<Vec<ServiceInfo>, AwsError> {
         let mut out = Vec::new();
         for chunk in names.chunks(10) {
             let resp = match self
@@ -151,9 +165,18 @@ impl Aws {
     }
 
     /// Services in the cluster that carry this lab's tag; a missing cluster has none.
-    pub async fn lab_services(&self, cluster: &str, lab: &str) -> Result<Vec<ServiceInfo>, AwsError> {
+    pub async fn lab_services(
+        &self,
+        cluster: &str,
+        lab: &str,
+    ) -> Result<Vec<ServiceInfo>, AwsError> {
         let mut arns = Vec::new();
-        let mut pages = self.ecs.list_services().cluster(cluster).into_paginator().send();
+        let mut pages = self
+            .ecs
+            .list_services()
+            .cluster(cluster)
+            .into_paginator()
+            .send();
         while let Some(page) = pages.next().await {
             match page.map_err(map("list services")) {
                 Ok(p) => arns.extend(p.service_arns().iter().cloned()),
@@ -165,7 +188,9 @@ impl Aws {
             .describe_services(cluster, &arns)
             .await?
             .into_iter()
-            .filter(|s| s.status != "INACTIVE" && s.tags.get(TAG_LAB).map(String::as_str) == Some(lab))
+            .filter(|s| {
+                s.status != "INACTIVE" && s.tags.get(TAG_LAB).map(String::as_str) == Some(lab)
+            })
             .collect())
     }
 
@@ -245,7 +270,11 @@ impl Aws {
             .task_definition(&spec.task_definition)
             .desired_count(spec.desired as i32)
             .launch_type(LaunchType::Fargate)
-            .network_configuration(NetworkConfiguration::builder().awsvpc_configuration(network).build())
+            .network_configuration(
+                NetworkConfiguration::builder()
+                    .awsvpc_configuration(network)
+                    .build(),
+            )
             .load_balancers(
                 LoadBalancer::builder()
                     .target_group_arn(&spec.target_group)
@@ -257,7 +286,12 @@ impl Aws {
             .health_check_grace_period_seconds(60)
             .deployment_configuration(
                 DeploymentConfiguration::builder()
-                    .deployment_circuit_breaker(DeploymentCircuitBreaker::builder().enable(true).rollback(true).build())
+                    .deployment_circuit_breaker(
+                        DeploymentCircuitBreaker::builder()
+                            .enable(true)
+                            .rollback(true)
+                            .build(),
+                    )
                     .maximum_percent(200)
                     .minimum_healthy_percent(100)
                     .build(),
@@ -268,14 +302,22 @@ impl Aws {
             .send()
             .await
             .map_err(map("create service"))?;
-        Ok(out.service().map(service_info).ok_or_else(|| AwsError::Other {
-            op: "create service",
-            detail: "the answer held no service".into(),
-        })?)
+        Ok(out
+            .service()
+            .map(service_info)
+            .ok_or_else(|| AwsError::Other {
+                op: "create service",
+                detail: "the answer held no service".into(),
+            })?)
     }
 
     /// Scales to zero, deletes, and waits until ECS reports the service gone.
-    pub async fn delete_service(&self, cluster: &str, name: &str, reporter: &dyn Reporter) -> Result<(), AwsError> {
+    pub async fn delete_service(
+        &self,
+        cluster: &str,
+        name: &str,
+        reporter: &dyn Reporter,
+    ) -> Result<(), AwsError> {
         reporter.update(name, "scaling to 0");
         self.ecs
             .update_service()
@@ -296,15 +338,24 @@ impl Aws {
             .map_err(map("delete service"))?;
         let started = Instant::now();
         loop {
-            match self.describe_services(cluster, &[name.to_string()]).await?.first() {
+            match self
+                .describe_services(cluster, &[name.to_string()])
+                .await?
+                .first()
+            {
                 None => return Ok(()),
                 Some(s) if s.status == "INACTIVE" => return Ok(()),
                 Some(s) => reporter.update(name, &format!("{} ({} running)", s.status, s.running)),
             }
             if started.elapsed() > Duration::from_secs(900) {
-                return Err(AwsError::Timeout { op: "delete service" });
+                return Err(AwsError::Timeout {
+                    op: "delete service",
+                });
             }
-            tokio::time::sleep(Duration::from_secs(2) + Duration::from_millis(fastrand::u64(0..2000))).await;
+            tokio::time::sleep(
+                Duration::from_secs(2) + Duration::from_millis(fastrand::u64(0..2000)),
+            )
+            .await;
         }
     }
 
@@ -339,7 +390,11 @@ impl Aws {
                 .any(|t| t.key() == Some(TAG_LAB) && t.value() == Some(lab));
             Ok::<_, AwsError>(owned.then(|| arn.clone()))
         });
-        Ok(futures::future::try_join_all(checks).await?.into_iter().flatten().collect())
+        Ok(futures::future::try_join_all(checks)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
     }
 
     pub async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
@@ -366,5 +421,77 @@ impl Aws {
             .and_then(|t| t.container_definitions().first())
             .and_then(|c| c.image())
             .map(String::from))
+    }
+
+    /// The family's latest ACTIVE revision, read back as a [`TaskSpec`] to compare with.
+    pub async fn latest_revision(&self, family: &str) -> Result<Option<(String, TaskSpec)>, AwsError> {
+        let out = match self
+            .ecs
+            .describe_task_definition()
+            .task_definition(family)
+            .include(TaskDefinitionField::Tags)
+            .send()
+            .await
+            .map_err(map("describe task definition"))
+        {
+            Ok(out) => out,
+            // ECS answers a family with no ACTIVE revision with a ClientException.
+            Err(e) if e.is_code("ClientException") => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(td) = out.task_definition() else { return Ok(None) };
+        if td.status().map(|s| s.as_str()) != Some("ACTIVE") {
+            return Ok(None);
+        }
+        let Some(c) = td.container_definitions().first() else { return Ok(None) };
+        let log = c.log_configuration().and_then(|l| l.options());
+        let opt = |k: &str| log.and_then(|o| o.get(k)).cloned().unwrap_or_default();
+        let spec = TaskSpec {
+            family: td.family().unwrap_or_default().to_string(),
+            container: c.name().unwrap_or_default().to_string(),
+            image: c.image().unwrap_or_default().to_string(),
+            port: c.port_mappings().first().and_then(|p| p.container_port()).unwrap_or_default() as u16,
+            cpu: td.cpu().and_then(|v| v.parse().ok()).unwrap_or_default(),
+            memory: td.memory().and_then(|v| v.parse().ok()).unwrap_or_default(),
+            environment: c
+                .environment()
+                .iter()
+                .filter_map(|kv| Some((kv.name()?.to_string(), kv.value()?.to_string())))
+                .collect(),
+            log_group: opt("awslogs-group"),
+            region: opt("awslogs-region"),
+            execution_role: td.execution_role_arn().unwrap_or_default().to_string(),
+            task_role: td.task_role_arn().unwrap_or_default().to_string(),
+            tags: out
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                .collect(),
+        };
+        Ok(Some((td.task_definition_arn().unwrap_or_default().to_string(), spec)))
+    }
+
+    /// Points the service at a revision; ECS starts a deployment.
+    pub async fn update_service_revision(&self, cluster: &str, name: &str, revision: &str) -> Result<(), AwsError> {
+        self.ecs
+            .update_service()
+            .cluster(cluster)
+            .service(name)
+            .task_definition(revision)
+            .send()
+            .await
+            .map_err(map("update service"))?;
+        Ok(())
+    }
+}
+
+impl TaskSpec {
+    /// Whether a registered revision already runs this: tags and order do not matter.
+    pub fn same_revision(&self, other: &TaskSpec) -> bool {
+        let strip = |t: &TaskSpec| TaskSpec {
+            tags: vec![],
+            ..t.clone()
+        };
+        strip(self) == strip(other)
     }
 }

@@ -50,7 +50,9 @@ impl Aws {
                 for c in r.conditions() {
                     if c.field() == Some("path-pattern") {
                         match c.path_pattern_config() {
-                            Some(cfg) if !cfg.values().is_empty() => patterns.extend(cfg.values().iter().cloned()),
+                            Some(cfg) if !cfg.values().is_empty() => {
+                                patterns.extend(cfg.values().iter().cloned())
+                            }
                             _ => patterns.extend(c.values().iter().cloned()),
                         }
                     }
@@ -60,7 +62,11 @@ impl Aws {
                     if let Some(tg) = a.target_group_arn() {
                         target_groups.push(tg.to_string());
                     } else if let Some(fwd) = a.forward_config() {
-                        target_groups.extend(fwd.target_groups().iter().filter_map(|t| t.target_group_arn().map(String::from)));
+                        target_groups.extend(
+                            fwd.target_groups()
+                                .iter()
+                                .filter_map(|t| t.target_group_arn().map(String::from)),
+                        );
                     }
                 }
                 RuleInfo {
@@ -74,7 +80,10 @@ impl Aws {
     }
 
     /// Tags of up to any number of ELB resources (20 per call).
-    pub async fn elb_tags(&self, arns: &[String]) -> Result<BTreeMap<String, BTreeMap<String, String>>, AwsError> {
+    pub async fn elb_tags(
+        &self,
+        arns: &[String],
+    ) -> Result<BTreeMap<String, BTreeMap<String, String>>, AwsError> {
         let mut out = BTreeMap::new();
         for chunk in arns.chunks(20) {
             let resp = self
@@ -88,7 +97,12 @@ impl Aws {
                 let tags = d
                     .tags()
                     .iter()
-                    .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+                    .filter_map(|t| {
+                        Some((
+                            t.key()?.to_string(),
+                            t.value().unwrap_or_default().to_string(),
+                        ))
+                    })
                     .collect();
                 out.insert(d.resource_arn().unwrap_or_default().to_string(), tags);
             }
@@ -133,14 +147,21 @@ impl Aws {
             .target_health_descriptions()
             .iter()
             .map(|d| TargetHealth {
-                id: d.target().and_then(|t| t.id()).unwrap_or_default().to_string(),
+                id: d
+                    .target()
+                    .and_then(|t| t.id())
+                    .unwrap_or_default()
+                    .to_string(),
                 port: d.target().and_then(|t| t.port()),
                 state: d
                     .target_health()
                     .and_then(|h| h.state())
                     .map(|s| s.as_str().to_string())
                     .unwrap_or_default(),
-                reason: d.target_health().and_then(|h| h.description()).map(String::from),
+                reason: d
+                    .target_health()
+                    .and_then(|h| h.description())
+                    .map(String::from),
             })
             .collect())
     }

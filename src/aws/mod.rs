@@ -9,6 +9,7 @@ pub mod ecr;
 pub mod ecs;
 pub mod elb;
 pub mod error;
+pub mod rollout;
 pub mod tagging;
 
 pub use calls::ApiCalls;

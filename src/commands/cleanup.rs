@@ -26,13 +26,20 @@ pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<(), Error> {
         return Ok(());
     }
     if plan.is_empty() {
-        ctx.printer.note(&format!("Lab '{}' owns nothing here: nothing to delete", ctx.lab));
+        ctx.printer.note(&format!(
+            "Lab '{}' owns nothing here: nothing to delete",
+            ctx.lab
+        ));
     } else {
-        ctx.printer.data(&format!("Cleanup plan for lab '{}':", ctx.lab));
+        ctx.printer
+            .data(&format!("Cleanup plan for lab '{}':", ctx.lab));
         ctx.printer.data(render(&plan).trim_end());
     }
     if dry_run {
-        ctx.printer.next("delete it", &format!("mysfits cleanup{} --yes", lab_flag(ctx)));
+        ctx.printer.next(
+            "delete it",
+            &format!("mysfits cleanup{} --yes", lab_flag(ctx)),
+        );
         return Ok(());
     }
     if !plan.is_empty() && !ctx.yes {
@@ -62,7 +69,9 @@ async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
     let stack = ctx.aws.describe_stack(ctx.lab.stack()).await?;
     if let Some(s) = &stack {
         if s.tags.get(TAG_LAB).map(String::as_str) != Some(lab) {
-            return Err(Error::NotOurs { stack: s.name.clone() });
+            return Err(Error::NotOurs {
+                stack: s.name.clone(),
+            });
         }
     }
     let output = |key: &str| stack.as_ref().and_then(|s| s.outputs.get(key).cloned());
@@ -87,7 +96,12 @@ async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
             .listener_rules(l)
             .await?
             .into_iter()
-            .filter(|r| r.priority.is_some() && r.target_groups.iter().any(|tg| target_groups.iter().any(|t| &t.arn == tg)))
+            .filter(|r| {
+                r.priority.is_some()
+                    && r.target_groups
+                        .iter()
+                        .any(|tg| target_groups.iter().any(|t| &t.arn == tg))
+            })
             .collect(),
         None => vec![],
     };
@@ -118,7 +132,11 @@ async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
                 .iter()
                 .map(|r| Named {
                     id: r.arn.clone(),
-                    label: format!("priority {}: {}", r.priority.unwrap_or_default(), r.patterns.join(", ")),
+                    label: format!(
+                        "priority {}: {}",
+                        r.priority.unwrap_or_default(),
+                        r.patterns.join(", ")
+                    ),
                 })
                 .collect(),
             target_groups: target_groups
@@ -143,7 +161,8 @@ async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
 
 /// Runs one phase: its items in parallel, each a progress row.
 async fn execute(ctx: &Ctx<'_>, step: &Step, cluster: Option<&str>) -> Result<(), Error> {
-    ctx.printer.note(&format!("Deleting {}", step.phase.title()));
+    ctx.printer
+        .note(&format!("Deleting {}", step.phase.title()));
     let reporter: &dyn Reporter = &ctx.reporter;
     let jobs = step.items.iter().map(|item| async move {
         reporter.start(&item.id, &item.label);
@@ -160,7 +179,12 @@ async fn execute(ctx: &Ctx<'_>, step: &Step, cluster: Option<&str>) -> Result<()
     Ok(())
 }
 
-async fn delete_one(ctx: &Ctx<'_>, phase: Phase, item: &Named, cluster: Option<&str>) -> Result<String, Error> {
+async fn delete_one(
+    ctx: &Ctx<'_>,
+    phase: Phase,
+    item: &Named,
+    cluster: Option<&str>,
+) -> Result<String, Error> {
     let aws = &ctx.aws;
     match phase {
         Phase::Services => {
@@ -168,17 +192,26 @@ async fn delete_one(ctx: &Ctx<'_>, phase: Phase, item: &Named, cluster: Option<&
             aws.delete_service(cluster, &item.id, &ctx.reporter).await?;
         }
         Phase::Rules => ignore_missing(aws.delete_rule(&item.id).await, "RuleNotFound")?,
-        Phase::TargetGroups => ignore_missing(aws.delete_target_group(&item.id).await, "TargetGroupNotFound")?,
+        Phase::TargetGroups => ignore_missing(
+            aws.delete_target_group(&item.id).await,
+            "TargetGroupNotFound",
+        )?,
         Phase::TaskDefinitions => aws.deregister_task_definition(&item.id).await?,
         Phase::Images => {
             let ids = aws.repository_images(&item.id).await?;
             aws.delete_images(&item.id, ids).await?;
         }
         Phase::Stack => {
-            let labels = crate::lab::template::descriptions(&crate::lab::template::render(ctx.manifest));
+            let labels =
+                crate::lab::template::descriptions(&crate::lab::template::render(ctx.manifest));
             aws.delete_stack(&item.id).await?;
             let (status, reasons) = aws
-                .wait_stack(&item.id, &labels, &ctx.reporter, std::time::Duration::from_secs(45 * 60))
+                .wait_stack(
+                    &item.id,
+                    &labels,
+                    &ctx.reporter,
+                    std::time::Duration::from_secs(45 * 60),
+                )
                 .await
                 .map_err(|source| Error::Wait {
                     stack: item.id.clone(),
@@ -211,7 +244,13 @@ async fn sweep(ctx: &Ctx<'_>) -> Result<(), Error> {
     if let Some(s) = ctx.aws.describe_stack(ctx.lab.stack()).await? {
         left.push(format!("stack {} ({})", s.name, s.status));
     }
-    left.extend(ctx.aws.lab_target_groups(lab).await?.into_iter().map(|t| format!("target group {}", t.name)));
+    left.extend(
+        ctx.aws
+            .lab_target_groups(lab)
+            .await?
+            .into_iter()
+            .map(|t| format!("target group {}", t.name)),
+    );
     left.extend(
         ctx.aws
             .lab_task_definitions(lab)
@@ -219,7 +258,12 @@ async fn sweep(ctx: &Ctx<'_>) -> Result<(), Error> {
             .into_iter()
             .map(|t| format!("task definition {t}")),
     );
-    let repos: Vec<String> = ctx.manifest.services.iter().map(|s| ctx.lab.repository(&s.name)).collect();
+    let repos: Vec<String> = ctx
+        .manifest
+        .services
+        .iter()
+        .map(|s| ctx.lab.repository(&s.name))
+        .collect();
     left.extend(
         ctx.aws
             .existing_repositories(&repos)
@@ -242,10 +286,14 @@ async fn sweep(ctx: &Ctx<'_>) -> Result<(), Error> {
         left.push(format!("tagged resource {arn}"));
     }
     if left.is_empty() {
-        ctx.printer.success(&format!("Nothing of lab '{}' is left: nothing keeps billing", ctx.lab));
+        ctx.printer.success(&format!(
+            "Nothing of lab '{}' is left: nothing keeps billing",
+            ctx.lab
+        ));
         return Ok(());
     }
-    ctx.printer.data(&format!("Still present after cleanup ({}):", left.len()));
+    ctx.printer
+        .data(&format!("Still present after cleanup ({}):", left.len()));
     for l in &left {
         ctx.printer.data(&format!("  - {l}"));
     }

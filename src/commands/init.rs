@@ -15,7 +15,9 @@ pub fn run(force: bool, printer: &Printer) -> Result<(), Error> {
         path: DEFAULT_NAME.into(),
         source,
     })?;
-    printer.success(&format!("wrote {DEFAULT_NAME}: the Mythical Mysfits monolith and its like-service"));
+    printer.success(&format!(
+        "wrote {DEFAULT_NAME}: the Mythical Mysfits monolith and its like-service"
+    ));
     printer.next("edit it, then set up the lab", "mysfits up");
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! One file per subcommand. Each reads like the lab: a short list of named, idempotent steps.
 
 mod cleanup;
+mod deploy;
 mod init;
 mod status;
 mod task;
@@ -32,13 +33,15 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
             printer.data(crate::lab::template::render(settings.manifest()).trim_end());
             return Ok(());
         }
-        Command::Deploy { .. } => return Err(Error::NotBuilt("deploy")),
         Command::Run { .. } => return Err(Error::NotBuilt("run")),
         Command::Split { .. } => return Err(Error::NotBuilt("split")),
         Command::Route { .. } => return Err(Error::NotBuilt("route")),
         Command::Merge { .. } => return Err(Error::NotBuilt("merge")),
         Command::Logs { .. } => return Err(Error::NotBuilt("logs")),
-        Command::Up { aws, .. } | Command::Status { aws } | Command::Cleanup { aws, .. } => aws.clone(),
+        Command::Up { aws, .. }
+        | Command::Status { aws }
+        | Command::Cleanup { aws, .. }
+        | Command::Deploy { aws, .. } => aws.clone(),
     };
     let ctx = connect(&settings, &aws_args, printer).await?;
     let result = match &settings.command {
@@ -48,6 +51,32 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
             ..
         } => up::run(&ctx, *private_tasks, placeholder_image).await,
         Command::Status { .. } => status::run(&ctx).await,
+        Command::Deploy {
+            service,
+            tag,
+            builder,
+            no_build,
+            image,
+            registry,
+            no_wait,
+            timeout,
+            ..
+        } => {
+            deploy::run(
+                &ctx,
+                &deploy::DeployArgs {
+                    service,
+                    tag: tag.as_deref(),
+                    builder,
+                    no_build: *no_build,
+                    image: image.as_deref(),
+                    registry: registry.as_deref(),
+                    no_wait: *no_wait,
+                    timeout: std::time::Duration::from_secs(*timeout),
+                },
+            )
+            .await
+        }
         Command::Cleanup { dry_run, .. } => cleanup::run(&ctx, *dry_run).await,
         _ => unreachable!("handled above"),
     };
@@ -64,7 +93,11 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
     result
 }
 
-async fn connect<'a>(settings: &'a Settings, args: &AwsArgs, printer: &'a Printer) -> Result<Ctx<'a>, Error> {
+async fn connect<'a>(
+    settings: &'a Settings,
+    args: &AwsArgs,
+    printer: &'a Printer,
+) -> Result<Ctx<'a>, Error> {
     let config = aws::config::load(args).await?;
     Ok(Ctx {
         aws: Aws::new(&config),

@@ -76,7 +76,11 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), Error> {
     // Which service sits behind each target group, from the services' own load balancers.
     let service_of: BTreeMap<&str, &str> = services
         .iter()
-        .flat_map(|(s, _)| s.target_groups.iter().map(move |tg| (tg.as_str(), s.name.as_str())))
+        .flat_map(|(s, _)| {
+            s.target_groups
+                .iter()
+                .map(move |tg| (tg.as_str(), s.name.as_str()))
+        })
         .collect();
     let mut tg_arns: Vec<String> = rules.iter().flat_map(|r| r.target_groups.clone()).collect();
     tg_arns.dedup();
@@ -101,7 +105,12 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), Error> {
             .map(|(s, image)| ServicePart {
                 name: s.name.clone(),
                 status: s.status.clone(),
-                task_definition: s.task_definition.rsplit('/').next().unwrap_or_default().to_string(),
+                task_definition: s
+                    .task_definition
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
                 image: image.clone(),
                 desired: s.desired,
                 running: s.running,
@@ -115,7 +124,10 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), Error> {
                 RulePart {
                     priority: r.priority,
                     patterns: r.patterns.clone(),
-                    service: tg.as_deref().and_then(|t| service_of.get(t)).map(|s| s.to_string()),
+                    service: tg
+                        .as_deref()
+                        .and_then(|t| service_of.get(t))
+                        .map(|s| s.to_string()),
                     target_group: tg.map(|t| t.split('/').nth(1).unwrap_or(&t).to_string()),
                 }
             })
@@ -133,7 +145,10 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), Error> {
 
 fn print_text(ctx: &Ctx<'_>, r: &Report) {
     let p = ctx.printer;
-    p.data(&format!("Lab {}: stack {} is {}", r.lab, r.stack.name, r.stack.status));
+    p.data(&format!(
+        "Lab {}: stack {} is {}",
+        r.lab, r.stack.name, r.stack.status
+    ));
     p.data("");
     p.data("Outputs");
     let keys = ["AlbUrl", "ClusterName", "TableName", "LogGroupName"];
@@ -155,7 +170,9 @@ fn print_text(ctx: &Ctx<'_>, r: &Report) {
         p.data("  (none)");
     } else {
         p.data(&table(
-            &["NAME", "STATUS", "REVISION", "IMAGE", "DESIRED", "RUNNING", "PENDING"],
+            &[
+                "NAME", "STATUS", "REVISION", "IMAGE", "DESIRED", "RUNNING", "PENDING",
+            ],
             r.services
                 .iter()
                 .map(|s| {
@@ -180,7 +197,9 @@ fn print_text(ctx: &Ctx<'_>, r: &Report) {
             .iter()
             .map(|rule| {
                 vec![
-                    rule.priority.map(|n| n.to_string()).unwrap_or_else(|| "default".into()),
+                    rule.priority
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| "default".into()),
                     if rule.patterns.is_empty() {
                         "*".into()
                     } else {

@@ -20,14 +20,19 @@ const STACK_TIMEOUT: Duration = Duration::from_secs(45 * 60);
 
 pub async fn run(ctx: &Ctx<'_>, private_tasks: bool, placeholder_image: &str) -> Result<(), Error> {
     let options = StackOptions { private_tasks };
-    ctx.printer.note(&format!("Setting up lab '{}' in {}", ctx.lab, ctx.aws.region));
+    ctx.printer.note(&format!(
+        "Setting up lab '{}' in {}",
+        ctx.lab, ctx.aws.region
+    ));
     let outputs = ensure_stack(ctx, &options).await?;
     ensure_default_service(ctx, &outputs, private_tasks, placeholder_image).await?;
     load_sample_data(ctx, &outputs).await?;
     print_outputs(ctx, &outputs);
     let default = ctx.manifest.default_service();
-    ctx.printer
-        .next("build and roll out the monolith", &format!("mysfits deploy {} --tag v1", default.name));
+    ctx.printer.next(
+        "build and roll out the monolith",
+        &format!("mysfits deploy {} --tag v1", default.name),
+    );
     Ok(())
 }
 
@@ -41,7 +46,10 @@ async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutp
     // A few rounds at most: wait for someone else's change, replace a failed stack, then act.
     for _ in 0..4 {
         let Some(stack) = ctx.aws.describe_stack(name).await? else {
-            ctx.printer.note(&format!("Creating core stack '{name}' ({} resources)", labels.len()));
+            ctx.printer.note(&format!(
+                "Creating core stack '{name}' ({} resources)",
+                labels.len()
+            ));
             ctx.aws.create_stack(name, &body, &params, &tags).await?;
             return finish_change(ctx, &labels).await;
         };
@@ -49,8 +57,10 @@ async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutp
             return Err(Error::NotOurs { stack: name.into() });
         }
         if phase(&stack.status) == Phase::InProgress {
-            ctx.printer
-                .note(&format!("Stack '{name}' is {}: another change is under way; waiting for it", stack.status));
+            ctx.printer.note(&format!(
+                "Stack '{name}' is {}: another change is under way; waiting for it",
+                stack.status
+            ));
             wait(ctx, &labels).await?;
             continue;
         }
@@ -63,8 +73,10 @@ async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutp
                     reasons,
                 });
             }
-            ctx.printer
-                .warn(&format!("stack '{name}' is {}: deleting it to create it again (--yes)", stack.status));
+            ctx.printer.warn(&format!(
+                "stack '{name}' is {}: deleting it to create it again (--yes)",
+                stack.status
+            ));
             ctx.aws.delete_stack(name).await?;
             let (status, reasons) = wait(ctx, &labels).await?;
             if status != "DELETE_COMPLETE" {
@@ -78,14 +90,20 @@ async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutp
         }
         // Complete (or an update that rolled back): update only when template or parameters differ.
         let current = ctx.aws.stack_template(name).await?;
-        if current == body && stack.parameters == params && stack.status != "UPDATE_ROLLBACK_COMPLETE" {
+        if current == body
+            && stack.parameters == params
+            && stack.status != "UPDATE_ROLLBACK_COMPLETE"
+        {
             ctx.reporter.start("stack", &format!("Core stack {name}"));
-            ctx.reporter.finish("stack", &format!("up to date ({})", stack.status), true);
+            ctx.reporter
+                .finish("stack", &format!("up to date ({})", stack.status), true);
             let outputs = StackOutputs(stack.outputs);
             outputs.complete()?;
             return Ok(outputs);
         }
-        ctx.printer.note(&format!("Updating core stack '{name}': its template or parameters changed"));
+        ctx.printer.note(&format!(
+            "Updating core stack '{name}': its template or parameters changed"
+        ));
         if !ctx.aws.update_stack(name, &body, &params, &tags).await? {
             ctx.printer.note("CloudFormation found nothing to change");
         }
@@ -141,7 +159,10 @@ async fn failed_reasons(ctx: &Ctx<'_>, name: &str) -> Vec<String> {
         .unwrap_or_default()
         .into_iter()
         .filter(|r| r.status.ends_with("_FAILED"))
-        .filter_map(|r| r.reason.map(|why| format!("{} ({}): {why}", r.logical_id, r.kind)))
+        .filter_map(|r| {
+            r.reason
+                .map(|why| format!("{} ({}): {why}", r.logical_id, r.kind))
+        })
         .collect()
 }
 
@@ -156,17 +177,40 @@ async fn ensure_default_service(
     let service = ctx.manifest.default_service();
     let cluster = outputs.get("ClusterName")?;
     let key = format!("service/{}", service.name);
-    ctx.reporter.start(&key, &format!("ECS service {}", service.name));
+    ctx.reporter
+        .start(&key, &format!("ECS service {}", service.name));
     if let Some(existing) = ctx.aws.describe_service(cluster, &service.name).await? {
-        let revision = existing.task_definition.rsplit('/').next().unwrap_or_default().to_string();
-        ctx.reporter.finish(&key, &format!("exists ({revision}, {}/{} running)", existing.running, existing.desired), true);
+        let revision = existing
+            .task_definition
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        ctx.reporter.finish(
+            &key,
+            &format!(
+                "exists ({revision}, {}/{} running)",
+                existing.running, existing.desired
+            ),
+            true,
+        );
         return Ok(());
     }
     ctx.reporter.update(&key, "registering task definition");
-    let spec = task_spec(ctx.lab, service, outputs, &ctx.aws.region, placeholder_image)?;
+    let spec = task_spec(
+        ctx.lab,
+        service,
+        outputs,
+        &ctx.aws.region,
+        placeholder_image,
+    )?;
     let task_definition = ctx.aws.register_task_definition(&spec).await?;
     ctx.reporter.update(&key, "creating");
-    let subnets = outputs.list(if private_tasks { "PrivateSubnets" } else { "PublicSubnets" })?;
+    let subnets = outputs.list(if private_tasks {
+        "PrivateSubnets"
+    } else {
+        "PublicSubnets"
+    })?;
     let created = ctx
         .aws
         .create_service(&ServiceSpec {
@@ -183,20 +227,26 @@ async fn ensure_default_service(
             tags: ctx.lab.tags(Some(&service.name)),
         })
         .await?;
-    ctx.reporter.finish(&key, &format!("created on {placeholder_image} ({})", created.status), true);
+    ctx.reporter.finish(
+        &key,
+        &format!("created on {placeholder_image} ({})", created.status),
+        true,
+    );
     Ok(())
 }
 
 async fn load_sample_data(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), Error> {
     let table = outputs.get("TableName")?;
-    ctx.reporter.start("data", &format!("Sample mysfits in {table}"));
+    ctx.reporter
+        .start("data", &format!("Sample mysfits in {table}"));
     if !ctx.aws.table_is_empty(table).await? {
         ctx.reporter.finish("data", "already loaded", true);
         return Ok(());
     }
     let items = sample_items().map_err(Error::Data)?;
     ctx.aws.put_items(table, &items).await?;
-    ctx.reporter.finish("data", &format!("loaded {} mysfits", items.len()), true);
+    ctx.reporter
+        .finish("data", &format!("loaded {} mysfits", items.len()), true);
     Ok(())
 }
 
@@ -207,13 +257,25 @@ fn print_outputs(ctx: &Ctx<'_>, outputs: &StackOutputs) {
         return;
     }
     let mut rows = vec![
-        vec!["Load balancer".into(), outputs.get("AlbUrl").unwrap_or_default().to_string()],
-        vec!["Cluster".into(), outputs.get("ClusterName").unwrap_or_default().to_string()],
-        vec!["Table".into(), outputs.get("TableName").unwrap_or_default().to_string()],
+        vec![
+            "Load balancer".into(),
+            outputs.get("AlbUrl").unwrap_or_default().to_string(),
+        ],
+        vec![
+            "Cluster".into(),
+            outputs.get("ClusterName").unwrap_or_default().to_string(),
+        ],
+        vec![
+            "Table".into(),
+            outputs.get("TableName").unwrap_or_default().to_string(),
+        ],
     ];
     for service in &ctx.manifest.services {
         if let Ok(uri) = outputs.get(&template::repo_output(&service.name)) {
-            rows.push(vec![format!("Repository {}", service.name), uri.to_string()]);
+            rows.push(vec![
+                format!("Repository {}", service.name),
+                uri.to_string(),
+            ]);
         }
     }
     ctx.printer.data(&table(&[], rows));

@@ -16,8 +16,8 @@ pub type Item = Vec<(String, Attr)>;
 
 /// The sample items, strings as S, numbers as N, booleans as BOOL.
 pub fn sample_items() -> Result<Vec<Item>, String> {
-    let rows: Vec<serde_json::Map<String, Value>> =
-        serde_json::from_str(SAMPLE_MYSFITS).map_err(|e| format!("examples/data/mysfits.json: {e}"))?;
+    let rows: Vec<serde_json::Map<String, Value>> = serde_json::from_str(SAMPLE_MYSFITS)
+        .map_err(|e| format!("examples/data/mysfits.json: {e}"))?;
     rows.into_iter()
         .map(|row| {
             row.into_iter()
@@ -26,7 +26,9 @@ pub fn sample_items() -> Result<Vec<Item>, String> {
                         Value::String(s) => Attr::S(s),
                         Value::Number(n) => Attr::N(n.to_string()),
                         Value::Bool(b) => Attr::Bool(b),
-                        other => return Err(format!("mysfits.json: {k} has unsupported value {other}")),
+                        other => {
+                            return Err(format!("mysfits.json: {k} has unsupported value {other}"))
+                        }
                     };
                     Ok((k, attr))
                 })
@@ -44,7 +46,9 @@ mod tests {
         let items = sample_items().unwrap();
         assert_eq!(items.len(), 12);
         for item in &items {
-            for key in ["MysfitId", "Name", "GoodEvil", "LawChaos", "Likes", "Adopted"] {
+            for key in [
+                "MysfitId", "Name", "GoodEvil", "LawChaos", "Likes", "Adopted",
+            ] {
                 assert!(item.iter().any(|(k, _)| k == key), "missing {key}");
             }
         }

@@ -119,10 +119,11 @@ impl Manifest {
         match path {
             None => Self::parse(DEFAULT_MANIFEST, "built-in manifest", Path::new(".")),
             Some(path) => {
-                let text = std::fs::read_to_string(&path).map_err(|source| ManifestError::Read {
-                    path: path.display().to_string(),
-                    source,
-                })?;
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| ManifestError::Read {
+                        path: path.display().to_string(),
+                        source,
+                    })?;
                 let base = path.parent().unwrap_or(Path::new("."));
                 // Build contexts are written relative to the repository the manifest sits in
                 // for the examples, and relative to the manifest for user files.
@@ -145,7 +146,11 @@ impl Manifest {
             invalid(line, msg)
         })?;
         if raw.services.is_empty() {
-            return Err(invalid(line_of(text, "services", 0), "services: the list is empty; declare at least the service on the default route".into()));
+            return Err(invalid(
+                line_of(text, "services", 0),
+                "services: the list is empty; declare at least the service on the default route"
+                    .into(),
+            ));
         }
         let mut names = HashSet::new();
         let mut patterns: Vec<(String, String)> = Vec::new();
@@ -157,7 +162,10 @@ impl Manifest {
             check_dns_name("service name", &raw.name, SERVICE_MAX)
                 .map_err(|e: NameError| invalid(at, format!("{}: {e}", key("name"))))?;
             if !names.insert(raw.name.clone()) {
-                return Err(invalid(at, format!("{}: service '{}' is declared twice", key("name"), raw.name)));
+                return Err(invalid(
+                    at,
+                    format!("{}: service '{}' is declared twice", key("name"), raw.name),
+                ));
             }
             let route = match raw.route {
                 RawRoute::One(s) if s == "default" => {
@@ -170,7 +178,9 @@ impl Manifest {
                     default_owner = Some(raw.name.clone());
                     Route::Default
                 }
-                RawRoute::One(s) => Route::Paths(vec![parse_pattern(text, at, &key("route"), &s, &invalid)?]),
+                RawRoute::One(s) => {
+                    Route::Paths(vec![parse_pattern(text, at, &key("route"), &s, &invalid)?])
+                }
                 RawRoute::Many(list) if list.is_empty() => {
                     return Err(invalid(at, format!("{}: the list is empty", key("route"))));
                 }
@@ -183,17 +193,23 @@ impl Manifest {
             if let Route::Paths(ps) = &route {
                 for p in ps {
                     if let Some((owner, _)) = patterns.iter().find(|(_, q)| q == p.as_str()) {
-                        return Err(invalid(line_of(text, p.as_str(), at), format!(
-                            "{}: duplicate route '{}': {owner} already routes it",
-                            key("route"),
-                            p.as_str()
-                        )));
+                        return Err(invalid(
+                            line_of(text, p.as_str(), at),
+                            format!(
+                                "{}: duplicate route '{}': {owner} already routes it",
+                                key("route"),
+                                p.as_str()
+                            ),
+                        ));
                     }
                     patterns.push((raw.name.clone(), p.as_str().to_string()));
                 }
             }
             if raw.port == 0 {
-                return Err(invalid(line_of(text, "port:", at), format!("{}: port 0 is not a port; use 1-65535", key("port"))));
+                return Err(invalid(
+                    line_of(text, "port:", at),
+                    format!("{}: port 0 is not a port; use 1-65535", key("port")),
+                ));
             }
             if !fargate_size_ok(raw.cpu, raw.memory) {
                 return Err(invalid(line_of(text, "memory:", at), format!(
@@ -204,19 +220,25 @@ impl Manifest {
                 )));
             }
             if !raw.health_check.starts_with('/') {
-                return Err(invalid(line_of(text, "health_check:", at), format!(
-                    "{}: '{}' must be a path starting with '/'",
-                    key("health_check"),
-                    raw.health_check
-                )));
+                return Err(invalid(
+                    line_of(text, "health_check:", at),
+                    format!(
+                        "{}: '{}' must be a path starting with '/'",
+                        key("health_check"),
+                        raw.health_check
+                    ),
+                ));
             }
             for (var, value) in &raw.environment {
                 if let Some(bad) = unknown_placeholder(value) {
-                    return Err(invalid(line_of(text, var, at), format!(
-                        "{}: unknown placeholder '${{{bad}}}'; known: {}",
-                        key(&format!("environment.{var}")),
-                        PLACEHOLDERS.map(|p| format!("${{{p}}}")).join(", ")
-                    )));
+                    return Err(invalid(
+                        line_of(text, var, at),
+                        format!(
+                            "{}: unknown placeholder '${{{bad}}}'; known: {}",
+                            key(&format!("environment.{var}")),
+                            PLACEHOLDERS.map(|p| format!("${{{p}}}")).join(", ")
+                        ),
+                    ));
                 }
             }
             services.push(Service {
@@ -264,7 +286,8 @@ fn parse_pattern(
     s: &str,
     invalid: &dyn Fn(usize, String) -> ManifestError,
 ) -> Result<PathPattern, ManifestError> {
-    PathPattern::parse(s).map_err(|e| invalid(line_of(text, s, at), format!("{key}: {}", e.explain(s))))
+    PathPattern::parse(s)
+        .map_err(|e| invalid(line_of(text, s, at), format!("{key}: {}", e.explain(s))))
 }
 
 /// Line (1-based) of the first occurrence of `needle` at or after line `from`; the
@@ -330,7 +353,10 @@ mod tests {
         assert_eq!(m.names(), ["monolith-service", "like-service"]);
         assert_eq!(m.default_service().name, "monolith-service");
         let like = m.service("like-service").unwrap();
-        assert_eq!(like.route, Route::Paths(vec![PathPattern::parse("/mysfits/*/like").unwrap()]));
+        assert_eq!(
+            like.route,
+            Route::Paths(vec![PathPattern::parse("/mysfits/*/like").unwrap()])
+        );
         assert_eq!(like.environment["MONOLITH_URL"], "${alb_dns}");
         assert_eq!((like.port, like.cpu, like.memory), (80, 256, 512));
     }
@@ -398,7 +424,13 @@ mod tests {
 
     #[test]
     fn placeholders_resolve() {
-        let values = BTreeMap::from([("alb_dns", "lb.example".to_string()), ("table", "t".to_string())]);
-        assert_eq!(resolve("http://${alb_dns}/x?${table}", &values), "http://lb.example/x?t");
+        let values = BTreeMap::from([
+            ("alb_dns", "lb.example".to_string()),
+            ("table", "t".to_string()),
+        ]);
+        assert_eq!(
+            resolve("http://${alb_dns}/x?${table}", &values),
+            "http://lb.example/x?t"
+        );
     }
 }

@@ -7,6 +7,7 @@ pub mod manifest;
 pub mod names;
 pub mod outputs;
 pub mod plan;
+pub mod rollout;
 pub mod template;
 
 /// What the default-route service runs until its first deploy: answers `/` on port 80.

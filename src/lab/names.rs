@@ -68,7 +68,9 @@ pub fn check_dns_name(what: &'static str, name: &str, max: usize) -> Result<(), 
             ch,
         });
     }
-    if !name.starts_with(|c: char| c.is_ascii_lowercase()) || name.ends_with('-') || name.contains("--")
+    if !name.starts_with(|c: char| c.is_ascii_lowercase())
+        || name.ends_with('-')
+        || name.contains("--")
     {
         return Err(NameError::BadShape {
             what,
@@ -159,26 +161,44 @@ mod tests {
         let lab = Lab::parse("mysfits").unwrap();
         assert_eq!(lab.family("like-service"), "mysfits-like-service");
         assert_eq!(lab.repository("like-service"), "mysfits/like-service");
-        assert_eq!(lab.target_group("like-service").unwrap(), "mysfits-like-service");
+        assert_eq!(
+            lab.target_group("like-service").unwrap(),
+            "mysfits-like-service"
+        );
     }
 
     #[test]
     fn too_long_lab_is_rejected() {
         let err = Lab::parse(&"a".repeat(21)).unwrap_err();
-        assert!(matches!(err, NameError::TooLong { len: 21, max: 20, .. }));
+        assert!(matches!(
+            err,
+            NameError::TooLong {
+                len: 21,
+                max: 20,
+                ..
+            }
+        ));
         assert!(Lab::parse(&"a".repeat(20)).is_ok());
     }
 
     #[test]
     fn illegal_characters_are_rejected() {
-        for (bad, ch) in [("My-Lab", 'M'), ("lab_1", '_'), ("lab.x", '.'), ("lab 1", ' ')] {
+        for (bad, ch) in [
+            ("My-Lab", 'M'),
+            ("lab_1", '_'),
+            ("lab.x", '.'),
+            ("lab 1", ' '),
+        ] {
             match Lab::parse(bad) {
                 Err(NameError::BadChar { ch: got, .. }) => assert_eq!(got, ch, "{bad}"),
                 other => panic!("{bad}: {other:?}"),
             }
         }
         for bad in ["1lab", "lab-", "la--b", "-lab"] {
-            assert!(matches!(Lab::parse(bad), Err(NameError::BadShape { .. })), "{bad}");
+            assert!(
+                matches!(Lab::parse(bad), Err(NameError::BadShape { .. })),
+                "{bad}"
+            );
         }
         assert!(matches!(Lab::parse(""), Err(NameError::Empty { .. })));
     }

@@ -27,7 +27,9 @@ pub const OUTPUT_KEYS: [&str; 17] = [
 pub struct StackOutputs(pub BTreeMap<String, String>);
 
 #[derive(Debug, thiserror::Error)]
-#[error("the stack has no output '{0}': it did not finish creating, or was made by another version")]
+#[error(
+    "the stack has no output '{0}': it did not finish creating, or was made by another version"
+)]
 pub struct MissingOutput(pub String);
 
 impl StackOutputs {

@@ -49,14 +49,24 @@ fn fragment(text: &str, service: &str) -> String {
 }
 
 /// The stack's parameters, by name.
-pub fn parameters(lab: &Lab, manifest: &Manifest, options: &StackOptions) -> BTreeMap<String, String> {
+pub fn parameters(
+    lab: &Lab,
+    manifest: &Manifest,
+    options: &StackOptions,
+) -> BTreeMap<String, String> {
     let default = manifest.default_service();
     debug_assert_eq!(default.route, Route::Default);
     BTreeMap::from([
         ("LabName".to_string(), lab.name().to_string()),
         ("DefaultServicePort".to_string(), default.port.to_string()),
-        ("DefaultHealthCheckPath".to_string(), default.health_check.clone()),
-        ("PrivateTasks".to_string(), options.private_tasks.to_string()),
+        (
+            "DefaultHealthCheckPath".to_string(),
+            default.health_check.clone(),
+        ),
+        (
+            "PrivateTasks".to_string(),
+            options.private_tasks.to_string(),
+        ),
     ])
 }
 
@@ -92,7 +102,12 @@ mod tests {
     use std::path::Path;
 
     fn rendered() -> (Manifest, serde_yaml::Value) {
-        let manifest = Manifest::parse(crate::lab::manifest::DEFAULT_MANIFEST, "built-in", Path::new(".")).unwrap();
+        let manifest = Manifest::parse(
+            crate::lab::manifest::DEFAULT_MANIFEST,
+            "built-in",
+            Path::new("."),
+        )
+        .unwrap();
         let body = render(&manifest);
         let doc = serde_yaml::from_str(&body).unwrap();
         (manifest, doc)
@@ -105,7 +120,10 @@ mod tests {
         assert!(resources.len() > 20);
         for (id, res) in resources {
             let desc = res["Metadata"]["Description"].as_str();
-            assert!(desc.is_some_and(|d| d.len() > 3), "{id:?} has no Metadata.Description");
+            assert!(
+                desc.is_some_and(|d| d.len() > 3),
+                "{id:?} has no Metadata.Description"
+            );
         }
     }
 
@@ -131,13 +149,21 @@ mod tests {
         let (manifest, doc) = rendered();
         let lab = Lab::parse("mysfits").unwrap();
         let params = parameters(&lab, &manifest, &StackOptions::default());
-        let declared: Vec<&str> = doc["Parameters"].as_mapping().unwrap().keys().map(|k| k.as_str().unwrap()).collect();
+        let declared: Vec<&str> = doc["Parameters"]
+            .as_mapping()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str().unwrap())
+            .collect();
         assert_eq!(declared.len(), params.len());
         let body = render(&manifest);
         for name in declared {
             assert!(params.contains_key(name), "parameter {name} is not passed");
             // Used somewhere beyond its declaration: a !Ref, a ${Name} in a !Sub, or a condition.
-            assert!(body.matches(name).count() >= 2, "parameter {name} is never used");
+            assert!(
+                body.matches(name).count() >= 2,
+                "parameter {name} is never used"
+            );
         }
     }
 

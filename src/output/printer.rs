@@ -93,6 +93,9 @@ impl Printer {
             return false;
         }
         eprint!("{question} [y/N] ");
-        matches!(term.read_line().as_deref().map(str::trim), Ok("y" | "Y" | "yes"))
+        matches!(
+            term.read_line().as_deref().map(str::trim),
+            Ok("y" | "Y" | "yes")
+        )
     }
 }

@@ -89,7 +89,11 @@ impl Reporter for TermReporter {
         row.last_status = status.to_string();
         match &row.bar {
             Some(bar) => bar.set_message(status.to_string()),
-            None => self.plain(format!("  {}: {status} ({})", row.label, elapsed(row.started))),
+            None => self.plain(format!(
+                "  {}: {status} ({})",
+                row.label,
+                elapsed(row.started)
+            )),
         }
     }
 

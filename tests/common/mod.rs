@@ -48,7 +48,9 @@ impl Moto {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("start tests/moto/launch.py (is moto installed? see .ci/run)");
+        let mut child = cmd
+            .spawn()
+            .expect("start tests/moto/launch.py (is moto installed? see .ci/run)");
         let stdout = child.stdout.take().unwrap();
         let mut line = String::new();
         let mut reader = BufReader::new(stdout);
@@ -65,7 +67,10 @@ impl Moto {
                     home: tempfile::tempdir().unwrap(),
                 };
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "moto did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "moto did not start"
+            );
         }
     }
 
@@ -89,7 +94,9 @@ impl Moto {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))
             .endpoint_url(self.endpoint())
-            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
             .load()
             .await
     }
@@ -142,15 +149,27 @@ impl From<Output> for Run {
 impl Run {
     #[track_caller]
     pub fn ok(self) -> Self {
-        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     /// A failure with exactly one `error:` line that contains `want`.
     #[track_caller]
     pub fn fails_with(self, want: &str) -> Self {
-        assert_ne!(self.code, 0, "expected failure\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
-        let errors: Vec<&str> = self.stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_ne!(
+            self.code, 0,
+            "expected failure\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        let errors: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error:"))
+            .collect();
         assert_eq!(errors.len(), 1, "want one error line:\n{}", self.stderr);
         assert!(errors[0].contains(want), "{want:?} not in {:?}", errors[0]);
         self

@@ -11,7 +11,11 @@ output, and what the resources look like; deletes the stack, checks DELETE_COMPL
 and that no VPC, subnet, route table, internet or NAT gateway, address, security
 group, load balancer, target group, cluster, table, repository, log group or role of
 the lab remains. The public scenario then creates the stack again (a re-run of
-``mysfits up`` after ``cleanup`` reuses every name). Exit status 0 only if all holds.
+``mysfits up`` after ``cleanup`` reuses every name). Then, each on a fresh stack: the
+ECS UpdateService rollout (patch 2); ECS services keeping deploymentConfiguration and
+healthCheckGracePeriodSeconds (patch 3); a Fargate RunTask in the stack's VPC, which
+needs the VPC's EnableDnsHostnames applied (patch 4), reporting what moto gives for the
+task's network interface (private and public address). Exit status 0 only if all holds.
 Needs boto3 and moto[server]; talks to nothing but 127.0.0.1.
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import ipaddress
 import json
 import os
 import subprocess
@@ -487,6 +492,228 @@ def check_ecs_rollout(c: dict, lab: str, body: str, f: Failures) -> None:
     print(f"    rollout checked; deleted, {len(left)} resources left")
 
 
+def create_lab_stack(c: dict, lab: str, body: str) -> tuple[str, dict]:
+    """The core stack (public tasks) for the ECS checks; returns (stack id, outputs)."""
+    cfn = c["cloudformation"]
+    stack_id = cfn.create_stack(
+        StackName=lab, TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
+        Parameters=[{"ParameterKey": "LabName", "ParameterValue": lab}],
+        Tags=[{"Key": TAG_LAB, "Value": lab}],
+    )["StackId"]
+    status = wait_stack(cfn, stack_id)
+    if status != "CREATE_COMPLETE":
+        raise RuntimeError(f"stack {lab}: {status}")
+    stack = cfn.describe_stacks(StackName=stack_id)["Stacks"][0]
+    return stack_id, {x["OutputKey"]: x["OutputValue"] for x in stack["Outputs"]}
+
+
+def check_ecs_service_settings(c: dict, lab: str, body: str, f: Failures) -> None:
+    """Patch 3: CreateService stores deploymentConfiguration (circuit breaker, percents;
+    AWS defaults where not given) and healthCheckGracePeriodSeconds; DescribeServices
+    returns them; UpdateService changes only the members it is given."""
+    cfn, ecs = c["cloudformation"], c["ecs"]
+    stack_id, o = create_lab_stack(c, lab, body)
+    cluster = o["ClusterName"]
+    network = {"awsvpcConfiguration": {
+        "subnets": o["PublicSubnets"].split(","), "securityGroups": [o["TaskSecurityGroup"]],
+        "assignPublicIp": "ENABLED"}}
+
+    def register(name: str) -> str:
+        return ecs.register_task_definition(
+            family=f"{lab}-{name}", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+            cpu="256", memory="512", executionRoleArn=o["ExecutionRoleArn"],
+            containerDefinitions=[{
+                "name": name, "image": f"{o[f'RepoUri{logical_id(name)}']}:v1",
+                "memoryReservation": 256, "portMappings": [{"containerPort": 80}],
+            }],
+        )["taskDefinition"]["taskDefinitionArn"]
+
+    def settings(service: dict) -> tuple:
+        return service.get("deploymentConfiguration"), service.get("healthCheckGracePeriodSeconds")
+
+    def describe(name: str) -> dict:
+        return ecs.describe_services(cluster=cluster, services=[name])["services"][0]
+
+    breaker_on = {"enable": True, "rollback": True}
+    breaker_off = {"enable": False, "rollback": False}
+
+    # With a circuit breaker and a grace period, percents left to their defaults.
+    name = "monolith-service"
+    created = ecs.create_service(
+        cluster=cluster, serviceName=name, taskDefinition=register(name), desiredCount=1,
+        launchType="FARGATE", networkConfiguration=network,
+        loadBalancers=[{"targetGroupArn": o["DefaultTargetGroupArn"], "containerName": name,
+                        "containerPort": 80}],
+        healthCheckGracePeriodSeconds=30,
+        deploymentConfiguration={"deploymentCircuitBreaker": breaker_on},
+    )["service"]
+    want = ({"deploymentCircuitBreaker": breaker_on, "maximumPercent": 200,
+             "minimumHealthyPercent": 100}, 30)
+    f.check(settings(created) == want,
+            f"ECS settings: CreateService returns circuit breaker, default percents, grace 30 "
+            f"(got {settings(created)})")
+    f.check(settings(describe(name)) == want,
+            f"ECS settings: DescribeServices returns them (got {settings(describe(name))})")
+
+    # UpdateService with one member of deploymentConfiguration: the others stay.
+    updated = ecs.update_service(cluster=cluster, service=name,
+                                 deploymentConfiguration={"maximumPercent": 150})["service"]
+    want = ({"deploymentCircuitBreaker": breaker_on, "maximumPercent": 150,
+             "minimumHealthyPercent": 100}, 30)
+    f.check(settings(updated) == want and settings(describe(name)) == want,
+            f"ECS settings: update of maximumPercent keeps breaker, minimum, grace "
+            f"(got {settings(describe(name))})")
+    # UpdateService with the grace period only: deploymentConfiguration unchanged.
+    ecs.update_service(cluster=cluster, service=name, healthCheckGracePeriodSeconds=60)
+    want = (want[0], 60)
+    f.check(settings(describe(name)) == want,
+            f"ECS settings: update of the grace period only (got {settings(describe(name))})")
+    # UpdateService turning the breaker off and setting the minimum; grace stays 60.
+    ecs.update_service(cluster=cluster, service=name, deploymentConfiguration={
+        "deploymentCircuitBreaker": breaker_off, "minimumHealthyPercent": 50})
+    want = ({"deploymentCircuitBreaker": breaker_off, "maximumPercent": 150,
+             "minimumHealthyPercent": 50}, 60)
+    f.check(settings(describe(name)) == want,
+            f"ECS settings: update of breaker and minimum (got {settings(describe(name))})")
+    # An update naming neither (desired count only) leaves both alone.
+    ecs.update_service(cluster=cluster, service=name, desiredCount=0)
+    f.check(settings(describe(name)) == want,
+            f"ECS settings: desiredCount update leaves them (got {settings(describe(name))})")
+
+    # Neither given: AWS defaults (200/100, breaker off), no grace period.
+    other = "like-service"
+    created = ecs.create_service(
+        cluster=cluster, serviceName=other, taskDefinition=register(other), desiredCount=1,
+        launchType="FARGATE", networkConfiguration=network,
+    )["service"]
+    want = ({"deploymentCircuitBreaker": breaker_off, "maximumPercent": 200,
+             "minimumHealthyPercent": 100}, None)
+    f.check(settings(created) == want and settings(describe(other)) == want,
+            f"ECS settings: defaults when not given (got {settings(describe(other))})")
+    # Each service keeps its own settings.
+    f.check(settings(describe(name))[1] == 60, "ECS settings: services do not share settings")
+
+    ecs.update_service(cluster=cluster, service=other, desiredCount=0)
+    for s in (name, other):
+        ecs.delete_service(cluster=cluster, service=s)
+    cfn.delete_stack(StackName=stack_id)
+    status = wait_stack(cfn, stack_id)
+    f.check(status == "DELETE_COMPLETE", f"ECS settings: stack DELETE_COMPLETE (got {status})")
+    left = leftovers(c, lab, o["VpcId"], lab)
+    f.check(not left, f"ECS settings: nothing left, found: {left}")
+    print(f"    service settings checked; deleted, {len(left)} resources left")
+
+
+def moto_api(c: dict, path: str, payload: dict | None = None) -> None:
+    """POST to moto's own API (loopback), e.g. state-manager/set-transition."""
+    import urllib.request
+
+    endpoint = c["cloudformation"].meta.endpoint_url
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    data = json.dumps(payload or {}).encode()
+    request = urllib.request.Request(f"{endpoint}/moto-api/{path}", data=data, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    opener.open(request, timeout=10).read()
+
+
+def check_run_task(c: dict, lab: str, body: str, f: Failures) -> dict:
+    """Patch 4: the stack's VPC has DNS support and hostnames on (as declared), so a
+    Fargate RunTask with awsvpc networking in its public subnets succeeds (plain moto
+    answers 500). Checks the task's network interface attachment; reports (does not
+    require) what moto gives as a public address. Returns the findings."""
+    cfn, ecs, ec2 = c["cloudformation"], c["ecs"], c["ec2"]
+    stack_id, o = create_lab_stack(c, lab, body)
+    cluster, vpc_id = o["ClusterName"], o["VpcId"]
+    public = o["PublicSubnets"].split(",")
+    findings: dict = {}
+    for attr, key in (("enableDnsSupport", "EnableDnsSupport"),
+                      ("enableDnsHostnames", "EnableDnsHostnames")):
+        value = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attr)[key]["Value"]
+        f.check(value is True, f"RunTask: stack VPC {key} is true (got {value})")
+
+    td = ecs.register_task_definition(
+        family=f"{lab}-run", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+        cpu="256", memory="512", executionRoleArn=o["ExecutionRoleArn"],
+        containerDefinitions=[{
+            "name": "app", "image": f"{o['RepoUriMonolithService']}:v1",
+            "memoryReservation": 512, "portMappings": [{"containerPort": 80}],
+        }],
+    )["taskDefinition"]["taskDefinitionArn"]
+    # moto starts a task RUNNING and moves it one state per DescribeTasks; pin it so
+    # describe-tasks sees RUNNING (DESIGN.md §5), and unpin it afterwards.
+    moto_api(c, "state-manager/set-transition",
+             {"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1000}})
+    try:
+        run = ecs.run_task(
+            cluster=cluster, taskDefinition=td, launchType="FARGATE", count=1,
+            networkConfiguration={"awsvpcConfiguration": {
+                "subnets": public, "securityGroups": [o["TaskSecurityGroup"]],
+                "assignPublicIp": "ENABLED"}},
+        )
+        f.check(not run["failures"] and len(run["tasks"]) == 1,
+                f"RunTask: one task, no failures (got {run['failures']})")
+        task_arn = run["tasks"][0]["taskArn"]
+        task: dict = {}
+        for _ in range(20):
+            task = ecs.describe_tasks(cluster=cluster, tasks=[task_arn])["tasks"][0]
+            if task["lastStatus"] == "RUNNING":
+                break
+            time.sleep(0.1)
+        f.check(task.get("lastStatus") == "RUNNING", f"RunTask: task RUNNING (got {task.get('lastStatus')})")
+        enis = [a for a in task.get("attachments", []) if a.get("type") == "ElasticNetworkInterface"]
+        f.check(len(enis) == 1, f"RunTask: one ElasticNetworkInterface attachment (got {len(enis)})")
+        details = {d["name"]: d.get("value") for d in (enis[0]["details"] if enis else [])}
+        findings["attachment details"] = details
+        eni_id = details.get("networkInterfaceId") or ""
+        private_ip = details.get("privateIPv4Address") or ""
+        f.check(eni_id.startswith("eni-"), f"RunTask: details networkInterfaceId eni-… (got {eni_id!r})")
+        try:
+            ipaddress.IPv4Address(private_ip)
+            valid_ip = True
+        except ValueError:
+            valid_ip = False
+        f.check(valid_ip, f"RunTask: details privateIPv4Address is IPv4 (got {private_ip!r})")
+        f.check(details.get("subnetId") in public, "RunTask: details subnetId is a public subnet")
+        f.check(bool(details.get("privateDnsName")), "RunTask: details privateDnsName set (VPC DNS hostnames)")
+        public_in_details = {k: v for k, v in details.items() if "public" in k.lower()}
+        findings["public address in attachment details"] = public_in_details or None
+        if eni_id:
+            eni = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0]
+            f.check(eni.get("PrivateIpAddress") == private_ip and eni.get("VpcId") == vpc_id,
+                    "RunTask: EC2 network interface matches the attachment, in the stack VPC")
+            findings["EC2 PrivateIpAddress"] = eni.get("PrivateIpAddress")
+            findings["EC2 Association.PublicIp"] = eni.get("Association", {}).get("PublicIp")
+            subnet = ec2.describe_subnets(SubnetIds=[details.get("subnetId") or eni["SubnetId"]])["Subnets"][0]
+            findings["private IP inside subnet CIDR"] = (
+                valid_ip and ipaddress.IPv4Address(private_ip) in ipaddress.IPv4Network(subnet["CidrBlock"])
+            )
+        if not findings.get("EC2 Association.PublicIp") and not public_in_details:
+            f.gaps.add("RunTask assignPublicIp ENABLED: moto gives the task's network interface "
+                       "no public IP (AWS: EC2 DescribeNetworkInterfaces Association.PublicIp)")
+        if findings.get("private IP inside subnet CIDR") is False:
+            f.gaps.add("RunTask: the task's private IP is not from its subnet's CIDR block")
+        ecs.stop_task(cluster=cluster, task=task_arn, reason="check done")
+        stopped = ecs.describe_tasks(cluster=cluster, tasks=[task_arn])["tasks"][0]["lastStatus"]
+        f.check(stopped == "STOPPED", f"RunTask: StopTask stops it (got {stopped})")
+    finally:
+        moto_api(c, "state-manager/unset-transition", {"model_name": "ecs::task"})
+
+    cfn.delete_stack(StackName=stack_id)
+    status = wait_stack(cfn, stack_id)
+    f.check(status == "DELETE_COMPLETE", f"RunTask: stack DELETE_COMPLETE (got {status})")
+    left = leftovers(c, lab, vpc_id, lab)
+    task_eni = [x for x in left if eni_id and x == f"network interface {eni_id}"]
+    if task_eni:
+        # AWS deletes a Fargate task's network interface when the task stops; moto
+        # keeps it (and lets the VPC and subnet be deleted under it).
+        f.gaps.add("StopTask: moto keeps the stopped task's network interface")
+    left = [x for x in left if x not in task_eni]
+    f.check(not left, f"RunTask: nothing else left, found: {left}")
+    for key, value in findings.items():
+        print(f"    {key}: {value}")
+    return findings
+
+
 def scenario(c: dict, lab: str, private: bool, body: str, f: Failures, recreate: bool) -> dict:
     params = [
         {"ParameterKey": "LabName", "ParameterValue": lab},
@@ -528,11 +755,20 @@ def main() -> int:
         c = clients(moto.endpoint)
         timings.update(scenario(c, args.lab, False, body, f, recreate=True))
         timings.update(scenario(c, args.lab, True, body, f, recreate=False))
-        print("  ECS UpdateService rollout")
-        try:
-            check_ecs_rollout(c, args.lab, body, f)
-        except Exception as exc:  # noqa: BLE001
-            f.check(False, f"ECS: {type(exc).__name__}: {exc}")
+        for title, label, check in (
+            ("ECS UpdateService rollout", "ECS", check_ecs_rollout),
+            ("ECS service deploymentConfiguration / healthCheckGracePeriodSeconds",
+             "ECS settings", check_ecs_service_settings),
+            ("Fargate RunTask in the stack's VPC", "RunTask", check_run_task),
+        ):
+            print(f"  {title}")
+            before = len(f.items)
+            try:
+                check(c, args.lab, body, f)
+            except Exception as exc:  # noqa: BLE001
+                f.check(False, f"{label}: {type(exc).__name__}: {exc}")
+            if len(f.items) > before:
+                reset(c)  # so the next check does not fail on this one's leftovers
     finally:
         rc = moto.stop()
     f.check(rc == 0, f"launcher exited 0 after stdin closed (got {rc})")

@@ -16,11 +16,21 @@ result come out right by itself. A patch that finds moto already doing the job
 2. ECS ``UpdateService``: a new task definition (or ``forceNewDeployment``) starts a
    new PRIMARY deployment while the previous one stays ACTIVE; the rollout then
    reaches COMPLETED and the old deployment goes away.
+
+3. ECS ``CreateService``/``UpdateService``/``DescribeServices``: the service stores
+   and returns ``deploymentConfiguration`` (``maximumPercent``,
+   ``minimumHealthyPercent``, ``deploymentCircuitBreaker``; defaults when not given)
+   and ``healthCheckGracePeriodSeconds``; UpdateService changes only what it is given.
+
+4. CloudFormation ``AWS::EC2::VPC``: the ``EnableDnsSupport`` and
+   ``EnableDnsHostnames`` properties are applied to the VPC (moto ignores them, so a
+   stack's VPC had DNS hostnames off and Fargate RunTask in it failed with a 500).
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
 import os
 import threading
 from typing import Any, Callable
@@ -369,6 +379,156 @@ def _patch_ecs_deployments(applied: list[str]) -> None:
     applied.append("ECS UpdateService: new PRIMARY deployment, rollout to COMPLETED")
 
 
+# --------------------------------------------------------------------------
+# 3. ECS service deploymentConfiguration / healthCheckGracePeriodSeconds
+# --------------------------------------------------------------------------
+
+# AWS ECS API reference, Service.deploymentConfiguration: "Optional deployment
+# parameters that control how many tasks run during a deployment". For a REPLICA
+# service "the default maximumPercent value ... is 200%" and "the default
+# minimumHealthyPercent value ... is 100%"; for a DAEMON service the defaults are 100%
+# and 0%. The deployment circuit breaker is off unless enabled. DescribeServices
+# returns the stored values.
+_DEPLOYMENT_DEFAULTS = {
+    "REPLICA": {"maximumPercent": 200, "minimumHealthyPercent": 100},
+    "DAEMON": {"maximumPercent": 100, "minimumHealthyPercent": 0},
+}
+
+
+def _default_deployment_configuration(scheduling_strategy: Any) -> dict[str, Any]:
+    strategy = scheduling_strategy if scheduling_strategy in _DEPLOYMENT_DEFAULTS else "REPLICA"
+    config: dict[str, Any] = dict(_DEPLOYMENT_DEFAULTS[strategy])
+    config["deploymentCircuitBreaker"] = {"enable": False, "rollback": False}
+    return config
+
+
+def _merge_deployment_configuration(current: dict[str, Any] | None,
+                                    given: dict[str, Any]) -> dict[str, Any]:
+    """UpdateService: the members given replace the stored ones, the others stay
+    (as AWS keeps e.g. an enabled circuit breaker when only maximumPercent is sent)."""
+    merged = copy.deepcopy(current) if current else {}
+    for key, value in given.items():
+        if value is not None:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _patch_ecs_service_settings(applied: list[str]) -> None:
+    from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.ecs.responses import EC2ContainerServiceResponse
+
+    create_params = inspect.signature(EC2ContainerServiceBackend.create_service).parameters
+    own_config = "deployment_configuration" in create_params
+    own_grace = "health_check_grace_period_seconds" in create_params
+    if own_config and own_grace:
+        applied.append("ECS deploymentConfiguration/healthCheckGracePeriodSeconds: "
+                       "moto stores them itself, patch not needed")
+        return
+
+    original_create = EC2ContainerServiceResponse.create_service
+    original_update = EC2ContainerServiceBackend.update_service
+
+    # AWS CreateService: deploymentConfiguration and healthCheckGracePeriodSeconds are
+    # stored with the service and returned by CreateService and DescribeServices
+    # (moto's response layer drops both). The Service object is serialized after this
+    # returns, so attributes set here appear in this response as well.
+    def create_service(self: Any) -> Any:
+        given_config = self._get_param("deploymentConfiguration")
+        given_grace = self._get_param("healthCheckGracePeriodSeconds")
+        result = original_create(self)
+        service = self.ecs_backend._get_service(
+            self._get_param("cluster", "default"), self._get_param("serviceName")
+        )
+        with _lock:
+            if not own_config and getattr(service, "deployment_configuration", None) is None:
+                config = _default_deployment_configuration(
+                    getattr(service, "scheduling_strategy", "REPLICA")
+                )
+                if given_config:
+                    config = _merge_deployment_configuration(config, given_config)
+                service.deployment_configuration = config
+            if (not own_grace and given_grace is not None
+                    and getattr(service, "health_check_grace_period_seconds", None) is None):
+                service.health_check_grace_period_seconds = int(given_grace)
+        return result
+
+    # AWS UpdateService: "deploymentConfiguration" and "healthCheckGracePeriodSeconds"
+    # may be changed; what the request does not name keeps its value. moto's update
+    # already stores any given parameter as an attribute (so healthCheckGracePeriodSeconds
+    # needs nothing), but it would replace deploymentConfiguration as a whole.
+    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
+        given_config = None
+        if not own_config:
+            given_config = service_properties.pop("deployment_configuration", None)
+        service = original_update(self, service_properties)
+        if given_config:
+            with _lock:
+                current = getattr(service, "deployment_configuration", None)
+                if current is None:
+                    current = _default_deployment_configuration(
+                        getattr(service, "scheduling_strategy", "REPLICA")
+                    )
+                service.deployment_configuration = _merge_deployment_configuration(
+                    current, given_config
+                )
+        return service
+
+    create_service.__doc__ = original_create.__doc__
+    update_service.__doc__ = original_update.__doc__
+    EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]
+    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+    what = [n for n, own in (("deploymentConfiguration", own_config),
+                             ("healthCheckGracePeriodSeconds", own_grace)) if not own]
+    applied.append(f"ECS services store and return {' and '.join(what)}")
+
+
+# --------------------------------------------------------------------------
+# 4. CloudFormation AWS::EC2::VPC DNS properties
+# --------------------------------------------------------------------------
+
+
+def _cfn_bool(value: Any) -> bool:
+    """CloudFormation booleans arrive as YAML/JSON booleans or as "true"/"false"."""
+    return value is True or str(value).strip().lower() == "true"
+
+
+def _patch_cfn_vpc_dns(applied: list[str]) -> None:
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.vpcs import VPC
+
+    descriptor = VPC.__dict__.get("create_from_cloudformation_json")
+    original = getattr(descriptor, "__func__", None)
+    if original is None:
+        raise PatchError("moto's VPC.create_from_cloudformation_json is not a classmethod")
+    try:
+        source = inspect.getsource(original)
+    except (OSError, TypeError):
+        source = ""
+    if "EnableDnsHostnames" in source:
+        applied.append("AWS::EC2::VPC: moto applies EnableDns* itself, patch not needed")
+        return
+
+    # AWS::EC2::VPC: "EnableDnsHostnames: Indicates whether the instances launched in
+    # the VPC get DNS hostnames" (default false); "EnableDnsSupport: Indicates whether
+    # the DNS resolution is supported for the VPC" (default true). CloudFormation sets
+    # them as ec2:ModifyVpcAttribute does; here by moto's own modify_vpc_attribute.
+    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any,
+                                        account_id: str, region_name: str, **kwargs: Any) -> Any:
+        vpc = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        properties = cloudformation_json.get("Properties") or {}
+        backend = ec2_backends[account_id][region_name]
+        # Support first: AWS refuses DNS hostnames in a VPC without DNS support.
+        for prop, attr in (("EnableDnsSupport", "enable_dns_support"),
+                           ("EnableDnsHostnames", "enable_dns_hostnames")):
+            if prop in properties and properties[prop] is not None:
+                backend.modify_vpc_attribute(vpc.id, attr, _cfn_bool(properties[prop]))
+        return vpc
+
+    create_from_cloudformation_json.__doc__ = original.__doc__
+    VPC.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[method-assign,assignment]
+    applied.append("AWS::EC2::VPC: CloudFormation applies EnableDnsSupport/EnableDnsHostnames")
+
+
 def apply() -> list[str]:
     """Apply every patch once; returns one line per patch for the launcher's log."""
     if getattr(apply, "_applied", None) is not None:
@@ -376,5 +536,7 @@ def apply() -> list[str]:
     applied: list[str] = []
     _patch_cfn_deletions(applied)
     _patch_ecs_deployments(applied)
+    _patch_ecs_service_settings(applied)
+    _patch_cfn_vpc_dns(applied)
     apply._applied = applied  # type: ignore[attr-defined]
     return applied

@@ -1,0 +1,186 @@
+//! Watching an ECS deployment until the circuit breaker's verdict: progress rows, service
+//! events and the stop reasons of failed tasks, as they happen.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use aws_sdk_ecs::types::DesiredStatus;
+
+use super::error::{map, AwsError};
+use crate::lab::rollout::{judge, short, DeploymentView, Verdict};
+use crate::report::Reporter;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Completed,
+    /// The breaker failed the rollout; `back_on` is the revision ECS rolled back to, once
+    /// that rollback completed with running tasks.
+    Failed {
+        reason: String,
+        stopped: Vec<String>,
+        back_on: Option<String>,
+    },
+    TimedOut {
+        last: String,
+    },
+}
+
+pub struct Watch<'a> {
+    pub ecs: &'a aws_sdk_ecs::Client,
+    pub cluster: &'a str,
+    pub service: &'a str,
+    pub revision: &'a str,
+    pub timeout: Duration,
+    pub interval: Duration,
+}
+
+impl Watch<'_> {
+    pub async fn run(&self, reporter: &dyn Reporter) -> Result<Outcome, AwsError> {
+        let started = Instant::now();
+        let key = format!("deploy/{}", self.service);
+        reporter.start(&key, &format!("Deployment of {} to {}", self.service, short(self.revision)));
+        let mut seen_events: HashSet<String> = HashSet::new();
+        let mut seen_tasks: HashSet<String> = HashSet::new();
+        let mut stopped = Vec::new();
+        let mut first = true;
+        let mut last = String::new();
+        loop {
+            let service = self.describe().await?;
+            // Events come newest first; show the new ones oldest first. The ones before the
+            // watch began are history, not news.
+            let fresh: Vec<(String, String)> = service
+                .events()
+                .iter()
+                .filter_map(|e| Some((e.id()?.to_string(), e.message()?.to_string())))
+                .filter(|(id, _)| seen_events.insert(id.clone()))
+                .collect();
+            if !first {
+                for (_, msg) in fresh.iter().rev() {
+                    reporter.event(msg);
+                }
+            }
+            first = false;
+            for reason in self.stopped_tasks(&mut seen_tasks).await? {
+                reporter.event(&format!("task stopped: {reason}"));
+                stopped.push(reason);
+            }
+            let deployments: Vec<DeploymentView> = service
+                .deployments()
+                .iter()
+                .map(|d| DeploymentView {
+                    status: d.status().unwrap_or_default().to_string(),
+                    task_definition: d.task_definition().unwrap_or_default().to_string(),
+                    desired: d.desired_count(),
+                    running: d.running_count(),
+                    pending: d.pending_count(),
+                    rollout_state: d.rollout_state().map(|r| r.as_str().to_string()),
+                    rollout_reason: d.rollout_state_reason().map(String::from),
+                })
+                .collect();
+            match judge(&deployments, self.revision) {
+                Verdict::Completed => {
+                    reporter.finish(&key, "COMPLETED", true);
+                    return Ok(Outcome::Completed);
+                }
+                Verdict::Failed(reason) => {
+                    reporter.finish(&key, &format!("FAILED: {reason}"), false);
+                    let back_on = self.await_rollback(reporter, started).await?;
+                    return Ok(Outcome::Failed { reason, stopped, back_on });
+                }
+                Verdict::Rolling(line) => {
+                    reporter.update(&key, &line);
+                    last = line;
+                }
+            }
+            if started.elapsed() >= self.timeout {
+                reporter.finish(&key, "still rolling (timed out)", false);
+                return Ok(Outcome::TimedOut { last });
+            }
+            tokio::time::sleep(self.interval + Duration::from_millis(fastrand::u64(0..=self.interval.as_millis() as u64 / 2))).await;
+        }
+    }
+
+    async fn describe(&self) -> Result<aws_sdk_ecs::types::Service, AwsError> {
+        let out = self
+            .ecs
+            .describe_services()
+            .cluster(self.cluster)
+            .services(self.service)
+            .send()
+            .await
+            .map_err(map("describe service"))?;
+        out.services().first().cloned().ok_or(AwsError::Other {
+            op: "describe service",
+            detail: format!("service {} disappeared during the deployment", self.service),
+        })
+    }
+
+    /// Stop reasons of this revision's tasks that stopped since the last look.
+    async fn stopped_tasks(&self, seen: &mut HashSet<String>) -> Result<Vec<String>, AwsError> {
+        let list = self
+            .ecs
+            .list_tasks()
+            .cluster(self.cluster)
+            .service_name(self.service)
+            .desired_status(DesiredStatus::Stopped)
+            .send()
+            .await
+            .map_err(map("list stopped tasks"))?;
+        let new: Vec<String> = list.task_arns().iter().filter(|a| !seen.contains(*a)).cloned().collect();
+        if new.is_empty() {
+            return Ok(vec![]);
+        }
+        let tasks = self
+            .ecs
+            .describe_tasks()
+            .cluster(self.cluster)
+            .set_tasks(Some(new.clone()))
+            .send()
+            .await
+            .map_err(map("describe stopped tasks"))?;
+        seen.extend(new);
+        Ok(tasks
+            .tasks()
+            .iter()
+            .filter(|t| t.task_definition_arn() == Some(self.revision))
+            .map(|t| {
+                let mut reason = t.stopped_reason().unwrap_or("stopped").to_string();
+                for c in t.containers() {
+                    if let Some(r) = c.reason() {
+                        reason.push_str(&format!("; {}: {r}", c.name().unwrap_or("container")));
+                    } else if let Some(code) = c.exit_code().filter(|c| *c != 0) {
+                        reason.push_str(&format!("; {} exited {code}", c.name().unwrap_or("container")));
+                    }
+                }
+                format!("{}: {reason}", short(t.task_arn().unwrap_or_default()))
+            })
+            .collect())
+    }
+
+    /// After a failed rollout, waits for ECS's rollback to the previous revision to finish,
+    /// so the user hears that the service is healthy again (or that it is not).
+    async fn await_rollback(&self, reporter: &dyn Reporter, started: Instant) -> Result<Option<String>, AwsError> {
+        let key = format!("rollback/{}", self.service);
+        reporter.start(&key, &format!("Rollback of {}", self.service));
+        loop {
+            let service = self.describe().await?;
+            let primary = service.deployments().iter().find(|d| d.status() == Some("PRIMARY"));
+            if let Some(p) = primary {
+                let td = p.task_definition().unwrap_or_default();
+                let done = td != self.revision
+                    && p.running_count() >= p.desired_count()
+                    && p.rollout_state().map(|r| r.as_str()) != Some("IN_PROGRESS");
+                if done {
+                    reporter.finish(&key, &format!("back on {}", short(td)), true);
+                    return Ok(Some(td.to_string()));
+                }
+                reporter.update(&key, &format!("{}: {}/{} running", short(td), p.running_count(), p.desired_count()));
+            }
+            if started.elapsed() >= self.timeout {
+                reporter.finish(&key, "not finished (timed out)", false);
+                return Ok(None);
+            }
+            tokio::time::sleep(self.interval).await;
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! `mysfits deploy`: labs 1–3 of the lab. Build, push, pin the task definition to the
+//! pushed digest, register a revision only when something changed, roll the service.
+
+use std::time::Duration;
+
+use crate::aws::rollout::{Outcome, Watch};
+use crate::build::builder::Builder;
+use crate::build::registry;
+use crate::commands::task::task_spec;
+use crate::commands::Ctx;
+use crate::error::Error;
+use crate::lab::manifest::Route;
+use crate::lab::rollout::short;
+use crate::lab::template::repo_output;
+use crate::report::Reporter;
+
+pub struct DeployArgs<'a> {
+    pub service: &'a str,
+    pub tag: Option<&'a str>,
+    pub builder: &'a str,
+    pub no_build: bool,
+    pub image: Option<&'a str>,
+    pub registry: Option<&'a str>,
+    pub no_wait: bool,
+    pub timeout: Duration,
+}
+
+/// Docker's tag grammar: 1–128 of letters, digits, `_ . -`, not starting with `.` or `-`.
+pub fn check_tag(tag: &str) -> Result<(), Error> {
+    let ok = !tag.is_empty()
+        && tag.len() <= 128
+        && !tag.starts_with(['.', '-'])
+        && tag.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::BadTag(tag.to_string()))
+    }
+}
+
+pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
+    let service = ctx.manifest.service(args.service).ok_or_else(|| Error::UnknownService {
+        name: args.service.to_string(),
+        known: ctx.manifest.names().join(", "),
+    })?;
+    // Everything that can be checked offline is checked before any call.
+    let tag = match (args.image, args.tag) {
+        (Some(_), _) => None,
+        (None, Some(tag)) => {
+            check_tag(tag)?;
+            Some(tag)
+        }
+        (None, None) => return Err(Error::NoTag(service.name.clone())),
+    };
+    let builder = if args.image.is_none() && !args.no_build {
+        let builder = Builder::new(args.builder)?;
+        builder.check_context(&service.build)?;
+        Some(builder)
+    } else {
+        None
+    };
+    let outputs = ctx.outputs().await?;
+
+    let image = match (args.image, tag) {
+        (Some(uri), _) => {
+            ctx.printer
+                .note(&format!("Deploying {uri} as given: not built, not pushed, not checked in a registry"));
+            uri.to_string()
+        }
+        (None, Some(tag)) => {
+            let repository = match args.registry {
+                Some(r) => format!("{}/{}", r.trim_end_matches('/'), service.name),
+                None => outputs.get(&repo_output(&service.name))?.to_string(),
+            };
+            let reference = format!("{repository}:{tag}");
+            if let Some(builder) = &builder {
+                push(ctx, builder, &service.build, &reference, args.registry.is_none()).await?;
+            }
+            let digest = resolve_digest(ctx, &repository, tag, args.registry.is_none()).await?;
+            format!("{repository}@{digest}")
+        }
+        (None, None) => unreachable!("checked above"),
+    };
+
+    let spec = task_spec(ctx.lab, service, &outputs, &ctx.aws.region, &image)?;
+    let key = format!("revision/{}", service.name);
+    ctx.reporter.start(&key, &format!("Task definition {}", spec.family));
+    let revision = match ctx.aws.latest_revision(&spec.family).await? {
+        Some((arn, current)) if current.same_revision(&spec) => {
+            ctx.reporter.finish(&key, &format!("unchanged ({})", short(&arn)), true);
+            arn
+        }
+        _ => {
+            let arn = ctx.aws.register_task_definition(&spec).await?;
+            ctx.reporter.finish(&key, &format!("registered {}", short(&arn)), true);
+            arn
+        }
+    };
+
+    let cluster = outputs.get("ClusterName")?;
+    let Some(current) = ctx.aws.describe_service(cluster, &service.name).await? else {
+        ctx.printer.note(&format!(
+            "{} has no ECS service yet: revision {} is registered for it",
+            service.name,
+            short(&revision)
+        ));
+        match &service.route {
+            Route::Paths(patterns) => ctx.printer.next(
+                "route traffic to it",
+                &format!("mysfits split {} --path '{}'", service.name, patterns[0].as_str()),
+            ),
+            Route::Default => ctx.printer.next("create the default service", "mysfits up"),
+        }
+        return Ok(());
+    };
+    let key = format!("service/{}", service.name);
+    ctx.reporter.start(&key, &format!("ECS service {}", service.name));
+    if current.task_definition == revision {
+        ctx.reporter.finish(&key, &format!("already on {}", short(&revision)), true);
+        return Ok(());
+    }
+    ctx.aws.update_service_revision(cluster, &service.name, &revision).await?;
+    ctx.reporter.finish(&key, &format!("updated to {}", short(&revision)), true);
+    if args.no_wait {
+        ctx.printer.next("watch it", "mysfits status");
+        return Ok(());
+    }
+    let outcome = Watch {
+        ecs: &ctx.aws.ecs,
+        cluster,
+        service: &service.name,
+        revision: &revision,
+        timeout: args.timeout,
+        interval: Duration::from_secs(3),
+    }
+    .run(&ctx.reporter)
+    .await?;
+    match outcome {
+        Outcome::Completed => {
+            ctx.printer.success(&format!("{} runs {}", service.name, short(&revision)));
+            Ok(())
+        }
+        Outcome::Failed { reason, stopped, back_on } => Err(Error::DeployFailed {
+            service: service.name.clone(),
+            reason,
+            stopped,
+            back_on: back_on.map(|b| short(&b).to_string()),
+        }),
+        Outcome::TimedOut { last } => Err(Error::DeployTimedOut {
+            service: service.name.clone(),
+            waited: args.timeout.as_secs(),
+            last,
+        }),
+    }
+}
+
+async fn push(ctx: &Ctx<'_>, builder: &Builder, context: &std::path::Path, reference: &str, ecr: bool) -> Result<(), Error> {
+    let key = format!("build/{reference}");
+    ctx.reporter.start(&key, &format!("Image {reference}"));
+    let step = async {
+        ctx.reporter.update(&key, &format!("building with {}", builder.name()));
+        builder.build(context, reference).await?;
+        if ecr {
+            ctx.reporter.update(&key, "logging in to ECR");
+            let (host, user, password) = ctx.aws.ecr_login().await?;
+            builder.login(&host, &user, &password).await?;
+        }
+        ctx.reporter.update(&key, "pushing");
+        builder.push(reference).await?;
+        Ok::<_, Error>(())
+    };
+    match step.await {
+        Ok(()) => {
+            ctx.reporter.finish(&key, "built and pushed", true);
+            Ok(())
+        }
+        Err(e) => {
+            ctx.reporter.finish(&key, "failed", false);
+            Err(e)
+        }
+    }
+}
+
+/// The digest the tag points at, or an error listing the tags that do exist (the lab once
+/// deployed `:latest` after pushing `:v1`).
+async fn resolve_digest(ctx: &Ctx<'_>, repository: &str, tag: &str, ecr: bool) -> Result<String, Error> {
+    let (digest, tags) = if ecr {
+        let name = registry::split(repository).1;
+        match ctx.aws.ecr_digest(name, tag).await? {
+            Some(d) => (Some(d), vec![]),
+            None => (None, ctx.aws.ecr_tags(name).await?),
+        }
+    } else {
+        let (repo, t) = (repository.to_string(), tag.to_string());
+        tokio::task::spawn_blocking(move || -> Result<_, registry::RegistryError> {
+            match registry::digest(&repo, &t)? {
+                Some(d) => Ok((Some(d), vec![])),
+                None => Ok((None, registry::tags(&repo)?)),
+            }
+        })
+        .await
+        .map_err(|e| Error::Data(e.to_string()))??
+    };
+    digest.ok_or_else(|| Error::TagMissing {
+        repository: repository.to_string(),
+        tag: tag.to_string(),
+        existing: tags,
+    })
+}

@@ -1,0 +1,105 @@
+//! Reading an ECS deployment as it rolls: the circuit breaker's `rolloutState` decides,
+//! not "services stable", so a doomed deploy fails in minutes.
+
+/// One deployment of a service, as ECS reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploymentView {
+    pub status: String,
+    pub task_definition: String,
+    pub desired: i32,
+    pub running: i32,
+    pub pending: i32,
+    pub rollout_state: Option<String>,
+    pub rollout_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Still rolling; the line to show.
+    Rolling(String),
+    Completed,
+    /// The circuit breaker stopped it; ECS rolls back to the previous revision.
+    Failed(String),
+}
+
+/// Judges the deployment of `revision` among the service's deployments.
+pub fn judge(deployments: &[DeploymentView], revision: &str) -> Verdict {
+    let Some(ours) = deployments.iter().find(|d| d.task_definition == revision) else {
+        // Ours is gone: the breaker rolled back and a deployment of another revision took over.
+        return Verdict::Failed("the deployment was replaced (rolled back)".into());
+    };
+    match ours.rollout_state.as_deref() {
+        Some("FAILED") => {
+            return Verdict::Failed(ours.rollout_reason.clone().unwrap_or_else(|| "rollout failed".into()))
+        }
+        Some("COMPLETED") if ours.running >= ours.desired => return Verdict::Completed,
+        // Without rolloutState (older APIs), done is: only ours left, all running.
+        None if deployments.len() == 1 && ours.running >= ours.desired && ours.pending == 0 => {
+            return Verdict::Completed
+        }
+        _ => {}
+    }
+    let others: Vec<String> = deployments
+        .iter()
+        .filter(|d| d.task_definition != revision)
+        .map(|d| format!("old {}: {} running", short(&d.task_definition), d.running))
+        .collect();
+    let mut line = format!(
+        "new {}: {}/{} running, {} pending",
+        short(revision),
+        ours.running,
+        ours.desired,
+        ours.pending
+    );
+    if !others.is_empty() {
+        line.push_str("; ");
+        line.push_str(&others.join("; "));
+    }
+    Verdict::Rolling(line)
+}
+
+/// `arn:…:task-definition/mysfits-like-service:3` → `mysfits-like-service:3`.
+pub fn short(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(td: &str, status: &str, running: i32, state: Option<&str>) -> DeploymentView {
+        DeploymentView {
+            status: status.into(),
+            task_definition: td.into(),
+            desired: 2,
+            running,
+            pending: 2 - running,
+            rollout_state: state.map(String::from),
+            rollout_reason: state.filter(|s| *s == "FAILED").map(|_| "tasks failed to start".into()),
+        }
+    }
+
+    #[test]
+    fn rolling_then_completed() {
+        let deps = [d("td:2", "PRIMARY", 1, Some("IN_PROGRESS")), d("td:1", "ACTIVE", 2, Some("COMPLETED"))];
+        assert_eq!(
+            judge(&deps, "td:2"),
+            Verdict::Rolling("new td:2: 1/2 running, 1 pending; old td:1: 2 running".into())
+        );
+        assert_eq!(judge(&[d("td:2", "PRIMARY", 2, Some("COMPLETED"))], "td:2"), Verdict::Completed);
+    }
+
+    #[test]
+    fn breaker_failure_and_rollback() {
+        let deps = [d("td:2", "ACTIVE", 0, Some("FAILED")), d("td:1", "PRIMARY", 1, Some("IN_PROGRESS"))];
+        assert_eq!(judge(&deps, "td:2"), Verdict::Failed("tasks failed to start".into()));
+        assert!(matches!(judge(&[d("td:1", "PRIMARY", 2, Some("COMPLETED"))], "td:2"), Verdict::Failed(_)));
+    }
+
+    #[test]
+    fn without_rollout_state_waits_for_the_old_to_drain() {
+        let deps = [d("td:2", "PRIMARY", 2, None), d("td:1", "ACTIVE", 1, None)];
+        assert!(matches!(judge(&deps, "td:2"), Verdict::Rolling(_)));
+        assert_eq!(judge(&deps[..1], "td:2"), Verdict::Completed);
+    }
+}
