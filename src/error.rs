@@ -71,7 +71,10 @@ pub enum Error {
     Build(#[from] crate::build::builder::BuildError),
     #[error(transparent)]
     Registry(#[from] crate::build::registry::RegistryError),
-    #[error("tag '{tag}' is not in {repository}{}: nothing was changed on AWS", existing_tags(existing))]
+    #[error(
+        "tag '{tag}' is not in {repository}{}: nothing was changed on AWS",
+        existing_tags(existing)
+    )]
     TagMissing {
         repository: String,
         tag: String,
@@ -85,7 +88,11 @@ pub enum Error {
         back_on: Option<String>,
     },
     #[error("deployment of {service} did not finish in {waited}s: {last}")]
-    DeployTimedOut { service: String, waited: u64, last: String },
+    DeployTimedOut {
+        service: String,
+        waited: u64,
+        last: String,
+    },
 }
 
 fn existing_tags(tags: &[String]) -> String {
@@ -176,6 +183,9 @@ impl Error {
             Error::Name(_)
             | Error::Manifest(_)
             | Error::NotBuilt(_)
+            | Error::UnknownService { .. }
+            | Error::NoTag(_)
+            | Error::BadTag(_)
             | Error::Config(ConfigError::BadEndpoint(_)) => 2,
             _ => 1,
         }

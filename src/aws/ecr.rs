@@ -113,7 +113,10 @@ impl Aws {
             detail: "the token is not user:password".into(),
         })?;
         let endpoint = data.proxy_endpoint().unwrap_or_default();
-        let host = endpoint.trim_start_matches("https://").trim_start_matches("http://").to_string();
+        let host = endpoint
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .to_string();
         Ok((host, user.to_string(), password.to_string()))
     }
 }

@@ -424,7 +424,10 @@ impl Aws {
     }
 
     /// The family's latest ACTIVE revision, read back as a [`TaskSpec`] to compare with.
-    pub async fn latest_revision(&self, family: &str) -> Result<Option<(String, TaskSpec)>, AwsError> {
+    pub async fn latest_revision(
+        &self,
+        family: &str,
+    ) -> Result<Option<(String, TaskSpec)>, AwsError> {
         let out = match self
             .ecs
             .describe_task_definition()
@@ -439,18 +442,26 @@ impl Aws {
             Err(e) if e.is_code("ClientException") => return Ok(None),
             Err(e) => return Err(e),
         };
-        let Some(td) = out.task_definition() else { return Ok(None) };
+        let Some(td) = out.task_definition() else {
+            return Ok(None);
+        };
         if td.status().map(|s| s.as_str()) != Some("ACTIVE") {
             return Ok(None);
         }
-        let Some(c) = td.container_definitions().first() else { return Ok(None) };
+        let Some(c) = td.container_definitions().first() else {
+            return Ok(None);
+        };
         let log = c.log_configuration().and_then(|l| l.options());
         let opt = |k: &str| log.and_then(|o| o.get(k)).cloned().unwrap_or_default();
         let spec = TaskSpec {
             family: td.family().unwrap_or_default().to_string(),
             container: c.name().unwrap_or_default().to_string(),
             image: c.image().unwrap_or_default().to_string(),
-            port: c.port_mappings().first().and_then(|p| p.container_port()).unwrap_or_default() as u16,
+            port: c
+                .port_mappings()
+                .first()
+                .and_then(|p| p.container_port())
+                .unwrap_or_default() as u16,
             cpu: td.cpu().and_then(|v| v.parse().ok()).unwrap_or_default(),
             memory: td.memory().and_then(|v| v.parse().ok()).unwrap_or_default(),
             environment: c
@@ -468,11 +479,19 @@ impl Aws {
                 .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
                 .collect(),
         };
-        Ok(Some((td.task_definition_arn().unwrap_or_default().to_string(), spec)))
+        Ok(Some((
+            td.task_definition_arn().unwrap_or_default().to_string(),
+            spec,
+        )))
     }
 
     /// Points the service at a revision; ECS starts a deployment.
-    pub async fn update_service_revision(&self, cluster: &str, name: &str, revision: &str) -> Result<(), AwsError> {
+    pub async fn update_service_revision(
+        &self,
+        cluster: &str,
+        name: &str,
+        revision: &str,
+    ) -> Result<(), AwsError> {
         self.ecs
             .update_service()
             .cluster(cluster)

@@ -38,7 +38,10 @@ impl Watch<'_> {
     pub async fn run(&self, reporter: &dyn Reporter) -> Result<Outcome, AwsError> {
         let started = Instant::now();
         let key = format!("deploy/{}", self.service);
-        reporter.start(&key, &format!("Deployment of {} to {}", self.service, short(self.revision)));
+        reporter.start(
+            &key,
+            &format!("Deployment of {} to {}", self.service, short(self.revision)),
+        );
         let mut seen_events: HashSet<String> = HashSet::new();
         let mut seen_tasks: HashSet<String> = HashSet::new();
         let mut stopped = Vec::new();
@@ -85,7 +88,11 @@ impl Watch<'_> {
                 Verdict::Failed(reason) => {
                     reporter.finish(&key, &format!("FAILED: {reason}"), false);
                     let back_on = self.await_rollback(reporter, started).await?;
-                    return Ok(Outcome::Failed { reason, stopped, back_on });
+                    return Ok(Outcome::Failed {
+                        reason,
+                        stopped,
+                        back_on,
+                    });
                 }
                 Verdict::Rolling(line) => {
                     reporter.update(&key, &line);
@@ -96,7 +103,13 @@ impl Watch<'_> {
                 reporter.finish(&key, "still rolling (timed out)", false);
                 return Ok(Outcome::TimedOut { last });
             }
-            tokio::time::sleep(self.interval + Duration::from_millis(fastrand::u64(0..=self.interval.as_millis() as u64 / 2))).await;
+            tokio::time::sleep(
+                self.interval
+                    + Duration::from_millis(fastrand::u64(
+                        0..=self.interval.as_millis() as u64 / 2,
+                    )),
+            )
+            .await;
         }
     }
 
@@ -126,7 +139,12 @@ impl Watch<'_> {
             .send()
             .await
             .map_err(map("list stopped tasks"))?;
-        let new: Vec<String> = list.task_arns().iter().filter(|a| !seen.contains(*a)).cloned().collect();
+        let new: Vec<String> = list
+            .task_arns()
+            .iter()
+            .filter(|a| !seen.contains(*a))
+            .cloned()
+            .collect();
         if new.is_empty() {
             return Ok(vec![]);
         }
@@ -149,7 +167,10 @@ impl Watch<'_> {
                     if let Some(r) = c.reason() {
                         reason.push_str(&format!("; {}: {r}", c.name().unwrap_or("container")));
                     } else if let Some(code) = c.exit_code().filter(|c| *c != 0) {
-                        reason.push_str(&format!("; {} exited {code}", c.name().unwrap_or("container")));
+                        reason.push_str(&format!(
+                            "; {} exited {code}",
+                            c.name().unwrap_or("container")
+                        ));
                     }
                 }
                 format!("{}: {reason}", short(t.task_arn().unwrap_or_default()))
@@ -159,12 +180,19 @@ impl Watch<'_> {
 
     /// After a failed rollout, waits for ECS's rollback to the previous revision to finish,
     /// so the user hears that the service is healthy again (or that it is not).
-    async fn await_rollback(&self, reporter: &dyn Reporter, started: Instant) -> Result<Option<String>, AwsError> {
+    async fn await_rollback(
+        &self,
+        reporter: &dyn Reporter,
+        started: Instant,
+    ) -> Result<Option<String>, AwsError> {
         let key = format!("rollback/{}", self.service);
         reporter.start(&key, &format!("Rollback of {}", self.service));
         loop {
             let service = self.describe().await?;
-            let primary = service.deployments().iter().find(|d| d.status() == Some("PRIMARY"));
+            let primary = service
+                .deployments()
+                .iter()
+                .find(|d| d.status() == Some("PRIMARY"));
             if let Some(p) = primary {
                 let td = p.task_definition().unwrap_or_default();
                 let done = td != self.revision
@@ -174,13 +202,224 @@ impl Watch<'_> {
                     reporter.finish(&key, &format!("back on {}", short(td)), true);
                     return Ok(Some(td.to_string()));
                 }
-                reporter.update(&key, &format!("{}: {}/{} running", short(td), p.running_count(), p.desired_count()));
+                reporter.update(
+                    &key,
+                    &format!(
+                        "{}: {}/{} running",
+                        short(td),
+                        p.running_count(),
+                        p.desired_count()
+                    ),
+                );
             }
             if started.elapsed() >= self.timeout {
                 reporter.finish(&key, "not finished (timed out)", false);
                 return Ok(None);
             }
             tokio::time::sleep(self.interval).await;
+        }
+    }
+}
+
+/// Recorded response sequences for the states moto cannot reach (DESIGN.md §5): a rollout
+/// that completes, one the circuit breaker rolls back, stopped tasks, a wait that times out.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Silent;
+    use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
+    use aws_sdk_ecs::operation::describe_tasks::DescribeTasksOutput;
+    use aws_sdk_ecs::operation::list_tasks::ListTasksOutput;
+    use aws_sdk_ecs::types::{Container, Deployment, DeploymentRolloutState, Service, Task};
+    use aws_sdk_ecs::Client;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    const NEW: &str = "arn:aws:ecs:us-east-1:1:task-definition/lab-web:2";
+    const OLD: &str = "arn:aws:ecs:us-east-1:1:task-definition/lab-web:1";
+
+    fn dep(
+        td: &str,
+        status: &str,
+        running: i32,
+        state: DeploymentRolloutState,
+        reason: Option<&str>,
+    ) -> Deployment {
+        Deployment::builder()
+            .task_definition(td)
+            .status(status)
+            .desired_count(1)
+            .running_count(running)
+            .pending_count(1 - running)
+            .rollout_state(state)
+            .set_rollout_state_reason(reason.map(String::from))
+            .build()
+    }
+
+    fn services(deps: Vec<Deployment>) -> DescribeServicesOutput {
+        DescribeServicesOutput::builder()
+            .services(
+                Service::builder()
+                    .service_name("web")
+                    .set_deployments(Some(deps))
+                    .build(),
+            )
+            .build()
+    }
+
+    async fn watch(client: &Client, timeout: Duration) -> Outcome {
+        Watch {
+            ecs: client,
+            cluster: "c",
+            service: "web",
+            revision: NEW,
+            timeout,
+            interval: Duration::from_millis(1),
+        }
+        .run(&Silent)
+        .await
+        .unwrap()
+    }
+
+    fn no_stopped_tasks() -> aws_smithy_mocks::Rule {
+        mock!(Client::list_tasks).then_output(|| ListTasksOutput::builder().build())
+    }
+
+    #[tokio::test]
+    async fn a_rollout_that_completes() {
+        let describe = mock!(Client::describe_services)
+            .sequence()
+            .output(|| {
+                services(vec![
+                    dep(NEW, "PRIMARY", 0, DeploymentRolloutState::InProgress, None),
+                    dep(OLD, "ACTIVE", 1, DeploymentRolloutState::Completed, None),
+                ])
+            })
+            .times(2)
+            .output(|| {
+                services(vec![dep(
+                    NEW,
+                    "PRIMARY",
+                    1,
+                    DeploymentRolloutState::Completed,
+                    None,
+                )])
+            })
+            .build();
+        let list = no_stopped_tasks();
+        let client = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&describe, &list]);
+        assert_eq!(
+            watch(&client, Duration::from_secs(60)).await,
+            Outcome::Completed
+        );
+        assert_eq!(describe.num_calls(), 3);
+    }
+
+    #[tokio::test]
+    async fn the_breaker_rolls_back_and_stopped_tasks_say_why() {
+        let describe = mock!(Client::describe_services)
+            .sequence()
+            .output(|| {
+                services(vec![
+                    dep(NEW, "PRIMARY", 0, DeploymentRolloutState::InProgress, None),
+                    dep(OLD, "ACTIVE", 1, DeploymentRolloutState::Completed, None),
+                ])
+            })
+            .output(|| {
+                services(vec![
+                    dep(OLD, "PRIMARY", 0, DeploymentRolloutState::InProgress, None),
+                    dep(
+                        NEW,
+                        "ACTIVE",
+                        0,
+                        DeploymentRolloutState::Failed,
+                        Some("ECS deployment circuit breaker: tasks failed to start."),
+                    ),
+                ])
+            })
+            .output(|| {
+                services(vec![dep(
+                    OLD,
+                    "PRIMARY",
+                    0,
+                    DeploymentRolloutState::InProgress,
+                    None,
+                )])
+            })
+            .output(|| {
+                services(vec![dep(
+                    OLD,
+                    "PRIMARY",
+                    1,
+                    DeploymentRolloutState::Completed,
+                    None,
+                )])
+            })
+            .build();
+        let list = mock!(Client::list_tasks)
+            .sequence()
+            .output(|| ListTasksOutput::builder().build())
+            .output(|| {
+                ListTasksOutput::builder()
+                    .task_arns("arn:aws:ecs:us-east-1:1:task/c/abc123")
+                    .build()
+            })
+            .repeatedly()
+            .build();
+        let tasks = mock!(Client::describe_tasks).then_output(|| {
+            DescribeTasksOutput::builder()
+                .tasks(
+                    Task::builder()
+                        .task_arn("arn:aws:ecs:us-east-1:1:task/c/abc123")
+                        .task_definition_arn(NEW)
+                        .stopped_reason("Essential container in task exited")
+                        .containers(Container::builder().name("web").exit_code(3).build())
+                        .build(),
+                )
+                .build()
+        });
+        let client = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&describe, &list, &tasks]);
+        match watch(&client, Duration::from_secs(60)).await {
+            Outcome::Failed {
+                reason,
+                stopped,
+                back_on,
+            } => {
+                assert_eq!(
+                    reason,
+                    "ECS deployment circuit breaker: tasks failed to start."
+                );
+                assert_eq!(
+                    stopped,
+                    ["abc123: Essential container in task exited; web exited 3"]
+                );
+                assert_eq!(back_on.as_deref(), Some(OLD));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Each stopped task is described once, not at every poll.
+        assert_eq!(tasks.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_wait_that_times_out() {
+        let describe = mock!(Client::describe_services)
+            .sequence()
+            .output(|| {
+                services(vec![dep(
+                    NEW,
+                    "PRIMARY",
+                    0,
+                    DeploymentRolloutState::InProgress,
+                    None,
+                )])
+            })
+            .repeatedly()
+            .build();
+        let list = no_stopped_tasks();
+        let client = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&describe, &list]);
+        match watch(&client, Duration::from_millis(20)).await {
+            Outcome::TimedOut { last } => assert_eq!(last, "new lab-web:2: 0/1 running, 1 pending"),
+            other => panic!("{other:?}"),
         }
     }
 }

@@ -57,7 +57,11 @@ impl Builder {
         let command = format!("{} {}", self.program, args.join(" "));
         let mut child = Command::new(&self.program)
             .args(args)
-            .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -97,13 +101,23 @@ impl Builder {
     pub async fn build(&self, context: &Path, image: &str) -> Result<(), BuildError> {
         self.check_context(context)?;
         let ctx = context.display().to_string();
-        self.run(&["build", "-t", image, &ctx], None).await.map(|_| ())
-    }
-
-    pub async fn login(&self, registry: &str, user: &str, password: &str) -> Result<(), BuildError> {
-        self.run(&["login", "--username", user, "--password-stdin", registry], Some(password))
+        self.run(&["build", "-t", image, &ctx], None)
             .await
             .map(|_| ())
+    }
+
+    pub async fn login(
+        &self,
+        registry: &str,
+        user: &str,
+        password: &str,
+    ) -> Result<(), BuildError> {
+        self.run(
+            &["login", "--username", user, "--password-stdin", registry],
+            Some(password),
+        )
+        .await
+        .map(|_| ())
     }
 
     pub async fn push(&self, image: &str) -> Result<(), BuildError> {

@@ -20,7 +20,9 @@ pub enum RegistryError {
 
 /// `host[:port]/name` split into the registry host and the repository name.
 pub fn split(repository: &str) -> (&str, &str) {
-    repository.split_once('/').unwrap_or(("docker.io", repository))
+    repository
+        .split_once('/')
+        .unwrap_or(("docker.io", repository))
 }
 
 fn base(host: &str) -> String {
@@ -45,7 +47,11 @@ fn agent() -> ureq::Agent {
 fn get(url: &str, host: &str, what: &str, head: bool) -> Result<ureq::Response, RegistryError> {
     let agent = agent();
     let request = |token: Option<&str>| {
-        let mut r = if head { agent.head(url) } else { agent.get(url) };
+        let mut r = if head {
+            agent.head(url)
+        } else {
+            agent.get(url)
+        };
         r = r.set("Accept", ACCEPT);
         if let Some(t) = token {
             r = r.set("Authorization", &format!("Bearer {t}"));
@@ -65,7 +71,12 @@ fn get(url: &str, host: &str, what: &str, head: bool) -> Result<ureq::Response, 
                 .and_then(anonymous_token_url)
                 .and_then(|u| agent.get(&u).call().ok())
                 .and_then(|r| r.into_json::<serde_json::Value>().ok())
-                .and_then(|j| j.get("token").or(j.get("access_token")).and_then(|t| t.as_str()).map(String::from))
+                .and_then(|j| {
+                    j.get("token")
+                        .or(j.get("access_token"))
+                        .and_then(|t| t.as_str())
+                        .map(String::from)
+                })
                 .ok_or_else(|| fail(401))?;
             request(Some(&token)).map_err(|e| match e {
                 ureq::Error::Status(s, _) => fail(s),
@@ -105,13 +116,18 @@ pub fn tags(repository: &str) -> Result<Vec<String>, RegistryError> {
     let url = format!("{}/v2/{name}/tags/list", base(host));
     match get(&url, host, &format!("the tags of {name}"), false) {
         Ok(resp) => {
-            let json: serde_json::Value = resp.into_json().map_err(|e| RegistryError::Unreachable {
-                registry: host.into(),
-                detail: e.to_string(),
-            })?;
+            let json: serde_json::Value =
+                resp.into_json().map_err(|e| RegistryError::Unreachable {
+                    registry: host.into(),
+                    detail: e.to_string(),
+                })?;
             Ok(json["tags"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|t| t.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|t| t.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default())
         }
         Err(RegistryError::Status { status: 404, .. }) => Ok(vec![]),
@@ -136,7 +152,10 @@ mod tests {
 
     #[test]
     fn repositories_split_into_host_and_name() {
-        assert_eq!(split("127.0.0.1:5000/mysfits/like"), ("127.0.0.1:5000", "mysfits/like"));
+        assert_eq!(
+            split("127.0.0.1:5000/mysfits/like"),
+            ("127.0.0.1:5000", "mysfits/like")
+        );
         assert_eq!(base("127.0.0.1:5000"), "http://127.0.0.1:5000");
         assert_eq!(base("docker.io"), "https://registry-1.docker.io");
     }

@@ -30,7 +30,9 @@ pub fn check_tag(tag: &str) -> Result<(), Error> {
     let ok = !tag.is_empty()
         && tag.len() <= 128
         && !tag.starts_with(['.', '-'])
-        && tag.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
     if ok {
         Ok(())
     } else {
@@ -39,10 +41,13 @@ pub fn check_tag(tag: &str) -> Result<(), Error> {
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
-    let service = ctx.manifest.service(args.service).ok_or_else(|| Error::UnknownService {
-        name: args.service.to_string(),
-        known: ctx.manifest.names().join(", "),
-    })?;
+    let service = ctx
+        .manifest
+        .service(args.service)
+        .ok_or_else(|| Error::UnknownService {
+            name: args.service.to_string(),
+            known: ctx.manifest.names().join(", "),
+        })?;
     // Everything that can be checked offline is checked before any call.
     let tag = match (args.image, args.tag) {
         (Some(_), _) => None,
@@ -63,8 +68,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
 
     let image = match (args.image, tag) {
         (Some(uri), _) => {
-            ctx.printer
-                .note(&format!("Deploying {uri} as given: not built, not pushed, not checked in a registry"));
+            ctx.printer.note(&format!(
+                "Deploying {uri} as given: not built, not pushed, not checked in a registry"
+            ));
             uri.to_string()
         }
         (None, Some(tag)) => {
@@ -74,7 +80,14 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
             };
             let reference = format!("{repository}:{tag}");
             if let Some(builder) = &builder {
-                push(ctx, builder, &service.build, &reference, args.registry.is_none()).await?;
+                push(
+                    ctx,
+                    builder,
+                    &service.build,
+                    &reference,
+                    args.registry.is_none(),
+                )
+                .await?;
             }
             let digest = resolve_digest(ctx, &repository, tag, args.registry.is_none()).await?;
             format!("{repository}@{digest}")
@@ -84,15 +97,18 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
 
     let spec = task_spec(ctx.lab, service, &outputs, &ctx.aws.region, &image)?;
     let key = format!("revision/{}", service.name);
-    ctx.reporter.start(&key, &format!("Task definition {}", spec.family));
+    ctx.reporter
+        .start(&key, &format!("Task definition {}", spec.family));
     let revision = match ctx.aws.latest_revision(&spec.family).await? {
         Some((arn, current)) if current.same_revision(&spec) => {
-            ctx.reporter.finish(&key, &format!("unchanged ({})", short(&arn)), true);
+            ctx.reporter
+                .finish(&key, &format!("unchanged ({})", short(&arn)), true);
             arn
         }
         _ => {
             let arn = ctx.aws.register_task_definition(&spec).await?;
-            ctx.reporter.finish(&key, &format!("registered {}", short(&arn)), true);
+            ctx.reporter
+                .finish(&key, &format!("registered {}", short(&arn)), true);
             arn
         }
     };
@@ -107,20 +123,29 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
         match &service.route {
             Route::Paths(patterns) => ctx.printer.next(
                 "route traffic to it",
-                &format!("mysfits split {} --path '{}'", service.name, patterns[0].as_str()),
+                &format!(
+                    "mysfits split {} --path '{}'",
+                    service.name,
+                    patterns[0].as_str()
+                ),
             ),
             Route::Default => ctx.printer.next("create the default service", "mysfits up"),
         }
         return Ok(());
     };
     let key = format!("service/{}", service.name);
-    ctx.reporter.start(&key, &format!("ECS service {}", service.name));
+    ctx.reporter
+        .start(&key, &format!("ECS service {}", service.name));
     if current.task_definition == revision {
-        ctx.reporter.finish(&key, &format!("already on {}", short(&revision)), true);
+        ctx.reporter
+            .finish(&key, &format!("already on {}", short(&revision)), true);
         return Ok(());
     }
-    ctx.aws.update_service_revision(cluster, &service.name, &revision).await?;
-    ctx.reporter.finish(&key, &format!("updated to {}", short(&revision)), true);
+    ctx.aws
+        .update_service_revision(cluster, &service.name, &revision)
+        .await?;
+    ctx.reporter
+        .finish(&key, &format!("updated to {}", short(&revision)), true);
     if args.no_wait {
         ctx.printer.next("watch it", "mysfits status");
         return Ok(());
@@ -137,10 +162,15 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
     .await?;
     match outcome {
         Outcome::Completed => {
-            ctx.printer.success(&format!("{} runs {}", service.name, short(&revision)));
+            ctx.printer
+                .success(&format!("{} runs {}", service.name, short(&revision)));
             Ok(())
         }
-        Outcome::Failed { reason, stopped, back_on } => Err(Error::DeployFailed {
+        Outcome::Failed {
+            reason,
+            stopped,
+            back_on,
+        } => Err(Error::DeployFailed {
             service: service.name.clone(),
             reason,
             stopped,
@@ -154,11 +184,18 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
     }
 }
 
-async fn push(ctx: &Ctx<'_>, builder: &Builder, context: &std::path::Path, reference: &str, ecr: bool) -> Result<(), Error> {
+async fn push(
+    ctx: &Ctx<'_>,
+    builder: &Builder,
+    context: &std::path::Path,
+    reference: &str,
+    ecr: bool,
+) -> Result<(), Error> {
     let key = format!("build/{reference}");
     ctx.reporter.start(&key, &format!("Image {reference}"));
     let step = async {
-        ctx.reporter.update(&key, &format!("building with {}", builder.name()));
+        ctx.reporter
+            .update(&key, &format!("building with {}", builder.name()));
         builder.build(context, reference).await?;
         if ecr {
             ctx.reporter.update(&key, "logging in to ECR");
@@ -183,7 +220,12 @@ async fn push(ctx: &Ctx<'_>, builder: &Builder, context: &std::path::Path, refer
 
 /// The digest the tag points at, or an error listing the tags that do exist (the lab once
 /// deployed `:latest` after pushing `:v1`).
-async fn resolve_digest(ctx: &Ctx<'_>, repository: &str, tag: &str, ecr: bool) -> Result<String, Error> {
+async fn resolve_digest(
+    ctx: &Ctx<'_>,
+    repository: &str,
+    tag: &str,
+    ecr: bool,
+) -> Result<String, Error> {
     let (digest, tags) = if ecr {
         let name = registry::split(repository).1;
         match ctx.aws.ecr_digest(name, tag).await? {

@@ -242,7 +242,12 @@ impl Manifest {
                 }
             }
             services.push(Service {
-                build: base.join(&raw.build),
+                // Relative to the manifest's directory; kept as written when that is `.`.
+                build: if base == Path::new(".") || base.as_os_str().is_empty() {
+                    raw.build.clone()
+                } else {
+                    base.join(&raw.build)
+                },
                 name: raw.name,
                 port: raw.port,
                 cpu: raw.cpu,

@@ -30,7 +30,11 @@ pub fn judge(deployments: &[DeploymentView], revision: &str) -> Verdict {
     };
     match ours.rollout_state.as_deref() {
         Some("FAILED") => {
-            return Verdict::Failed(ours.rollout_reason.clone().unwrap_or_else(|| "rollout failed".into()))
+            return Verdict::Failed(
+                ours.rollout_reason
+                    .clone()
+                    .unwrap_or_else(|| "rollout failed".into()),
+            )
         }
         Some("COMPLETED") if ours.running >= ours.desired => return Verdict::Completed,
         // Without rolloutState (older APIs), done is: only ours left, all running.
@@ -75,25 +79,42 @@ mod tests {
             running,
             pending: 2 - running,
             rollout_state: state.map(String::from),
-            rollout_reason: state.filter(|s| *s == "FAILED").map(|_| "tasks failed to start".into()),
+            rollout_reason: state
+                .filter(|s| *s == "FAILED")
+                .map(|_| "tasks failed to start".into()),
         }
     }
 
     #[test]
     fn rolling_then_completed() {
-        let deps = [d("td:2", "PRIMARY", 1, Some("IN_PROGRESS")), d("td:1", "ACTIVE", 2, Some("COMPLETED"))];
+        let deps = [
+            d("td:2", "PRIMARY", 1, Some("IN_PROGRESS")),
+            d("td:1", "ACTIVE", 2, Some("COMPLETED")),
+        ];
         assert_eq!(
             judge(&deps, "td:2"),
             Verdict::Rolling("new td:2: 1/2 running, 1 pending; old td:1: 2 running".into())
         );
-        assert_eq!(judge(&[d("td:2", "PRIMARY", 2, Some("COMPLETED"))], "td:2"), Verdict::Completed);
+        assert_eq!(
+            judge(&[d("td:2", "PRIMARY", 2, Some("COMPLETED"))], "td:2"),
+            Verdict::Completed
+        );
     }
 
     #[test]
     fn breaker_failure_and_rollback() {
-        let deps = [d("td:2", "ACTIVE", 0, Some("FAILED")), d("td:1", "PRIMARY", 1, Some("IN_PROGRESS"))];
-        assert_eq!(judge(&deps, "td:2"), Verdict::Failed("tasks failed to start".into()));
-        assert!(matches!(judge(&[d("td:1", "PRIMARY", 2, Some("COMPLETED"))], "td:2"), Verdict::Failed(_)));
+        let deps = [
+            d("td:2", "ACTIVE", 0, Some("FAILED")),
+            d("td:1", "PRIMARY", 1, Some("IN_PROGRESS")),
+        ];
+        assert_eq!(
+            judge(&deps, "td:2"),
+            Verdict::Failed("tasks failed to start".into())
+        );
+        assert!(matches!(
+            judge(&[d("td:1", "PRIMARY", 2, Some("COMPLETED"))], "td:2"),
+            Verdict::Failed(_)
+        ));
     }
 
     #[test]
