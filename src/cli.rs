@@ -120,13 +120,30 @@ pub enum Command {
     Split {
         #[command(flatten)]
         aws: AwsArgs,
+        /// The service to split out (default: the manifest service routed by --path)
         service: Option<String>,
+        /// ALB path pattern to route to it (repeatable; default: its manifest route)
+        #[arg(long = "path", value_name = "PATTERN")]
+        paths: Vec<String>,
+        /// Rule priority, 1-50000 (default: where the rule belongs among the lab's rules)
+        #[arg(long)]
+        priority: Option<u32>,
+        /// Return once the service is created, without waiting for it to be healthy
+        #[arg(long)]
+        no_wait: bool,
+        /// Give up waiting after this many seconds
+        #[arg(long, value_name = "SECONDS", default_value_t = 1200)]
+        timeout: u64,
     },
     /// Show which service answers a request path, and why
     Route {
         #[command(flatten)]
         aws: AwsArgs,
+        /// A request path, e.g. /mysfits/123/like
         path: String,
+        /// Evaluate the manifest's routes instead of the live listener
+        #[arg(long)]
+        offline: bool,
     },
     /// Send a split service's traffic back to the default route and remove it
     Merge {

@@ -87,6 +87,19 @@ pub enum Error {
         stopped: Vec<String>,
         back_on: Option<String>,
     },
+    #[error("{0}")]
+    Pattern(String),
+    #[error("{0}")]
+    Priority(String),
+    #[error("pattern {patterns} would never be reached: the rule for {target} (priority {priority}: {by}) takes every path it matches")]
+    Shadowed {
+        patterns: String,
+        priority: u32,
+        by: String,
+        target: String,
+    },
+    #[error("{0} has no task-definition revision yet")]
+    NoRevision(String),
     #[error("deployment of {service} did not finish in {waited}s: {last}")]
     DeployTimedOut {
         service: String,
@@ -172,6 +185,9 @@ impl Error {
                 h.push(format!("see the logs, fix, and deploy a new tag{lab_flag}"));
                 h
             }
+            Error::Pattern(_) => vec!["e.g. --path '/mysfits/*/like'".into()],
+            Error::Shadowed { target, .. } => vec![format!("use a more specific pattern, or move the rule for {target} with `mysfits merge {target}`")],
+            Error::NoRevision(s) => vec![format!("register one first: `mysfits deploy {s} --tag v1`")],
             Error::DeployTimedOut { .. } => vec![format!("the deployment goes on; watch it with `mysfits status{lab_flag}`")],
             _ => vec![],
         }
@@ -186,6 +202,7 @@ impl Error {
             | Error::UnknownService { .. }
             | Error::NoTag(_)
             | Error::BadTag(_)
+            | Error::Pattern(_)
             | Error::Config(ConfigError::BadEndpoint(_)) => 2,
             _ => 1,
         }

@@ -12,9 +12,11 @@ pub trait Reporter: Send + Sync {
     fn event(&self, text: &str);
 }
 
-/// For callers that need no progress (tests, `--output json` pipelines).
+/// For callers that need no progress: the recorded-response tests.
+#[cfg(test)]
 pub struct Silent;
 
+#[cfg(test)]
 impl Reporter for Silent {
     fn start(&self, _: &str, _: &str) {}
     fn update(&self, _: &str, _: &str) {}

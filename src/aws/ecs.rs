@@ -72,8 +72,6 @@ pub struct ServiceInfo {
     pub deployments: Vec<Deployment>,
     pub target_groups: Vec<String>,
     #[serde(skip)]
-    pub events: Vec<String>,
-    #[serde(skip)]
     pub tags: BTreeMap<String, String>,
 }
 
@@ -109,11 +107,6 @@ fn service_info(s: &aws_sdk_ecs::types::Service) -> ServiceInfo {
             .load_balancers()
             .iter()
             .filter_map(|lb| lb.target_group_arn().map(String::from))
-            .collect(),
-        events: s
-            .events()
-            .iter()
-            .filter_map(|e| e.message().map(String::from))
             .collect(),
         tags: s
             .tags()

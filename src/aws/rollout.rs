@@ -46,7 +46,7 @@ impl Watch<'_> {
         let mut seen_tasks: HashSet<String> = HashSet::new();
         let mut stopped = Vec::new();
         let mut first = true;
-        let mut last = String::new();
+        let mut last;
         loop {
             let service = self.describe().await?;
             // Events come newest first; show the new ones oldest first. The ones before the

@@ -3,6 +3,10 @@
 mod cleanup;
 mod deploy;
 mod init;
+mod merge;
+mod route;
+mod rules;
+mod split;
 mod status;
 mod task;
 mod up;
@@ -34,14 +38,19 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
             return Ok(());
         }
         Command::Run { .. } => return Err(Error::NotBuilt("run")),
-        Command::Split { .. } => return Err(Error::NotBuilt("split")),
-        Command::Route { .. } => return Err(Error::NotBuilt("route")),
-        Command::Merge { .. } => return Err(Error::NotBuilt("merge")),
+        Command::Route {
+            path,
+            offline: true,
+            ..
+        } => return route::offline(&settings, path, printer),
         Command::Logs { .. } => return Err(Error::NotBuilt("logs")),
         Command::Up { aws, .. }
         | Command::Status { aws }
         | Command::Cleanup { aws, .. }
-        | Command::Deploy { aws, .. } => aws.clone(),
+        | Command::Deploy { aws, .. }
+        | Command::Split { aws, .. }
+        | Command::Route { aws, .. }
+        | Command::Merge { aws, .. } => aws.clone(),
     };
     let ctx = connect(&settings, &aws_args, printer).await?;
     let result = match &settings.command {
@@ -51,6 +60,26 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
             ..
         } => up::run(&ctx, *private_tasks, placeholder_image).await,
         Command::Status { .. } => status::run(&ctx).await,
+        Command::Split {
+            service,
+            paths,
+            priority,
+            no_wait,
+            timeout,
+            ..
+        } => {
+            split::run(
+                &ctx,
+                service.as_deref(),
+                paths,
+                *priority,
+                *no_wait,
+                std::time::Duration::from_secs(*timeout),
+            )
+            .await
+        }
+        Command::Route { path, .. } => route::live(&ctx, path).await,
+        Command::Merge { service, .. } => merge::run(&ctx, service).await,
         Command::Deploy {
             service,
             tag,

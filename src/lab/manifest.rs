@@ -88,8 +88,6 @@ pub struct Service {
 
 #[derive(Debug, Clone)]
 pub struct Manifest {
-    /// Where it came from, for messages: a path, or `built-in` for the default lab.
-    pub source: String,
     pub services: Vec<Service>,
 }
 
@@ -261,10 +259,7 @@ impl Manifest {
         if default_owner.is_none() {
             return Err(invalid(line_of(text, "services", 0), "services: no service has `route: default`; the listener's default action needs one (the monolith)".into()));
         }
-        Ok(Self {
-            source: source_name.to_string(),
-            services,
-        })
+        Ok(Self { services })
     }
 
     pub fn service(&self, name: &str) -> Option<&Service> {
