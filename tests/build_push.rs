@@ -18,7 +18,7 @@ struct Registry {
 impl Registry {
     fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new("bash")
+        let child = Command::new("bash")
             .arg(repo_root().join("tests/registry/start.sh"))
             .arg(dir.path())
             .stdin(Stdio::piped())

@@ -295,13 +295,12 @@ impl Aws {
             .send()
             .await
             .map_err(map("create service"))?;
-        Ok(out
-            .service()
+        out.service()
             .map(service_info)
             .ok_or_else(|| AwsError::Other {
                 op: "create service",
                 detail: "the answer held no service".into(),
-            })?)
+            })
     }
 
     /// Scales to zero, deletes, and waits until ECS reports the service gone.

@@ -215,7 +215,7 @@ impl Aws {
         };
         let arn = t.target_group_arn().unwrap_or_default().to_string();
         let tags = self
-            .elb_tags(&[arn.clone()])
+            .elb_tags(std::slice::from_ref(&arn))
             .await?
             .remove(&arn)
             .unwrap_or_default();

@@ -56,7 +56,8 @@ fn get(url: &str, host: &str, what: &str, head: bool) -> Result<ureq::Response, 
         if let Some(t) = token {
             r = r.set("Authorization", &format!("Bearer {t}"));
         }
-        r.call()
+        // The error holds a whole response; boxed so the closure's result stays small.
+        r.call().map_err(Box::new)
     };
     let fail = |status: u16| RegistryError::Status {
         registry: host.to_string(),
@@ -65,32 +66,34 @@ fn get(url: &str, host: &str, what: &str, head: bool) -> Result<ureq::Response, 
     };
     match request(None) {
         Ok(r) => Ok(r),
-        Err(ureq::Error::Status(401, resp)) => {
-            let token = resp
-                .header("WWW-Authenticate")
-                .and_then(anonymous_token_url)
-                .and_then(|u| agent.get(&u).call().ok())
-                .and_then(|r| r.into_json::<serde_json::Value>().ok())
-                .and_then(|j| {
-                    j.get("token")
-                        .or(j.get("access_token"))
-                        .and_then(|t| t.as_str())
-                        .map(String::from)
+        Err(e) => match *e {
+            ureq::Error::Status(401, resp) => {
+                let token = resp
+                    .header("WWW-Authenticate")
+                    .and_then(anonymous_token_url)
+                    .and_then(|u| agent.get(&u).call().ok())
+                    .and_then(|r| r.into_json::<serde_json::Value>().ok())
+                    .and_then(|j| {
+                        j.get("token")
+                            .or(j.get("access_token"))
+                            .and_then(|t| t.as_str())
+                            .map(String::from)
+                    })
+                    .ok_or_else(|| fail(401))?;
+                request(Some(&token)).map_err(|e| match *e {
+                    ureq::Error::Status(s, _) => fail(s),
+                    other => RegistryError::Unreachable {
+                        registry: host.into(),
+                        detail: other.to_string(),
+                    },
                 })
-                .ok_or_else(|| fail(401))?;
-            request(Some(&token)).map_err(|e| match e {
-                ureq::Error::Status(s, _) => fail(s),
-                other => RegistryError::Unreachable {
-                    registry: host.into(),
-                    detail: other.to_string(),
-                },
-            })
-        }
-        Err(ureq::Error::Status(s, _)) => Err(fail(s)),
-        Err(other) => Err(RegistryError::Unreachable {
-            registry: host.into(),
-            detail: other.to_string(),
-        }),
+            }
+            ureq::Error::Status(s, _) => Err(fail(s)),
+            other => Err(RegistryError::Unreachable {
+                registry: host.into(),
+                detail: other.to_string(),
+            }),
+        },
     }
 }
 

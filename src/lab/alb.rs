@@ -95,6 +95,9 @@ impl PathPattern {
     /// A path that `other` matches but `self` does not, if there is one; the
     /// shortest such, so it reads well in messages. None when `self` covers
     /// `other`, or (contrived patterns only) the search gave up.
+    // Not wired into `split` yet (a note naming a path a partial overlap still sends
+    // elsewhere); its search is what `covers` runs, and the tests use it directly.
+    #[allow(dead_code)]
     pub fn uncovered_example(&self, other: &PathPattern) -> Option<String> {
         match inclusion(self, other) {
             Inclusion::Witness(path) => Some(path),

@@ -48,10 +48,16 @@ impl Moto {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd
+        let child = cmd
             .spawn()
             .expect("start tests/moto/launch.py (is moto installed? see .ci/run)");
-        let stdout = child.stdout.take().unwrap();
+        // Owned by the guard at once, so a failed start still kills and reaps it.
+        let mut moto = Self {
+            child,
+            port: 0,
+            home: tempfile::tempdir().unwrap(),
+        };
+        let stdout = moto.child.stdout.take().unwrap();
         let mut line = String::new();
         let mut reader = BufReader::new(stdout);
         let started = Instant::now();
@@ -60,12 +66,8 @@ impl Moto {
             let n = reader.read_line(&mut line).expect("read launcher output");
             assert!(n > 0, "moto launcher exited before printing its port");
             if let Some(port) = line.trim().strip_prefix("MOTO_PORT=") {
-                let port = port.parse().expect("port number");
-                return Self {
-                    child,
-                    port,
-                    home: tempfile::tempdir().unwrap(),
-                };
+                moto.port = port.parse().expect("port number");
+                return moto;
             }
             assert!(
                 started.elapsed() < Duration::from_secs(60),
