@@ -26,21 +26,23 @@ impl Registry {
             .stderr(Stdio::null())
             .spawn()
             .expect("start tests/registry/start.sh (docker-registry installed by .ci/run)");
+        // Owned by the guard at once, so a failed start still kills and reaps it.
+        let mut registry = Self {
+            child,
+            port: 0,
+            _dir: dir,
+        };
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
+        BufReader::new(registry.child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let port = line
+        registry.port = line
             .trim()
             .strip_prefix("REGISTRY_PORT=")
             .expect("registry port")
             .parse()
             .unwrap();
-        Self {
-            child,
-            port,
-            _dir: dir,
-        }
+        registry
     }
 
     fn host(&self) -> String {
