@@ -15,7 +15,13 @@ the lab remains. The public scenario then creates the stack again (a re-run of
 ECS UpdateService rollout (patch 2); ECS services keeping deploymentConfiguration and
 healthCheckGracePeriodSeconds (patch 3); a Fargate RunTask in the stack's VPC, which
 needs the VPC's EnableDnsHostnames applied (patch 4), reporting what moto gives for the
-task's network interface (private and public address). Exit status 0 only if all holds.
+task's network interface; the launcher's ECS task patches (5, 6): with
+assignPublicIp ENABLED the task's network interface has EC2 Association.PublicIp (a
+public address, never contacted; then again with a second launcher started with
+MYSFITS_MOTO_PUBLIC_IP=127.0.0.1, where it must be 127.0.0.1 and GET / on it reaches a
+test server on loopback), the task stays RUNNING over 5 DescribeTasks, and StopTask
+brings it to STOPPED and deletes its interface with the address; the launcher refuses
+a non-loopback MYSFITS_MOTO_PUBLIC_IP. Exit status 0 only if all holds.
 Needs boto3 and moto[server]; talks to nothing but 127.0.0.1.
 """
 
@@ -38,6 +44,9 @@ TEMPLATES = ROOT / "templates"
 SERVICES = ["monolith-service", "like-service"]
 REGION = "us-east-1"
 TAG_LAB = "mysfits:lab"
+# The launcher's stand-in for a task's public IP (launch.py, patches.py patch 5).
+PUBLIC_IP_ENV = "MYSFITS_MOTO_PUBLIC_IP"
+LOOPBACK = "127.0.0.1"
 
 OUTPUT_KEYS = [
     "VpcId", "PublicSubnets", "PrivateSubnets", "AlbArn", "AlbDnsName", "AlbUrl",
@@ -84,8 +93,12 @@ def render(services: list[str], templates: Path = TEMPLATES) -> str:
 class Moto:
     """The launcher as a subprocess; stopped by closing its stdin."""
 
-    def __init__(self, verbose: bool, no_patches: bool = False) -> None:
+    def __init__(self, verbose: bool, no_patches: bool = False, public_ip: str | None = None) -> None:
         cmd = [sys.executable, str(HERE / "launch.py"), "--port", "0"]
+        env = dict(os.environ)
+        env.pop(PUBLIC_IP_ENV, None)
+        if public_ip:
+            env[PUBLIC_IP_ENV] = public_ip
         if verbose:
             cmd.append("--verbose")
         if no_patches:
@@ -96,6 +109,7 @@ class Moto:
             stdout=subprocess.PIPE,
             stderr=None if verbose else subprocess.DEVNULL,
             text=True,
+            env=env,
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().strip()
@@ -616,11 +630,40 @@ def moto_api(c: dict, path: str, payload: dict | None = None) -> None:
     opener.open(request, timeout=10).read()
 
 
-def check_run_task(c: dict, lab: str, body: str, f: Failures) -> dict:
-    """Patch 4: the stack's VPC has DNS support and hostnames on (as declared), so a
-    Fargate RunTask with awsvpc networking in its public subnets succeeds (plain moto
-    answers 500). Checks the task's network interface attachment; reports (does not
-    require) what moto gives as a public address. Returns the findings."""
+def _serve_once_on_loopback() -> tuple[object, int]:
+    """A tiny HTTP server on 127.0.0.1 standing in for the task's container port."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            body = b"mysfits task stand-in\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+def check_run_task(c: dict, lab: str, body: str, f: Failures, public_ip: str | None = None) -> dict:
+    """Patches 4, 5, 6 as `mysfits run` uses them: the stack's VPC has DNS support and
+    hostnames on (as declared), so a Fargate RunTask with awsvpc networking in its
+    public subnets succeeds (plain moto answers 500); the task reaches RUNNING and
+    stays there over 5 DescribeTasks; with assignPublicIp ENABLED its network interface
+    (attachments[].details networkInterfaceId) has EC2 Association.PublicIp, equal to
+    ``public_ip`` (the launcher's MYSFITS_MOTO_PUBLIC_IP) when given, else a public,
+    non-private, non-loopback address (never contacted); with DISABLED it has none.
+    When the address is loopback, GET / on it reaches a test server on 127.0.0.1.
+    StopTask: STOPPED within a few DescribeTasks, the interface and its address gone.
+    Returns the findings."""
+    label = f"RunTask[{PUBLIC_IP_ENV}={public_ip}]" if public_ip else "RunTask"
     cfn, ecs, ec2 = c["cloudformation"], c["ecs"], c["ec2"]
     stack_id, o = create_lab_stack(c, lab, body)
     cluster, vpc_id = o["ClusterName"], o["VpcId"]
@@ -629,7 +672,7 @@ def check_run_task(c: dict, lab: str, body: str, f: Failures) -> dict:
     for attr, key in (("enableDnsSupport", "EnableDnsSupport"),
                       ("enableDnsHostnames", "EnableDnsHostnames")):
         value = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attr)[key]["Value"]
-        f.check(value is True, f"RunTask: stack VPC {key} is true (got {value})")
+        f.check(value is True, f"{label}: stack VPC {key} is true (got {value})")
 
     td = ecs.register_task_definition(
         family=f"{lab}-run", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
@@ -639,79 +682,169 @@ def check_run_task(c: dict, lab: str, body: str, f: Failures) -> dict:
             "memoryReservation": 512, "portMappings": [{"containerPort": 80}],
         }],
     )["taskDefinition"]["taskDefinitionArn"]
-    # moto starts a task RUNNING and moves it one state per DescribeTasks; pin it so
-    # describe-tasks sees RUNNING (DESIGN.md §5), and unpin it afterwards.
-    moto_api(c, "state-manager/set-transition",
-             {"model_name": "ecs::task", "transition": {"progression": "manual", "times": 1000}})
-    try:
-        run = ecs.run_task(
+    # A harness that unsets its own transition must get the launcher's default back
+    # (RUNNING until stopped), not moto's one-state-per-describe.
+    moto_api(c, "state-manager/unset-transition", {"model_name": "ecs::task"})
+
+    def run(assign: str) -> str:
+        result = ecs.run_task(
             cluster=cluster, taskDefinition=td, launchType="FARGATE", count=1,
             networkConfiguration={"awsvpcConfiguration": {
                 "subnets": public, "securityGroups": [o["TaskSecurityGroup"]],
-                "assignPublicIp": "ENABLED"}},
+                "assignPublicIp": assign}},
         )
-        f.check(not run["failures"] and len(run["tasks"]) == 1,
-                f"RunTask: one task, no failures (got {run['failures']})")
-        task_arn = run["tasks"][0]["taskArn"]
-        task: dict = {}
-        for _ in range(20):
-            task = ecs.describe_tasks(cluster=cluster, tasks=[task_arn])["tasks"][0]
-            if task["lastStatus"] == "RUNNING":
-                break
-            time.sleep(0.1)
-        f.check(task.get("lastStatus") == "RUNNING", f"RunTask: task RUNNING (got {task.get('lastStatus')})")
+        f.check(not result["failures"] and len(result["tasks"]) == 1,
+                f"{label}: RunTask assignPublicIp {assign}: one task, no failures "
+                f"(got {result['failures']})")
+        return result["tasks"][0]["taskArn"]
+
+    def describe(arn: str) -> dict:
+        return ecs.describe_tasks(cluster=cluster, tasks=[arn])["tasks"][0]
+
+    def eni_details(task: dict) -> dict:
         enis = [a for a in task.get("attachments", []) if a.get("type") == "ElasticNetworkInterface"]
-        f.check(len(enis) == 1, f"RunTask: one ElasticNetworkInterface attachment (got {len(enis)})")
-        details = {d["name"]: d.get("value") for d in (enis[0]["details"] if enis else [])}
-        findings["attachment details"] = details
-        eni_id = details.get("networkInterfaceId") or ""
-        private_ip = details.get("privateIPv4Address") or ""
-        f.check(eni_id.startswith("eni-"), f"RunTask: details networkInterfaceId eni-… (got {eni_id!r})")
+        f.check(len(enis) == 1, f"{label}: one ElasticNetworkInterface attachment (got {len(enis)})")
+        return {d["name"]: d.get("value") for d in (enis[0]["details"] if enis else [])}
+
+    def eni_gone(eni_id: str) -> bool:
         try:
-            ipaddress.IPv4Address(private_ip)
-            valid_ip = True
-        except ValueError:
-            valid_ip = False
-        f.check(valid_ip, f"RunTask: details privateIPv4Address is IPv4 (got {private_ip!r})")
-        f.check(details.get("subnetId") in public, "RunTask: details subnetId is a public subnet")
-        f.check(bool(details.get("privateDnsName")), "RunTask: details privateDnsName set (VPC DNS hostnames)")
-        public_in_details = {k: v for k, v in details.items() if "public" in k.lower()}
-        findings["public address in attachment details"] = public_in_details or None
-        if eni_id:
-            eni = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0]
-            f.check(eni.get("PrivateIpAddress") == private_ip and eni.get("VpcId") == vpc_id,
-                    "RunTask: EC2 network interface matches the attachment, in the stack VPC")
-            findings["EC2 PrivateIpAddress"] = eni.get("PrivateIpAddress")
-            findings["EC2 Association.PublicIp"] = eni.get("Association", {}).get("PublicIp")
-            subnet = ec2.describe_subnets(SubnetIds=[details.get("subnetId") or eni["SubnetId"]])["Subnets"][0]
-            findings["private IP inside subnet CIDR"] = (
-                valid_ip and ipaddress.IPv4Address(private_ip) in ipaddress.IPv4Network(subnet["CidrBlock"])
-            )
-        if not findings.get("EC2 Association.PublicIp") and not public_in_details:
-            f.gaps.add("RunTask assignPublicIp ENABLED: moto gives the task's network interface "
-                       "no public IP (AWS: EC2 DescribeNetworkInterfaces Association.PublicIp)")
-        if findings.get("private IP inside subnet CIDR") is False:
-            f.gaps.add("RunTask: the task's private IP is not from its subnet's CIDR block")
-        ecs.stop_task(cluster=cluster, task=task_arn, reason="check done")
-        stopped = ecs.describe_tasks(cluster=cluster, tasks=[task_arn])["tasks"][0]["lastStatus"]
-        f.check(stopped == "STOPPED", f"RunTask: StopTask stops it (got {stopped})")
-    finally:
-        moto_api(c, "state-manager/unset-transition", {"model_name": "ecs::task"})
+            ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])
+        except ec2.exceptions.ClientError as exc:
+            return exc.response["Error"]["Code"] == "InvalidNetworkInterfaceID.NotFound"
+        return False
+
+    def stop(arn: str, eni_id: str, what: str) -> None:
+        stopped = ecs.stop_task(cluster=cluster, task=arn, reason="check done")["task"]
+        f.check(stopped.get("desiredStatus") == "STOPPED", f"{label}: {what}: StopTask desiredStatus STOPPED")
+        seen = []
+        for _ in range(5):
+            seen.append(describe(arn)["lastStatus"])
+            if seen[-1] == "STOPPED":
+                break
+        f.check(seen[-1:] == ["STOPPED"], f"{label}: {what}: STOPPED within 5 DescribeTasks (got {seen})")
+        after = describe(arn)
+        f.check(after["lastStatus"] == "STOPPED", f"{label}: {what}: stays STOPPED")
+        statuses = [a.get("status") for a in after.get("attachments", [])
+                    if a.get("type") == "ElasticNetworkInterface"]
+        f.check(statuses == ["DELETED"], f"{label}: {what}: ENI attachment DELETED (got {statuses})")
+        f.check(bool(eni_id) and eni_gone(eni_id),
+                f"{label}: {what}: the task's network interface is deleted with the task")
+
+    # --- assignPublicIp ENABLED: what `mysfits run` does.
+    task_arn = run("ENABLED")
+    task: dict = {}
+    for _ in range(20):
+        task = describe(task_arn)
+        if task["lastStatus"] == "RUNNING":
+            break
+        time.sleep(0.1)
+    f.check(task.get("lastStatus") == "RUNNING", f"{label}: task RUNNING (got {task.get('lastStatus')})")
+    held = [describe(task_arn)["lastStatus"] for _ in range(5)]
+    f.check(held == ["RUNNING"] * 5, f"{label}: task stays RUNNING over 5 DescribeTasks (got {held})")
+    details = eni_details(task)
+    findings["attachment details"] = details
+    eni_id = details.get("networkInterfaceId") or ""
+    private_ip = details.get("privateIPv4Address") or ""
+    f.check(eni_id.startswith("eni-"), f"{label}: details networkInterfaceId eni-… (got {eni_id!r})")
+    try:
+        ipaddress.IPv4Address(private_ip)
+        valid_ip = True
+    except ValueError:
+        valid_ip = False
+    f.check(valid_ip, f"{label}: details privateIPv4Address is IPv4 (got {private_ip!r})")
+    f.check(details.get("subnetId") in public, f"{label}: details subnetId is a public subnet")
+    f.check(bool(details.get("privateDnsName")), f"{label}: details privateDnsName set (VPC DNS hostnames)")
+    address = ""
+    if eni_id:
+        eni = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0]
+        f.check(eni.get("PrivateIpAddress") == private_ip and eni.get("VpcId") == vpc_id,
+                f"{label}: EC2 network interface matches the attachment, in the stack VPC")
+        association = eni.get("Association") or {}
+        address = association.get("PublicIp") or ""
+        findings["EC2 PrivateIpAddress"] = eni.get("PrivateIpAddress")
+        findings["EC2 Association"] = association or None
+        if public_ip:
+            f.check(address == public_ip,
+                    f"{label}: Association.PublicIp is {PUBLIC_IP_ENV} (got {address!r})")
+        else:
+            try:
+                ip = ipaddress.IPv4Address(address)
+                ok = ip.is_global and not ip.is_private and not ip.is_loopback
+            except ValueError:
+                ok = False
+            f.check(ok, f"{label}: Association.PublicIp is a public IPv4 address, not private or "
+                        f"loopback (got {address!r}; not contacted)")
+        f.check(association.get("IpOwnerId") == "amazon",
+                f"{label}: Association.IpOwnerId amazon (got {association.get('IpOwnerId')!r})")
+        dashed = address.replace(".", "-")
+        f.check(association.get("PublicDnsName") == f"ec2-{dashed}.compute-1.amazonaws.com",
+                f"{label}: Association.PublicDnsName ec2-…compute-1.amazonaws.com "
+                f"(got {association.get('PublicDnsName')!r})")
+        primary = [p for p in eni.get("PrivateIpAddresses", []) if p.get("Primary")]
+        f.check(len(primary) == 1 and (primary[0].get("Association") or {}).get("PublicIp") == address,
+                f"{label}: the primary private address carries the same association")
+        subnet = ec2.describe_subnets(SubnetIds=[details.get("subnetId") or eni["SubnetId"]])["Subnets"][0]
+        findings["private IP inside subnet CIDR"] = (
+            valid_ip and ipaddress.IPv4Address(private_ip) in ipaddress.IPv4Network(subnet["CidrBlock"])
+        )
+    if address and ipaddress.IPv4Address(address).is_loopback:
+        # What `mysfits run` does next: GET / on the public IP. Only ever on loopback.
+        server, port = _serve_once_on_loopback()
+        try:
+            import urllib.request
+
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            with opener.open(f"http://{address}:{port}/", timeout=5) as response:
+                status, text = response.status, response.read()
+            f.check(status == 200 and text == b"mysfits task stand-in\n",
+                    f"{label}: GET / on the task's public IP reaches the loopback server (got {status})")
+            findings["GET / on the public IP"] = status
+        finally:
+            server.shutdown()  # type: ignore[attr-defined]
+            server.server_close()  # type: ignore[attr-defined]
+    if findings.get("private IP inside subnet CIDR") is False:
+        f.gaps.add("RunTask: the task's private IP is not from its subnet's CIDR block")
+    stop(task_arn, eni_id, "assignPublicIp ENABLED")
+    if address:
+        holders = [e["NetworkInterfaceId"] for e in ec2.describe_network_interfaces()["NetworkInterfaces"]
+                   if (e.get("Association") or {}).get("PublicIp") == address]
+        f.check(not holders, f"{label}: the public IP is released with the interface (held by {holders})")
+
+    # --- assignPublicIp DISABLED: no public address.
+    other_arn = run("DISABLED")
+    other = describe(other_arn)
+    other_eni = eni_details(other).get("networkInterfaceId") or ""
+    if other_eni:
+        eni = ec2.describe_network_interfaces(NetworkInterfaceIds=[other_eni])["NetworkInterfaces"][0]
+        f.check(not eni.get("Association"),
+                f"{label}: assignPublicIp DISABLED: no Association (got {eni.get('Association')})")
+    stop(other_arn, other_eni, "assignPublicIp DISABLED")
 
     cfn.delete_stack(StackName=stack_id)
     status = wait_stack(cfn, stack_id)
-    f.check(status == "DELETE_COMPLETE", f"RunTask: stack DELETE_COMPLETE (got {status})")
+    f.check(status == "DELETE_COMPLETE", f"{label}: stack DELETE_COMPLETE (got {status})")
     left = leftovers(c, lab, vpc_id, lab)
-    task_eni = [x for x in left if eni_id and x == f"network interface {eni_id}"]
-    if task_eni:
-        # AWS deletes a Fargate task's network interface when the task stops; moto
-        # keeps it (and lets the VPC and subnet be deleted under it).
-        f.gaps.add("StopTask: moto keeps the stopped task's network interface")
-    left = [x for x in left if x not in task_eni]
-    f.check(not left, f"RunTask: nothing else left, found: {left}")
+    f.check(not left, f"{label}: nothing left, found: {left}")
     for key, value in findings.items():
         print(f"    {key}: {value}")
     return findings
+
+
+def check_launcher_refuses(public_ip: str, f: Failures) -> None:
+    """MYSFITS_MOTO_PUBLIC_IP takes loopback addresses only: anything else stops the
+    launcher before it serves (the address is never contacted)."""
+    env = dict(os.environ, **{PUBLIC_IP_ENV: public_ip})
+    try:
+        done = subprocess.run(
+            [sys.executable, str(HERE / "launch.py"), "--port", "0"], input="", env=env,
+            capture_output=True, text=True, timeout=60,
+        )
+        refused = done.returncode != 0 and "MOTO_PORT=" not in done.stdout
+        got = f"exit {done.returncode}, stdout {done.stdout.strip()!r}"
+    except subprocess.TimeoutExpired:
+        refused, got = False, "still running after 60 s"
+    f.check(refused, f"launcher refuses {PUBLIC_IP_ENV}={public_ip} (got {got})")
+    print(f"    {PUBLIC_IP_ENV}={public_ip}: {'refused' if refused else 'ACCEPTED'}")
 
 
 def scenario(c: dict, lab: str, private: bool, body: str, f: Failures, recreate: bool) -> dict:
@@ -772,6 +905,22 @@ def main() -> int:
     finally:
         rc = moto.stop()
     f.check(rc == 0, f"launcher exited 0 after stdin closed (got {rc})")
+
+    # The same RunTask with the launcher's stand-in public IP, as the Rust tests start it.
+    print(f"  Fargate RunTask, launcher with {PUBLIC_IP_ENV}={LOOPBACK}")
+    moto = Moto(args.verbose, args.no_patches, public_ip=LOOPBACK)
+    try:
+        print(f"    moto on {moto.endpoint}")
+        try:
+            check_run_task(clients(moto.endpoint), args.lab, body, f, public_ip=LOOPBACK)
+        except Exception as exc:  # noqa: BLE001
+            f.check(False, f"RunTask[{PUBLIC_IP_ENV}={LOOPBACK}]: {type(exc).__name__}: {exc}")
+    finally:
+        rc = moto.stop()
+    f.check(rc == 0, f"launcher ({PUBLIC_IP_ENV}) exited 0 after stdin closed (got {rc})")
+    if not args.no_patches:
+        print(f"  launcher {PUBLIC_IP_ENV} accepts loopback only")
+        check_launcher_refuses("192.0.2.10", f)
     print("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
     for gap in sorted(f.gaps):
         print(f"moto gap (not a failure): {gap}")

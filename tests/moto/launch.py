@@ -17,6 +17,19 @@
   rollout started by UpdateService completes only when it is >= the desired count.
 * ``MYSFITS_MOTO_ROLLOUT_DESCRIBES`` (default 0): how many DescribeServices calls
   after an UpdateService still see the rollout IN_PROGRESS before it COMPLETES.
+* ``MYSFITS_MOTO_PUBLIC_IP`` (unset by default): the public IPv4 address that a Fargate
+  task run with ``assignPublicIp: ENABLED`` gets on its network interface (EC2
+  DescribeNetworkInterfaces ``Association.PublicIp``). Unset, each such task gets a
+  random address from 3.80.0.0/12, as AWS would give; never contact it. Set (tests
+  use ``127.0.0.1``), every such task gets this address: it stands in for the
+  Internet-reachable address AWS would assign, so that probing "the task's public IP"
+  reaches a test HTTP server on loopback and traffic never leaves this host. Only
+  loopback values are accepted; anything else stops the launcher at start.
+* ECS tasks stay RUNNING until StopTask (moto alone moves a task one state per
+  DescribeTasks towards STOPPED); StopTask deletes the task's network interface and
+  with it the public IP. A test may still override the task states with
+  ``POST /moto-api/state-manager/set-transition`` (model ``ecs::task``);
+  ``unset-transition`` returns to RUNNING-until-stopped.
 * ``--no-patches`` runs plain moto (to re-measure its gaps); tests must not use it.
 """
 

@@ -25,13 +25,31 @@ result come out right by itself. A patch that finds moto already doing the job
 4. CloudFormation ``AWS::EC2::VPC``: the ``EnableDnsSupport`` and
    ``EnableDnsHostnames`` properties are applied to the VPC (moto ignores them, so a
    stack's VPC had DNS hostnames off and Fargate RunTask in it failed with a 500).
+
+5. ECS task network interfaces (awsvpc): a Fargate task run with
+   ``assignPublicIp: ENABLED`` gets a public IPv4 address on its network interface
+   (EC2 DescribeNetworkInterfaces ``Association.PublicIp``/``PublicDnsName``,
+   ``IpOwnerId: amazon``); StopTask detaches and deletes the task's network interface,
+   which releases that address. The address is random from 3.80.0.0/12 (an AWS
+   us-east-1 range; never contacted), or the value of ``MYSFITS_MOTO_PUBLIC_IP``
+   (must be a loopback address, e.g. 127.0.0.1): it stands in for the
+   Internet-reachable address AWS would assign, so that a test's HTTP probe of
+   "the task's public IP" reaches a test server on loopback and nothing else.
+
+6. ECS task lifecycle: a task stays RUNNING until StopTask (or its exit) stops it;
+   moto's default moves it one state per DescribeTasks towards STOPPED. Set as the
+   default transition of moto's own state manager, so ``POST
+   /moto-api/state-manager/set-transition`` can still override it in a test and
+   ``unset-transition`` comes back to it.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
+import ipaddress
 import os
+import sys
 import threading
 from typing import Any, Callable
 
@@ -529,6 +547,186 @@ def _patch_cfn_vpc_dns(applied: list[str]) -> None:
     applied.append("AWS::EC2::VPC: CloudFormation applies EnableDnsSupport/EnableDnsHostnames")
 
 
+# --------------------------------------------------------------------------
+# 5. ECS task network interfaces: public IP with assignPublicIp, deleted on stop
+# --------------------------------------------------------------------------
+
+# The launcher's environment may name the address to give instead of a random public
+# one. It stands in for the Internet-reachable address AWS would assign, so that
+# traffic a test sends to "the task's public IP" stays on this host (DESIGN.md §5:
+# never send traffic anywhere but 127.0.0.1); hence only loopback values are taken.
+PUBLIC_IP_ENV = "MYSFITS_MOTO_PUBLIC_IP"
+
+# Where the random addresses come from: 3.80.0.0/12, part of the EC2 us-east-1 public
+# ranges (ip-ranges.json). Addresses only: nothing here or in the checks contacts them.
+_PUBLIC_POOL = ipaddress.IPv4Network("3.80.0.0/12")
+
+
+def _public_ip_override() -> str | None:
+    value = os.environ.get(PUBLIC_IP_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        address = ipaddress.IPv4Address(value)
+    except ValueError as exc:
+        raise PatchError(f"{PUBLIC_IP_ENV}={value!r} is not an IPv4 address") from exc
+    if not address.is_loopback:
+        raise PatchError(f"{PUBLIC_IP_ENV}={value!r}: only a loopback address is allowed "
+                         "(it stands in for the task's public IP so traffic stays local)")
+    return str(address)
+
+
+def _public_dns_name(ip: str, region_name: str) -> str:
+    """EC2 public DNS hostnames: ec2-<a-b-c-d>.compute-1.amazonaws.com in us-east-1,
+    ec2-<a-b-c-d>.<region>.compute.amazonaws.com elsewhere."""
+    dashed = ip.replace(".", "-")
+    if region_name == "us-east-1":
+        return f"ec2-{dashed}.compute-1.amazonaws.com"
+    return f"ec2-{dashed}.{region_name}.compute.amazonaws.com"
+
+
+def _task_eni_ids(attachments: list[dict[str, Any]]) -> list[str]:
+    """The networkInterfaceId values of a task's ElasticNetworkInterface attachments."""
+    return [
+        d.get("value")
+        for a in attachments
+        if a.get("type") == "ElasticNetworkInterface"
+        for d in a.get("details", [])
+        if d.get("name") == "networkInterfaceId" and d.get("value")
+    ]
+
+
+def _patch_ecs_task_enis(applied: list[str]) -> None:
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+    from moto.ecs.models import EC2ContainerServiceBackend, Task
+    from moto.moto_api._internal import mock_random
+
+    override = _public_ip_override()
+    original_init = Task.__init__
+    original_stop = EC2ContainerServiceBackend.stop_task
+    original_association = NetworkInterface.__dict__.get("association")
+    if not isinstance(original_association, property):
+        raise PatchError("moto's NetworkInterface.association is not a property")
+
+    def random_public_ip(backend: Any) -> str:
+        taken = {e.public_ip for e in backend.enis.values()}
+        while True:
+            offset = mock_random.randint(1, _PUBLIC_POOL.num_addresses - 2)
+            candidate = str(_PUBLIC_POOL.network_address + offset)
+            if candidate not in taken:
+                return candidate
+
+    def task_association(eni: Any) -> dict[str, Any]:
+        association: dict[str, Any] = {"IpOwnerId": "amazon", "PublicIp": eni.public_ip}
+        vpc = eni.ec2_backend.get_vpc(eni.subnet.vpc_id)
+        hostnames = getattr(vpc, "enable_dns_hostnames", False)
+        if hostnames is True or str(hostnames).lower() == "true":
+            association["PublicDnsName"] = _public_dns_name(
+                eni.public_ip, eni.ec2_backend.region_name
+            )
+        return association
+
+    # AWS ECS, AwsVpcConfiguration.assignPublicIp: "Whether the task's elastic network
+    # interface receives a public IP address" (Fargate; RunTask with EC2 launch type
+    # refuses it). The address is an Amazon-owned public IPv4 address, not an Elastic
+    # IP: EC2 DescribeNetworkInterfaces shows it as Association {PublicIp,
+    # PublicDnsName (when the VPC has DNS hostnames), IpOwnerId: "amazon"}, also on the
+    # primary entry of PrivateIpAddresses. Fargate tasks only come from RunTask here:
+    # moto's services start no Task objects (their runningCount is
+    # MOTO_ECS_SERVICE_RUNNING), so there is nothing more to cover. Where moto already
+    # gave the interface a public IP, this stands aside.
+    def assign_public_ip(task: Any) -> None:
+        config = (getattr(task, "network_configuration", None) or {}).get("awsvpcConfiguration") or {}
+        if str(config.get("assignPublicIp", "DISABLED")).upper() != "ENABLED":
+            return
+        fargate = (getattr(task, "launch_type", "") == "FARGATE"
+                   or getattr(task, "capacity_provider_name", None) in ("FARGATE", "FARGATE_SPOT"))
+        if not fargate:
+            return
+        backend = ec2_backends[task._account_id][task.region_name]
+        for eni_id in _task_eni_ids(getattr(task, "attachments", None) or []):
+            eni = backend.enis.get(eni_id)
+            if eni is None or eni.public_ip:
+                continue
+            eni.public_ip = override or random_public_ip(backend)
+            eni._mysfits_task_public_ip = eni.public_ip
+            for address in eni.private_ip_addresses:
+                if address.get("Primary"):
+                    address["Association"] = task_association(eni)
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        with _lock:
+            assign_public_ip(self)
+
+    def association(self: Any) -> dict[str, Any]:
+        public_ip = getattr(self, "_mysfits_task_public_ip", None)
+        if public_ip and self.public_ip == public_ip:
+            return task_association(self)
+        return original_association.fget(self)  # type: ignore[misc]
+
+    # AWS ECS task networking (awsvpc): the task's elastic network interface is
+    # created and managed by ECS and "is deleted when the task stops"; a stopped task
+    # lists the attachment with status DELETED. An Amazon-assigned public IP belongs
+    # to the interface and is released with it. (moto keeps the interface, address and
+    # all.) Done by moto's own DeleteNetworkInterface.
+    def release_enis(task: Any) -> None:
+        backend = ec2_backends[task._account_id][task.region_name]
+        for attachment in getattr(task, "attachments", None) or []:
+            if attachment.get("type") != "ElasticNetworkInterface":
+                continue
+            for eni_id in _task_eni_ids([attachment]):
+                if eni_id in backend.enis:
+                    backend.delete_network_interface(eni_id)
+            attachment["status"] = "DELETED"
+
+    def stop_task(self: Any, cluster_str: str, task_str: str, reason: str) -> Any:
+        task = original_stop(self, cluster_str, task_str, reason)
+        with _lock:
+            release_enis(task)
+        return task
+
+    __init__.__doc__ = original_init.__doc__
+    stop_task.__doc__ = original_stop.__doc__
+    Task.__init__ = __init__  # type: ignore[method-assign]
+    NetworkInterface.association = property(association)  # type: ignore[method-assign,assignment]
+    EC2ContainerServiceBackend.stop_task = stop_task  # type: ignore[method-assign]
+    source = f"{PUBLIC_IP_ENV}={override}" if override else f"random from {_PUBLIC_POOL}"
+    applied.append(f"ECS Fargate assignPublicIp ENABLED: public IP on the task ENI ({source}); "
+                   "StopTask deletes the task ENI")
+
+
+# --------------------------------------------------------------------------
+# 6. ECS task lifecycle: RUNNING until stopped
+# --------------------------------------------------------------------------
+
+# moto's Task is a ManagedState with model name "ecs::task" and the transitions
+# RUNNING -> DEACTIVATING -> STOPPING -> DEPROVISIONING -> STOPPED; moto registers
+# {"progression": "manual", "times": 1} for it, so every DescribeTasks moves a task
+# one state on although nothing stopped it. AWS (ECS task lifecycle): a task stays
+# RUNNING until it is stopped (StopTask, a deployment, or its essential container
+# exiting). "manual" with an unreachable number of DescribeTasks calls keeps it
+# RUNNING; moto's StopTask sets STOPPED itself, which this leaves as it is.
+TASK_MODEL = "ecs::task"
+
+
+def _patch_ecs_task_lifecycle(applied: list[str]) -> None:
+    from moto.ecs.models import Task
+    from moto.moto_api import state_manager
+
+    try:
+        source = inspect.getsource(Task)
+    except (OSError, TypeError):
+        source = ""
+    if TASK_MODEL not in state_manager.get_registered_models() or (source and TASK_MODEL not in source):
+        raise PatchError(f"moto's ECS task is no longer the managed model {TASK_MODEL!r}")
+    state_manager.register_default_transition(
+        model_name=TASK_MODEL, transition={"progression": "manual", "times": sys.maxsize}
+    )
+    applied.append(f"ECS tasks stay RUNNING until StopTask (state manager {TASK_MODEL})")
+
+
 def apply() -> list[str]:
     """Apply every patch once; returns one line per patch for the launcher's log."""
     if getattr(apply, "_applied", None) is not None:
@@ -538,5 +736,7 @@ def apply() -> list[str]:
     _patch_ecs_deployments(applied)
     _patch_ecs_service_settings(applied)
     _patch_cfn_vpc_dns(applied)
+    _patch_ecs_task_enis(applied)
+    _patch_ecs_task_lifecycle(applied)
     apply._applied = applied  # type: ignore[attr-defined]
     return applied
