@@ -54,3 +54,18 @@ impl Aws {
         }
     }
 }
+
+#[cfg(test)]
+impl Aws {
+    /// Clients for recorded-response tests: CloudFormation as given, the others built from a
+    /// bare config that the test never calls.
+    pub fn with_cfn(cfn: aws_sdk_cloudformation::Client) -> Self {
+        let config = SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        let mut aws = Self::new(&config);
+        aws.cfn = cfn;
+        aws
+    }
+}

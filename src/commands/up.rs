@@ -280,3 +280,152 @@ fn print_outputs(ctx: &Ctx<'_>, outputs: &StackOutputs) {
     }
     ctx.printer.data(&table(&[], rows));
 }
+
+/// Stack states moto cannot reach (ROLLBACK_COMPLETE, someone else's change, a stack not
+/// ours), as recorded CloudFormation responses.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::Aws;
+    use crate::cli::OutputFormat;
+    use crate::lab::manifest::{Manifest, DEFAULT_MANIFEST};
+    use crate::lab::names::Lab;
+    use crate::lab::outputs::OUTPUT_KEYS;
+    use crate::output::{Printer, TermReporter, Verbosity};
+    use aws_sdk_cloudformation::error::ErrorMetadata;
+    use aws_sdk_cloudformation::operation::create_stack::CreateStackOutput;
+    use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
+    use aws_sdk_cloudformation::operation::describe_stack_resources::DescribeStackResourcesOutput;
+    use aws_sdk_cloudformation::operation::describe_stacks::{
+        DescribeStacksError, DescribeStacksOutput,
+    };
+    use aws_sdk_cloudformation::types::{Output, Stack, StackResource, StackStatus, Tag};
+    use aws_sdk_cloudformation::Client;
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+    use std::path::Path;
+
+    fn stack(status: StackStatus, tagged: bool) -> DescribeStacksOutput {
+        let mut s = Stack::builder().stack_name("mysfits").stack_status(status);
+        if tagged {
+            s = s.tags(Tag::builder().key("mysfits:lab").value("mysfits").build());
+        }
+        for key in OUTPUT_KEYS {
+            s = s.outputs(
+                Output::builder()
+                    .output_key(key)
+                    .output_value(format!("{key}-value"))
+                    .build(),
+            );
+        }
+        DescribeStacksOutput::builder().stacks(s.build()).build()
+    }
+
+    fn gone() -> DescribeStacksError {
+        DescribeStacksError::generic(
+            ErrorMetadata::builder()
+                .code("ValidationError")
+                .message("Stack with id mysfits does not exist")
+                .build(),
+        )
+    }
+
+    fn failed_resources() -> Rule {
+        mock!(Client::describe_stack_resources).then_output(|| {
+            DescribeStackResourcesOutput::builder()
+                .stack_resources(
+                    StackResource::builder()
+                        .logical_resource_id("Alb")
+                        .resource_type("AWS::ElasticLoadBalancingV2::LoadBalancer")
+                        .resource_status(
+                            aws_sdk_cloudformation::types::ResourceStatus::CreateFailed,
+                        )
+                        .resource_status_reason("Name 'x' is too long")
+                        .build(),
+                )
+                .build()
+        })
+    }
+
+    async fn ensure(cfn: Client, yes: bool) -> Result<StackOutputs, Error> {
+        let lab = Lab::parse("mysfits").unwrap();
+        let manifest = Manifest::parse(DEFAULT_MANIFEST, "built-in", Path::new(".")).unwrap();
+        let printer = Printer::new(Verbosity::Quiet);
+        let ctx = Ctx {
+            aws: Aws::with_cfn(cfn),
+            lab: &lab,
+            manifest: &manifest,
+            printer: &printer,
+            reporter: TermReporter::new(&printer),
+            output: OutputFormat::Text,
+            yes,
+        };
+        ensure_stack(&ctx, &StackOptions::default()).await
+    }
+
+    #[tokio::test]
+    async fn rollback_complete_is_reported_and_left_alone_without_yes() {
+        let describe = mock!(Client::describe_stacks)
+            .then_output(|| stack(StackStatus::RollbackComplete, true));
+        let resources = failed_resources();
+        let delete =
+            mock!(Client::delete_stack).then_output(|| DeleteStackOutput::builder().build());
+        let cfn = mock_client!(
+            aws_sdk_cloudformation,
+            RuleMode::MatchAny,
+            [&describe, &resources, &delete]
+        );
+        let err = ensure(cfn, false).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "stack 'mysfits' is ROLLBACK_COMPLETE: CloudFormation can only delete it and create it again"
+        );
+        let hints = err.hints("mysfits");
+        assert!(
+            hints.iter().any(|h| h.contains("Name 'x' is too long")),
+            "{hints:?}"
+        );
+        assert!(
+            hints.iter().any(|h| h.contains("`mysfits up --yes`")),
+            "{hints:?}"
+        );
+        assert_eq!(err.exit_code(), 1);
+        assert_eq!(delete.num_calls(), 0, "nothing deleted without --yes");
+    }
+
+    #[tokio::test]
+    async fn rollback_complete_is_replaced_with_yes() {
+        let describe = mock!(Client::describe_stacks)
+            .sequence()
+            .output(|| stack(StackStatus::RollbackComplete, true))
+            .error(gone) // the deletion's wait: gone
+            .error(gone) // the next round: create
+            .output(|| stack(StackStatus::CreateComplete, true))
+            .repeatedly()
+            .build();
+        let resources = failed_resources();
+        let delete =
+            mock!(Client::delete_stack).then_output(|| DeleteStackOutput::builder().build());
+        let create = mock!(Client::create_stack)
+            .then_output(|| CreateStackOutput::builder().stack_id("id").build());
+        let cfn = mock_client!(
+            aws_sdk_cloudformation,
+            RuleMode::MatchAny,
+            [&describe, &resources, &delete, &create]
+        );
+        let outputs = ensure(cfn, true).await.unwrap();
+        assert_eq!(outputs.get("ClusterName").unwrap(), "ClusterName-value");
+        assert_eq!((delete.num_calls(), create.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_stack_without_the_lab_tag_is_not_touched() {
+        let describe = mock!(Client::describe_stacks)
+            .then_output(|| stack(StackStatus::CreateComplete, false));
+        let cfn = mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, [&describe]);
+        let err = ensure(cfn, true).await.unwrap_err();
+        assert!(
+            err.to_string().contains("mysfits did not create it"),
+            "{err}"
+        );
+    }
+}

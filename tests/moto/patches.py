@@ -724,6 +724,21 @@ def _patch_ecs_task_lifecycle(applied: list[str]) -> None:
     state_manager.register_default_transition(
         model_name=TASK_MODEL, transition={"progression": "manual", "times": sys.maxsize}
     )
+
+    # The pin is only right while moto starts a task in RUNNING: were a newer moto to
+    # start it in PROVISIONING, this would hold it there. Fail loudly then (RunTask
+    # answers 500 with this message) rather than pass a task that never runs.
+    initialised = Task.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        initialised(self, *args, **kwargs)
+        first = self._transitions[0][0] if getattr(self, "_transitions", None) else None
+        if first != "RUNNING":
+            raise PatchError(f"moto's ECS task now starts in {first!r}, not RUNNING: "
+                             f"the {TASK_MODEL} transition pin in patches.py needs revisiting")
+
+    __init__.__doc__ = initialised.__doc__
+    Task.__init__ = __init__  # type: ignore[method-assign]
     applied.append(f"ECS tasks stay RUNNING until StopTask (state manager {TASK_MODEL})")
 
 
