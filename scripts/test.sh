@@ -7,4 +7,5 @@ scripts/venv.sh
 export MYSFITS_TEST_PYTHON="$PWD/.venv/bin/python"
 cargo fmt --check
 cargo test --quiet 2>&1 | tee /tmp/mysfits-cargo-test.log
+.venv/bin/python tests/moto/check_core_stack.py
 .venv/bin/python -m pytest tests/python -q

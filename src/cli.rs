@@ -115,6 +115,15 @@ pub enum Command {
         #[command(flatten)]
         aws: AwsArgs,
         service: String,
+        /// Run this ECR tag (pinned by digest) instead of the latest revision
+        #[arg(long)]
+        tag: Option<String>,
+        /// Leave the task running after the check
+        #[arg(long)]
+        keep: bool,
+        /// Give up waiting for the task after this many seconds
+        #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+        timeout: u64,
     },
     /// Carve a service out behind the same load balancer with a path rule
     Split {

@@ -98,6 +98,12 @@ pub enum Error {
         by: String,
         target: String,
     },
+    #[error("the task stopped before it ran: {0}")]
+    TaskStopped(String),
+    #[error("the task has no public IP: it runs where nothing outside the VPC can reach it")]
+    NoPublicIp,
+    #[error("GET {url} got no answer: {detail}")]
+    ProbeFailed { url: String, detail: String },
     #[error("{0} has no task-definition revision yet")]
     NoRevision(String),
     #[error("deployment of {service} did not finish in {waited}s: {last}")]
@@ -188,6 +194,8 @@ impl Error {
             Error::Pattern(_) => vec!["e.g. --path '/mysfits/*/like'".into()],
             Error::Shadowed { target, .. } => vec![format!("use a more specific pattern, or move the rule for {target} with `mysfits merge {target}`")],
             Error::NoRevision(s) => vec![format!("register one first: `mysfits deploy {s} --tag v1`")],
+            Error::TaskStopped(_) => vec![format!("see the container's log lines in CloudWatch Logs (group /mysfits/{lab})")],
+            Error::ProbeFailed { .. } => vec!["the task was stopped; check that the app listens on the manifest's port and answers its health_check path".into()],
             Error::DeployTimedOut { .. } => vec![format!("the deployment goes on; watch it with `mysfits status{lab_flag}`")],
             _ => vec![],
         }

@@ -5,6 +5,7 @@ pub mod calls;
 pub mod cfn;
 pub mod config;
 pub mod ddb;
+pub mod ec2;
 pub mod ecr;
 pub mod ecs;
 pub mod elb;
@@ -24,6 +25,7 @@ pub struct Aws {
     pub ecs: aws_sdk_ecs::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub ecr: aws_sdk_ecr::Client,
+    pub ec2: aws_sdk_ec2::Client,
     pub ddb: aws_sdk_dynamodb::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub calls: ApiCalls,
@@ -47,6 +49,7 @@ impl Aws {
             ecs: client!(aws_sdk_ecs),
             elb: client!(aws_sdk_elasticloadbalancingv2),
             ecr: client!(aws_sdk_ecr),
+            ec2: client!(aws_sdk_ec2),
             ddb: client!(aws_sdk_dynamodb),
             tagging: client!(aws_sdk_resourcegroupstagging),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),

@@ -78,6 +78,10 @@ async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
     let cluster = output("ClusterName");
     let listener = output("ListenerArn");
 
+    let tasks = match &cluster {
+        Some(c) => ctx.aws.run_tasks(c).await?,
+        None => vec![],
+    };
     let services = match &cluster {
         Some(c) => ctx.aws.lab_services(c, lab).await?,
         None => vec![],
@@ -121,6 +125,13 @@ async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
     Ok(Found {
         inventory: Inventory {
             stack: stack.as_ref().map(|s| (s.name.clone(), s.status.clone())),
+            tasks: tasks
+                .iter()
+                .map(|arn| Named {
+                    id: arn.clone(),
+                    label: format!("task {}", arn.rsplit('/').next().unwrap_or(arn)),
+                })
+                .collect(),
             services: services
                 .iter()
                 .map(|s| Named {
@@ -187,6 +198,10 @@ async fn delete_one(
 ) -> Result<String, Error> {
     let aws = &ctx.aws;
     match phase {
+        Phase::Tasks => {
+            let cluster = cluster.expect("tasks are found in the stack's cluster");
+            aws.stop_task(cluster, &item.id, "mysfits cleanup").await?;
+        }
         Phase::Services => {
             let cluster = cluster.expect("services are found in the stack's cluster");
             aws.delete_service(cluster, &item.id, &ctx.reporter).await?;
@@ -281,6 +296,13 @@ async fn sweep(ctx: &Ctx<'_>) -> Result<(), Error> {
         if let Some((cluster, name)) = service_of(&arn) {
             if ctx.aws.describe_service(cluster, name).await?.is_none() {
                 continue;
+            }
+        }
+        // Stopped tasks stay listed for a while, and cost nothing.
+        if let Some((cluster, _)) = arn.split(":task/").nth(1).and_then(|r| r.split_once('/')) {
+            match ctx.aws.describe_task(cluster, &arn).await {
+                Ok(t) if t.last_status != "STOPPED" => {}
+                _ => continue,
             }
         }
         left.push(format!("tagged resource {arn}"));

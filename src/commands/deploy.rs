@@ -26,7 +26,7 @@ pub struct DeployArgs<'a> {
 }
 
 /// Docker's tag grammar: 1–128 of letters, digits, `_ . -`, not starting with `.` or `-`.
-pub fn check_tag(tag: &str) -> Result<(), Error> {
+pub(super) fn check_tag(tag: &str) -> Result<(), Error> {
     let ok = !tag.is_empty()
         && tag.len() <= 128
         && !tag.starts_with(['.', '-'])
@@ -95,23 +95,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
         (None, None) => unreachable!("checked above"),
     };
 
-    let spec = task_spec(ctx.lab, service, &outputs, &ctx.aws.region, &image)?;
-    let key = format!("revision/{}", service.name);
-    ctx.reporter
-        .start(&key, &format!("Task definition {}", spec.family));
-    let revision = match ctx.aws.latest_revision(&spec.family).await? {
-        Some((arn, current)) if current.same_revision(&spec) => {
-            ctx.reporter
-                .finish(&key, &format!("unchanged ({})", short(&arn)), true);
-            arn
-        }
-        _ => {
-            let arn = ctx.aws.register_task_definition(&spec).await?;
-            ctx.reporter
-                .finish(&key, &format!("registered {}", short(&arn)), true);
-            arn
-        }
-    };
+    let revision = ensure_revision(ctx, service, &outputs, &image).await?;
 
     let cluster = outputs.get("ClusterName")?;
     let Some(current) = ctx.aws.describe_service(cluster, &service.name).await? else {
@@ -184,6 +168,33 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
     }
 }
 
+/// The family's latest revision when it already runs `image` as the manifest says, else a
+/// new one: re-deploying the same thing registers nothing.
+pub(super) async fn ensure_revision(
+    ctx: &Ctx<'_>,
+    service: &crate::lab::manifest::Service,
+    outputs: &crate::lab::outputs::StackOutputs,
+    image: &str,
+) -> Result<String, Error> {
+    let spec = task_spec(ctx.lab, service, outputs, &ctx.aws.region, image)?;
+    let key = format!("revision/{}", service.name);
+    ctx.reporter
+        .start(&key, &format!("Task definition {}", spec.family));
+    Ok(match ctx.aws.latest_revision(&spec.family).await? {
+        Some((arn, current)) if current.same_revision(&spec) => {
+            ctx.reporter
+                .finish(&key, &format!("unchanged ({})", short(&arn)), true);
+            arn
+        }
+        _ => {
+            let arn = ctx.aws.register_task_definition(&spec).await?;
+            ctx.reporter
+                .finish(&key, &format!("registered {}", short(&arn)), true);
+            arn
+        }
+    })
+}
+
 async fn push(
     ctx: &Ctx<'_>,
     builder: &Builder,
@@ -220,7 +231,7 @@ async fn push(
 
 /// The digest the tag points at, or an error listing the tags that do exist (the lab once
 /// deployed `:latest` after pushing `:v1`).
-async fn resolve_digest(
+pub(super) async fn resolve_digest(
     ctx: &Ctx<'_>,
     repository: &str,
     tag: &str,

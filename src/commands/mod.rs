@@ -6,6 +6,7 @@ mod init;
 mod merge;
 mod route;
 mod rules;
+mod run;
 mod split;
 mod status;
 mod task;
@@ -37,7 +38,6 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
             printer.data(crate::lab::template::render(settings.manifest()).trim_end());
             return Ok(());
         }
-        Command::Run { .. } => return Err(Error::NotBuilt("run")),
         Command::Route {
             path,
             offline: true,
@@ -50,7 +50,8 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
         | Command::Deploy { aws, .. }
         | Command::Split { aws, .. }
         | Command::Route { aws, .. }
-        | Command::Merge { aws, .. } => aws.clone(),
+        | Command::Merge { aws, .. }
+        | Command::Run { aws, .. } => aws.clone(),
     };
     let ctx = connect(&settings, &aws_args, printer).await?;
     let result = match &settings.command {
@@ -80,6 +81,22 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
         }
         Command::Route { path, .. } => route::live(&ctx, path).await,
         Command::Merge { service, .. } => merge::run(&ctx, service).await,
+        Command::Run {
+            service,
+            tag,
+            keep,
+            timeout,
+            ..
+        } => {
+            run::run(
+                &ctx,
+                service,
+                tag.as_deref(),
+                *keep,
+                std::time::Duration::from_secs(*timeout),
+            )
+            .await
+        }
         Command::Deploy {
             service,
             tag,

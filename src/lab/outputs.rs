@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 /// Every fixed output of `templates/core.yaml` (repository URIs come per service).
-pub const OUTPUT_KEYS: [&str; 17] = [
+pub const OUTPUT_KEYS: [&str; 18] = [
     "VpcId",
     "PublicSubnets",
     "PrivateSubnets",
@@ -14,6 +14,7 @@ pub const OUTPUT_KEYS: [&str; 17] = [
     "ListenerArn",
     "DefaultTargetGroupArn",
     "TaskSecurityGroup",
+    "RunSecurityGroup",
     "ClusterName",
     "ClusterArn",
     "ExecutionRoleArn",

@@ -7,6 +7,8 @@ use serde::Serialize;
 pub struct Inventory {
     /// The core stack and its status, when it exists.
     pub stack: Option<(String, String)>,
+    /// One-off tasks `mysfits run --keep` left running.
+    pub tasks: Vec<Named>,
     pub services: Vec<Named>,
     pub rules: Vec<Named>,
     pub target_groups: Vec<Named>,
@@ -25,6 +27,8 @@ pub struct Named {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
+    /// One-off tasks from `mysfits run`, stopped.
+    Tasks,
     /// Scale to zero and delete; they hold the target groups.
     Services,
     /// Listener rules: traffic returns to the default action at once.
@@ -39,6 +43,7 @@ pub enum Phase {
 impl Phase {
     pub fn title(self) -> &'static str {
         match self {
+            Phase::Tasks => "one-off tasks from `mysfits run` (stopped)",
             Phase::Services => "ECS services (scaled to 0, then deleted)",
             Phase::Rules => "listener rules",
             Phase::TargetGroups => "target groups",
@@ -74,6 +79,7 @@ pub fn cleanup_plan(inv: &Inventory) -> Vec<Step> {
         })
         .collect();
     [
+        (Phase::Tasks, inv.tasks.clone()),
         (Phase::Services, inv.services.clone()),
         (Phase::Rules, inv.rules.clone()),
         (Phase::TargetGroups, inv.target_groups.clone()),
@@ -114,6 +120,7 @@ mod tests {
     fn phases_run_in_reverse_dependency_order() {
         let inv = Inventory {
             stack: Some(("mysfits".into(), "CREATE_COMPLETE".into())),
+            tasks: vec![named("task/1")],
             services: vec![named("like-service"), named("monolith-service")],
             rules: vec![named("rule")],
             target_groups: vec![named("tg")],
@@ -124,6 +131,7 @@ mod tests {
         assert_eq!(
             phases,
             [
+                Phase::Tasks,
                 Phase::Services,
                 Phase::Rules,
                 Phase::TargetGroups,

@@ -10,6 +10,7 @@ use crate::lab::names::{logical_id, Lab};
 const CORE: &str = include_str!("../../templates/core.yaml");
 const REPO: &str = include_str!("../../templates/service-repo.yaml");
 const REPO_OUTPUT: &str = include_str!("../../templates/service-repo-output.yaml");
+const RUN_INGRESS: &str = include_str!("../../templates/service-run-ingress.yaml");
 
 /// Options of `up` that reach the template as parameters.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +27,16 @@ pub fn render(manifest: &Manifest) -> String {
     body.push('\n');
     for service in &manifest.services {
         body.push_str(&fragment(REPO, &service.name));
+    }
+    // One ingress per distinct port: two services on port 80 share a rule.
+    let mut ports = std::collections::BTreeSet::new();
+    for service in &manifest.services {
+        if ports.insert(service.port) {
+            body.push_str(
+                &fragment(RUN_INGRESS, &service.name)
+                    .replace("__PORT__", &service.port.to_string()),
+            );
+        }
     }
     body.push_str("Outputs:\n");
     body.push_str(outputs.trim_end());

@@ -1,0 +1,164 @@
+//! `mysfits run`: lab 2's smoke test. One Fargate task outside the load balancer, its
+//! public IP, a request to its health-check path, then the task is stopped.
+
+use std::time::{Duration, Instant};
+
+use crate::commands::deploy::{check_tag, ensure_revision, resolve_digest};
+use crate::commands::Ctx;
+use crate::error::Error;
+use crate::lab::rollout::short;
+use crate::lab::template::repo_output;
+use crate::report::Reporter;
+
+pub async fn run(
+    ctx: &Ctx<'_>,
+    name: &str,
+    tag: Option<&str>,
+    keep: bool,
+    timeout: Duration,
+) -> Result<(), Error> {
+    let service = ctx
+        .manifest
+        .service(name)
+        .ok_or_else(|| Error::UnknownService {
+            name: name.to_string(),
+            known: ctx.manifest.names().join(", "),
+        })?;
+    if let Some(tag) = tag {
+        check_tag(tag)?;
+    }
+    let outputs = ctx.outputs().await?;
+    let subnets = outputs.list("PublicSubnets")?;
+    let revision = match tag {
+        Some(tag) => {
+            let repository = outputs.get(&repo_output(&service.name))?.to_string();
+            let digest = resolve_digest(ctx, &repository, tag, true).await?;
+            ensure_revision(ctx, service, &outputs, &format!("{repository}@{digest}")).await?
+        }
+        None => ctx
+            .aws
+            .latest_revision(&ctx.lab.family(&service.name))
+            .await?
+            .map(|(arn, _)| arn)
+            .ok_or_else(|| Error::NoRevision(service.name.clone()))?,
+    };
+    let cluster = outputs.get("ClusterName")?;
+    let key = format!("task/{}", service.name);
+    ctx.reporter.start(
+        &key,
+        &format!("Task of {} ({})", service.name, short(&revision)),
+    );
+    let task = ctx
+        .aws
+        .run_task(
+            cluster,
+            &revision,
+            subnets,
+            outputs.get("RunSecurityGroup")?,
+            true,
+            &ctx.lab.tags(Some(&service.name)),
+        )
+        .await?;
+    // From here on the task exists: whatever happens, it is stopped unless --keep.
+    let result = smoke(
+        ctx,
+        &key,
+        cluster,
+        &task,
+        service.port,
+        &service.health_check,
+        timeout,
+    )
+    .await;
+    let task_id = short(&task).to_string();
+    if keep && result.is_ok() {
+        ctx.printer
+            .note(&format!("task {task_id} keeps running (--keep)"));
+        ctx.printer.next(
+            "stop it",
+            &format!("aws ecs stop-task --cluster {cluster} --task {task_id}"),
+        );
+    } else {
+        ctx.aws
+            .stop_task(cluster, &task, "mysfits run: smoke test done")
+            .await?;
+        ctx.printer.note(&format!("task {task_id} stopped"));
+    }
+    let (ip, status) = result?;
+    ctx.printer.data(&format!("{ip}\t{status}"));
+    Ok(())
+}
+
+/// Waits for RUNNING, finds the public IP, asks the health-check path; (ip, status line).
+async fn smoke(
+    ctx: &Ctx<'_>,
+    key: &str,
+    cluster: &str,
+    task: &str,
+    port: u16,
+    path: &str,
+    timeout: Duration,
+) -> Result<(String, String), Error> {
+    let started = Instant::now();
+    let state = loop {
+        let state = ctx.aws.describe_task(cluster, task).await?;
+        match state.last_status.as_str() {
+            "RUNNING" => break state,
+            "STOPPED" | "DEPROVISIONING" | "STOPPING" | "DEACTIVATING" => {
+                ctx.reporter.finish(key, &state.last_status, false);
+                return Err(Error::TaskStopped(
+                    state
+                        .stopped_reason
+                        .unwrap_or_else(|| "no reason given".into()),
+                ));
+            }
+            other => ctx.reporter.update(key, other),
+        }
+        if started.elapsed() > timeout {
+            ctx.reporter.finish(key, "not running (timed out)", false);
+            return Err(Error::Data(format!(
+                "the task did not reach RUNNING in {}s",
+                timeout.as_secs()
+            )));
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    };
+    let eni = state
+        .network_interface
+        .ok_or_else(|| Error::Data("the task has no network interface".into()))?;
+    let ip = ctx.aws.public_ip(&eni).await?.ok_or(Error::NoPublicIp)?;
+    ctx.reporter.update(key, &format!("RUNNING at {ip}"));
+    let url = format!("http://{ip}:{port}{path}");
+    // The app may need a moment after RUNNING: retry connection failures for a while.
+    let deadline = Instant::now() + Duration::from_secs(60).min(timeout);
+    let probe = tokio::task::spawn_blocking(move || loop {
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(10))
+            .try_proxy_from_env(false)
+            .build();
+        match agent.get(&url).call() {
+            Ok(r) => return Ok((url, format!("{} {}", r.status(), r.status_text()))),
+            Err(ureq::Error::Status(code, r)) => {
+                return Ok((url, format!("{code} {}", r.status_text())))
+            }
+            Err(e) if Instant::now() >= deadline => return Err((url, e.to_string())),
+            Err(_) => std::thread::sleep(Duration::from_secs(2)),
+        }
+    })
+    .await
+    .map_err(|e| Error::Data(e.to_string()))?;
+    match probe {
+        Ok((url, status)) => {
+            ctx.reporter.finish(
+                key,
+                &format!("GET {url} → {status}"),
+                status.starts_with('2'),
+            );
+            Ok((ip, status))
+        }
+        Err((url, detail)) => {
+            ctx.reporter.finish(key, "no answer", false);
+            Err(Error::ProbeFailed { url, detail })
+        }
+    }
+}
