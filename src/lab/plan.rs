@@ -142,7 +142,8 @@ mod tests {
         );
         let text = render(&cleanup_plan(&inv));
         assert!(text.contains("mysfits/like-service (2 images)"), "{text}");
-        assert!(text.starts_with("1. ECS services"), "{text}");
+        assert!(text.starts_with("1. one-off tasks"), "{text}");
+        assert!(text.contains("2. ECS services"), "{text}");
     }
 
     #[test]
