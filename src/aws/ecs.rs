@@ -14,6 +14,7 @@ use aws_sdk_ecs::types::{
 use super::error::{map, AwsError};
 use super::Aws;
 use crate::lab::names::TAG_LAB;
+use crate::lab::rollout::DeploymentView;
 use crate::report::Reporter;
 
 /// Everything a revision of a service's task definition holds.
@@ -50,17 +51,6 @@ pub struct ServiceSpec {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Deployment {
-    pub status: String,
-    pub task_definition: String,
-    pub desired: i32,
-    pub running: i32,
-    pub pending: i32,
-    pub rollout_state: Option<String>,
-    pub rollout_reason: Option<String>,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
 pub struct ServiceInfo {
     pub name: String,
     pub arn: String,
@@ -69,7 +59,7 @@ pub struct ServiceInfo {
     pub desired: i32,
     pub running: i32,
     pub pending: i32,
-    pub deployments: Vec<Deployment>,
+    pub deployments: Vec<DeploymentView>,
     pub target_groups: Vec<String>,
     #[serde(skip)]
     pub tags: BTreeMap<String, String>,
@@ -81,6 +71,19 @@ fn ecs_tags(tags: &[(String, String)]) -> Vec<Tag> {
         .collect()
 }
 
+/// A deployment as the rollout model reads it.
+pub fn deployment_view(d: &aws_sdk_ecs::types::Deployment) -> DeploymentView {
+    DeploymentView {
+        status: d.status().unwrap_or_default().to_string(),
+        task_definition: d.task_definition().unwrap_or_default().to_string(),
+        desired: d.desired_count(),
+        running: d.running_count(),
+        pending: d.pending_count(),
+        rollout_state: d.rollout_state().map(|r| r.as_str().to_string()),
+        rollout_reason: d.rollout_state_reason().map(String::from),
+    }
+}
+
 fn service_info(s: &aws_sdk_ecs::types::Service) -> ServiceInfo {
     ServiceInfo {
         name: s.service_name().unwrap_or_default().to_string(),
@@ -90,19 +93,7 @@ fn service_info(s: &aws_sdk_ecs::types::Service) -> ServiceInfo {
         desired: s.desired_count(),
         running: s.running_count(),
         pending: s.pending_count(),
-        deployments: s
-            .deployments()
-            .iter()
-            .map(|d| Deployment {
-                status: d.status().unwrap_or_default().to_string(),
-                task_definition: d.task_definition().unwrap_or_default().to_string(),
-                desired: d.desired_count(),
-                running: d.running_count(),
-                pending: d.pending_count(),
-                rollout_state: d.rollout_state().map(|r| r.as_str().to_string()),
-                rollout_reason: d.rollout_state_reason().map(String::from),
-            })
-            .collect(),
+        deployments: s.deployments().iter().map(deployment_view).collect(),
         target_groups: s
             .load_balancers()
             .iter()

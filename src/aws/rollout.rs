@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_ecs::types::DesiredStatus;
 
+use super::ecs::deployment_view;
 use super::error::{map, AwsError};
 use crate::lab::rollout::{judge, short, DeploymentView, Verdict};
 use crate::report::Reporter;
@@ -67,19 +68,8 @@ impl Watch<'_> {
                 reporter.event(&format!("task stopped: {reason}"));
                 stopped.push(reason);
             }
-            let deployments: Vec<DeploymentView> = service
-                .deployments()
-                .iter()
-                .map(|d| DeploymentView {
-                    status: d.status().unwrap_or_default().to_string(),
-                    task_definition: d.task_definition().unwrap_or_default().to_string(),
-                    desired: d.desired_count(),
-                    running: d.running_count(),
-                    pending: d.pending_count(),
-                    rollout_state: d.rollout_state().map(|r| r.as_str().to_string()),
-                    rollout_reason: d.rollout_state_reason().map(String::from),
-                })
-                .collect();
+            let deployments: Vec<DeploymentView> =
+                service.deployments().iter().map(deployment_view).collect();
             match judge(&deployments, self.revision) {
                 Verdict::Completed => {
                     reporter.finish(&key, "COMPLETED", true);

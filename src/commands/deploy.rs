@@ -41,13 +41,7 @@ pub(super) fn check_tag(tag: &str) -> Result<(), Error> {
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
-    let service = ctx
-        .manifest
-        .service(args.service)
-        .ok_or_else(|| Error::UnknownService {
-            name: args.service.to_string(),
-            known: ctx.manifest.names().join(", "),
-        })?;
+    let service = ctx.service(args.service)?;
     // Everything that can be checked offline is checked before any call.
     let tag = match (args.image, args.tag) {
         (Some(_), _) => None,

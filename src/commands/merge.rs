@@ -8,13 +8,7 @@ use crate::lab::names::TAG_LAB;
 use crate::report::Reporter;
 
 pub async fn run(ctx: &Ctx<'_>, name: &str) -> Result<(), Error> {
-    let service = ctx
-        .manifest
-        .service(name)
-        .ok_or_else(|| Error::UnknownService {
-            name: name.to_string(),
-            known: ctx.manifest.names().join(", "),
-        })?;
+    let service = ctx.service(name)?;
     if service.route == Route::Default {
         return Err(Error::Data(format!(
             "{name} is the default route's service: there is no split to merge"

@@ -156,7 +156,16 @@ async fn connect<'a>(
     })
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// A service of the manifest, or an error naming the ones there are.
+    pub fn service(&self, name: &str) -> Result<&'a crate::lab::manifest::Service, Error> {
+        let manifest: &'a Manifest = self.manifest;
+        manifest.service(name).ok_or_else(|| Error::UnknownService {
+            name: name.to_string(),
+            known: manifest.names().join(", "),
+        })
+    }
+
     /// The lab's stack, complete, with every output: the base of every command after `up`.
     pub async fn outputs(&self) -> Result<crate::lab::outputs::StackOutputs, Error> {
         let stack = self

@@ -17,13 +17,7 @@ pub async fn run(
     keep: bool,
     timeout: Duration,
 ) -> Result<(), Error> {
-    let service = ctx
-        .manifest
-        .service(name)
-        .ok_or_else(|| Error::UnknownService {
-            name: name.to_string(),
-            known: ctx.manifest.names().join(", "),
-        })?;
+    let service = ctx.service(name)?;
     if let Some(tag) = tag {
         check_tag(tag)?;
     }

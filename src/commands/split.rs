@@ -240,13 +240,7 @@ fn pick_service<'m>(
     patterns: &[PathPattern],
 ) -> Result<&'m Service, Error> {
     if let Some(name) = name {
-        return ctx
-            .manifest
-            .service(name)
-            .ok_or_else(|| Error::UnknownService {
-                name: name.to_string(),
-                known: ctx.manifest.names().join(", "),
-            });
+        return ctx.service(name);
     }
     let routed: Vec<&Service> = ctx
         .manifest

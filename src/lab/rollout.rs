@@ -2,7 +2,7 @@
 //! not "services stable", so a doomed deploy fails in minutes.
 
 /// One deployment of a service, as ECS reports it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DeploymentView {
     pub status: String,
     pub task_definition: String,
