@@ -234,3 +234,55 @@ impl Error {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_deployment_says_why_and_where_the_service_is() {
+        let err = Error::DeployFailed {
+            service: "like-service".into(),
+            reason: "ECS deployment circuit breaker: tasks failed to start.".into(),
+            stopped: vec!["abc123: Essential container in task exited; web exited 3".into()],
+            back_on: Some("mysfits-like-service:1".into()),
+        };
+        assert_eq!(
+            err.to_string(),
+            "deployment of like-service failed: ECS deployment circuit breaker: tasks failed to start."
+        );
+        let hints = err.hints("mysfits");
+        assert_eq!(
+            hints[0],
+            "stopped task abc123: Essential container in task exited; web exited 3"
+        );
+        assert!(hints[1].contains("rolled the service back to mysfits-like-service:1"));
+        assert_eq!(err.exit_code(), 1);
+    }
+
+    #[test]
+    fn a_missing_tag_lists_the_tags_there_are() {
+        let err = Error::TagMissing {
+            repository: "repo".into(),
+            tag: "latest".into(),
+            existing: vec!["v1".into(), "v2".into()],
+        };
+        assert_eq!(
+            err.to_string(),
+            "tag 'latest' is not in repo (it has: v1, v2): nothing was changed on AWS"
+        );
+    }
+
+    #[test]
+    fn hints_name_the_lab_when_it_is_not_the_default() {
+        let err = Error::NotSetUp("dev".into());
+        assert_eq!(
+            err.hints("dev"),
+            ["set it up first: `mysfits up --lab dev`"]
+        );
+        assert_eq!(
+            Error::NotSetUp("mysfits".into()).hints("mysfits"),
+            ["set it up first: `mysfits up`"]
+        );
+    }
+}

@@ -182,7 +182,6 @@ async fn split_route_resplit_change_merge_cleanup() {
         .ok();
     assert_eq!(again.api_calls().1, 0, "{}", again.stderr);
 
-    // A taken priority, for a second rule, is refused.
     let arn_before = lab.rules().await[0].0.clone();
     // A changed pattern modifies the rule in place.
     moto.run(&["split", "like-service", "--path", "/mysfits/*/like*"])
@@ -191,6 +190,22 @@ async fn split_route_resplit_change_merge_cleanup() {
     assert_eq!(rules.len(), 1);
     assert_eq!(rules[0].0, arn_before, "same rule");
     assert_eq!(rules[0].2, ["/mysfits/*/like*"]);
+
+    // A new priority for the same rule moves it, in place.
+    moto.run(&[
+        "split",
+        "like-service",
+        "--path",
+        "/mysfits/*/like*",
+        "--priority",
+        "7",
+    ])
+    .ok();
+    let rules = lab.rules().await;
+    assert_eq!(
+        (rules[0].0.as_str(), rules[0].1.as_str()),
+        (arn_before.as_str(), "7")
+    );
 
     // Merge: rule first, then service, then target group; traffic back on the monolith.
     moto.run(&["merge", "like-service"]).ok();

@@ -308,6 +308,21 @@ impl Aws {
             .to_string())
     }
 
+    pub async fn set_rule_priority(&self, rule: &str, priority: u32) -> Result<(), AwsError> {
+        self.elb
+            .set_rule_priorities()
+            .rule_priorities(
+                aws_sdk_elasticloadbalancingv2::types::RulePriorityPair::builder()
+                    .rule_arn(rule)
+                    .priority(priority as i32)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(map("set listener rule priority"))?;
+        Ok(())
+    }
+
     /// Changes a rule's path patterns in place: no moment without a rule.
     pub async fn modify_rule_patterns(
         &self,

@@ -101,28 +101,40 @@ pub async fn run(
         .iter()
         .find(|r| r.priority.is_some() && r.target_groups.contains(&tg_arn))
     {
-        Some(rule) if rule.patterns == wanted => {
-            ctx.reporter.finish(
-                &rule_key,
-                &format!("unchanged (priority {})", rule.priority.unwrap_or_default()),
-                true,
-            );
-        }
         Some(rule) => {
             let current = rule.priority.unwrap_or_default();
-            plan_rule(
-                &live,
-                &patterns,
-                Some(current),
-                &service.name,
-                Some(current),
-            )?;
-            ctx.aws.modify_rule_patterns(&rule.arn, &wanted).await?;
-            ctx.reporter.finish(
-                &rule_key,
-                &format!("pattern changed in place (priority {current})"),
-                true,
-            );
+            let target = priority.unwrap_or(current);
+            if rule.patterns == wanted && target == current {
+                ctx.reporter
+                    .finish(&rule_key, &format!("unchanged (priority {current})"), true);
+            } else {
+                // A new priority must be free; either way the result must not be shadowed.
+                let checked = if target == current {
+                    plan_rule(
+                        &live,
+                        &patterns,
+                        Some(current),
+                        &service.name,
+                        Some(current),
+                    )?
+                } else {
+                    plan_rule(&live, &patterns, Some(target), &service.name, None)?
+                };
+                let mut done = Vec::new();
+                if rule.patterns != wanted {
+                    ctx.aws.modify_rule_patterns(&rule.arn, &wanted).await?;
+                    done.push("pattern changed in place".to_string());
+                }
+                if checked != current {
+                    ctx.aws.set_rule_priority(&rule.arn, checked).await?;
+                    done.push(format!("priority {current} → {checked}"));
+                }
+                ctx.reporter.finish(
+                    &rule_key,
+                    &format!("{} (priority {checked})", done.join(", ")),
+                    true,
+                );
+            }
         }
         None => {
             let chosen = plan_rule(&live, &patterns, priority, &service.name, None)?;
