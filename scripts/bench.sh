@@ -29,23 +29,25 @@ import boto3, json
 ecr = boto3.client("ecr")
 m = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
      "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1, "digest": "sha256:" + "a" * 64}, "layers": []}
-ecr.put_image(repositoryName="mysfits/like-service", imageTag="v1", imageManifest=json.dumps(m))
+for repo in ("mysfits/monolith-service", "mysfits/like-service"):
+    ecr.put_image(repositoryName=repo, imageTag="v1", imageManifest=json.dumps(m))
 PY
 }
 for _ in $(seq "$N"); do
   measure up up
   measure "up (again)" up
   put_image
-  measure "deploy --no-build" deploy like-service --no-build --tag v1
-  measure "deploy (unchanged)" deploy like-service --no-build --tag v1
+  measure "deploy mono --no-build" deploy monolith-service --no-build --tag v1
+  measure "deploy mono (again)" deploy monolith-service --no-build --tag v1
+  measure "deploy like --no-build" deploy like-service --no-build --tag v1
   measure split split like-service --path '/mysfits/*/like'
   measure "split (again)" split like-service --path '/mysfits/*/like'
   measure "cleanup --yes" cleanup --yes
 done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-printf '%-22s %12s   %s\n' command "median (ms)" "api calls (last run)"
-for k in up "up (again)" "deploy --no-build" "deploy (unchanged)" split "split (again)" "cleanup --yes"; do
-  printf '%-22s %12s   %s\n' "$k" "$(median <<<"${times[$k]}")" "${calls[$k]}"
+printf '%-24s %12s   %s\n' command "median (ms)" "api calls (last run)"
+for k in up "up (again)" "deploy mono --no-build" "deploy mono (again)" "deploy like --no-build" split "split (again)" "cleanup --yes"; do
+  printf '%-24s %12s   %s\n' "$k" "$(median <<<"${times[$k]}")" "${calls[$k]}"
 done
 t0=$(date +%s%N); for _ in $(seq 20); do "$bin" --help >/dev/null; done; t1=$(date +%s%N)
-printf '%-22s %12s\n' "--help (mean of 20)" "$(( (t1 - t0) / 20000000 ))"
+printf '%-24s %12s\n' "--help (mean of 20)" "$(( (t1 - t0) / 20000000 ))"

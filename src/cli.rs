@@ -170,6 +170,12 @@ pub enum Command {
         #[command(flatten)]
         aws: AwsArgs,
         service: String,
+        /// How far back: e.g. 30s, 10m, 2h, 1d
+        #[arg(long, default_value = "1h", value_parser = crate::cli::parse_age)]
+        since: u64,
+        /// At most this many lines (the newest)
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
     },
     /// Print the core stack's CloudFormation template for the manifest (offline)
     Template,
@@ -181,4 +187,24 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+/// `30s`, `10m`, `2h`, `1d` → seconds.
+pub fn parse_age(s: &str) -> Result<u64, String> {
+    humantime::parse_duration(s)
+        .map(|d| d.as_secs())
+        .map_err(|e| format!("'{s}' is not an age like 30s, 10m, 2h or 1d: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_age;
+
+    #[test]
+    fn ages() {
+        assert_eq!(parse_age("90s"), Ok(90));
+        assert_eq!(parse_age("10m"), Ok(600));
+        assert_eq!(parse_age("2h"), Ok(7200));
+        assert!(parse_age("1x").is_err());
+    }
 }

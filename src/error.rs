@@ -43,8 +43,6 @@ pub enum Error {
     },
     #[error("{0}: the stack did not finish creating, so its outputs cannot be trusted")]
     Outputs(#[from] MissingOutput),
-    #[error("'mysfits {0}' is not built yet")]
-    NotBuilt(&'static str),
     #[error("{0} already exists")]
     FileExists(String),
     #[error("cannot write {path}: {source}")]
@@ -171,7 +169,6 @@ impl Error {
             }
             Error::Wait { .. } => vec![format!("nothing was cancelled; check again with `mysfits status{lab_flag}`")],
             Error::Outputs(_) => vec![format!("run `mysfits up{lab_flag}` to finish it")],
-            Error::NotBuilt(_) => vec!["see `mysfits --help` for the commands that work today".into()],
             Error::FileExists(_) => vec!["pass --force to overwrite it".into()],
             Error::NotConfirmed => vec![format!("pass --yes to delete without asking: `mysfits cleanup{lab_flag} --yes`")],
             Error::Leftovers(_) => vec![format!("run `mysfits cleanup{lab_flag} --yes` again; it is safe to repeat")],
@@ -206,7 +203,6 @@ impl Error {
         match self {
             Error::Name(_)
             | Error::Manifest(_)
-            | Error::NotBuilt(_)
             | Error::UnknownService { .. }
             | Error::NoTag(_)
             | Error::BadTag(_)

@@ -116,20 +116,6 @@ fn unreachable_endpoint_fails_within_seconds() {
 }
 
 #[test]
-fn commands_not_built_say_so_and_exit_2() {
-    let home = tempfile::tempdir().unwrap();
-    let r = Run::from(
-        clean_command(home.path())
-            .args(["logs", "monolith-service"])
-            .output()
-            .unwrap(),
-    )
-    .fails_with("'mysfits logs' is not built yet");
-    assert_eq!(r.code, 2);
-    assert!(r.stdout.is_empty());
-}
-
-#[test]
 fn help_lists_the_lab_commands() {
     let home = tempfile::tempdir().unwrap();
     let r = Run::from(clean_command(home.path()).arg("--help").output().unwrap()).ok();

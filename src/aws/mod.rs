@@ -10,6 +10,7 @@ pub mod ecr;
 pub mod ecs;
 pub mod elb;
 pub mod error;
+pub mod logs;
 pub mod rollout;
 pub mod tagging;
 
@@ -26,6 +27,7 @@ pub struct Aws {
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub ecr: aws_sdk_ecr::Client,
     pub ec2: aws_sdk_ec2::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     pub ddb: aws_sdk_dynamodb::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub calls: ApiCalls,
@@ -50,6 +52,7 @@ impl Aws {
             elb: client!(aws_sdk_elasticloadbalancingv2),
             ecr: client!(aws_sdk_ecr),
             ec2: client!(aws_sdk_ec2),
+            logs: client!(aws_sdk_cloudwatchlogs),
             ddb: client!(aws_sdk_dynamodb),
             tagging: client!(aws_sdk_resourcegroupstagging),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),

@@ -3,6 +3,7 @@
 mod cleanup;
 mod deploy;
 mod init;
+mod logs;
 mod merge;
 mod route;
 mod rules;
@@ -43,7 +44,6 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
             offline: true,
             ..
         } => return route::offline(&settings, path, printer),
-        Command::Logs { .. } => return Err(Error::NotBuilt("logs")),
         Command::Up { aws, .. }
         | Command::Status { aws }
         | Command::Cleanup { aws, .. }
@@ -51,7 +51,8 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
         | Command::Split { aws, .. }
         | Command::Route { aws, .. }
         | Command::Merge { aws, .. }
-        | Command::Run { aws, .. } => aws.clone(),
+        | Command::Run { aws, .. }
+        | Command::Logs { aws, .. } => aws.clone(),
     };
     let ctx = connect(&settings, &aws_args, printer).await?;
     let result = match &settings.command {
@@ -81,6 +82,12 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
         }
         Command::Route { path, .. } => route::live(&ctx, path).await,
         Command::Merge { service, .. } => merge::run(&ctx, service).await,
+        Command::Logs {
+            service,
+            since,
+            limit,
+            ..
+        } => logs::run(&ctx, service, *since, *limit).await,
         Command::Run {
             service,
             tag,
