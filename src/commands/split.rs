@@ -26,6 +26,13 @@ pub async fn run(
     for p in paths {
         patterns.push(PathPattern::parse(p).map_err(|e| Error::Pattern(e.explain(p)))?);
     }
+    // ALB takes at most 5 values across a rule's conditions.
+    if patterns.len() > 5 {
+        return Err(Error::Pattern(format!(
+            "{} path patterns for one rule, but ALB allows at most 5: use wildcards to cover more",
+            patterns.len()
+        )));
+    }
     let service = pick_service(ctx, service, &patterns)?;
     if service.route == Route::Default {
         return Err(Error::Data(format!(

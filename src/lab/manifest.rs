@@ -179,6 +179,16 @@ impl Manifest {
                 RawRoute::One(s) => {
                     Route::Paths(vec![parse_pattern(text, at, &key("route"), &s, &invalid)?])
                 }
+                RawRoute::Many(list) if list.len() > 5 => {
+                    return Err(invalid(
+                        at,
+                        format!(
+                            "{}: {} patterns, but one ALB rule takes at most 5",
+                            key("route"),
+                            list.len()
+                        ),
+                    ));
+                }
                 RawRoute::Many(list) if list.is_empty() => {
                     return Err(invalid(at, format!("{}: the list is empty", key("route"))));
                 }
@@ -404,6 +414,7 @@ mod tests {
             ("services:\n  - name: a\n    build: .\n    route: default\n    environment:\n      X: ${albdns}\n", "unknown placeholder '${albdns}'"),
             ("services:\n  - name: a\n    build: .\n    route: default\n    port: 70000\n", "port"),
             ("services: []\n", "the list is empty"),
+            ("services:\n  - name: a\n    build: .\n    route: default\n  - name: b\n    build: .\n    route: [/1, /2, /3, /4, /5, /6]\n", "at most 5"),
             ("services:\n  - name: a\n    build: .\n    route: default\n  - name: a\n    build: .\n    route: /b\n", "declared twice"),
         ];
         for (text, want) in cases {

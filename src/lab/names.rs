@@ -36,6 +36,8 @@ pub enum NameError {
     },
     #[error("{what} '{name}' must start with a letter and not end with a hyphen or hold '--'")]
     BadShape { what: &'static str, name: String },
+    #[error("lab name '{name}' starts with 'internal', which AWS does not allow at the start of a load balancer name")]
+    Reserved { name: String },
     #[error("target group name '{name}' would be {len} characters; ALB allows {ELB_NAME_MAX}")]
     TargetGroupTooLong { name: String, len: usize },
 }
@@ -87,6 +89,12 @@ pub struct Lab(String);
 impl Lab {
     pub fn parse(name: &str) -> Result<Self, NameError> {
         check_dns_name("lab name", name, LAB_MAX)?;
+        // The ALB is named `<lab>-alb`, and AWS refuses load balancer names starting so.
+        if name.starts_with("internal") {
+            return Err(NameError::Reserved {
+                name: name.to_string(),
+            });
+        }
         Ok(Self(name.to_string()))
     }
 
@@ -201,6 +209,10 @@ mod tests {
             );
         }
         assert!(matches!(Lab::parse(""), Err(NameError::Empty { .. })));
+        assert!(matches!(
+            Lab::parse("internal-lab"),
+            Err(NameError::Reserved { .. })
+        ));
     }
 
     #[test]
