@@ -115,20 +115,16 @@ async fn podman_builds_pushes_and_the_revision_names_the_digest() {
     moto.run(&["up"]).ok();
     let podman_dir = tempfile::tempdir().unwrap();
     let namespace = format!("{}/mysfits", registry.host());
+    let deploy = |args: &[&str]| {
+        let mut cmd = moto.mysfits();
+        podman_env(&mut cmd, podman_dir.path(), &registry.host());
+        cmd.arg("deploy")
+            .args(args)
+            .args(["--registry", &namespace]);
+        Run::from(cmd.output().unwrap())
+    };
 
-    let mut cmd = moto.mysfits();
-    podman_env(&mut cmd, podman_dir.path(), &registry.host());
-    cmd.args([
-        "deploy",
-        "web",
-        "--builder",
-        "podman",
-        "--registry",
-        &namespace,
-        "--tag",
-        "t1",
-    ]);
-    Run::from(cmd.output().unwrap()).ok();
+    deploy(&["web", "--builder", "podman", "--tag", "t1"]).ok();
 
     let digest = registry
         .digest("mysfits/web", "t1")
@@ -148,19 +144,8 @@ async fn podman_builds_pushes_and_the_revision_names_the_digest() {
     );
 
     // A build that fails: its output reaches the user, and no revision is registered.
-    let mut cmd = moto.mysfits();
-    podman_env(&mut cmd, podman_dir.path(), &registry.host());
-    cmd.args([
-        "deploy",
-        "broken",
-        "--builder",
-        "podman",
-        "--registry",
-        &namespace,
-        "--tag",
-        "t1",
-    ]);
-    let r = Run::from(cmd.output().unwrap()).fails_with("`podman build -t");
+    let r =
+        deploy(&["broken", "--builder", "podman", "--tag", "t1"]).fails_with("`podman build -t");
     assert!(r.stderr.contains("missing-file"), "{}", r.stderr);
     let err = ecs
         .describe_task_definition()
@@ -170,16 +155,5 @@ async fn podman_builds_pushes_and_the_revision_names_the_digest() {
     assert!(err.is_err(), "no revision for the broken service");
 
     // --no-build of a tag the registry does not have: the tags it has are listed.
-    let mut cmd = moto.mysfits();
-    podman_env(&mut cmd, podman_dir.path(), &registry.host());
-    cmd.args([
-        "deploy",
-        "web",
-        "--no-build",
-        "--registry",
-        &namespace,
-        "--tag",
-        "v9",
-    ]);
-    Run::from(cmd.output().unwrap()).fails_with("tag 'v9' is not in");
+    deploy(&["web", "--no-build", "--tag", "v9"]).fails_with("tag 'v9' is not in");
 }

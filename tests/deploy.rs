@@ -209,22 +209,25 @@ async fn bad_deploy_inputs_register_nothing() {
     moto.run(&["deploy", "monolith-service", "--tag=v1:x"])
         .fails_with("image tag 'v1:x' is not valid");
 
+    // With PATH holding only the test's own directory: is podman there or not.
+    let podman_deploy = || {
+        common::Run::from(
+            moto.mysfits()
+                .env("PATH", moto.home.path())
+                .args([
+                    "deploy",
+                    "monolith-service",
+                    "--tag",
+                    "v2",
+                    "--builder",
+                    "podman",
+                ])
+                .output()
+                .unwrap(),
+        )
+    };
     // A builder that is not installed.
-    let r = common::Run::from(
-        moto.mysfits()
-            .env("PATH", moto.home.path())
-            .args([
-                "deploy",
-                "monolith-service",
-                "--tag",
-                "v2",
-                "--builder",
-                "podman",
-            ])
-            .output()
-            .unwrap(),
-    )
-    .fails_with("container CLI 'podman' is not installed");
+    let r = podman_deploy().fails_with("container CLI 'podman' is not installed");
     assert!(r.stderr.contains("--builder docker|podman"), "{}", r.stderr);
 
     // A build context without a Dockerfile (the built-in manifest's contexts are relative
@@ -234,21 +237,7 @@ async fn bad_deploy_inputs_register_nothing() {
     let sh = moto.home.path().join("podman");
     std::fs::write(&sh, "#!/bin/sh\nexit 0\n").unwrap();
     std::fs::set_permissions(&sh, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    common::Run::from(
-        moto.mysfits()
-            .env("PATH", moto.home.path())
-            .args([
-                "deploy",
-                "monolith-service",
-                "--tag",
-                "v2",
-                "--builder",
-                "podman",
-            ])
-            .output()
-            .unwrap(),
-    )
-    .fails_with("build context examples/monolith-service has no Dockerfile");
+    podman_deploy().fails_with("build context examples/monolith-service has no Dockerfile");
 
     assert_eq!(
         active_revisions(&moto, "mysfits-monolith-service").await,
