@@ -233,3 +233,33 @@ async fn cleanup_never_touches_foreign_resources() {
     );
     assert!(defs.task_definition_arns()[0].contains("mysfits-hand-made"));
 }
+
+/// `up --private-tasks`: the services the tool creates run in the private subnets, without
+/// public IPs (the stack's `TaskSubnets` output says where), and cleanup removes the NAT too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_tasks_run_in_private_subnets() {
+    let moto = Moto::start();
+    moto.run(&["up", "--private-tasks"]).ok();
+    let json: serde_json::Value =
+        serde_json::from_str(&moto.run(&["status", "--output", "json"]).ok().stdout).unwrap();
+    let private = json["outputs"]["PrivateSubnets"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
+    let svc = ecs
+        .describe_services()
+        .cluster("mysfits-cluster")
+        .services("monolith-service")
+        .send()
+        .await
+        .unwrap();
+    let net = svc.services()[0]
+        .network_configuration()
+        .unwrap()
+        .awsvpc_configuration()
+        .unwrap();
+    assert_eq!(net.subnets().join(","), private);
+    assert_eq!(net.assign_public_ip().map(|a| a.as_str()), Some("DISABLED"));
+    moto.run(&["cleanup", "--yes"]).ok();
+}

@@ -19,4 +19,24 @@ impl Aws {
             .and_then(|a| a.public_ip())
             .map(String::from))
     }
+
+    /// A NAT gateway's state (`available`, `deleting`, `deleted`…); `None` when unknown.
+    pub async fn nat_gateway_state(&self, id: &str) -> Result<Option<String>, AwsError> {
+        match self
+            .ec2
+            .describe_nat_gateways()
+            .nat_gateway_ids(id)
+            .send()
+            .await
+            .map_err(map("describe NAT gateway"))
+        {
+            Ok(out) => Ok(out
+                .nat_gateways()
+                .first()
+                .and_then(|n| n.state())
+                .map(|s| s.as_str().to_string())),
+            Err(e) if e.code().is_some_and(|c| c.contains("NotFound")) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
 }

@@ -287,25 +287,9 @@ async fn sweep(ctx: &Ctx<'_>) -> Result<(), Error> {
             .map(|r| format!("repository {r}")),
     );
     for arn in ctx.aws.tagged_resources(lab).await? {
-        // Target groups and revisions were checked above (deregistered revisions keep
-        // their tags, but are inactive and cost nothing).
-        if arn.contains(":targetgroup/") || arn.contains(":task-definition/") {
-            continue;
+        if still_there(ctx, &arn).await? {
+            left.push(format!("tagged resource {arn}"));
         }
-        // Deleted services stay listed for a while as INACTIVE.
-        if let Some((cluster, name)) = service_of(&arn) {
-            if ctx.aws.describe_service(cluster, name).await?.is_none() {
-                continue;
-            }
-        }
-        // Stopped tasks stay listed for a while, and cost nothing.
-        if let Some((cluster, _)) = arn.split(":task/").nth(1).and_then(|r| r.split_once('/')) {
-            match ctx.aws.describe_task(cluster, &arn).await {
-                Ok(t) if t.last_status != "STOPPED" => {}
-                _ => continue,
-            }
-        }
-        left.push(format!("tagged resource {arn}"));
     }
     if left.is_empty() {
         ctx.printer.success(&format!(
@@ -320,6 +304,32 @@ async fn sweep(ctx: &Ctx<'_>) -> Result<(), Error> {
         ctx.printer.data(&format!("  - {l}"));
     }
     Err(Error::Leftovers(left.len()))
+}
+
+/// Whether a tagged resource still exists in a way that counts. AWS keeps some deleted
+/// things listed for a while: INACTIVE services, STOPPED tasks, `deleted` NAT gateways,
+/// deregistered revisions. None of them bills.
+async fn still_there(ctx: &Ctx<'_>, arn: &str) -> Result<bool, Error> {
+    // Target groups and revisions were checked by name and tag above.
+    if arn.contains(":targetgroup/") || arn.contains(":task-definition/") {
+        return Ok(false);
+    }
+    if let Some((cluster, name)) = service_of(arn) {
+        return Ok(ctx.aws.describe_service(cluster, name).await?.is_some());
+    }
+    if let Some((cluster, _)) = arn.split(":task/").nth(1).and_then(|r| r.split_once('/')) {
+        return Ok(
+            matches!(ctx.aws.describe_task(cluster, arn).await, Ok(t) if t.last_status != "STOPPED"),
+        );
+    }
+    if let Some(id) = arn.split(":natgateway/").nth(1) {
+        return Ok(ctx
+            .aws
+            .nat_gateway_state(id)
+            .await?
+            .is_some_and(|s| s != "deleted"));
+    }
+    Ok(true)
 }
 
 /// `arn:aws:ecs:…:service/<cluster>/<name>` → (cluster, name).

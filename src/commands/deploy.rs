@@ -128,35 +128,45 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
         ctx.printer.next("watch it", "mysfits status");
         return Ok(());
     }
+    watch_rollout(ctx, cluster, &service.name, &revision, args.timeout).await?;
+    ctx.printer
+        .success(&format!("{} runs {}", service.name, short(&revision)));
+    Ok(())
+}
+
+/// Watches the service's deployment of `revision` to the circuit breaker's verdict.
+pub(super) async fn watch_rollout(
+    ctx: &Ctx<'_>,
+    cluster: &str,
+    service: &str,
+    revision: &str,
+    timeout: Duration,
+) -> Result<(), Error> {
     let outcome = Watch {
         ecs: &ctx.aws.ecs,
         cluster,
-        service: &service.name,
-        revision: &revision,
-        timeout: args.timeout,
+        service,
+        revision,
+        timeout,
         interval: Duration::from_secs(3),
     }
     .run(&ctx.reporter)
     .await?;
     match outcome {
-        Outcome::Completed => {
-            ctx.printer
-                .success(&format!("{} runs {}", service.name, short(&revision)));
-            Ok(())
-        }
+        Outcome::Completed => Ok(()),
         Outcome::Failed {
             reason,
             stopped,
             back_on,
         } => Err(Error::DeployFailed {
-            service: service.name.clone(),
+            service: service.to_string(),
             reason,
             stopped,
             back_on: back_on.map(|b| short(&b).to_string()),
         }),
         Outcome::TimedOut { last } => Err(Error::DeployTimedOut {
-            service: service.name.clone(),
-            waited: args.timeout.as_secs(),
+            service: service.to_string(),
+            waited: timeout.as_secs(),
             last,
         }),
     }

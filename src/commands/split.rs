@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::aws::ecs::ServiceSpec;
-use crate::aws::rollout::{Outcome, Watch};
+use crate::commands::deploy::watch_rollout;
+use crate::commands::task::service_spec;
 use crate::commands::{rules, Ctx};
 use crate::error::Error;
 use crate::lab::alb::{choose_priority, shadowed_by, PathPattern};
@@ -184,61 +184,15 @@ pub async fn run(
         );
         return Ok(());
     }
-    let private = outputs.list("PublicSubnets")?.is_empty();
     ctx.aws
-        .create_service(&ServiceSpec {
-            cluster: cluster.to_string(),
-            name: service.name.clone(),
-            task_definition: revision.clone(),
-            desired: service.count,
-            subnets: outputs.list(if private {
-                "PrivateSubnets"
-            } else {
-                "PublicSubnets"
-            })?,
-            security_group: outputs.get("TaskSecurityGroup")?.to_string(),
-            public_ip: !private,
-            target_group: tg_arn.clone(),
-            container: service.name.clone(),
-            port: service.port,
-            tags: ctx.lab.tags(Some(&service.name)),
-        })
+        .create_service(&service_spec(
+            ctx.lab, service, &outputs, &revision, &tg_arn,
+        )?)
         .await?;
     ctx.reporter
         .finish(&svc_key, &format!("created on {}", short(&revision)), true);
     if !no_wait {
-        let outcome = Watch {
-            ecs: &ctx.aws.ecs,
-            cluster,
-            service: &service.name,
-            revision: &revision,
-            timeout,
-            interval: Duration::from_secs(3),
-        }
-        .run(&ctx.reporter)
-        .await?;
-        match outcome {
-            Outcome::Completed => {}
-            Outcome::Failed {
-                reason,
-                stopped,
-                back_on,
-            } => {
-                return Err(Error::DeployFailed {
-                    service: service.name.clone(),
-                    reason,
-                    stopped,
-                    back_on: back_on.map(|b| short(&b).to_string()),
-                })
-            }
-            Outcome::TimedOut { last } => {
-                return Err(Error::DeployTimedOut {
-                    service: service.name.clone(),
-                    waited: timeout.as_secs(),
-                    last,
-                })
-            }
-        }
+        watch_rollout(ctx, cluster, &service.name, &revision, timeout).await?;
     }
     ctx.printer.success(&format!(
         "{} answers {} behind the same load balancer",

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::aws::elb::TargetHealth;
 use crate::cli::OutputFormat;
+use crate::commands::rules::tg_name;
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::table::table;
@@ -82,12 +83,16 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), Error> {
                 .map(move |tg| (tg.as_str(), s.name.as_str()))
         })
         .collect();
-    let mut tg_arns: Vec<String> = rules.iter().flat_map(|r| r.target_groups.clone()).collect();
-    tg_arns.dedup();
+    let mut tg_arns: Vec<String> = Vec::new();
+    for arn in rules.iter().flat_map(|r| &r.target_groups) {
+        if !tg_arns.contains(arn) {
+            tg_arns.push(arn.clone());
+        }
+    }
     let mut target_groups = Vec::new();
     for arn in &tg_arns {
         target_groups.push(TargetGroupPart {
-            name: arn.split('/').nth(1).unwrap_or(arn).to_string(),
+            name: tg_name(arn),
             arn: arn.clone(),
             targets: ctx.aws.target_health(arn).await?,
         });
@@ -128,7 +133,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), Error> {
                         .as_deref()
                         .and_then(|t| service_of.get(t))
                         .map(|s| s.to_string()),
-                    target_group: tg.map(|t| t.split('/').nth(1).unwrap_or(&t).to_string()),
+                    target_group: tg.as_deref().map(tg_name),
                 }
             })
             .collect(),

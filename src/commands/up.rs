@@ -4,9 +4,8 @@
 use std::time::Duration;
 
 use crate::aws::cfn::{needs_replacing, phase, Phase};
-use crate::aws::ecs::ServiceSpec;
 use crate::cli::OutputFormat;
-use crate::commands::task::task_spec;
+use crate::commands::task::{service_spec, task_spec};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::lab::data::sample_items;
@@ -25,7 +24,7 @@ pub async fn run(ctx: &Ctx<'_>, private_tasks: bool, placeholder_image: &str) ->
         ctx.lab, ctx.aws.region
     ));
     let outputs = ensure_stack(ctx, &options).await?;
-    ensure_default_service(ctx, &outputs, private_tasks, placeholder_image).await?;
+    ensure_default_service(ctx, &outputs, placeholder_image).await?;
     load_sample_data(ctx, &outputs).await?;
     print_outputs(ctx, &outputs);
     let default = ctx.manifest.default_service();
@@ -171,7 +170,6 @@ async fn failed_reasons(ctx: &Ctx<'_>, name: &str) -> Vec<String> {
 async fn ensure_default_service(
     ctx: &Ctx<'_>,
     outputs: &StackOutputs,
-    private_tasks: bool,
     placeholder_image: &str,
 ) -> Result<(), Error> {
     let service = ctx.manifest.default_service();
@@ -206,26 +204,15 @@ async fn ensure_default_service(
     )?;
     let task_definition = ctx.aws.register_task_definition(&spec).await?;
     ctx.reporter.update(&key, "creating");
-    let subnets = outputs.list(if private_tasks {
-        "PrivateSubnets"
-    } else {
-        "PublicSubnets"
-    })?;
     let created = ctx
         .aws
-        .create_service(&ServiceSpec {
-            cluster: cluster.to_string(),
-            name: service.name.clone(),
-            task_definition,
-            desired: service.count,
-            subnets,
-            security_group: outputs.get("TaskSecurityGroup")?.to_string(),
-            public_ip: !private_tasks,
-            target_group: outputs.get("DefaultTargetGroupArn")?.to_string(),
-            container: service.name.clone(),
-            port: service.port,
-            tags: ctx.lab.tags(Some(&service.name)),
-        })
+        .create_service(&service_spec(
+            ctx.lab,
+            service,
+            outputs,
+            &task_definition,
+            outputs.get("DefaultTargetGroupArn")?,
+        )?)
         .await?;
     ctx.reporter.finish(
         &key,

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 /// Every fixed output of `templates/core.yaml` (repository URIs come per service).
-pub const OUTPUT_KEYS: [&str; 18] = [
+pub const OUTPUT_KEYS: [&str; 20] = [
     "VpcId",
     "PublicSubnets",
     "PrivateSubnets",
@@ -14,6 +14,8 @@ pub const OUTPUT_KEYS: [&str; 18] = [
     "ListenerArn",
     "DefaultTargetGroupArn",
     "TaskSecurityGroup",
+    "TaskSubnets",
+    "TaskAssignPublicIp",
     "RunSecurityGroup",
     "ClusterName",
     "ClusterArn",
