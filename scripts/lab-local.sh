@@ -1,33 +1,92 @@
 #!/usr/bin/env bash
-# The whole lab, end to end, against a local AWS emulator (moto server on 127.0.0.1), with
-# no AWS account: up → deploy monolith-service → deploy like-service → split → route →
-# status → cleanup. No container engine builds here, so images are deployed by --image.
+# The whole lab, for real, on this machine, with no AWS account and no Docker Hub:
+# a local AWS (python -m localaws: moto for the APIs, podman running the tasks, a real
+# registry for ECR, load balancers routing on 127.0.0.1) and the real example images.
+#
+#   up → deploy monolith-service --tag nolike → deploy like-service --tag v1
+#      → split like-service --path '/mysfits/*/like' → status → cleanup
+#
+# Between the steps it sends real requests through the load balancer and checks the
+# answers (12 mysfits; a like served by the monolith, then by the like-service, +1 each
+# time; "Like processed." in the like-service's logs). Exits non-zero at the first
+# check that fails, and leaves nothing running either way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$(date +%s)
+phase() { printf '\n== %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
+
+for tool in podman runc slirp4netns docker-registry mmdebstrap; do
+  command -v "$tool" >/dev/null || {
+    echo "lab-local.sh: $tool is not installed; on Debian: sudo apt-get install podman runc slirp4netns docker-registry mmdebstrap" >&2
+    exit 1
+  }
+done
 scripts/venv.sh
 cargo build --quiet
 bin="${CARGO_TARGET_DIR:-target}/debug/mysfits"
+source scripts/podman-env.sh
+phase "base image for the example apps (Docker Hub is not needed)"
+base=$(scripts/base-image.sh)
+echo "   $base"
 
-# moto with the patches of tests/moto/patches.py (each copies a documented AWS behaviour
-# moto lacks, e.g. deleting route tables with their stack, ECS rollouts that complete).
-coproc MOTO { exec .venv/bin/python tests/moto/launch.py --port 0; }
-trap 'kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true' EXIT
-read -r line <&"${MOTO[0]}"
-port="${line#MOTO_PORT=}"
-
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
+phase "local AWS on 127.0.0.1"
+state=$(mktemp -d "${TMPDIR:-/tmp}/mysfits-lab.XXXXXX")
+coproc ENGINE { exec .venv/bin/python -m localaws --state-dir "$state/engine" 2>"$state/engine.log"; }
+engine_pid=$ENGINE_PID
+finish() {
+  code=$?
+  exec {ENGINE[1]}>&- 2>/dev/null || true   # closing its stdin stops the engine
+  kill "$engine_pid" 2>/dev/null || true
+  wait "$engine_pid" 2>/dev/null || true
+  if [ "$code" -ne 0 ]; then
+    echo "lab-local.sh: failed (exit $code); the engine's log: $state/engine.log" >&2
+  else
+    rm -rf "$state"
+  fi
+}
+trap finish EXIT
+read -r moto <&"${ENGINE[0]}"
+read -r registry <&"${ENGINE[0]}"
+export AWS_ENDPOINT_URL="http://127.0.0.1:${moto#MOTO_PORT=}"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true   # never ask an instance-metadata address
-echo "== local AWS emulator on $AWS_ENDPOINT_URL"
-echo "== no container engine builds here: images are deployed as given (--image), not built"
-started=$(date +%s.%N)
+export MYSFITS_BUILDER=podman
+echo "   AWS endpoint $AWS_ENDPOINT_URL, ECR registry 127.0.0.1:${registry#REGISTRY_PORT=}"
+
 run() { echo; echo "\$ mysfits $*"; "$bin" "$@"; }
+check() { .venv/bin/python scripts/lab_check.py "$@"; }
+mysfit=4e53920c-505a-4a90-a694-b9300791f0ae
+
+phase "lab 1: core infrastructure"
 run up
-run deploy monolith-service --image public.ecr.aws/example/mythical-monolith:nolike
-run deploy like-service --image public.ecr.aws/example/mythical-like:v1
+url=$("$bin" status --output json | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["outputs"]["AlbUrl"])')
+echo "   load balancer: $url"
+
+phase "lab 2-3: the monolith, built, pushed, rolled out"
+run deploy monolith-service --tag nolike --build-arg "BASE_IMAGE=$base"
+check list "$url"
+check like "$url" "$mysfit" mysfits-default
+
+phase "lab 4: the like-service, carved out behind the same load balancer"
+run deploy like-service --tag v1 --build-arg "BASE_IMAGE=$base"
 run split like-service --path '/mysfits/*/like'
-run route /mysfits/4e53920c-505a-4a90-a694-b9300791f0ae/like
-run route /mysfits
+check like "$url" "$mysfit" mysfits-like-service
+check list "$url"
+run route "/mysfits/$mysfit/like"
+sleep 2   # the log driver forwards lines as they come; give the last one a moment
+if ! "$bin" logs like-service --since 10m | tee "$state/like.log" | grep -q "Like processed."; then
+  echo "   FAILED: no 'Like processed.' line in mysfits logs like-service" >&2
+  exit 1
+fi
+echo "   mysfits logs like-service: $(grep -c 'Like processed.' "$state/like.log") 'Like processed.' line(s)"
 run status
+
+phase "cleanup: nothing left"
 run cleanup --yes
-printf '\n== lab done in %.1fs, nothing left behind\n' "$(echo "$(date +%s.%N) - $started" | bc)"
+left=$(podman ps --all --quiet --filter label=mysfits.task | wc -l)
+if [ "$left" -ne 0 ]; then
+  echo "   FAILED: $left lab container(s) still exist" >&2
+  exit 1
+fi
+echo "   no lab container left"
+phase "lab done in $(( $(date +%s) - started ))s, nothing left behind"

@@ -103,6 +103,9 @@ pub enum Command {
         /// Push to this registry instead of the lab's ECR repository
         #[arg(long, value_name = "HOST[/NAMESPACE]")]
         registry: Option<String>,
+        /// A build argument for the Dockerfile, e.g. BASE_IMAGE=localhost/mysfits-base (repeatable)
+        #[arg(long = "build-arg", value_name = "KEY=VALUE", value_parser = parse_build_arg)]
+        build_args: Vec<(String, String)>,
         /// Return once the service is updated, without watching the deployment
         #[arg(long)]
         no_wait: bool,
@@ -206,5 +209,19 @@ mod tests {
         assert_eq!(parse_age("10m"), Ok(600));
         assert_eq!(parse_age("2h"), Ok(7200));
         assert!(parse_age("1x").is_err());
+    }
+}
+
+/// `KEY=VALUE` of `--build-arg`, as `docker build --build-arg` takes it.
+fn parse_build_arg(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v))
+            if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            Ok((k.to_string(), v.to_string()))
+        }
+        _ => Err(format!(
+            "'{s}' is not KEY=VALUE (KEY of letters, digits and _), e.g. BASE_IMAGE=python:3.12-slim"
+        )),
     }
 }

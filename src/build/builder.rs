@@ -98,12 +98,31 @@ impl Builder {
         Ok(())
     }
 
-    pub async fn build(&self, context: &Path, image: &str) -> Result<(), BuildError> {
+    pub async fn build(
+        &self,
+        context: &Path,
+        image: &str,
+        build_args: &[(String, String)],
+    ) -> Result<(), BuildError> {
         self.check_context(context)?;
         let ctx = context.display().to_string();
-        self.run(&["build", "-t", image, &ctx], None)
-            .await
-            .map(|_| ())
+        let pairs: Vec<String> = build_args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut args = vec!["build", "-t", image];
+        for pair in &pairs {
+            args.extend(["--build-arg", pair.as_str()]);
+        }
+        args.push(&ctx);
+        self.run(&args, None).await.map(|_| ())
+    }
+
+    /// podman verifies TLS even on loopback; docker treats 127.0.0.0/8 as insecure by
+    /// default. Loopback registries (local mirrors, the local engine) speak plain HTTP.
+    fn tls_flag(&self, registry: &str) -> Option<&'static str> {
+        let host = registry
+            .trim_start_matches("http://")
+            .trim_start_matches("https://");
+        let loopback = host.starts_with("127.0.0.1") || host.starts_with("localhost");
+        (loopback && self.program.ends_with("podman")).then_some("--tls-verify=false")
     }
 
     pub async fn login(
@@ -112,15 +131,16 @@ impl Builder {
         user: &str,
         password: &str,
     ) -> Result<(), BuildError> {
-        self.run(
-            &["login", "--username", user, "--password-stdin", registry],
-            Some(password),
-        )
-        .await
-        .map(|_| ())
+        let mut args = vec!["login", "--username", user, "--password-stdin"];
+        args.extend(self.tls_flag(registry));
+        args.push(registry);
+        self.run(&args, Some(password)).await.map(|_| ())
     }
 
     pub async fn push(&self, image: &str) -> Result<(), BuildError> {
-        self.run(&["push", image], None).await.map(|_| ())
+        let mut args = vec!["push"];
+        args.extend(self.tls_flag(image));
+        args.push(image);
+        self.run(&args, None).await.map(|_| ())
     }
 }

@@ -21,6 +21,7 @@ pub struct DeployArgs<'a> {
     pub no_build: bool,
     pub image: Option<&'a str>,
     pub registry: Option<&'a str>,
+    pub build_args: &'a [(String, String)],
     pub no_wait: bool,
     pub timeout: Duration,
 }
@@ -79,6 +80,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
                     builder,
                     &service.build,
                     &reference,
+                    args.build_args,
                     args.registry.is_none(),
                 )
                 .await?;
@@ -204,6 +206,7 @@ async fn push(
     builder: &Builder,
     context: &std::path::Path,
     reference: &str,
+    build_args: &[(String, String)],
     ecr: bool,
 ) -> Result<(), Error> {
     let key = format!("build/{reference}");
@@ -211,7 +214,7 @@ async fn push(
     let step = async {
         ctx.reporter
             .update(&key, &format!("building with {}", builder.name()));
-        builder.build(context, reference).await?;
+        builder.build(context, reference, build_args).await?;
         if ecr {
             ctx.reporter.update(&key, "logging in to ECR");
             let (host, user, password) = ctx.aws.ecr_login().await?;

@@ -111,6 +111,7 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
             no_build,
             image,
             registry,
+            build_args,
             no_wait,
             timeout,
             ..
@@ -124,6 +125,7 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
                     no_build: *no_build,
                     image: image.as_deref(),
                     registry: registry.as_deref(),
+                    build_args,
                     no_wait: *no_wait,
                     timeout: std::time::Duration::from_secs(*timeout),
                 },

@@ -36,6 +36,9 @@ result come out right by itself. A patch that finds moto already doing the job
    Internet-reachable address AWS would assign, so that a test's HTTP probe of
    "the task's public IP" reaches a test server on loopback and nothing else.
 
+7. CloudFormation ``AWS::ElasticLoadBalancingV2::TargetGroup``: ``TargetGroupAttributes``
+   (e.g. ``deregistration_delay.timeout_seconds``) are applied to the target group.
+
 6. ECS task lifecycle: a task stays RUNNING until StopTask (or its exit) stops it;
    moto's default moves it one state per DescribeTasks towards STOPPED. Set as the
    default transition of moto's own state manager, so ``POST
@@ -257,7 +260,7 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
-def _patch_ecs_deployments(applied: list[str]) -> None:
+def _patch_ecs_deployments(applied: list[str], complete: bool = True) -> None:
     from moto.core.utils import utcnow
     from moto.ecs.models import EC2ContainerServiceBackend
     from moto.moto_api._internal import mock_random
@@ -387,14 +390,16 @@ def _patch_ecs_deployments(applied: list[str]) -> None:
         with _lock:
             result = original_describe(self, cluster_str, service_names_or_arns)
             services = result[0] if isinstance(result, tuple) else result
-            complete_rollouts(list(services))
+            if complete:
+                complete_rollouts(list(services))
             return result
 
     update_service.__doc__ = original_update.__doc__
     describe_services.__doc__ = original_describe.__doc__
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
     EC2ContainerServiceBackend.describe_services = describe_services  # type: ignore[method-assign]
-    applied.append("ECS UpdateService: new PRIMARY deployment, rollout to COMPLETED")
+    applied.append("ECS UpdateService: new PRIMARY deployment"
+                   + (", rollout to COMPLETED" if complete else " (the engine rolls it out)"))
 
 
 # --------------------------------------------------------------------------
@@ -742,16 +747,61 @@ def _patch_ecs_task_lifecycle(applied: list[str]) -> None:
     applied.append(f"ECS tasks stay RUNNING until StopTask (state manager {TASK_MODEL})")
 
 
-def apply() -> list[str]:
-    """Apply every patch once; returns one line per patch for the launcher's log."""
+# --------------------------------------------------------------------------
+# 7. CloudFormation AWS::ElasticLoadBalancingV2::TargetGroup TargetGroupAttributes
+# --------------------------------------------------------------------------
+
+
+def _patch_cfn_target_group_attributes(applied: list[str]) -> None:
+    from moto.elbv2.models import FakeTargetGroup, elbv2_backends
+
+    descriptor = FakeTargetGroup.__dict__.get("create_from_cloudformation_json")
+    original = getattr(descriptor, "__func__", None)
+    if original is None:
+        raise PatchError("moto's FakeTargetGroup.create_from_cloudformation_json is not a classmethod")
+    try:
+        source = inspect.getsource(original)
+    except (OSError, TypeError):
+        source = ""
+    if "TargetGroupAttributes" in source:
+        applied.append("AWS::ElasticLoadBalancingV2::TargetGroup: moto applies "
+                       "TargetGroupAttributes itself, patch not needed")
+        return
+
+    # AWS::ElasticLoadBalancingV2::TargetGroup, TargetGroupAttributes: "The target group
+    # attributes" (e.g. deregistration_delay.timeout_seconds), set as
+    # elbv2:ModifyTargetGroupAttributes does; here by moto's own
+    # modify_target_group_attributes. moto ignores them, so a stack's target group kept
+    # the 300 s default deregistration delay.
+    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any,
+                                        account_id: str, region_name: str, **kwargs: Any) -> Any:
+        group = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        attributes = (cloudformation_json.get("Properties") or {}).get("TargetGroupAttributes") or []
+        given = {str(a["Key"]): str(a["Value"]) for a in attributes if "Key" in a}
+        if given:
+            elbv2_backends[account_id][region_name].modify_target_group_attributes(group.arn, given)
+        return group
+
+    create_from_cloudformation_json.__doc__ = original.__doc__
+    FakeTargetGroup.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[method-assign,assignment]
+    applied.append("AWS::ElasticLoadBalancingV2::TargetGroup: CloudFormation applies "
+                   "TargetGroupAttributes")
+
+
+def apply(engine: bool = False) -> list[str]:
+    """Apply every patch once; returns one line per patch for the launcher's log.
+
+    ``engine``: the local engine (``python -m localaws``) runs the tasks and rolls the
+    deployments itself, so patch 2 only starts deployments and never completes them."""
     if getattr(apply, "_applied", None) is not None:
         return apply._applied  # type: ignore[attr-defined]
     applied: list[str] = []
     _patch_cfn_deletions(applied)
-    _patch_ecs_deployments(applied)
+    _patch_ecs_deployments(applied, complete=not engine)
     _patch_ecs_service_settings(applied)
     _patch_cfn_vpc_dns(applied)
     _patch_ecs_task_enis(applied)
     _patch_ecs_task_lifecycle(applied)
+    _patch_cfn_target_group_attributes(applied)
     apply._applied = applied  # type: ignore[attr-defined]
     return applied

@@ -1,0 +1,225 @@
+"""A local AWS with a data plane, on 127.0.0.1: moto for the APIs, podman for the tasks,
+a real registry for ECR, and load balancers that route by their live rules.
+
+    python -m localaws [--port 0] [--state-dir DIR] [--verbose]
+
+Prints, once everything answers, exactly these lines to stdout and nothing else:
+
+    MOTO_PORT=<port>          the AWS endpoint: http://127.0.0.1:<port>
+    REGISTRY_PORT=<port>      where ECR repositories live: 127.0.0.1:<port>/<name>
+
+The `mysfits` binary talks to it only through the AWS APIs (AWS_ENDPOINT_URL), exactly
+as to AWS. What differs from AWS is written in DESIGN.md ("The local engine"): a load
+balancer's DNS name is ``<name>-<id>.elb.localhost:<port>`` (``*.localhost`` is
+loopback: RFC 6761), ECR repository URIs are ``127.0.0.1:<registry port>/<name>``, and
+a task's public IP is 127.0.0.1.
+
+Stops on SIGTERM/SIGINT, or when its stdin (a pipe) closes; then it stops every
+container it started, removes them and the images it pulled, and stops the registry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+HOST = "127.0.0.1"
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def _log(verbose: bool, message: str) -> None:
+    if verbose:
+        print(f"[localaws] {message}", file=sys.stderr, flush=True)
+
+
+def _start_registry(state_dir: str) -> tuple[subprocess.Popen, int]:
+    script = os.path.join(ROOT, "tests", "registry", "start.sh")
+    proc = subprocess.Popen(["bash", script, os.path.join(state_dir, "registry")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    if not line.startswith("REGISTRY_PORT="):
+        raise SystemExit(f"localaws: the registry did not start ({line!r})")
+    return proc, int(line.split("=", 1)[1])
+
+
+def _wait_until_answering(port: int, timeout: float = 30) -> None:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with opener.open(f"http://{HOST}:{port}/moto-api/data.json", timeout=2):
+                return
+        except Exception:  # noqa: BLE001 - retried until the deadline
+            time.sleep(0.05)
+    raise SystemExit(f"localaws: moto on {HOST}:{port} did not answer")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--state-dir", help="registry storage and logs (default: a temp dir)")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    # The engine drives task counts and rollouts; moto's fixed count must not.
+    os.environ["MOTO_ECS_SERVICE_RUNNING"] = "0"
+    os.environ["MYSFITS_MOTO_PUBLIC_IP"] = HOST
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    if not args.verbose:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        logging.getLogger("moto").setLevel(logging.ERROR)
+
+    own_dir = args.state_dir is None
+    state_dir = args.state_dir or tempfile.mkdtemp(prefix="localaws.")
+    os.makedirs(state_dir, exist_ok=True)
+    registry_proc, registry_port = _start_registry(state_dir)
+    registry_host = f"{HOST}:{registry_port}"
+    engine_id = secrets.token_hex(6)
+
+    sys.path.insert(0, os.path.join(ROOT, "tests", "moto"))
+    import patches  # noqa: E402
+
+    from moto.ecs.models import ecs_backends  # noqa: E402
+    from moto.elbv2.models import elbv2_backends  # noqa: E402
+    from moto.logs.models import logs_backends  # noqa: E402
+
+    from . import alb, ecs, health, podman, registry  # noqa: E402
+
+    lock = patches._lock
+    applied = patches.apply(engine=True)
+    registry.apply(registry.Registry(registry_host), applied)
+    checker = health.Health(lambda account, region: elbv2_backends[account][region])
+    health.apply(checker, applied)
+    ecs.apply(applied, lock)
+    plane = alb.AlbDataPlane(checker, log=lambda m: _log(args.verbose, m), verbose=args.verbose)
+    _patch_load_balancers(plane, applied)
+    _serialize_requests(lock)
+    for line in applied:
+        _log(args.verbose, f"patch: {line}")
+
+    from moto.server import ThreadedMotoServer  # noqa: E402
+
+    server = ThreadedMotoServer(ip_address=HOST, port=args.port, verbose=False)
+    server.start()
+    _, port = server.get_host_and_port()
+    _wait_until_answering(port)
+
+    def env_for_tasks(region: str) -> dict[str, str]:
+        # What ECS gives a task: its role's credentials and region; here also the
+        # endpoint, because "AWS" is this engine, reached from the container's network.
+        return {"AWS_ENDPOINT_URL": f"http://{podman.HOST_LOOPBACK}:{port}",
+                "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+
+    def hosts_for_tasks(account: str, region: str) -> dict[str, str]:
+        balancers = elbv2_backends[account][region].load_balancers.values()
+        return {lb.dns_name.split(":")[0]: podman.HOST_LOOPBACK for lb in list(balancers)}
+
+    engine = ecs.Ecs(engine_id, lock, checker, ecs_backends, elbv2_backends, logs_backends,
+                     env_for_tasks, hosts_for_tasks, registry_host,
+                     log=lambda m: print(f"[localaws] {m}", file=sys.stderr, flush=True))
+    checker.start()
+    engine.start()
+
+    if not sys.stdin.isatty():
+        def watch_stdin() -> None:
+            try:
+                while sys.stdin.buffer.read1(65536):
+                    pass
+            except (OSError, ValueError):
+                pass
+            stop.set()
+
+        threading.Thread(target=watch_stdin, daemon=True).start()
+
+    sys.stdout.write(f"MOTO_PORT={port}\nREGISTRY_PORT={registry_port}\n")
+    sys.stdout.flush()
+    sys.stdout = sys.stderr
+    parent = os.getppid()
+    while not stop.wait(0.2):
+        if os.getppid() != parent:
+            break
+    _log(args.verbose, "stopping")
+    removed = engine.shutdown()
+    checker.stop()
+    plane.stop_all()
+    _remove_images(registry_host)
+    threading.Thread(target=server.stop, daemon=True).start()
+    registry_proc.terminate()
+    registry_proc.wait(10)
+    if own_dir:
+        subprocess.run(["rm", "-rf", state_dir], check=False)
+    _log(args.verbose, f"stopped; {removed} containers removed")
+    return 0
+
+
+def _patch_load_balancers(plane: object, applied: list[str]) -> None:
+    """A load balancer is served on 127.0.0.1 from the moment it exists; its DNS name
+    says where (``<name>-<id>.elb.localhost:<port>``), so every URL the stack outputs
+    reaches it. Deleting it stops the server."""
+    from moto.elbv2.models import ELBv2Backend
+
+    original_create = ELBv2Backend.create_load_balancer
+    original_delete = ELBv2Backend.delete_load_balancer
+
+    def create_load_balancer(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        balancer = original_create(self, *args, **kwargs)
+        port = plane.start(self.account_id, self.region_name, balancer.arn)  # type: ignore[attr-defined]
+        suffix = balancer.arn.rsplit("/", 1)[-1][:8]
+        balancer.dns_name = f"{balancer.name}-{suffix}.elb.localhost:{port}"
+        return balancer
+
+    def delete_load_balancer(self, arn):  # type: ignore[no-untyped-def]
+        result = original_delete(self, arn)
+        plane.stop(arn)  # type: ignore[attr-defined]
+        return result
+
+    ELBv2Backend.create_load_balancer = create_load_balancer  # type: ignore[method-assign]
+    ELBv2Backend.delete_load_balancer = delete_load_balancer  # type: ignore[method-assign]
+    applied.append("ELBv2: each load balancer serves HTTP on 127.0.0.1 (DNS name host:port)")
+
+
+def _serialize_requests(lock: object) -> None:
+    """One API request at a time, never in the middle of an engine step, so a
+    DescribeServices never sees a half-made deployment."""
+    from moto.server import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.__call__
+
+    def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
+        with lock:  # type: ignore[attr-defined]
+            return original(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = __call__  # type: ignore[method-assign]
+
+
+def _remove_images(registry_host: str) -> None:
+    from . import podman
+
+    out = podman.run(["images", "--format", "{{.Repository}}:{{.Tag}}"], check=False)
+    for image in out.split():
+        if image.startswith(registry_host + "/"):
+            podman.remove_image(image)
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stderr.flush()
+    os._exit(code)
