@@ -7,6 +7,7 @@ Prints, once everything answers, exactly these lines to stdout and nothing else:
 
     MOTO_PORT=<port>          the AWS endpoint: http://127.0.0.1:<port>
     REGISTRY_PORT=<port>      where ECR repositories live: 127.0.0.1:<port>/<name>
+    ENGINE_ID=<id>            the label value mysfits.engine=<id> of its containers
 
 The `mysfits` binary talks to it only through the AWS APIs (AWS_ENDPOINT_URL), exactly
 as to AWS. What differs from AWS is written in DESIGN.md ("The local engine"): a load
@@ -149,7 +150,7 @@ def main() -> int:
 
         threading.Thread(target=watch_stdin, daemon=True).start()
 
-    sys.stdout.write(f"MOTO_PORT={port}\nREGISTRY_PORT={registry_port}\n")
+    sys.stdout.write(f"MOTO_PORT={port}\nREGISTRY_PORT={registry_port}\nENGINE_ID={engine_id}\n")
     sys.stdout.flush()
     sys.stdout = sys.stderr
     parent = os.getppid()

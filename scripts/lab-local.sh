@@ -15,12 +15,7 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 phase() { printf '\n== %s (%ss)\n' "$*" "$(( $(date +%s) - started ))"; }
 
-for tool in podman runc slirp4netns docker-registry mmdebstrap; do
-  command -v "$tool" >/dev/null || {
-    echo "lab-local.sh: $tool is not installed; on Debian: sudo apt-get install podman runc slirp4netns docker-registry mmdebstrap" >&2
-    exit 1
-  }
-done
+scripts/system-deps.sh
 scripts/venv.sh
 cargo build --quiet
 bin="${CARGO_TARGET_DIR:-target}/debug/mysfits"
@@ -73,8 +68,13 @@ run split like-service --path '/mysfits/*/like'
 check like "$url" "$mysfit" mysfits-like-service
 check list "$url"
 run route "/mysfits/$mysfit/like"
-sleep 2   # the log driver forwards lines as they come; give the last one a moment
-if ! "$bin" logs like-service --since 10m | tee "$state/like.log" | grep -q "Like processed."; then
+# The log driver forwards lines as they are written; give the newest one a few seconds.
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  "$bin" logs like-service --since 10m >"$state/like.log"
+  grep -q "Like processed." "$state/like.log" && break
+  sleep 2
+done
+if ! grep -q "Like processed." "$state/like.log"; then
   echo "   FAILED: no 'Like processed.' line in mysfits logs like-service" >&2
   exit 1
 fi

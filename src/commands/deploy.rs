@@ -119,6 +119,11 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
     if current.task_definition == revision {
         ctx.reporter
             .finish(&key, &format!("already on {}", short(&revision)), true);
+        if !args.no_wait {
+            // A deploy stopped mid-rollout (Ctrl-C, a kill) left it rolling: the re-run
+            // watches it to the verdict instead of calling it done.
+            watch_rollout(ctx, cluster, &service.name, &revision, args.timeout).await?;
+        }
         return Ok(());
     }
     ctx.aws

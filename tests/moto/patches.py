@@ -36,14 +36,14 @@ result come out right by itself. A patch that finds moto already doing the job
    Internet-reachable address AWS would assign, so that a test's HTTP probe of
    "the task's public IP" reaches a test server on loopback and nothing else.
 
-7. CloudFormation ``AWS::ElasticLoadBalancingV2::TargetGroup``: ``TargetGroupAttributes``
-   (e.g. ``deregistration_delay.timeout_seconds``) are applied to the target group.
-
 6. ECS task lifecycle: a task stays RUNNING until StopTask (or its exit) stops it;
    moto's default moves it one state per DescribeTasks towards STOPPED. Set as the
    default transition of moto's own state manager, so ``POST
    /moto-api/state-manager/set-transition`` can still override it in a test and
    ``unset-transition`` comes back to it.
+
+7. CloudFormation ``AWS::ElasticLoadBalancingV2::TargetGroup``: ``TargetGroupAttributes``
+   (e.g. ``deregistration_delay.timeout_seconds``) are applied to the target group.
 """
 
 from __future__ import annotations
