@@ -199,19 +199,6 @@ pub fn parse_age(s: &str) -> Result<u64, String> {
         .map_err(|e| format!("'{s}' is not an age like 30s, 10m, 2h or 1d: {e}"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::parse_age;
-
-    #[test]
-    fn ages() {
-        assert_eq!(parse_age("90s"), Ok(90));
-        assert_eq!(parse_age("10m"), Ok(600));
-        assert_eq!(parse_age("2h"), Ok(7200));
-        assert!(parse_age("1x").is_err());
-    }
-}
-
 /// `KEY=VALUE` of `--build-arg`, as `docker build --build-arg` takes it.
 fn parse_build_arg(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
@@ -223,5 +210,18 @@ fn parse_build_arg(s: &str) -> Result<(String, String), String> {
         _ => Err(format!(
             "'{s}' is not KEY=VALUE (KEY of letters, digits and _), e.g. BASE_IMAGE=python:3.12-slim"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_age;
+
+    #[test]
+    fn ages() {
+        assert_eq!(parse_age("90s"), Ok(90));
+        assert_eq!(parse_age("10m"), Ok(600));
+        assert_eq!(parse_age("2h"), Ok(7200));
+        assert!(parse_age("1x").is_err());
     }
 }
