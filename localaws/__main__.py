@@ -31,7 +31,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 
 HOST = "127.0.0.1"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -54,16 +53,9 @@ def _start_registry(state_dir: str) -> tuple[subprocess.Popen, int]:
     return proc, int(line.split("=", 1)[1])
 
 
-def _wait_until_answering(port: int, timeout: float = 30) -> None:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with opener.open(f"http://{HOST}:{port}/moto-api/data.json", timeout=2):
-                return
-        except Exception:  # noqa: BLE001 - retried until the deadline
-            time.sleep(0.05)
-    raise SystemExit(f"localaws: moto on {HOST}:{port} did not answer")
+# The moto launcher's helpers and patches (tests/moto) serve the engine as well.
+sys.path.insert(0, os.path.join(ROOT, "tests", "moto"))
+from launch import _stdin_is_watchable, _wait_until_answering, watch_stdin  # noqa: E402
 
 
 def main() -> int:
@@ -94,7 +86,6 @@ def main() -> int:
     registry_host = f"{HOST}:{registry_port}"
     engine_id = secrets.token_hex(6)
 
-    sys.path.insert(0, os.path.join(ROOT, "tests", "moto"))
     import patches  # noqa: E402
 
     from moto.ecs.models import ecs_backends  # noqa: E402
@@ -120,7 +111,7 @@ def main() -> int:
     server = ThreadedMotoServer(ip_address=HOST, port=args.port, verbose=False)
     server.start()
     _, port = server.get_host_and_port()
-    _wait_until_answering(port)
+    _wait_until_answering(port, 30)
 
     def env_for_tasks(region: str) -> dict[str, str]:
         # What ECS gives a task: its role's credentials and region; here also the
@@ -139,16 +130,8 @@ def main() -> int:
     checker.start()
     engine.start()
 
-    if not sys.stdin.isatty():
-        def watch_stdin() -> None:
-            try:
-                while sys.stdin.buffer.read1(65536):
-                    pass
-            except (OSError, ValueError):
-                pass
-            stop.set()
-
-        threading.Thread(target=watch_stdin, daemon=True).start()
+    if _stdin_is_watchable():
+        watch_stdin(stop)
 
     sys.stdout.write(f"MOTO_PORT={port}\nREGISTRY_PORT={registry_port}\nENGINE_ID={engine_id}\n")
     sys.stdout.flush()

@@ -79,6 +79,19 @@ def _stdin_is_watchable() -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or sys.stdin.isatty()
 
 
+def watch_stdin(stop: threading.Event) -> None:
+    """Sets ``stop`` when stdin (the harness's pipe) reaches end of file."""
+    def watch() -> None:
+        try:
+            while sys.stdin.buffer.read1(65536):
+                pass
+        except (OSError, ValueError):
+            pass
+        stop.set()
+
+    threading.Thread(target=watch, name="stdin-watch", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1; 0 = any free port")
@@ -132,15 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     _wait_until_answering(port, args.startup_timeout)
 
     if harnessed:
-        def watch_stdin() -> None:
-            try:
-                while sys.stdin.buffer.read1(65536):
-                    pass
-            except (OSError, ValueError):
-                pass
-            stop.set()
-
-        threading.Thread(target=watch_stdin, name="stdin-watch", daemon=True).start()
+        watch_stdin(stop)
     else:
         _log(args.verbose, "stdin is not a pipe or terminal; stop me with SIGTERM")
 

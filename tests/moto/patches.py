@@ -515,41 +515,54 @@ def _cfn_bool(value: Any) -> bool:
     return value is True or str(value).strip().lower() == "true"
 
 
-def _patch_cfn_vpc_dns(applied: list[str]) -> None:
-    from moto.ec2.models import ec2_backends
-    from moto.ec2.models.vpcs import VPC
-
-    descriptor = VPC.__dict__.get("create_from_cloudformation_json")
+def _after_cfn_create(cls: type, cfn_type: str, handled_marker: str, what: str,
+                      after: Callable[[Any, dict[str, Any], str, str], None],
+                      applied: list[str]) -> None:
+    """Wraps ``cls.create_from_cloudformation_json`` so that ``after(resource, properties,
+    account_id, region_name)`` runs on what moto made; stands aside when moto's own
+    code already mentions ``handled_marker`` (a newer moto doing the job)."""
+    descriptor = cls.__dict__.get("create_from_cloudformation_json")
     original = getattr(descriptor, "__func__", None)
     if original is None:
-        raise PatchError("moto's VPC.create_from_cloudformation_json is not a classmethod")
+        raise PatchError(f"moto's {cls.__name__}.create_from_cloudformation_json is not a classmethod")
     try:
         source = inspect.getsource(original)
     except (OSError, TypeError):
         source = ""
-    if "EnableDnsHostnames" in source:
-        applied.append("AWS::EC2::VPC: moto applies EnableDns* itself, patch not needed")
+    if handled_marker in source:
+        applied.append(f"{cfn_type}: moto applies {handled_marker} itself, patch not needed")
         return
+
+    def create_from_cloudformation_json(klass: Any, resource_name: str, cloudformation_json: Any,
+                                        account_id: str, region_name: str, **kwargs: Any) -> Any:
+        made = original(klass, resource_name, cloudformation_json, account_id, region_name,
+                        **kwargs)
+        after(made, cloudformation_json.get("Properties") or {}, account_id, region_name)
+        return made
+
+    create_from_cloudformation_json.__doc__ = original.__doc__
+    cls.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[attr-defined]
+    applied.append(f"{cfn_type}: CloudFormation applies {what}")
+
+
+def _patch_cfn_vpc_dns(applied: list[str]) -> None:
+    from moto.ec2.models import ec2_backends
+    from moto.ec2.models.vpcs import VPC
 
     # AWS::EC2::VPC: "EnableDnsHostnames: Indicates whether the instances launched in
     # the VPC get DNS hostnames" (default false); "EnableDnsSupport: Indicates whether
     # the DNS resolution is supported for the VPC" (default true). CloudFormation sets
     # them as ec2:ModifyVpcAttribute does; here by moto's own modify_vpc_attribute.
-    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any,
-                                        account_id: str, region_name: str, **kwargs: Any) -> Any:
-        vpc = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        properties = cloudformation_json.get("Properties") or {}
+    def apply_dns(vpc: Any, properties: dict[str, Any], account_id: str, region_name: str) -> None:
         backend = ec2_backends[account_id][region_name]
         # Support first: AWS refuses DNS hostnames in a VPC without DNS support.
         for prop, attr in (("EnableDnsSupport", "enable_dns_support"),
                            ("EnableDnsHostnames", "enable_dns_hostnames")):
             if prop in properties and properties[prop] is not None:
                 backend.modify_vpc_attribute(vpc.id, attr, _cfn_bool(properties[prop]))
-        return vpc
 
-    create_from_cloudformation_json.__doc__ = original.__doc__
-    VPC.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[method-assign,assignment]
-    applied.append("AWS::EC2::VPC: CloudFormation applies EnableDnsSupport/EnableDnsHostnames")
+    _after_cfn_create(VPC, "AWS::EC2::VPC", "EnableDnsHostnames",
+                      "EnableDnsSupport/EnableDnsHostnames", apply_dns, applied)
 
 
 # --------------------------------------------------------------------------
@@ -755,37 +768,20 @@ def _patch_ecs_task_lifecycle(applied: list[str]) -> None:
 def _patch_cfn_target_group_attributes(applied: list[str]) -> None:
     from moto.elbv2.models import FakeTargetGroup, elbv2_backends
 
-    descriptor = FakeTargetGroup.__dict__.get("create_from_cloudformation_json")
-    original = getattr(descriptor, "__func__", None)
-    if original is None:
-        raise PatchError("moto's FakeTargetGroup.create_from_cloudformation_json is not a classmethod")
-    try:
-        source = inspect.getsource(original)
-    except (OSError, TypeError):
-        source = ""
-    if "TargetGroupAttributes" in source:
-        applied.append("AWS::ElasticLoadBalancingV2::TargetGroup: moto applies "
-                       "TargetGroupAttributes itself, patch not needed")
-        return
-
     # AWS::ElasticLoadBalancingV2::TargetGroup, TargetGroupAttributes: "The target group
     # attributes" (e.g. deregistration_delay.timeout_seconds), set as
     # elbv2:ModifyTargetGroupAttributes does; here by moto's own
     # modify_target_group_attributes. moto ignores them, so a stack's target group kept
     # the 300 s default deregistration delay.
-    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: Any,
-                                        account_id: str, region_name: str, **kwargs: Any) -> Any:
-        group = original(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-        attributes = (cloudformation_json.get("Properties") or {}).get("TargetGroupAttributes") or []
+    def apply_attributes(group: Any, properties: dict[str, Any], account_id: str,
+                         region_name: str) -> None:
+        attributes = properties.get("TargetGroupAttributes") or []
         given = {str(a["Key"]): str(a["Value"]) for a in attributes if "Key" in a}
         if given:
             elbv2_backends[account_id][region_name].modify_target_group_attributes(group.arn, given)
-        return group
 
-    create_from_cloudformation_json.__doc__ = original.__doc__
-    FakeTargetGroup.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[method-assign,assignment]
-    applied.append("AWS::ElasticLoadBalancingV2::TargetGroup: CloudFormation applies "
-                   "TargetGroupAttributes")
+    _after_cfn_create(FakeTargetGroup, "AWS::ElasticLoadBalancingV2::TargetGroup",
+                      "TargetGroupAttributes", "TargetGroupAttributes", apply_attributes, applied)
 
 
 def apply(engine: bool = False) -> list[str]:
