@@ -76,6 +76,11 @@ class Health:
             return [("127.0.0.1", t.host_port, t.state) for t in self._targets.values()
                     if t.group_arn == group_arn]
 
+    def draining(self, group_arn: str) -> list[Target]:
+        with self._lock:
+            return [t for t in self._targets.values()
+                    if t.group_arn == group_arn and t.drain_until is not None]
+
     def state(self, group_arn: str, target_id: str, port: int) -> Target | None:
         with self._lock:
             return self._targets.get((group_arn, target_id, port))
@@ -179,4 +184,27 @@ def apply(health: Health, applied: list[str]) -> None:
                                 known.state, reason, description)
 
     FakeTargetGroup.health_for = health_for  # type: ignore[method-assign]
-    applied.append("ELBv2 DescribeTargetHealth: real health checks of the task containers")
+
+    # DescribeTargetHealth without Targets lists the draining targets too, until their
+    # deregistration delay is over (moto lists only registered ones).
+    from moto.elbv2.models import ELBv2Backend
+
+    original_describe = ELBv2Backend.describe_target_health
+
+    def describe_target_health(self: Any, target_group_arn: str, targets: Any) -> Any:
+        found = original_describe(self, target_group_arn, targets)
+        if targets:
+            return found
+        listed = {(h.instance_id, str(h.port)) for h in found}
+        group = self.target_groups.get(target_group_arn)
+        for target in health.draining(target_group_arn):
+            if (target.target_id, str(target.port)) not in listed:
+                reason, description = REASONS["draining"]
+                found.append(FakeHealthStatus(target.target_id, str(target.port),
+                                              group.health_check_port if group else None,
+                                              "draining", reason, description))
+        return found
+
+    ELBv2Backend.describe_target_health = describe_target_health  # type: ignore[method-assign]
+    applied.append("ELBv2 DescribeTargetHealth: real health checks of the task containers, "
+                   "draining targets listed")

@@ -108,7 +108,7 @@ def measure(mysfits, base: str, env: dict, host: str, port: int) -> None:
             if any(states.get(k) == "draining" for k in old):
                 mark("old target draining (no new requests)")
             if new and not (set(states) & old):
-                mark("old target drained (deregistered)")
+                mark("old target drained (gone), old task stopping")
             time.sleep(0.2)
 
     threads = [threading.Thread(target=load, daemon=True), threading.Thread(target=health, daemon=True)]
