@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Name of the lab: the stack name and the prefix of every name derived from it
-    #[arg(long, global = true, default_value = "mysfits", env = "MYSFITS_LAB")]
+    #[arg(long, global = true, default_value = crate::lab::names::DEFAULT_LAB, env = "MYSFITS_LAB")]
     pub lab: String,
     /// The manifest declaring the lab's services (default: ./mysfits.yaml, else the built-in lab)
     #[arg(long, global = true, value_name = "PATH")]
@@ -182,6 +182,17 @@ pub enum Command {
     },
     /// Print the core stack's CloudFormation template for the manifest (offline)
     Template,
+    /// Print a shell completion script (offline)
+    #[command(
+        after_help = "Example: mysfits completions bash > ~/.local/share/bash-completion/completions/mysfits"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, in roff (offline)
+    #[command(after_help = "Example: mysfits man > mysfits.1 && man ./mysfits.1")]
+    Man,
     /// Delete everything the lab created, then prove nothing is left
     Cleanup {
         #[command(flatten)]

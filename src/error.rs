@@ -59,6 +59,10 @@ pub enum Error {
     Leftovers(usize),
     #[error("{0}")]
     Data(String),
+    #[error("'{0}' is not a request path: it must start with '/'")]
+    NotAPath(String),
+    #[error("{0} is the default route's service: there is no split to merge")]
+    MergeDefault(String),
     #[error("unknown service '{name}': the manifest has {known}")]
     UnknownService { name: String, known: String },
     #[error("no image tag for {0}: deploy needs --tag (or --image URI)")]
@@ -130,11 +134,7 @@ fn first_reason(reasons: &[String]) -> String {
 impl Error {
     /// Lines that tell the user what to do next.
     pub fn hints(&self, lab: &str) -> Vec<String> {
-        let lab_flag = if lab == "mysfits" {
-            String::new()
-        } else {
-            format!(" --lab {lab}")
-        };
+        let lab_flag = crate::lab::names::lab_flag(lab);
         match self {
             Error::Name(NameError::TargetGroupTooLong { .. }) => {
                 vec!["use a shorter --lab or service name".into()]
@@ -189,6 +189,8 @@ impl Error {
                 h
             }
             Error::Pattern(_) => vec!["e.g. --path '/mysfits/*/like'".into()],
+            Error::NotAPath(p) => vec![format!("e.g. `mysfits route /{}{lab_flag}`", p.trim_start_matches('/'))],
+            Error::MergeDefault(_) => vec![format!("merge a service split out by path; `mysfits status{lab_flag}` lists the rules")],
             Error::Shadowed { target, .. } => vec![format!("use a more specific pattern, or move the rule for {target} with `mysfits merge {target}`")],
             Error::NoRevision(s) => vec![format!("register one first: `mysfits deploy {s} --tag v1`")],
             Error::TaskStopped(_) => vec![format!("see the container's log lines in CloudWatch Logs (group /mysfits/{lab})")],
@@ -207,6 +209,8 @@ impl Error {
             | Error::NoTag(_)
             | Error::BadTag(_)
             | Error::Pattern(_)
+            | Error::NotAPath(_)
+            | Error::MergeDefault(_)
             | Error::Config(ConfigError::BadEndpoint(_)) => 2,
             _ => 1,
         }

@@ -30,7 +30,7 @@ impl Settings {
     pub fn from_cli(cli: Cli) -> Result<Self, Error> {
         let lab = Lab::parse(&cli.global.lab)?;
         let manifest = match cli.command {
-            Command::Init { .. } => None,
+            Command::Init { .. } | Command::Completions { .. } | Command::Man => None,
             _ => {
                 let manifest = Manifest::load(cli.global.manifest.as_deref())?;
                 for service in &manifest.services {

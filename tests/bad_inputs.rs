@@ -146,3 +146,66 @@ fn init_writes_the_default_manifest_once() {
     )
     .ok();
 }
+
+#[test]
+fn usage_errors_exit_2_with_a_hint_that_keeps_the_lab() {
+    let moto = Moto::start();
+    // (arguments, the error, the hint)
+    let cases: [(&[&str], &str, &str); 3] = [
+        (
+            &["route", "mysfits/1/like", "--offline"],
+            "'mysfits/1/like' is not a request path",
+            "hint: e.g. `mysfits route /mysfits/1/like`",
+        ),
+        (
+            &["route", "mysfits/1/like", "--offline", "--lab", "plain"],
+            "is not a request path",
+            "`mysfits route /mysfits/1/like --lab plain`",
+        ),
+        (
+            &["merge", "monolith-service", "--lab", "plain"],
+            "monolith-service is the default route's service",
+            "`mysfits status --lab plain`",
+        ),
+    ];
+    for (args, error, hint) in cases {
+        let r = moto.run(args).fails_with(error);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(hint), "{args:?}: {}", r.stderr);
+    }
+    // A `next:` line targets the lab it was run for.
+    let dry = moto.run(&["cleanup", "--dry-run", "--lab", "plain"]).ok();
+    assert!(
+        dry.stderr
+            .contains("next: delete it: mysfits cleanup --yes --lab plain"),
+        "{}",
+        dry.stderr
+    );
+    no_stacks(&moto);
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definition() {
+    let home = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = Run::from(
+            clean_command(home.path())
+                .args(["completions", shell])
+                .output()
+                .unwrap(),
+        )
+        .ok();
+        assert!(out.stdout.contains("split"), "{shell}: {}", out.stdout);
+        assert!(out.stdout.contains("endpoint-url"), "{shell}");
+    }
+    let man = Run::from(clean_command(home.path()).arg("man").output().unwrap()).ok();
+    assert!(man.stdout.contains(".TH mysfits 1"), "{}", man.stdout);
+    assert!(man.stdout.contains("cleanup"), "{}", man.stdout);
+    let bad = Run::from(
+        clean_command(home.path())
+            .args(["completions", "tcsh"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}

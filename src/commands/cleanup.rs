@@ -36,10 +36,7 @@ pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<(), Error> {
         ctx.printer.data(render(&plan).trim_end());
     }
     if dry_run {
-        ctx.printer.next(
-            "delete it",
-            &format!("mysfits cleanup{} --yes", lab_flag(ctx)),
-        );
+        ctx.next("delete it", "mysfits cleanup --yes");
         return Ok(());
     }
     if !plan.is_empty() && !ctx.yes {
@@ -54,14 +51,6 @@ pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<(), Error> {
         execute(ctx, step, found.cluster.as_deref()).await?;
     }
     sweep(ctx).await
-}
-
-fn lab_flag(ctx: &Ctx<'_>) -> String {
-    if ctx.lab.name() == "mysfits" {
-        String::new()
-    } else {
-        format!(" --lab {}", ctx.lab)
-    }
 }
 
 async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {

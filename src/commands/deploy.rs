@@ -101,7 +101,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
             short(&revision)
         ));
         match &service.route {
-            Route::Paths(patterns) => ctx.printer.next(
+            Route::Paths(patterns) => ctx.next(
                 "route traffic to it",
                 &format!(
                     "mysfits split {} --path '{}'",
@@ -109,7 +109,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
                     patterns[0].as_str()
                 ),
             ),
-            Route::Default => ctx.printer.next("create the default service", "mysfits up"),
+            Route::Default => ctx.next("create the default service", "mysfits up"),
         }
         return Ok(());
     };
@@ -132,7 +132,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
     ctx.reporter
         .finish(&key, &format!("updated to {}", short(&revision)), true);
     if args.no_wait {
-        ctx.printer.next("watch it", "mysfits status");
+        ctx.next("watch it", "mysfits status");
         return Ok(());
     }
     watch_rollout(ctx, cluster, &service.name, &revision, args.timeout).await?;

@@ -10,9 +10,7 @@ use crate::report::Reporter;
 pub async fn run(ctx: &Ctx<'_>, name: &str) -> Result<(), Error> {
     let service = ctx.service(name)?;
     if service.route == Route::Default {
-        return Err(Error::Data(format!(
-            "{name} is the default route's service: there is no split to merge"
-        )));
+        return Err(Error::MergeDefault(name.to_string()));
     }
     let tg_name = ctx.lab.target_group(name)?;
     let outputs = ctx.outputs().await?;

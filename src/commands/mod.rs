@@ -2,6 +2,7 @@
 
 mod cleanup;
 mod deploy;
+mod docs;
 mod init;
 mod logs;
 mod merge;
@@ -32,9 +33,19 @@ pub struct Ctx<'a> {
     pub yes: bool,
 }
 
+impl Ctx<'_> {
+    /// A `next:` line whose command targets this lab (`--lab` kept when not the default).
+    pub fn next(&self, what: &str, command: &str) {
+        let flag = crate::lab::names::lab_flag(self.lab.name());
+        self.printer.next(what, &format!("{command}{flag}"));
+    }
+}
+
 pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
     let aws_args = match &settings.command {
         Command::Init { force } => return init::run(*force, printer),
+        Command::Completions { shell } => return docs::completions(*shell, printer),
+        Command::Man => return docs::man(printer),
         Command::Template => {
             printer.data(crate::lab::template::render(settings.manifest()).trim_end());
             return Ok(());

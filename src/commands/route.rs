@@ -62,9 +62,7 @@ fn print(printer: &Printer, output: OutputFormat, a: &Answer) {
 
 fn check_path(path: &str) -> Result<(), Error> {
     if !path.starts_with('/') {
-        return Err(Error::Data(format!(
-            "'{path}' is not a request path: it must start with '/'"
-        )));
+        return Err(Error::NotAPath(path.to_string()));
     }
     Ok(())
 }

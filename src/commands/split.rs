@@ -178,7 +178,7 @@ pub async fn run(
             &format!("exists ({})", short(&existing.task_definition)),
             true,
         );
-        ctx.printer.next(
+        ctx.next(
             "send it a request",
             &format!("mysfits route {}", example_path(&patterns[0])),
         );
@@ -199,7 +199,7 @@ pub async fn run(
         service.name,
         wanted.join(", ")
     ));
-    ctx.printer.next(
+    ctx.next(
         "check the routing",
         &format!("mysfits route {}", example_path(&patterns[0])),
     );

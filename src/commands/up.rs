@@ -28,7 +28,7 @@ pub async fn run(ctx: &Ctx<'_>, private_tasks: bool, placeholder_image: &str) ->
     load_sample_data(ctx, &outputs).await?;
     print_outputs(ctx, &outputs);
     let default = ctx.manifest.default_service();
-    ctx.printer.next(
+    ctx.next(
         "build and roll out the monolith",
         &format!("mysfits deploy {} --tag v1", default.name),
     );

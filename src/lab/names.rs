@@ -11,6 +11,18 @@ pub const TAG_SERVICE: &str = "mysfits:service";
 /// The longest lab name: `<lab>-alb`, `<lab>-default` and the like stay within
 /// ALB's 32 characters, and the template's `LabName` parameter says the same.
 pub const LAB_MAX: usize = 20;
+/// The lab a command targets without `--lab`.
+pub const DEFAULT_LAB: &str = "mysfits";
+
+/// ` --lab NAME` for a suggested command, so that it targets the same lab; empty for the
+/// default lab.
+pub fn lab_flag(lab: &str) -> String {
+    if lab == DEFAULT_LAB {
+        String::new()
+    } else {
+        format!(" --lab {lab}")
+    }
+}
 /// ALB, target group names.
 pub const ELB_NAME_MAX: usize = 32;
 /// ECS service names and task-definition families allow 255; we keep service names short
