@@ -158,10 +158,11 @@ fn bad_split_patterns_fail_before_any_call() {
         moto.run(&args)
     };
     // ALB quotas: 5 wildcards and 5 condition values per rule.
-    let r = split(&["/??????"]).fails_with("have 6 wildcards");
+    let r = split(&["/??????"]).fails_with("path pattern /?????? has 6 wildcards");
     assert!(r.stderr.contains("at most 5 per rule"), "{}", r.stderr);
     assert_eq!(r.code, 2);
-    split(&["/a/*/*", "/b/????"]).fails_with("have 6 wildcards");
+    split(&["/a/*/*", "/b/????"])
+        .fails_with("path patterns /a/*/*, /b/???? have between them 6 wildcards");
     split(&["/1", "/2", "/3", "/4", "/5", "/6"])
         .fails_with("6 path patterns for one rule, but ALB allows at most 5 condition values");
     let long = format!("/{}", "a".repeat(128));

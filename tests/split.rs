@@ -23,24 +23,18 @@ impl Lab {
             .send()
             .await
             .unwrap();
-        let listener = stack.stacks()[0]
-            .outputs()
-            .iter()
-            .find(|o| o.output_key() == Some("ListenerArn"))
-            .unwrap()
-            .output_value()
-            .unwrap()
-            .to_string();
-        let vpc = stack.stacks()[0]
-            .outputs()
-            .iter()
-            .find(|o| o.output_key() == Some("VpcId"))
-            .unwrap()
-            .output_value()
-            .unwrap()
-            .to_string();
+        let output = |key: &str| {
+            stack.stacks()[0]
+                .outputs()
+                .iter()
+                .find(|o| o.output_key() == Some(key))
+                .and_then(|o| o.output_value())
+                .unwrap()
+                .to_string()
+        };
+        let listener = output("ListenerArn");
         Self {
-            vpc,
+            vpc: output("VpcId"),
             elb: elb::Client::new(&sdk),
             ecs: aws_sdk_ecs::Client::new(&sdk),
             listener,
@@ -155,6 +149,24 @@ impl Lab {
             .find(|s| s.status() == Some("ACTIVE"))
             .cloned()
     }
+}
+
+/// A lab up on moto with these services (`route: default` for the first), each
+/// non-default one with a revision to split.
+fn lab_with(services: &[(&str, &str)]) -> Moto {
+    let moto = Moto::start();
+    let mut yaml = String::from("services:\n");
+    for (i, (name, route)) in services.iter().enumerate() {
+        let route = if i == 0 { "default" } else { route };
+        yaml += &format!("  - name: {name}\n    build: .\n    route: {route}\n");
+    }
+    std::fs::write(moto.home.path().join("mysfits.yaml"), yaml).unwrap();
+    moto.run(&["up"]).ok();
+    for (name, _) in &services[1..] {
+        moto.run(&["deploy", name, "--image", &format!("{name}:1")])
+            .ok();
+    }
+    moto
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -294,15 +306,7 @@ async fn split_route_resplit_change_merge_cleanup() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn taken_priorities_and_shadowed_patterns_are_refused() {
-    let moto = Moto::start();
-    std::fs::write(
-        moto.home.path().join("mysfits.yaml"),
-        "services:\n  - name: api\n    build: .\n    route: default\n  - name: users\n    build: .\n    route: /api/*\n  - name: admins\n    build: .\n    route: /api/admins\n",
-    )
-    .unwrap();
-    moto.run(&["up"]).ok();
-    moto.run(&["deploy", "users", "--image", "u:1"]).ok();
-    moto.run(&["deploy", "admins", "--image", "a:1"]).ok();
+    let moto = lab_with(&[("api", ""), ("users", "/api/*"), ("admins", "/api/admins")]);
     moto.run(&["split", "users", "--priority", "5"]).ok();
     let lab = Lab::new(&moto).await;
 
@@ -344,15 +348,7 @@ async fn taken_priorities_and_shadowed_patterns_are_refused() {
 /// and when it stands in the way the split is refused, naming it, before anything is made.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_more_specific_rule_renumbers_the_labs_own_rules() {
-    let moto = Moto::start();
-    std::fs::write(
-        moto.home.path().join("mysfits.yaml"),
-        "services:\n  - name: web\n    build: .\n    route: default\n  - name: api\n    build: .\n    route: /api/*\n  - name: users\n    build: .\n    route: /api/users*\n",
-    )
-    .unwrap();
-    moto.run(&["up"]).ok();
-    moto.run(&["deploy", "api", "--image", "a:1"]).ok();
-    moto.run(&["deploy", "users", "--image", "u:1"]).ok();
+    let moto = lab_with(&[("web", ""), ("api", "/api/*"), ("users", "/api/users*")]);
     moto.run(&["split", "api", "--no-wait"]).ok();
     let lab = Lab::new(&moto).await;
     let api_arn = lab.rules().await[0].0.clone();
@@ -456,15 +452,7 @@ async fn a_more_specific_rule_renumbers_the_labs_own_rules() {
 /// fixes it; `--force` accepts it with a warning naming what goes dark.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rule_that_hides_another_is_refused_naming_both() {
-    let moto = Moto::start();
-    std::fs::write(
-        moto.home.path().join("mysfits.yaml"),
-        "services:\n  - name: web\n    build: .\n    route: default\n  - name: svc-z\n    build: .\n    route: /z/*\n  - name: svc-b\n    build: .\n    route: /b/*\n",
-    )
-    .unwrap();
-    moto.run(&["up"]).ok();
-    moto.run(&["deploy", "svc-z", "--image", "z:1"]).ok();
-    moto.run(&["deploy", "svc-b", "--image", "b:1"]).ok();
+    let moto = lab_with(&[("web", ""), ("svc-z", "/z/*"), ("svc-b", "/b/*")]);
     moto.run(&["split", "svc-z", "--priority", "5", "--no-wait"])
         .ok();
     let lab = Lab::new(&moto).await;

@@ -44,10 +44,16 @@ impl fmt::Display for RuleError {
             ),
             RuleError::TooManyWildcards { count, patterns } => write!(
                 f,
-                "path patterns {} have {count} wildcards ('*' and '?') between them, but ALB \
-                 allows at most {MAX_WILDCARDS} per rule: replace a run of '?' with one '*', \
-                 or spell out literal characters",
-                super::rules::list(patterns)
+                "{} {count} wildcards ('*' and '?'), but ALB allows at most {MAX_WILDCARDS} \
+                 per rule, over all its patterns: replace a run of '?' with one '*', or spell \
+                 out literal characters",
+                match patterns.as_slice() {
+                    [one] => format!("path pattern {one} has"),
+                    _ => format!(
+                        "path patterns {} have between them",
+                        super::rules::list(patterns)
+                    ),
+                }
             ),
             RuleError::Trap { pattern, trap } => {
                 write!(f, "path pattern '{pattern}' is refused: {trap}")
@@ -65,7 +71,13 @@ impl RuleError {
                 format!("use '{}' instead", trap.instead()),
                 format!("or, if '{pattern}' is what you mean, pass --force"),
             ],
-            _ => vec!["e.g. --path '/mysfits/*/like'".into()],
+            RuleError::TooManyValues { .. } => {
+                vec!["e.g. one '/api/*' instead of '/api/a', '/api/b', …".into()]
+            }
+            RuleError::TooManyWildcards { .. } => {
+                vec!["e.g. '/mysfits/*' instead of '/mysfits/??????'".into()]
+            }
+            RuleError::Pattern { .. } => vec!["e.g. --path '/mysfits/*/like'".into()],
         }
     }
 }
@@ -133,6 +145,11 @@ mod tests {
                 count: 6,
                 patterns: vec![PathPattern::parse("/??????").unwrap()]
             }
+        );
+        assert!(
+            err.to_string()
+                .starts_with("path pattern /?????? has 6 wildcards"),
+            "{err}"
         );
         assert!(err.to_string().contains("at most 5 per rule"), "{err}");
         // Summed over the rule's patterns.

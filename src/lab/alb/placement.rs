@@ -651,7 +651,7 @@ pub fn place(existing: &[Rule], new: &NewRule, req: &Request) -> Result<Placemen
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::alb::testing::{foreign, pat, rule};
+    use crate::lab::alb::testing::{foreign, pat, rule, UNIONS};
 
     fn new(target: &str, patterns: &[&str]) -> NewRule {
         NewRule {
@@ -862,11 +862,7 @@ mod tests {
 
     #[test]
     fn unions_hide_too() {
-        for (earlier, newp) in [
-            (&["/", "/?*"][..], "/*"),
-            (&["/img", "/img?*"][..], "/img*"),
-            (&["/v?", "/v??*"][..], "/v?*"),
-        ] {
+        for (earlier, newp) in UNIONS {
             let rules: Vec<Rule> = earlier
                 .iter()
                 .enumerate()

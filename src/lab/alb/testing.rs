@@ -10,6 +10,14 @@ pub fn pat(s: &str) -> PathPattern {
     PathPattern::parse(s).unwrap_or_else(|e| panic!("{}", e.explain(s)))
 }
 
+/// The issue's unions: earlier patterns that together, and only together, take every
+/// path of the last one.
+pub const UNIONS: [(&[&str], &str); 3] = [
+    (&["/", "/?*"], "/*"),
+    (&["/img", "/img?*"], "/img*"),
+    (&["/v?", "/v??*"], "/v?*"),
+];
+
 /// A rule the lab made.
 pub fn rule(priority: u32, patterns: &[&str], target: &str) -> Rule {
     Rule {
