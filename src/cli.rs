@@ -140,6 +140,10 @@ pub enum Command {
         /// Rule priority, 1-50000 (default: where the rule belongs among the lab's rules)
         #[arg(long)]
         priority: Option<u32>,
+        /// Accept a rule that leaves patterns unreachable, or a trailing-slash or '//'
+        /// pattern, knowingly (a warning names what goes dark)
+        #[arg(long)]
+        force: bool,
         /// Return once the service is created, without waiting for it to be healthy
         #[arg(long)]
         no_wait: bool,

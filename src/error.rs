@@ -3,6 +3,7 @@
 use crate::aws::cfn::WaitError;
 use crate::aws::config::ConfigError;
 use crate::aws::AwsError;
+use crate::lab::alb::{PlacementError, RuleError};
 use crate::lab::manifest::ManifestError;
 use crate::lab::names::NameError;
 use crate::lab::outputs::MissingOutput;
@@ -89,17 +90,12 @@ pub enum Error {
         stopped: Vec<String>,
         back_on: Option<String>,
     },
-    #[error("{0}")]
-    Pattern(String),
-    #[error("{0}")]
-    Priority(String),
-    #[error("pattern {patterns} would never be reached: the rule for {target} (priority {priority}: {by}) takes every path it matches")]
-    Shadowed {
-        patterns: String,
-        priority: u32,
-        by: String,
-        target: String,
-    },
+    #[error(transparent)]
+    Rule(#[from] RuleError),
+    #[error(transparent)]
+    Placement(Box<PlacementError>),
+    #[error("the manifest's routes cannot all be placed as split would place them: {0}")]
+    ManifestRoutes(Box<PlacementError>),
     #[error("the task stopped before it ran: {0}")]
     TaskStopped(String),
     #[error("the task has no public IP: it runs where nothing outside the VPC can reach it")]
@@ -114,6 +110,12 @@ pub enum Error {
         waited: u64,
         last: String,
     },
+}
+
+impl From<PlacementError> for Error {
+    fn from(e: PlacementError) -> Self {
+        Error::Placement(Box::new(e))
+    }
 }
 
 fn existing_tags(tags: &[String]) -> String {
@@ -188,10 +190,11 @@ impl Error {
                 h.push(format!("see the logs, fix, and deploy a new tag{lab_flag}"));
                 h
             }
-            Error::Pattern(_) => vec!["e.g. --path '/mysfits/*/like'".into()],
             Error::NotAPath(p) => vec![format!("e.g. `mysfits route /{}{lab_flag}`", p.trim_start_matches('/'))],
             Error::MergeDefault(_) => vec![format!("merge a service split out by path; `mysfits status{lab_flag}` lists the rules")],
-            Error::Shadowed { target, .. } => vec![format!("use a more specific pattern, or move the rule for {target} with `mysfits merge {target}`")],
+            Error::Rule(e) => e.hints(),
+            Error::Placement(e) => e.hints(&lab_flag),
+            Error::ManifestRoutes(_) => vec!["change the services' routes in the manifest so that each one keeps some paths of its own".into()],
             Error::NoRevision(s) => vec![format!("register one first: `mysfits deploy {s} --tag v1`")],
             Error::TaskStopped(_) => vec![format!("see the container's log lines in CloudWatch Logs (group /mysfits/{lab})")],
             Error::ProbeFailed { .. } => vec!["the task was stopped; check that the app listens on the manifest's port and answers its health_check path".into()],
@@ -208,9 +211,10 @@ impl Error {
             | Error::UnknownService { .. }
             | Error::NoTag(_)
             | Error::BadTag(_)
-            | Error::Pattern(_)
             | Error::NotAPath(_)
             | Error::MergeDefault(_)
+            | Error::Rule(_)
+            | Error::ManifestRoutes(_)
             | Error::Config(ConfigError::BadEndpoint(_)) => 2,
             _ => 1,
         }
@@ -223,7 +227,12 @@ impl Error {
         // `transparent` variants share the message of their source: skip the repeat.
         if matches!(
             self,
-            Error::Name(_) | Error::Manifest(_) | Error::Config(_) | Error::Aws(_)
+            Error::Name(_)
+                | Error::Manifest(_)
+                | Error::Config(_)
+                | Error::Aws(_)
+                | Error::Rule(_)
+                | Error::Placement(_)
         ) {
             cur = cur.and_then(|c| c.source());
         }

@@ -209,3 +209,42 @@ fn completions_and_man_page_come_from_the_cli_definition() {
     );
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
+
+#[test]
+fn bad_split_patterns_fail_before_any_call() {
+    let moto = Moto::start();
+    let split = |paths: &[&str]| {
+        let mut args = vec!["split", "like-service"];
+        for p in paths {
+            args.extend(["--path", p]);
+        }
+        moto.run(&args)
+    };
+    // ALB quotas: 5 wildcards and 5 condition values per rule.
+    let r = split(&["/??????"]).fails_with("path pattern /?????? has 6 wildcards");
+    assert!(r.stderr.contains("at most 5 per rule"), "{}", r.stderr);
+    assert_eq!(r.code, 2);
+    split(&["/a/*/*", "/b/????"])
+        .fails_with("path patterns /a/*/*, /b/???? have between them 6 wildcards");
+    split(&["/1", "/2", "/3", "/4", "/5", "/6"])
+        .fails_with("6 path patterns for one rule, but ALB allows at most 5 condition values");
+    let long = format!("/{}", "a".repeat(128));
+    split(&[&long]).fails_with("129 characters long but ALB allows at most 128");
+    // No leading '/': refused for the reason that holds (request paths start with '/').
+    let r = split(&["mysfits/*/like"]).fails_with("can never match");
+    assert!(r.stderr.contains("RFC 9112"), "{}", r.stderr);
+    assert!(!r.stderr.contains("ALB requires"), "{}", r.stderr);
+    // The lab's trap: a trailing slash, and a doubled one.
+    let r = split(&["/mysfits/*/like/"]).fails_with(
+        "path pattern '/mysfits/*/like/' is refused: it ends with '/', \
+         so it matches '/mysfits/1/like/' but not '/mysfits/1/like'",
+    );
+    assert!(
+        r.stderr.contains("hint: use '/mysfits/*/like' instead"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("pass --force"), "{}", r.stderr);
+    split(&["/mysfits//like"]).fails_with("contains '//'");
+    no_stacks(&moto);
+}

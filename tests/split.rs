@@ -7,6 +7,7 @@ use aws_sdk_elasticloadbalancingv2 as elb;
 use common::Moto;
 
 struct Lab {
+    vpc: String,
     elb: elb::Client,
     ecs: aws_sdk_ecs::Client,
     listener: String,
@@ -22,15 +23,18 @@ impl Lab {
             .send()
             .await
             .unwrap();
-        let listener = stack.stacks()[0]
-            .outputs()
-            .iter()
-            .find(|o| o.output_key() == Some("ListenerArn"))
-            .unwrap()
-            .output_value()
-            .unwrap()
-            .to_string();
+        let output = |key: &str| {
+            stack.stacks()[0]
+                .outputs()
+                .iter()
+                .find(|o| o.output_key() == Some(key))
+                .and_then(|o| o.output_value())
+                .unwrap()
+                .to_string()
+        };
+        let listener = output("ListenerArn");
         Self {
+            vpc: output("VpcId"),
             elb: elb::Client::new(&sdk),
             ecs: aws_sdk_ecs::Client::new(&sdk),
             listener,
@@ -65,6 +69,62 @@ impl Lab {
             .collect()
     }
 
+    /// A target group and a rule at `priority` that mysfits did not make (no lab tag).
+    async fn foreign_rule(&self, vpc: &str, priority: i32, pattern: &str) -> String {
+        let tg = self
+            .elb
+            .create_target_group()
+            .name("their-tg")
+            .protocol(elb::types::ProtocolEnum::Http)
+            .port(80)
+            .vpc_id(vpc)
+            .target_type(elb::types::TargetTypeEnum::Ip)
+            .send()
+            .await
+            .unwrap();
+        let tg_arn = tg.target_groups()[0]
+            .target_group_arn()
+            .unwrap()
+            .to_string();
+        let rule = self
+            .elb
+            .create_rule()
+            .listener_arn(&self.listener)
+            .priority(priority)
+            .conditions(
+                elb::types::RuleCondition::builder()
+                    .field("path-pattern")
+                    .path_pattern_config(
+                        elb::types::PathPatternConditionConfig::builder()
+                            .values(pattern)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .actions(
+                elb::types::Action::builder()
+                    .r#type(elb::types::ActionTypeEnum::Forward)
+                    .target_group_arn(tg_arn)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        rule.rules()[0].rule_arn().unwrap().to_string()
+    }
+
+    /// (priority, patterns) by ascending priority.
+    async fn order(&self) -> Vec<(u32, Vec<String>)> {
+        let mut rules: Vec<(u32, Vec<String>)> = self
+            .rules()
+            .await
+            .into_iter()
+            .map(|(_, p, pats)| (p.parse().unwrap(), pats))
+            .collect();
+        rules.sort();
+        rules
+    }
+
     async fn target_group(&self, name: &str) -> Option<elb::types::TargetGroup> {
         self.elb
             .describe_target_groups()
@@ -89,6 +149,24 @@ impl Lab {
             .find(|s| s.status() == Some("ACTIVE"))
             .cloned()
     }
+}
+
+/// A lab up on moto with these services (`route: default` for the first), each
+/// non-default one with a revision to split.
+fn lab_with(services: &[(&str, &str)]) -> Moto {
+    let moto = Moto::start();
+    let mut yaml = String::from("services:\n");
+    for (i, (name, route)) in services.iter().enumerate() {
+        let route = if i == 0 { "default" } else { route };
+        yaml += &format!("  - name: {name}\n    build: .\n    route: {route}\n");
+    }
+    std::fs::write(moto.home.path().join("mysfits.yaml"), yaml).unwrap();
+    moto.run(&["up"]).ok();
+    for (name, _) in &services[1..] {
+        moto.run(&["deploy", name, "--image", &format!("{name}:1")])
+            .ok();
+    }
+    moto
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -228,15 +306,7 @@ async fn split_route_resplit_change_merge_cleanup() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn taken_priorities_and_shadowed_patterns_are_refused() {
-    let moto = Moto::start();
-    std::fs::write(
-        moto.home.path().join("mysfits.yaml"),
-        "services:\n  - name: api\n    build: .\n    route: default\n  - name: users\n    build: .\n    route: /api/*\n  - name: admins\n    build: .\n    route: /api/admins\n",
-    )
-    .unwrap();
-    moto.run(&["up"]).ok();
-    moto.run(&["deploy", "users", "--image", "u:1"]).ok();
-    moto.run(&["deploy", "admins", "--image", "a:1"]).ok();
+    let moto = lab_with(&[("api", ""), ("users", "/api/*"), ("admins", "/api/admins")]);
     moto.run(&["split", "users", "--priority", "5"]).ok();
     let lab = Lab::new(&moto).await;
 
@@ -258,7 +328,8 @@ async fn taken_priorities_and_shadowed_patterns_are_refused() {
         "9",
     ])
     .fails_with(
-        "pattern /api/admins would never be reached: the rule for users (priority 5: /api/*)",
+        "pattern /api/admins (admins, priority 9) would never be reached: \
+         the rule for users (priority 5: /api/*) takes every path it matches",
     );
     assert_eq!(lab.rules().await.len(), 1, "nothing created");
     assert!(lab.target_group("mysfits-admins").await.is_none());
@@ -270,4 +341,204 @@ async fn taken_priorities_and_shadowed_patterns_are_refused() {
     assert!(admins.1.parse::<u32>().unwrap() < 5, "{rules:?}");
     let r = moto.run(&["route", "/api/admins"]).ok();
     assert!(r.stdout.contains("→ admins"), "{}", r.stdout);
+}
+
+/// `/api/*` took priority 1; `/api/users*` must go before it. The lab's own rule is
+/// renumbered in one SetRulePriorities call; a rule mysfits did not make never moves,
+/// and when it stands in the way the split is refused, naming it, before anything is made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_more_specific_rule_renumbers_the_labs_own_rules() {
+    let moto = lab_with(&[("web", ""), ("api", "/api/*"), ("users", "/api/users*")]);
+    moto.run(&["split", "api", "--no-wait"]).ok();
+    let lab = Lab::new(&moto).await;
+    let api_arn = lab.rules().await[0].0.clone();
+    assert_eq!(lab.order().await, [(1, vec!["/api/*".to_string()])]);
+
+    // Someone else's rule right behind it: nothing of the lab's can move past it.
+    let theirs = lab.foreign_rule(&lab.vpc, 2, "/theirs/*").await;
+    let r = moto.run(&["split", "users", "--no-wait"]).fails_with(
+        "no priority is free for the new rule for users (/api/users*) before priority 1",
+    );
+    assert!(
+        r.stderr
+            .contains("the rule for their-tg (priority 2: /theirs/*) is in the way: mysfits did not create it"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("hint:"), "{}", r.stderr);
+    assert!(
+        lab.target_group("mysfits-users").await.is_none(),
+        "nothing created"
+    );
+    assert_eq!(lab.order().await.len(), 2);
+
+    // With a gap behind the lab's rule, it moves; theirs stays where it is.
+    lab.elb
+        .set_rule_priorities()
+        .rule_priorities(
+            elb::types::RulePriorityPair::builder()
+                .rule_arn(&theirs)
+                .priority(3)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let split = moto.run(&["split", "users", "--no-wait", "-v"]).ok();
+    assert!(
+        split.stderr.contains(
+            "renumbered the lab's own rules in one SetRulePriorities call to make room at priority 1: api 1 → 2"
+        ),
+        "{}",
+        split.stderr
+    );
+    let mutating = split
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("api calls:"))
+        .unwrap();
+    assert_eq!(
+        mutating.matches("SetRulePriorities").count(),
+        1,
+        "one call: {mutating}"
+    );
+    assert_eq!(
+        lab.order().await,
+        [
+            (1, vec!["/api/users*".to_string()]),
+            (2, vec!["/api/*".to_string()]),
+            (3, vec!["/theirs/*".to_string()]),
+        ]
+    );
+    let rules = lab.rules().await;
+    assert!(
+        rules.iter().any(|r| r.0 == api_arn && r.1 == "2"),
+        "same rule, moved: {rules:?}"
+    );
+    let r = moto.run(&["route", "/api/users/7"]).ok();
+    assert!(
+        r.stdout.contains("→ users (rule priority 1: /api/users*)"),
+        "{}",
+        r.stdout
+    );
+    let r = moto.run(&["route", "/api/orders"]).ok();
+    assert!(
+        r.stdout.contains("→ api (rule priority 2: /api/*)"),
+        "{}",
+        r.stdout
+    );
+
+    // An unchanged re-run changes nothing.
+    let again = moto.run(&["split", "users", "--no-wait", "-v"]).ok();
+    assert_eq!(again.api_calls().1, 0, "{}", again.stderr);
+
+    // Changed in place to a pattern that must come later: the rule moves after the
+    // rules it would hide, instead of hiding them.
+    let moved = moto
+        .run(&["split", "users", "--path", "/*", "--no-wait", "-v"])
+        .ok();
+    assert!(moved.stderr.contains("priority 1 → 4"), "{}", moved.stderr);
+    assert_eq!(
+        lab.order().await,
+        [
+            (2, vec!["/api/*".to_string()]),
+            (3, vec!["/theirs/*".to_string()]),
+            (4, vec!["/*".to_string()]),
+        ]
+    );
+}
+
+/// A rule that would hide a later one is refused, naming both and the command that
+/// fixes it; `--force` accepts it with a warning naming what goes dark.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_that_hides_another_is_refused_naming_both() {
+    let moto = lab_with(&[("web", ""), ("svc-z", "/z/*"), ("svc-b", "/b/*")]);
+    moto.run(&["split", "svc-z", "--priority", "5", "--no-wait"])
+        .ok();
+    let lab = Lab::new(&moto).await;
+
+    let r = moto
+        .run(&["split", "svc-b", "--path", "/*", "--priority", "2", "--no-wait"])
+        .fails_with(
+            "the new rule for svc-b (/*) at priority 2 would leave patterns that no request reaches: \
+             pattern /z/* (svc-z, priority 5) would never be reached: \
+             the rule for svc-b (priority 2: /*) takes every path it matches",
+        );
+    assert!(
+        r.stderr.contains(
+            "hint: leave out --priority and mysfits puts it at 6: `mysfits split svc-b --path '/*'`"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("`mysfits split svc-b --path '/*' --priority 2 --force`"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        lab.target_group("mysfits-svc-b").await.is_none(),
+        "nothing created"
+    );
+    assert_eq!(lab.order().await, [(5, vec!["/z/*".to_string()])]);
+
+    // The trap the lab falls into: a trailing slash is refused, not rewritten in place.
+    let r = moto
+        .run(&["split", "svc-z", "--path", "/z/*/", "--no-wait"])
+        .fails_with("path pattern '/z/*/' is refused: it ends with '/'");
+    assert!(r.stderr.contains("use '/z/*' instead"), "{}", r.stderr);
+    assert_eq!(lab.order().await, [(5, vec!["/z/*".to_string()])]);
+
+    // Forced: created where asked, and the warning says what went dark.
+    let forced = moto
+        .run(&[
+            "split",
+            "svc-b",
+            "--path",
+            "/*",
+            "--priority",
+            "2",
+            "--force",
+            "--no-wait",
+        ])
+        .ok();
+    assert!(
+        forced
+            .stderr
+            .contains("warning: accepted with --force, so pattern /z/* (svc-z, priority 5) would never be reached"),
+        "{}",
+        forced.stderr
+    );
+    assert_eq!(
+        lab.order().await,
+        [(2, vec!["/*".to_string()]), (5, vec!["/z/*".to_string()])]
+    );
+    let r = moto.run(&["route", "/z/1"]).ok();
+    assert!(r.stdout.contains("→ svc-b"), "{}", r.stdout);
+}
+
+/// `route --offline` places the manifest's routes as `split` would, so a general
+/// route listed before a specific one still leaves the specific one reachable.
+#[test]
+fn route_offline_places_a_specific_route_before_a_general_one() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("mysfits.yaml"),
+        "services:\n  - name: web\n    build: .\n    route: default\n  - name: api\n    build: .\n    route: /api/*\n  - name: users\n    build: .\n    route: /api/users*\n",
+    )
+    .unwrap();
+    let route = |path: &str| {
+        common::Run::from(
+            common::clean_command(home.path())
+                .args(["route", "--offline", path])
+                .output()
+                .unwrap(),
+        )
+        .ok()
+        .stdout
+    };
+    assert!(route("/api/users/1").contains("→ users (rule priority 1: /api/users*)"));
+    assert!(route("/api/x").contains("→ api (rule priority 2: /api/*)"));
+    assert!(route("/index.html").contains("→ web (default action"));
 }

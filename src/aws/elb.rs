@@ -308,18 +308,24 @@ impl Aws {
             .to_string())
     }
 
-    pub async fn set_rule_priority(&self, rule: &str, priority: u32) -> Result<(), AwsError> {
-        self.elb
-            .set_rule_priorities()
-            .rule_priorities(
+    /// Renumbers rules in one call: AWS checks the new order as a whole ("You can
+    /// reorder the rules as long as there are no priority conflicts in the new order").
+    pub async fn set_rule_priorities(&self, pairs: &[(String, u32)]) -> Result<(), AwsError> {
+        let pairs = pairs
+            .iter()
+            .map(|(rule, priority)| {
                 aws_sdk_elasticloadbalancingv2::types::RulePriorityPair::builder()
                     .rule_arn(rule)
-                    .priority(priority as i32)
-                    .build(),
-            )
+                    .priority(*priority as i32)
+                    .build()
+            })
+            .collect();
+        self.elb
+            .set_rule_priorities()
+            .set_rule_priorities(Some(pairs))
             .send()
             .await
-            .map_err(map("set listener rule priority"))?;
+            .map_err(map("set listener rule priorities"))?;
         Ok(())
     }
 

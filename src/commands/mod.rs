@@ -77,17 +77,21 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
             service,
             paths,
             priority,
+            force,
             no_wait,
             timeout,
             ..
         } => {
             split::run(
                 &ctx,
-                service.as_deref(),
-                paths,
-                *priority,
-                *no_wait,
-                std::time::Duration::from_secs(*timeout),
+                &split::SplitArgs {
+                    service: service.as_deref(),
+                    paths,
+                    priority: *priority,
+                    force: *force,
+                    no_wait: *no_wait,
+                    timeout: std::time::Duration::from_secs(*timeout),
+                },
             )
             .await
         }

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::cli::OutputFormat;
 use crate::commands::{rules, Ctx};
 use crate::error::Error;
-use crate::lab::alb::{choose_priority, evaluate, Rule};
+use crate::lab::alb::{evaluate, place, NewRule, Request, Rule};
 use crate::lab::manifest::Route;
 use crate::output::Printer;
 use crate::settings::Settings;
@@ -86,16 +86,15 @@ pub fn offline(settings: &Settings, path: &str, printer: &Printer) -> Result<(),
     let mut model: Vec<Rule> = Vec::new();
     for s in &manifest.services {
         if let Route::Paths(patterns) = &s.route {
-            let priority =
-                choose_priority(&model, patterns, None).map_err(|e| Error::Data(e.to_string()))?;
-            model.push(Rule {
-                priority,
-                patterns: patterns.clone(),
+            let new = NewRule {
                 target: s.name.clone(),
-            });
+                patterns: patterns.clone(),
+            };
+            place(&model, &new, &Request::default())
+                .map_err(|e| Error::ManifestRoutes(Box::new(e)))?
+                .apply(&mut model, &new);
         }
     }
-    model.sort_by_key(|r| r.priority);
     let a = answer(path, &model, &manifest.default_service().name, "manifest");
     print(printer, settings.output, &a);
     Ok(())

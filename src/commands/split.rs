@@ -3,37 +3,34 @@
 
 use std::time::Duration;
 
+use crate::aws::elb::RuleInfo;
 use crate::commands::deploy::watch_rollout;
 use crate::commands::task::service_spec;
 use crate::commands::{rules, Ctx};
 use crate::error::Error;
-use crate::lab::alb::{choose_priority, shadowed_by, PathPattern};
+use crate::lab::alb::{
+    check_rule, dead_patterns, parse_rule, place, traps, NewRule, PathPattern, Placement, Request,
+    Rule,
+};
 use crate::lab::manifest::{Route, Service};
 use crate::lab::names::TAG_LAB;
+use crate::lab::outputs::StackOutputs;
 use crate::lab::rollout::short;
 use crate::report::Reporter;
 
-pub async fn run(
-    ctx: &Ctx<'_>,
-    service: Option<&str>,
-    paths: &[String],
-    priority: Option<u32>,
-    no_wait: bool,
-    timeout: Duration,
-) -> Result<(), Error> {
+pub struct SplitArgs<'a> {
+    pub service: Option<&'a str>,
+    pub paths: &'a [String],
+    pub priority: Option<u32>,
+    pub force: bool,
+    pub no_wait: bool,
+    pub timeout: Duration,
+}
+
+pub async fn run(ctx: &Ctx<'_>, args: &SplitArgs<'_>) -> Result<(), Error> {
     // Offline checks first: nothing is created when the input is wrong.
-    let mut patterns = Vec::new();
-    for p in paths {
-        patterns.push(PathPattern::parse(p).map_err(|e| Error::Pattern(e.explain(p)))?);
-    }
-    // ALB takes at most 5 values across a rule's conditions.
-    if patterns.len() > 5 {
-        return Err(Error::Pattern(format!(
-            "{} path patterns for one rule, but ALB allows at most 5: use wildcards to cover more",
-            patterns.len()
-        )));
-    }
-    let service = pick_service(ctx, service, &patterns)?;
+    let mut patterns = parse_rule(args.paths)?;
+    let service = pick_service(ctx, args.service, &patterns)?;
     if service.route == Route::Default {
         return Err(Error::Data(format!(
             "{} is the default route's service: it answers every path no rule takes, so it cannot be split out",
@@ -44,11 +41,13 @@ pub async fn run(
         if let Route::Paths(ps) = &service.route {
             patterns = ps.clone();
         }
+        check_rule(&patterns)?;
     }
-    for p in &patterns {
-        for w in p.warnings() {
-            ctx.printer.warn(&w);
+    for trap in traps(&patterns) {
+        if !args.force {
+            return Err(trap.into());
         }
+        ctx.printer.warn(&format!("{trap} (accepted with --force)"));
     }
     let tg_name = ctx.lab.target_group(&service.name)?;
     let wanted: Vec<String> = patterns.iter().map(|p| p.as_str().to_string()).collect();
@@ -59,27 +58,64 @@ pub async fn run(
         return Err(Error::NoRevision(service.name.clone()));
     };
     let live = rules::live(ctx, &outputs).await?;
-    let listener = outputs.get("ListenerArn")?;
 
-    // Target group: ours by name and tag, or made now.
+    // Target group: ours by name and tag, or made below once the rule has a place.
     let tg_key = format!("tg/{}", service.name);
     ctx.reporter
         .start(&tg_key, &format!("Target group {tg_name}"));
-    let tg_arn = match ctx.aws.find_target_group(&tg_name).await? {
-        Some(tg) if tg.tags.get(TAG_LAB).map(String::as_str) != Some(ctx.lab.name()) => {
-            ctx.reporter.finish(&tg_key, "exists, not ours", false);
-            return Err(Error::Data(format!(
-                "target group {tg_name} exists but mysfits did not create it (no tag {TAG_LAB}={}): rename or delete it",
-                ctx.lab
-            )));
+    let existing_tg = ctx.aws.find_target_group(&tg_name).await?;
+    if existing_tg
+        .as_ref()
+        .is_some_and(|tg| tg.tags.get(TAG_LAB).map(String::as_str) != Some(ctx.lab.name()))
+    {
+        ctx.reporter.finish(&tg_key, "exists, not ours", false);
+        return Err(Error::Data(format!(
+            "target group {tg_name} exists but mysfits did not create it (no tag {TAG_LAB}={}): rename or delete it",
+            ctx.lab
+        )));
+    }
+    let own = existing_tg.as_ref().and_then(|tg| {
+        live.rules
+            .iter()
+            .find(|r| r.priority.is_some() && r.target_groups.contains(&tg.arn))
+    });
+    let current = own.and_then(|r| r.priority);
+
+    // The rule's place, decided before anything is created or changed.
+    let unchanged = own.is_some_and(|r| r.patterns == wanted)
+        && args.priority.is_none_or(|p| Some(p) == current);
+    let new = NewRule {
+        target: service.name.clone(),
+        patterns: patterns.clone(),
+    };
+    let placement = if unchanged {
+        None
+    } else {
+        let others: Vec<Rule> = live
+            .model
+            .iter()
+            .filter(|r| Some(r.priority) != current)
+            .cloned()
+            .collect();
+        let request = Request {
+            priority: args.priority,
+            keep: current.filter(|_| args.priority.is_none()),
+            force: args.force,
+        };
+        Some(place(&others, &new, &request)?)
+    };
+    if let Ok(dead) = dead_patterns(&live.model) {
+        for d in dead.iter().filter(|d| Some(d.rule.priority) != current) {
+            ctx.printer.warn(&format!("already on the listener: {d}"));
         }
+    }
+
+    let tg_arn = match existing_tg {
         Some(tg) => {
             ctx.reporter.finish(&tg_key, "exists", true);
             tg.arn
         }
         None => {
-            // Check the rule can be placed before creating anything.
-            plan_rule(&live, &patterns, priority, &service.name, None)?;
             let arn = ctx
                 .aws
                 .create_target_group(
@@ -99,75 +135,116 @@ pub async fn run(
         }
     };
 
-    // Listener rule: created, changed in place, or left alone.
+    // Listener rule: created, changed in place, or left alone; the lab's rules
+    // renumbered first, in one call, when the place needs a number.
     let rule_key = format!("rule/{}", service.name);
     ctx.reporter
         .start(&rule_key, &format!("Listener rule {}", wanted.join(", ")));
-    match live
-        .rules
-        .iter()
-        .find(|r| r.priority.is_some() && r.target_groups.contains(&tg_arn))
-    {
+    let Some(placement) = placement else {
+        ctx.reporter.finish(
+            &rule_key,
+            &format!("unchanged (priority {})", current.unwrap_or_default()),
+            true,
+        );
+        return ensure_service(ctx, service, &outputs, &revision, &tg_arn, &patterns, args).await;
+    };
+    let done = write_rule(ctx, &live, own, &placement, &wanted, &tg_arn, service).await?;
+    ctx.reporter.finish(
+        &rule_key,
+        &format!("{done} (priority {})", placement.priority),
+        true,
+    );
+    if !placement.moves.is_empty() {
+        ctx.printer.note(&format!(
+            "renumbered the lab's own rules in one SetRulePriorities call to make room at priority {}: {}",
+            placement.priority,
+            placement.describe_moves()
+        ));
+    }
+    if own.is_none() {
+        for p in &patterns {
+            ctx.printer.note(&format!(
+                "paths matching {} went to {} before; now {} answers them",
+                p.as_str(),
+                taken_from(&live, p),
+                service.name
+            ));
+        }
+    }
+    for d in &placement.dark {
+        ctx.printer.warn(&format!("accepted with --force, so {d}"));
+    }
+    ensure_service(ctx, service, &outputs, &revision, &tg_arn, &patterns, args).await
+}
+
+/// The rule's calls: the lab's rules renumbered (and this one moved) in one
+/// SetRulePriorities call, then the rule created or its patterns changed in place.
+async fn write_rule(
+    ctx: &Ctx<'_>,
+    live: &rules::Live,
+    own: Option<&RuleInfo>,
+    placement: &Placement,
+    wanted: &[String],
+    tg_arn: &str,
+    service: &Service,
+) -> Result<String, Error> {
+    let mut pairs = Vec::new();
+    for m in &placement.moves {
+        let arn = live.arn_at(m.rule.priority).ok_or_else(|| {
+            Error::Data(format!(
+                "the rule at priority {} is gone: run the split again",
+                m.rule.priority
+            ))
+        })?;
+        pairs.push((arn.to_string(), m.to));
+    }
+    let current = own.and_then(|r| r.priority);
+    if let Some(rule) = own.filter(|_| current != Some(placement.priority)) {
+        pairs.push((rule.arn.clone(), placement.priority));
+    }
+    if !pairs.is_empty() {
+        ctx.aws.set_rule_priorities(&pairs).await?;
+    }
+    let mut done = Vec::new();
+    match own {
         Some(rule) => {
-            let current = rule.priority.unwrap_or_default();
-            let target = priority.unwrap_or(current);
-            if rule.patterns == wanted && target == current {
-                ctx.reporter
-                    .finish(&rule_key, &format!("unchanged (priority {current})"), true);
-            } else {
-                // A new priority must be free; either way the result must not be shadowed.
-                let checked = if target == current {
-                    plan_rule(
-                        &live,
-                        &patterns,
-                        Some(current),
-                        &service.name,
-                        Some(current),
-                    )?
-                } else {
-                    plan_rule(&live, &patterns, Some(target), &service.name, None)?
-                };
-                let mut done = Vec::new();
-                if rule.patterns != wanted {
-                    ctx.aws.modify_rule_patterns(&rule.arn, &wanted).await?;
-                    done.push("pattern changed in place".to_string());
-                }
-                if checked != current {
-                    ctx.aws.set_rule_priority(&rule.arn, checked).await?;
-                    done.push(format!("priority {current} → {checked}"));
-                }
-                ctx.reporter.finish(
-                    &rule_key,
-                    &format!("{} (priority {checked})", done.join(", ")),
-                    true,
-                );
+            if let Some(from) = current.filter(|&c| c != placement.priority) {
+                done.push(format!("priority {from} → {}", placement.priority));
+            }
+            if rule.patterns != wanted {
+                ctx.aws.modify_rule_patterns(&rule.arn, wanted).await?;
+                done.push("pattern changed in place".to_string());
             }
         }
         None => {
-            let chosen = plan_rule(&live, &patterns, priority, &service.name, None)?;
             ctx.aws
                 .create_rule(
-                    listener,
-                    chosen,
-                    &wanted,
-                    &tg_arn,
+                    &live.listener,
+                    placement.priority,
+                    wanted,
+                    tg_arn,
                     &ctx.lab.tags(Some(&service.name)),
                 )
                 .await?;
-            ctx.reporter
-                .finish(&rule_key, &format!("created (priority {chosen})"), true);
-            for p in &patterns {
-                ctx.printer.note(&format!(
-                    "paths matching {} went to {} before; now {} answers them",
-                    p.as_str(),
-                    taken_from(&live, p),
-                    service.name
-                ));
-            }
+            done.push("created".to_string());
         }
     }
+    if !placement.moves.is_empty() {
+        done.push(format!("renumbered {}", placement.describe_moves()));
+    }
+    Ok(done.join(", "))
+}
 
-    // The Fargate service behind it.
+/// The Fargate service behind the rule: created on the revision `deploy` registered.
+async fn ensure_service(
+    ctx: &Ctx<'_>,
+    service: &Service,
+    outputs: &StackOutputs,
+    revision: &str,
+    tg_arn: &str,
+    patterns: &[PathPattern],
+    args: &SplitArgs<'_>,
+) -> Result<(), Error> {
     let cluster = outputs.get("ClusterName")?;
     let svc_key = format!("service/{}", service.name);
     ctx.reporter
@@ -180,28 +257,30 @@ pub async fn run(
         );
         ctx.next(
             "send it a request",
-            &format!("mysfits route {}", example_path(&patterns[0])),
+            &format!("mysfits route {}", patterns[0].example_path()),
         );
         return Ok(());
     }
     ctx.aws
-        .create_service(&service_spec(
-            ctx.lab, service, &outputs, &revision, &tg_arn,
-        )?)
+        .create_service(&service_spec(ctx.lab, service, outputs, revision, tg_arn)?)
         .await?;
     ctx.reporter
-        .finish(&svc_key, &format!("created on {}", short(&revision)), true);
-    if !no_wait {
-        watch_rollout(ctx, cluster, &service.name, &revision, timeout).await?;
+        .finish(&svc_key, &format!("created on {}", short(revision)), true);
+    if !args.no_wait {
+        watch_rollout(ctx, cluster, &service.name, revision, args.timeout).await?;
     }
     ctx.printer.success(&format!(
         "{} answers {} behind the same load balancer",
         service.name,
-        wanted.join(", ")
+        patterns
+            .iter()
+            .map(PathPattern::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     ctx.next(
         "check the routing",
-        &format!("mysfits route {}", example_path(&patterns[0])),
+        &format!("mysfits route {}", patterns[0].example_path()),
     );
     Ok(())
 }
@@ -245,56 +324,12 @@ fn pick_service<'m>(
     }
 }
 
-/// The priority for the rule, refusing one a higher-precedence rule would shadow.
-fn plan_rule(
-    live: &rules::Live,
-    patterns: &[PathPattern],
-    requested: Option<u32>,
-    service: &str,
-    own: Option<u32>,
-) -> Result<u32, Error> {
-    let others: Vec<_> = live
-        .model
-        .iter()
-        .filter(|r| Some(r.priority) != own && r.target != service)
-        .cloned()
-        .collect();
-    let priority = match own {
-        Some(p) => p,
-        None => choose_priority(&others, patterns, requested)
-            .map_err(|e| Error::Priority(e.to_string()))?,
-    };
-    if let Some(rule) = shadowed_by(&others, patterns, priority) {
-        return Err(Error::Shadowed {
-            patterns: patterns
-                .iter()
-                .map(|p| p.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            priority: rule.priority,
-            by: rule
-                .patterns
-                .iter()
-                .map(|p| p.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            target: rule.target.clone(),
-        });
-    }
-    Ok(priority)
-}
-
 /// Who answered the pattern's paths before: the first rule that overlaps it, else the default.
 fn taken_from(live: &rules::Live, p: &PathPattern) -> String {
-    let example = example_path(p);
+    let example = p.example_path();
     live.model
         .iter()
         .find(|r| r.matches(&example))
         .map(|r| format!("{} (rule priority {})", r.target, r.priority))
         .unwrap_or_else(|| format!("{} (default action)", live.default_target))
-}
-
-/// A concrete path the pattern matches: `*` → `1`, `?` → `x`.
-fn example_path(p: &PathPattern) -> String {
-    p.as_str().replace('*', "1").replace('?', "x")
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::lab::alb::PathPattern;
+use crate::lab::alb::{check_rule, PathPattern};
 use crate::lab::names::{check_dns_name, NameError, SERVICE_MAX};
 
 /// The built-in lab: the Mythical Mysfits monolith and its like-service.
@@ -199,6 +199,7 @@ impl Manifest {
                 ),
             };
             if let Route::Paths(ps) = &route {
+                check_rule(ps).map_err(|e| invalid(at, format!("{}: {e}", key("route"))))?;
                 for p in ps {
                     if let Some((owner, _)) = patterns.iter().find(|(_, q)| q == p.as_str()) {
                         return Err(invalid(

@@ -44,6 +44,12 @@ result come out right by itself. A patch that finds moto already doing the job
 
 7. CloudFormation ``AWS::ElasticLoadBalancingV2::TargetGroup``: ``TargetGroupAttributes``
    (e.g. ``deregistration_delay.timeout_seconds``) are applied to the target group.
+
+8. ELBv2 ``SetRulePriorities`` checks the new order as a whole: "You can reorder the
+   rules as long as there are no priority conflicts in the new order. Any existing
+   rules that you do not specify retain their current priority." moto refuses any
+   requested priority that a rule holds *before* the call, even a rule the same call
+   moves away, so shifting rules 1, 2 to 2, 3 in one call failed with PriorityInUse.
 """
 
 from __future__ import annotations
@@ -784,6 +790,42 @@ def _patch_cfn_target_group_attributes(applied: list[str]) -> None:
                       "TargetGroupAttributes", "TargetGroupAttributes", apply_attributes, applied)
 
 
+# --------------------------------------------------------------------------
+# 8. ELBv2 SetRulePriorities: conflicts judged in the new order
+# --------------------------------------------------------------------------
+
+
+def _patch_set_rule_priorities(applied: list[str]) -> None:
+    from moto.elbv2.exceptions import (DuplicatePriorityError, PriorityInUseError,
+                                       RuleNotFoundError)
+    from moto.elbv2.models import ELBv2Backend
+
+    def set_rule_priorities(self: Any, rule_priorities: list[dict[str, Any]]) -> list[Any]:
+        priorities = [int(rp["Priority"]) for rp in rule_priorities]
+        for priority in set(priorities):
+            if priorities.count(priority) > 1:
+                raise DuplicatePriorityError(priority)
+        moving = []
+        for rp in rule_priorities:
+            found = self.describe_rules(listener_arn=None, rule_arns=[rp["RuleArn"]])
+            if not found:
+                raise RuleNotFoundError()
+            moving.append((found[0], int(rp["Priority"])))
+        moved_arns = {rule.arn for rule, _ in moving}
+        for rule, priority in moving:
+            listener = self.describe_listeners(None, [rule.listener_arn])[0]
+            for other in listener.rules.values():
+                # Only rules this call leaves where they are can conflict.
+                if other.arn not in moved_arns and other.priority == priority:
+                    raise PriorityInUseError()
+        for rule, priority in moving:
+            rule.priority = priority
+        return [rule for rule, _ in moving]
+
+    ELBv2Backend.set_rule_priorities = set_rule_priorities  # type: ignore[method-assign]
+    applied.append("ELBv2 SetRulePriorities: conflicts checked in the new order")
+
+
 def apply(engine: bool = False) -> list[str]:
     """Apply every patch once; returns one line per patch for the launcher's log.
 
@@ -799,5 +841,6 @@ def apply(engine: bool = False) -> list[str]:
     _patch_ecs_task_enis(applied)
     _patch_ecs_task_lifecycle(applied)
     _patch_cfn_target_group_attributes(applied)
+    _patch_set_rule_priorities(applied)
     apply._applied = applied  # type: ignore[attr-defined]
     return applied

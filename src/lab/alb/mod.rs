@@ -1,0 +1,24 @@
+//! AWS Application Load Balancer listener rules with path-pattern conditions.
+//!
+//! - `pattern`: one pattern, validated and matched the way ALB does.
+//! - `coverage`: whether patterns together take every path another one matches.
+//! - `rules`: rules by priority, and which of their patterns no request reaches.
+//! - `limits`: what one rule may hold (ALB quotas) and the patterns that are traps.
+//! - `placement`: where a new rule goes so nothing goes dark, renumbering the lab's
+//!   own rules when the right place has no free number.
+
+mod coverage;
+mod limits;
+mod pattern;
+mod placement;
+mod rules;
+
+#[cfg(test)]
+mod brute_force;
+#[cfg(test)]
+pub(crate) mod testing;
+
+pub use limits::{check_rule, parse_rule, traps, RuleError};
+pub use pattern::PathPattern;
+pub use placement::{place, NewRule, Placement, PlacementError, Request};
+pub use rules::{dead_patterns, evaluate, Rule};
