@@ -162,10 +162,16 @@ pub enum Command {
         offline: bool,
     },
     /// Send a split service's traffic back to the default route and remove it
+    #[command(
+        after_help = "Example: mysfits merge like-service --dry-run\n\nAsks first on a terminal; --yes merges without asking."
+    )]
     Merge {
         #[command(flatten)]
         aws: AwsArgs,
         service: String,
+        /// Print what would be deleted, and stop
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Stack outputs, services, listener rules and target health
     Status {

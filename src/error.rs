@@ -52,14 +52,20 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("cleanup needs confirmation, and there is no terminal to ask on: nothing was deleted")]
-    NotConfirmed,
-    #[error("cleanup was declined: nothing was deleted")]
-    Declined,
+    /// The command (`cleanup`, `merge like-service`) that asks before it deletes.
+    #[error("{0} needs confirmation, and there is no terminal to ask on: nothing was deleted")]
+    NotConfirmed(String),
+    #[error("{0} was declined: nothing was deleted")]
+    Declined(String),
     #[error("cleanup left {0} resource(s) of the lab behind (listed above)")]
     Leftovers(usize),
     #[error("{0}")]
     Data(String),
+    #[error("--image '{reference}' is not an image reference: {why}")]
+    BadImage {
+        reference: String,
+        why: &'static str,
+    },
     #[error("'{0}' is not a request path: it must start with '/'")]
     NotAPath(String),
     #[error("{0} is the default route's service: there is no split to merge")]
@@ -172,7 +178,7 @@ impl Error {
             Error::Wait { .. } => vec![format!("nothing was cancelled; check again with `mysfits status{lab_flag}`")],
             Error::Outputs(_) => vec![format!("run `mysfits up{lab_flag}` to finish it")],
             Error::FileExists(_) => vec!["pass --force to overwrite it".into()],
-            Error::NotConfirmed => vec![format!("pass --yes to delete without asking: `mysfits cleanup{lab_flag} --yes`")],
+            Error::NotConfirmed(command) => vec![format!("pass --yes to delete without asking: `mysfits {command}{lab_flag} --yes`")],
             Error::Leftovers(_) => vec![format!("run `mysfits cleanup{lab_flag} --yes` again; it is safe to repeat")],
             Error::UnknownService { .. } => vec!["see the services with `mysfits status`, or add it to mysfits.yaml".into()],
             Error::NoTag(s) => vec![format!("e.g. `mysfits deploy {s} --tag v1`")],
@@ -190,6 +196,7 @@ impl Error {
                 h.push(format!("see the logs, fix, and deploy a new tag{lab_flag}"));
                 h
             }
+            Error::BadImage { .. } => vec!["e.g. --image public.ecr.aws/nginx/nginx:stable-alpine, or REPOSITORY@sha256:<digest>; nothing was registered or rolled".into()],
             Error::NotAPath(p) => vec![format!("e.g. `mysfits route /{}{lab_flag}`", p.trim_start_matches('/'))],
             Error::MergeDefault(_) => vec![format!("merge a service split out by path; `mysfits status{lab_flag}` lists the rules")],
             Error::Rule(e) => e.hints(),
@@ -213,6 +220,7 @@ impl Error {
             | Error::BadTag(_)
             | Error::NotAPath(_)
             | Error::MergeDefault(_)
+            | Error::BadImage { .. }
             | Error::Rule(_)
             | Error::ManifestRoutes(_)
             | Error::Config(ConfigError::BadEndpoint(_)) => 2,

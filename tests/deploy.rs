@@ -208,6 +208,20 @@ async fn bad_deploy_inputs_register_nothing() {
         .fails_with("deploy needs --tag");
     moto.run(&["deploy", "monolith-service", "--tag=v1:x"])
         .fails_with("image tag 'v1:x' is not valid");
+    // Image references that no registry serves (the three, and more).
+    for (image, why) in [
+        ("", "it is empty"),
+        ("nginx latest", "it contains a space"),
+        ("!!!@@@", "the digest is not algorithm:hex"),
+        ("Nginx:1", "the repository name is not lowercase"),
+    ] {
+        let r = moto
+            .run(&["deploy", "monolith-service", "--image", image])
+            .fails_with(&format!(
+                "--image '{image}' is not an image reference: {why}"
+            ));
+        assert_eq!(r.code, 2, "{}", r.stderr);
+    }
 
     // With PATH holding only the test's own directory: is podman there or not.
     let podman_deploy = || {

@@ -285,8 +285,39 @@ async fn split_route_resplit_change_merge_cleanup() {
         (arn_before.as_str(), "7")
     );
 
+    // Merge asks first: without a terminal and without --yes it deletes nothing, and
+    // --dry-run prints the plan and stops.
+    let refused = moto.run(&["merge", "like-service"]);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains(
+            "error: merge like-service needs confirmation, and there is no terminal to ask on"
+        ),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused
+        .stderr
+        .contains("`mysfits merge like-service --yes`"));
+    let dry = moto.run(&["merge", "like-service", "--dry-run"]).ok();
+    assert!(
+        dry.stdout.contains("Merge plan for like-service:")
+            && dry
+                .stdout
+                .contains("ECS service like-service (scaled to 0, then deleted)")
+            && dry.stdout.contains("target group mysfits-like-service"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(
+        lab.rules().await.len(),
+        1,
+        "a refused or dry merge deletes nothing"
+    );
+    assert!(lab.service("like-service").await.is_some());
+
     // Merge: rule first, then service, then target group; traffic back on the monolith.
-    moto.run(&["merge", "like-service"]).ok();
+    moto.run(&["merge", "like-service", "--yes"]).ok();
     assert!(lab.rules().await.is_empty());
     assert!(lab.service("like-service").await.is_none());
     assert!(lab.target_group("mysfits-like-service").await.is_none());

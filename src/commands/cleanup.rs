@@ -41,10 +41,10 @@ pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<(), Error> {
     }
     if !plan.is_empty() && !ctx.yes {
         if !ctx.printer.interactive() {
-            return Err(Error::NotConfirmed);
+            return Err(Error::NotConfirmed("cleanup".into()));
         }
         if !ctx.printer.confirm("Delete all of this?") {
-            return Err(Error::Declined);
+            return Err(Error::Declined("cleanup".into()));
         }
     }
     for step in &plan {

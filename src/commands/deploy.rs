@@ -45,7 +45,15 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
     let service = ctx.service(args.service)?;
     // Everything that can be checked offline is checked before any call.
     let tag = match (args.image, args.tag) {
-        (Some(_), _) => None,
+        (Some(reference), _) => {
+            if let Some(why) = crate::lab::image::problem(reference) {
+                return Err(Error::BadImage {
+                    reference: reference.to_string(),
+                    why,
+                });
+            }
+            None
+        }
         (None, Some(tag)) => {
             check_tag(tag)?;
             Some(tag)

@@ -7,7 +7,7 @@ use crate::lab::manifest::Route;
 use crate::lab::names::TAG_LAB;
 use crate::report::Reporter;
 
-pub async fn run(ctx: &Ctx<'_>, name: &str) -> Result<(), Error> {
+pub async fn run(ctx: &Ctx<'_>, name: &str, dry_run: bool) -> Result<(), Error> {
     let service = ctx.service(name)?;
     if service.route == Route::Default {
         return Err(Error::MergeDefault(name.to_string()));
@@ -21,14 +21,62 @@ pub async fn run(ctx: &Ctx<'_>, name: &str) -> Result<(), Error> {
         .await?
         .filter(|t| t.tags.get(TAG_LAB).map(String::as_str) == Some(ctx.lab.name()));
 
-    let key = format!("rule/{name}");
-    ctx.reporter
-        .start(&key, &format!("Listener rule of {name}"));
-    match tg.as_ref().and_then(|t| {
+    let rule = tg.as_ref().and_then(|t| {
         live.rules
             .iter()
             .find(|r| r.priority.is_some() && r.target_groups.contains(&t.arn))
-    }) {
+    });
+    let cluster = outputs.get("ClusterName")?;
+    let ecs_service = ctx
+        .aws
+        .describe_service(cluster, name)
+        .await?
+        .filter(|s| s.tags.get(TAG_LAB).map(String::as_str) == Some(ctx.lab.name()));
+
+    // What goes, before anything goes: the same plan, question and --yes as cleanup.
+    let mut plan = Vec::new();
+    if let Some(r) = rule {
+        plan.push(format!(
+            "listener rule {} (priority {}): its paths go to {} again",
+            r.patterns.join(", "),
+            r.priority.unwrap_or_default(),
+            live.default_target
+        ));
+    }
+    if ecs_service.is_some() {
+        plan.push(format!("ECS service {name} (scaled to 0, then deleted)"));
+    }
+    if tg.is_some() {
+        plan.push(format!("target group {tg_name}"));
+    }
+    if plan.is_empty() {
+        ctx.printer.note(&format!(
+            "{name} is not split out in lab '{}': nothing to merge",
+            ctx.lab
+        ));
+        return Ok(());
+    }
+    ctx.printer.data(&format!("Merge plan for {name}:"));
+    for (i, line) in plan.iter().enumerate() {
+        ctx.printer.data(&format!("{}. {line}", i + 1));
+    }
+    if dry_run {
+        ctx.next("merge it", &format!("mysfits merge {name} --yes"));
+        return Ok(());
+    }
+    if !ctx.yes {
+        if !ctx.printer.interactive() {
+            return Err(Error::NotConfirmed(format!("merge {name}")));
+        }
+        if !ctx.printer.confirm("Merge it back?") {
+            return Err(Error::Declined(format!("merge {name}")));
+        }
+    }
+
+    let key = format!("rule/{name}");
+    ctx.reporter
+        .start(&key, &format!("Listener rule of {name}"));
+    match rule {
         Some(rule) => {
             ctx.aws.delete_rule(&rule.arn).await?;
             ctx.reporter.finish(
@@ -43,15 +91,14 @@ pub async fn run(ctx: &Ctx<'_>, name: &str) -> Result<(), Error> {
         }
         None => ctx.reporter.finish(&key, "none", true),
     }
-    let cluster = outputs.get("ClusterName")?;
     let key = name.to_string();
     ctx.reporter.start(&key, &format!("ECS service {name}"));
-    match ctx.aws.describe_service(cluster, name).await? {
-        Some(s) if s.tags.get(TAG_LAB).map(String::as_str) == Some(ctx.lab.name()) => {
+    match ecs_service {
+        Some(_) => {
             ctx.aws.delete_service(cluster, name, &ctx.reporter).await?;
             ctx.reporter.finish(&key, "deleted", true);
         }
-        _ => ctx.reporter.finish(&key, "none", true),
+        None => ctx.reporter.finish(&key, "none", true),
     }
     let key = format!("tg/{name}");
     ctx.reporter.start(&key, &format!("Target group {tg_name}"));

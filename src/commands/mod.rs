@@ -96,7 +96,9 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
             .await
         }
         Command::Route { path, .. } => route::live(&ctx, path).await,
-        Command::Merge { service, .. } => merge::run(&ctx, service).await,
+        Command::Merge {
+            service, dry_run, ..
+        } => merge::run(&ctx, service, *dry_run).await,
         Command::Logs {
             service,
             since,

@@ -3,6 +3,7 @@
 
 pub mod alb;
 pub mod data;
+pub mod image;
 pub mod manifest;
 pub mod names;
 pub mod outputs;
