@@ -39,13 +39,8 @@ pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<(), Error> {
         ctx.next("delete it", "mysfits cleanup --yes");
         return Ok(());
     }
-    if !plan.is_empty() && !ctx.yes {
-        if !ctx.printer.interactive() {
-            return Err(Error::NotConfirmed("cleanup".into()));
-        }
-        if !ctx.printer.confirm("Delete all of this?") {
-            return Err(Error::Declined("cleanup".into()));
-        }
+    if !plan.is_empty() {
+        ctx.confirm("cleanup", "Delete all of this?")?;
     }
     for step in &plan {
         execute(ctx, step, found.cluster.as_deref()).await?;

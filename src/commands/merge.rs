@@ -64,14 +64,7 @@ pub async fn run(ctx: &Ctx<'_>, name: &str, dry_run: bool) -> Result<(), Error> 
         ctx.next("merge it", &format!("mysfits merge {name} --yes"));
         return Ok(());
     }
-    if !ctx.yes {
-        if !ctx.printer.interactive() {
-            return Err(Error::NotConfirmed(format!("merge {name}")));
-        }
-        if !ctx.printer.confirm("Merge it back?") {
-            return Err(Error::Declined(format!("merge {name}")));
-        }
-    }
+    ctx.confirm(&format!("merge {name}"), "Merge it back?")?;
 
     let key = format!("rule/{name}");
     ctx.reporter

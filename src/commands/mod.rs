@@ -34,6 +34,21 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Destructive commands ask first: `--yes` skips the question, no terminal refuses,
+    /// otherwise the user's answer decides. `command` names it in the error (`cleanup`).
+    pub fn confirm(&self, command: &str, question: &str) -> Result<(), Error> {
+        if self.yes {
+            return Ok(());
+        }
+        if !self.printer.interactive() {
+            return Err(Error::NotConfirmed(command.to_string()));
+        }
+        if !self.printer.confirm(question) {
+            return Err(Error::Declined(command.to_string()));
+        }
+        Ok(())
+    }
+
     /// A `next:` line whose command targets this lab (`--lab` kept when not the default).
     pub fn next(&self, what: &str, command: &str) {
         let flag = crate::lab::names::lab_flag(self.lab.name());
