@@ -66,6 +66,8 @@ pub enum Error {
         reference: String,
         why: &'static str,
     },
+    #[error("stack '{stack}' is {status}: nothing was created or changed")]
+    StackNotReady { stack: String, status: String },
     #[error("'{0}' is not a request path: it must start with '/'")]
     NotAPath(String),
     #[error("{0} is the default route's service: there is no split to merge")]
@@ -197,6 +199,11 @@ impl Error {
                 h
             }
             Error::BadImage { .. } => vec!["e.g. --image public.ecr.aws/nginx/nginx:stable-alpine, or REPOSITORY@sha256:<digest>; nothing was registered or rolled".into()],
+            Error::StackNotReady { status, .. } => vec![if status.ends_with("_IN_PROGRESS") {
+                format!("another change is under way; wait for it (`mysfits status{lab_flag}`), then run this again")
+            } else {
+                format!("repair or replace the stack first: `mysfits up{lab_flag} --yes`, or remove it with `mysfits cleanup{lab_flag}`")
+            }],
             Error::NotAPath(p) => vec![format!("e.g. `mysfits route /{}{lab_flag}`", p.trim_start_matches('/'))],
             Error::MergeDefault(_) => vec![format!("merge a service split out by path; `mysfits status{lab_flag}` lists the rules")],
             Error::Rule(e) => e.hints(),
@@ -255,6 +262,25 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stack_not_ready_for_change_says_what_to_do() {
+        let dying = Error::StackNotReady {
+            stack: "plain".into(),
+            status: "DELETE_IN_PROGRESS".into(),
+        };
+        assert_eq!(
+            dying.to_string(),
+            "stack 'plain' is DELETE_IN_PROGRESS: nothing was created or changed"
+        );
+        assert!(dying.hints("plain")[0].contains("`mysfits status --lab plain`"));
+        let failed = Error::StackNotReady {
+            stack: "mysfits".into(),
+            status: "ROLLBACK_COMPLETE".into(),
+        };
+        assert!(failed.hints("mysfits")[0].contains("`mysfits up --yes`"));
+        assert_eq!(failed.exit_code(), 1);
+    }
 
     #[test]
     fn a_failed_deployment_says_why_and_where_the_service_is() {

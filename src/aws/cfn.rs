@@ -46,6 +46,15 @@ pub fn phase(status: &str) -> Phase {
     }
 }
 
+/// A stack whose resources a command may build on: complete, or rolled back to its last
+/// good template. Anything in progress, failed or being deleted is not.
+pub fn usable(status: &str) -> bool {
+    matches!(
+        status,
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE" | "IMPORT_COMPLETE"
+    )
+}
+
 /// A stack that can only be deleted and created again: CloudFormation refuses updates to it.
 pub fn needs_replacing(status: &str) -> bool {
     matches!(
@@ -317,6 +326,23 @@ mod tests {
         assert_eq!(phase("ROLLBACK_COMPLETE"), Phase::Failed);
         assert_eq!(phase("UPDATE_ROLLBACK_COMPLETE"), Phase::Failed);
         assert!(needs_replacing("ROLLBACK_COMPLETE"));
+        for ok in [
+            "CREATE_COMPLETE",
+            "UPDATE_COMPLETE",
+            "UPDATE_ROLLBACK_COMPLETE",
+        ] {
+            assert!(usable(ok), "{ok}");
+        }
+        for not in [
+            "DELETE_IN_PROGRESS",
+            "ROLLBACK_COMPLETE",
+            "UPDATE_ROLLBACK_FAILED",
+            "CREATE_IN_PROGRESS",
+            "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+            "DELETE_FAILED",
+        ] {
+            assert!(!usable(not), "{not}");
+        }
         assert!(needs_replacing("CREATE_FAILED"));
         assert!(!needs_replacing("UPDATE_ROLLBACK_COMPLETE"));
     }

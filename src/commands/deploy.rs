@@ -67,7 +67,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
     } else {
         None
     };
-    let outputs = ctx.outputs().await?;
+    let outputs = ctx.outputs_for_change().await?;
 
     let image = match (args.image, tag) {
         (Some(uri), _) => {

@@ -13,7 +13,7 @@ pub async fn run(ctx: &Ctx<'_>, name: &str, dry_run: bool) -> Result<(), Error> 
         return Err(Error::MergeDefault(name.to_string()));
     }
     let tg_name = ctx.lab.target_group(name)?;
-    let outputs = ctx.outputs().await?;
+    let outputs = ctx.outputs_for_change().await?;
     let live = rules::live(ctx, &outputs).await?;
     let tg = ctx
         .aws

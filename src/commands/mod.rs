@@ -209,11 +209,30 @@ impl<'a> Ctx<'a> {
 
     /// The lab's stack, complete, with every output: the base of every command after `up`.
     pub async fn outputs(&self) -> Result<crate::lab::outputs::StackOutputs, Error> {
+        self.read_outputs(false).await
+    }
+
+    /// The outputs of a stack that commands which create or change things may build on:
+    /// nothing is made in a stack being deleted, rolled back or changed by someone else.
+    pub async fn outputs_for_change(&self) -> Result<crate::lab::outputs::StackOutputs, Error> {
+        self.read_outputs(true).await
+    }
+
+    async fn read_outputs(
+        &self,
+        for_change: bool,
+    ) -> Result<crate::lab::outputs::StackOutputs, Error> {
         let stack = self
             .aws
             .describe_stack(self.lab.stack())
             .await?
             .ok_or_else(|| Error::NotSetUp(self.lab.to_string()))?;
+        if for_change && !crate::aws::cfn::usable(&stack.status) {
+            return Err(Error::StackNotReady {
+                stack: stack.name,
+                status: stack.status,
+            });
+        }
         let outputs = crate::lab::outputs::StackOutputs(stack.outputs);
         outputs.complete()?;
         Ok(outputs)

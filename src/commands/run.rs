@@ -21,7 +21,7 @@ pub async fn run(
     if let Some(tag) = tag {
         check_tag(tag)?;
     }
-    let outputs = ctx.outputs().await?;
+    let outputs = ctx.outputs_for_change().await?;
     let subnets = outputs.list("PublicSubnets")?;
     let revision = match tag {
         Some(tag) => {

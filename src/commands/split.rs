@@ -52,7 +52,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &SplitArgs<'_>) -> Result<(), Error> {
     let tg_name = ctx.lab.target_group(&service.name)?;
     let wanted: Vec<String> = patterns.iter().map(|p| p.as_str().to_string()).collect();
 
-    let outputs = ctx.outputs().await?;
+    let outputs = ctx.outputs_for_change().await?;
     let family = ctx.lab.family(&service.name);
     let Some((revision, _)) = ctx.aws.latest_revision(&family).await? else {
         return Err(Error::NoRevision(service.name.clone()));
