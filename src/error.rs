@@ -159,6 +159,7 @@ impl Error {
                 "for the local emulator any keys do: export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing".into(),
             ],
             Error::Config(ConfigError::BadEndpoint(_)) => vec!["use a URL such as http://127.0.0.1:5000".into()],
+            Error::Config(ConfigError::UnknownProfile { .. }) => vec!["list the profiles with `aws configure list-profiles`, or create it with `aws configure --profile NAME`".into()],
             Error::Aws(AwsError::Unreachable { .. } | AwsError::Timeout { .. }) => vec![
                 "check --endpoint-url or AWS_ENDPOINT_URL; if it is a local emulator, is it running?".into(),
             ],
@@ -230,7 +231,8 @@ impl Error {
             | Error::BadImage { .. }
             | Error::Rule(_)
             | Error::ManifestRoutes(_)
-            | Error::Config(ConfigError::BadEndpoint(_)) => 2,
+            | Error::Config(ConfigError::BadEndpoint(_))
+            | Error::Config(ConfigError::UnknownProfile { .. }) => 2,
             _ => 1,
         }
     }

@@ -248,3 +248,36 @@ fn bad_split_patterns_fail_before_any_call() {
     split(&["/mysfits//like"]).fails_with("contains '//'");
     no_stacks(&moto);
 }
+
+#[test]
+fn an_explicit_profile_wins_and_an_unknown_one_is_an_error() {
+    let moto = Moto::start();
+    let home = moto.home.path();
+    let marker = home.join("profile-used");
+    std::fs::write(
+        home.join("aws-config"),
+        format!(
+            "[profile other]\nregion = us-east-1\ncredential_process = sh -c 'touch {} && echo {{\\\"Version\\\":1,\\\"AccessKeyId\\\":\\\"other\\\",\\\"SecretAccessKey\\\":\\\"x\\\"}}'\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    // AWS_ACCESS_KEY_ID is set in the environment (clean_command): --profile still wins.
+    let r = moto.run(&["status", "--profile", "other"]);
+    assert!(
+        marker.exists(),
+        "the profile's credentials were not used:\n{}",
+        r.stderr
+    );
+    let r = moto
+        .run(&["status", "--profile", "nosuch"])
+        .fails_with("profile 'nosuch' is not in");
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&home.join("aws-config").display().to_string()),
+        "names the files it read:\n{}",
+        r.stderr
+    );
+    no_stacks(&moto);
+}

@@ -19,6 +19,38 @@ pub enum ConfigError {
     NoCredentials(String),
     #[error("endpoint URL '{0}' is not an http(s) URL")]
     BadEndpoint(String),
+    #[error("profile '{name}' is not in {files}")]
+    UnknownProfile { name: String, files: String },
+}
+
+/// The AWS config and credentials files, as the SDK and the AWS CLI find them.
+fn profile_files() -> Vec<std::path::PathBuf> {
+    let home = std::env::var_os("HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default();
+    let file = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| home.join(default))
+    };
+    vec![
+        file("AWS_CONFIG_FILE", ".aws/config"),
+        file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
+    ]
+}
+
+/// Whether an INI text has a `[profile NAME]` (config) or `[NAME]` (credentials) section.
+fn has_profile(text: &str, name: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim();
+        line.strip_prefix('[')
+            .and_then(|l| l.strip_suffix(']'))
+            .map(|header| {
+                let header = header.trim();
+                header == name || header.strip_prefix("profile").map(str::trim) == Some(name)
+            })
+            .unwrap_or(false)
+    })
 }
 
 pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
@@ -38,7 +70,36 @@ pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
                 .build(),
         );
     if let Some(profile) = &args.profile {
-        loader = loader.profile_name(profile);
+        let files = profile_files();
+        let known = files.iter().any(|f| {
+            std::fs::read_to_string(f)
+                .map(|text| has_profile(&text, profile))
+                .unwrap_or(false)
+        });
+        if !known {
+            return Err(ConfigError::UnknownProfile {
+                name: profile.clone(),
+                files: files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            });
+        }
+        // An explicit --profile wins over AWS_ACCESS_KEY_ID and friends, as in the AWS CLI:
+        // its credentials and (unless --region) its region come from the profile itself.
+        loader = loader.profile_name(profile).credentials_provider(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .build(),
+        );
+        if args.region.is_none() {
+            loader = loader.region(
+                aws_config::profile::ProfileFileRegionProvider::builder()
+                    .profile_name(profile)
+                    .build(),
+            );
+        }
     }
     // Only when given: a region set in code would hide the profile's own region.
     if let Some(region) = &args.region {
@@ -63,4 +124,20 @@ pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
         .await
         .map_err(|e| ConfigError::NoCredentials(innermost(&e)))?;
     Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_profile;
+
+    #[test]
+    fn profile_sections_of_config_and_credentials_files() {
+        let config = "[default]\nregion = us-east-1\n\n[profile lab]\nregion = eu-west-1\n";
+        let credentials = "[other]\naws_access_key_id = x\n";
+        assert!(has_profile(config, "lab"));
+        assert!(has_profile(config, "default"));
+        assert!(!has_profile(config, "la"));
+        assert!(has_profile(credentials, "other"));
+        assert!(!has_profile(credentials, "lab"));
+    }
 }
