@@ -160,8 +160,11 @@ impl Error {
             ],
             Error::Config(ConfigError::BadEndpoint(_)) => vec!["use a URL such as http://127.0.0.1:5000".into()],
             Error::Config(ConfigError::UnknownProfile { .. }) => vec!["list the profiles with `aws configure list-profiles`, or create it with `aws configure --profile NAME`".into()],
-            Error::Aws(AwsError::Unreachable { .. } | AwsError::Timeout { .. }) => vec![
-                "check --endpoint-url or AWS_ENDPOINT_URL; if it is a local emulator, is it running?".into(),
+            Error::Aws(AwsError::Unreachable { .. } | AwsError::Timeout { .. } | AwsError::NotAws { .. }) => vec![
+                "check --endpoint-url or AWS_ENDPOINT_URL (and any proxy in the way); if it is a local emulator, is it running?".into(),
+            ],
+            Error::Aws(e) if e.is_throttling() => vec![
+                format!("AWS throttled the calls through every retry; this is transient: re-run the same command (it picks up where it stopped), or see what is done with `mysfits status{lab_flag}`"),
             ],
             Error::Aws(e) if e.code().is_some_and(|c| c.contains("Auth") || c.contains("Token") || c.contains("Signature")) => {
                 vec!["check your credentials: `aws sts get-caller-identity`".into()]

@@ -263,3 +263,60 @@ async fn private_tasks_run_in_private_subnets() {
     assert_eq!(net.assign_public_ip().map(|a| a.as_str()), Some("DISABLED"));
     moto.run(&["cleanup", "--yes"]).ok();
 }
+
+/// `up` cut short between RegisterTaskDefinition and CreateService: the re-run creates
+/// the service on the revision already registered instead of registering a second one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_of_up_reuses_the_revision_it_registered() {
+    let moto = Moto::start();
+    moto.run(&["up"]).ok();
+    let sdk = moto.sdk().await;
+    let ecs = aws_sdk_ecs::Client::new(&sdk);
+    // What the cut-short run leaves: the revision, and no service.
+    ecs.delete_service()
+        .cluster("mysfits-cluster")
+        .service("monolith-service")
+        .force(true)
+        .send()
+        .await
+        .unwrap();
+    let run = moto.run(&["up", "-v"]).ok();
+    assert!(
+        run.stderr
+            .contains("unchanged (mysfits-monolith-service:1)"),
+        "{}",
+        run.stderr
+    );
+    let revisions = ecs
+        .list_task_definitions()
+        .family_prefix("mysfits-monolith-service")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        revisions.task_definition_arns().len(),
+        1,
+        "{:?}",
+        revisions.task_definition_arns()
+    );
+    let service = ecs
+        .describe_services()
+        .cluster("mysfits-cluster")
+        .services("monolith-service")
+        .send()
+        .await
+        .unwrap();
+    let active = service
+        .services()
+        .iter()
+        .find(|s| s.status() == Some("ACTIVE"))
+        .expect("the service is created again");
+    assert!(
+        active
+            .task_definition()
+            .unwrap()
+            .ends_with("mysfits-monolith-service:1"),
+        "{:?}",
+        active.task_definition()
+    );
+}

@@ -573,3 +573,56 @@ fn route_offline_places_a_specific_route_before_a_general_one() {
     assert!(route("/api/x").contains("→ api (rule priority 2: /api/*)"));
     assert!(route("/index.html").contains("→ web (default action"));
 }
+
+/// A split cut short after CreateTargetGroup (before its draining time was set): the
+/// re-run finds the target group and repairs it, then makes no change at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_repairs_a_target_group_cut_short() {
+    let moto = lab_with(&[("monolith-service", "default"), ("like-service", "/like/*")]);
+    let lab = Lab::new(&moto).await;
+    let tag = |k: &str, v: &str| elb::types::Tag::builder().key(k).value(v).build();
+    let made = lab
+        .elb
+        .create_target_group()
+        .name("mysfits-like-service")
+        .protocol(elb::types::ProtocolEnum::Http)
+        .port(80)
+        .vpc_id(&lab.vpc)
+        .target_type(elb::types::TargetTypeEnum::Ip)
+        .tags(tag("mysfits:lab", "mysfits"))
+        .tags(tag("mysfits:service", "like-service"))
+        .send()
+        .await
+        .unwrap();
+    let arn = made.target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string();
+    let draining = || async {
+        lab.elb
+            .describe_target_group_attributes()
+            .target_group_arn(&arn)
+            .send()
+            .await
+            .unwrap()
+            .attributes()
+            .iter()
+            .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+            .and_then(|a| a.value().map(String::from))
+    };
+    assert_eq!(
+        draining().await.as_deref(),
+        Some("300"),
+        "AWS's default first"
+    );
+
+    let run = moto.run(&["split", "like-service"]).ok();
+    assert!(
+        run.stderr.contains("draining time set to 15 s (was 300 s)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(draining().await.as_deref(), Some("15"));
+    let again = moto.run(&["split", "like-service", "-v"]).ok();
+    assert_eq!(again.api_calls().1, 0, "{}", again.stderr);
+}

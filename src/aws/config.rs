@@ -54,19 +54,22 @@ fn has_profile(text: &str, name: &str) -> bool {
 }
 
 pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
-    // Few, short retries: an endpoint where nothing listens fails in seconds, while
-    // throttling and brief blips are still absorbed.
+    // Standard retries, enough of them that a quarter of all calls throttled still
+    // completes a lab (10 attempts: 1 in a million calls fails), with short jittered
+    // backoff; every call, retries included, ends within CALL_DEADLINE, so an endpoint
+    // that takes connections and never answers is an error in seconds, not minutes.
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(
             RetryConfig::standard()
-                .with_max_attempts(3)
+                .with_max_attempts(10)
                 .with_initial_backoff(Duration::from_millis(200))
                 .with_max_backoff(Duration::from_secs(2)),
         )
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(3))
-                .operation_attempt_timeout(Duration::from_secs(30))
+                .operation_attempt_timeout(Duration::from_secs(7))
+                .operation_timeout(super::error::CALL_DEADLINE)
                 .build(),
         );
     if let Some(profile) = &args.profile {
@@ -112,9 +115,13 @@ pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
         loader = loader.endpoint_url(url);
     }
     let config = loader.load().await;
-    if config.region().is_none() {
+    let Some(region) = config.region() else {
         return Err(ConfigError::NoRegion);
-    }
+    };
+    super::error::set_endpoint(match config.endpoint_url() {
+        Some(url) => url.to_string(),
+        None => format!("AWS in {region}"),
+    });
     let provider = config.credentials_provider().ok_or_else(|| {
         ConfigError::NoCredentials("no credentials provider is configured".into())
     })?;

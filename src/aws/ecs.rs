@@ -331,8 +331,9 @@ impl Aws {
                 Some(s) => reporter.update(name, &format!("{} ({} running)", s.status, s.running)),
             }
             if started.elapsed() > Duration::from_secs(900) {
-                return Err(AwsError::Timeout {
+                return Err(AwsError::NotDone {
                     op: "delete service",
+                    waited: 900,
                 });
             }
             tokio::time::sleep(

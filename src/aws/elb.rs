@@ -38,6 +38,11 @@ pub struct TargetHealth {
     pub reason: Option<String>,
 }
 
+/// The lab's draining time: 15 s instead of AWS's default 300, so rollouts and merges
+/// do not wait five minutes per task.
+const DRAINING_KEY: &str = "deregistration_delay.timeout_seconds";
+const DRAINING_SECONDS: &str = "15";
+
 impl Aws {
     pub async fn listener_rules(&self, listener: &str) -> Result<Vec<RuleInfo>, AwsError> {
         let out = self
@@ -261,19 +266,48 @@ impl Aws {
             .and_then(|t| t.target_group_arn())
             .unwrap_or_default()
             .to_string();
+        self.set_draining_time(&arn).await?;
+        Ok(arn)
+    }
+
+    async fn set_draining_time(&self, arn: &str) -> Result<(), AwsError> {
         self.elb
             .modify_target_group_attributes()
-            .target_group_arn(&arn)
+            .target_group_arn(arn)
             .attributes(
                 TargetGroupAttribute::builder()
-                    .key("deregistration_delay.timeout_seconds")
-                    .value("15")
+                    .key(DRAINING_KEY)
+                    .value(DRAINING_SECONDS)
                     .build(),
             )
             .send()
             .await
             .map_err(map("set target group draining time"))?;
-        Ok(arn)
+        Ok(())
+    }
+
+    /// Repairs a target group of ours whose creation was cut short before its draining
+    /// time was set: `Some(previous)` when it had to be set, `None` when it was right.
+    pub async fn ensure_draining_time(&self, arn: &str) -> Result<Option<String>, AwsError> {
+        let out = self
+            .elb
+            .describe_target_group_attributes()
+            .target_group_arn(arn)
+            .send()
+            .await
+            .map_err(map("describe target group attributes"))?;
+        let current = out
+            .attributes()
+            .iter()
+            .find(|a| a.key() == Some(DRAINING_KEY))
+            .and_then(|a| a.value())
+            .unwrap_or("300")
+            .to_string();
+        if current == DRAINING_SECONDS {
+            return Ok(None);
+        }
+        self.set_draining_time(arn).await?;
+        Ok(Some(current))
     }
 
     pub async fn create_rule(

@@ -1,14 +1,60 @@
 //! One error type for every AWS call: what was being done, and why it failed, short.
 
+use std::sync::OnceLock;
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+/// How long one call may take in all, retries included (`config::load` sets the SDK's
+/// operation timeout to it), so an endpoint that never answers fails within 20 s.
+pub const CALL_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Where the calls go, for the errors that say where they did not get an answer:
+/// `--endpoint-url` as given, else AWS in the region. Set once by `config::load`.
+static ENDPOINT: OnceLock<String> = OnceLock::new();
+
+pub fn set_endpoint(endpoint: String) {
+    let _ = ENDPOINT.set(endpoint);
+}
+
+fn endpoint() -> String {
+    ENDPOINT.get().cloned().unwrap_or_else(|| "AWS".into())
+}
+
+/// Error codes AWS services answer with when a caller goes over its rate.
+const THROTTLING: [&str; 8] = [
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "SlowDown",
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum AwsError {
-    #[error("{op}: cannot reach AWS: {detail}")]
-    Unreachable { op: &'static str, detail: String },
-    #[error("{op}: timed out waiting for AWS")]
-    Timeout { op: &'static str },
+    #[error("{op}: cannot reach {endpoint}: {detail}")]
+    Unreachable {
+        op: &'static str,
+        endpoint: String,
+        detail: String,
+    },
+    #[error("{op}: no answer from {endpoint} in {} s: it takes connections but does not respond", CALL_DEADLINE.as_secs())]
+    Timeout { op: &'static str, endpoint: String },
+    /// A wait of ours that ran out, with every call answered.
+    #[error("{op}: still not done after {waited} s")]
+    NotDone { op: &'static str, waited: u64 },
+    /// An answer that is not AWS's (a proxy's or load balancer's error page).
+    #[error("{op}: {endpoint} answered HTTP {status}, not an AWS answer: {body}")]
+    NotAws {
+        op: &'static str,
+        endpoint: String,
+        status: u16,
+        body: String,
+    },
     #[error("{op}: {code}: {message}")]
     Service {
         op: &'static str,
@@ -37,6 +83,22 @@ impl AwsError {
     pub fn is_code(&self, code: &str) -> bool {
         self.code() == Some(code)
     }
+
+    /// Still throttled after every retry: transient, so the same command can be re-run.
+    pub fn is_throttling(&self) -> bool {
+        self.code().is_some_and(|c| THROTTLING.contains(&c))
+    }
+}
+
+/// The start of a body on one line: enough to tell an HTML error page from anything else.
+fn body_start(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(100) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None if line.is_empty() => "(empty body)".into(),
+        None => line,
+    }
 }
 
 /// The innermost cause's text: "Connection refused (os error 111)" rather than the
@@ -50,22 +112,42 @@ pub fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Maps any SDK error of operation `op` to [`AwsError`].
-pub fn map<E, R>(op: &'static str) -> impl FnOnce(SdkError<E, R>) -> AwsError
+pub fn map<E>(op: &'static str) -> impl FnOnce(SdkError<E, HttpResponse>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     move |err| match &err {
-        SdkError::TimeoutError(_) => AwsError::Timeout { op },
-        SdkError::DispatchFailure(d) if d.is_timeout() => AwsError::Timeout { op },
+        SdkError::TimeoutError(_) => AwsError::Timeout {
+            op,
+            endpoint: endpoint(),
+        },
+        SdkError::DispatchFailure(d) if d.is_timeout() => AwsError::Timeout {
+            op,
+            endpoint: endpoint(),
+        },
         SdkError::DispatchFailure(_) => AwsError::Unreachable {
             op,
+            endpoint: endpoint(),
             detail: innermost(&err),
         },
-        SdkError::ServiceError(e) => AwsError::Service {
+        SdkError::ServiceError(e) => match e.err().code() {
+            Some(code) => AwsError::Service {
+                op,
+                code: code.to_string(),
+                message: e.err().message().unwrap_or_default().to_string(),
+            },
+            None => AwsError::NotAws {
+                op,
+                endpoint: endpoint(),
+                status: e.raw().status().as_u16(),
+                body: body_start(e.raw().body().bytes().unwrap_or_default()),
+            },
+        },
+        SdkError::ResponseError(r) => AwsError::NotAws {
             op,
-            code: e.err().code().unwrap_or("Unknown").to_string(),
-            message: e.err().message().unwrap_or_default().to_string(),
+            endpoint: endpoint(),
+            status: r.raw().status().as_u16(),
+            body: body_start(r.raw().body().bytes().unwrap_or_default()),
         },
         _ => match err.code() {
             Some(code) => AwsError::Service {
@@ -78,5 +160,21 @@ where
                 detail: innermost(&err),
             },
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::body_start;
+
+    #[test]
+    fn a_body_is_shown_short_and_on_one_line() {
+        assert_eq!(
+            body_start(b"<html>\r\n<head><title>500</title></head>\n"),
+            "<html> <head><title>500</title></head>"
+        );
+        assert_eq!(body_start(b""), "(empty body)");
+        let long = "x".repeat(300);
+        assert_eq!(body_start(long.as_bytes()).chars().count(), 101);
     }
 }

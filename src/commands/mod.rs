@@ -12,6 +12,8 @@ mod run;
 mod split;
 mod status;
 mod task;
+#[cfg(test)]
+mod testing;
 mod up;
 
 use crate::aws::{self, Aws};
@@ -236,5 +238,89 @@ impl<'a> Ctx<'a> {
         let outputs = crate::lab::outputs::StackOutputs(stack.outputs);
         outputs.complete()?;
         Ok(outputs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{stack, Fixture};
+    use super::*;
+    use aws_sdk_cloudformation::types::StackStatus;
+    use aws_sdk_cloudformation::Client;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use std::time::Duration;
+
+    /// Each command that creates or changes things, run whole against a stack that
+    /// moto cannot hold still (mid-delete, rolled back, being changed).
+    async fn against(status: StackStatus, command: &str) -> (Result<(), Error>, Vec<String>) {
+        let describe =
+            mock!(Client::describe_stacks).then_output(move || stack(status.clone(), true));
+        let cfn = mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, [&describe]);
+        let fixture = Fixture::new();
+        let ctx = fixture.ctx(cfn, true);
+        let wait = Duration::from_secs(5);
+        let result = match command {
+            "split" => {
+                split::run(
+                    &ctx,
+                    &split::SplitArgs {
+                        service: Some("like-service"),
+                        paths: &[],
+                        priority: None,
+                        force: false,
+                        no_wait: true,
+                        timeout: wait,
+                    },
+                )
+                .await
+            }
+            "deploy" => {
+                deploy::run(
+                    &ctx,
+                    &deploy::DeployArgs {
+                        service: "like-service",
+                        tag: None,
+                        builder: "docker",
+                        no_build: false,
+                        image: Some("nginx:1.27"),
+                        registry: None,
+                        build_args: &[],
+                        no_wait: true,
+                        timeout: wait,
+                    },
+                )
+                .await
+            }
+            "merge" => merge::run(&ctx, "like-service", false).await,
+            "run" => run::run(&ctx, "like-service", None, false, wait).await,
+            _ => unreachable!(),
+        };
+        assert!(describe.num_calls() >= 1);
+        (result, ctx.aws.calls.all())
+    }
+
+    #[tokio::test]
+    async fn commands_that_change_things_refuse_a_stack_that_is_not_complete() {
+        for status in [
+            StackStatus::DeleteInProgress,
+            StackStatus::RollbackComplete,
+            StackStatus::UpdateRollbackFailed,
+            StackStatus::UpdateInProgress,
+            StackStatus::CreateInProgress,
+        ] {
+            for command in ["split", "deploy", "merge", "run"] {
+                let (result, calls) = against(status.clone(), command).await;
+                match result {
+                    Err(Error::StackNotReady { status: s, .. }) => {
+                        assert_eq!(s, status.as_str(), "{command}")
+                    }
+                    other => panic!("{command} on {status:?}: {other:?}"),
+                }
+                assert!(
+                    calls.is_empty(),
+                    "{command} on {status:?} called beyond CloudFormation: {calls:?}"
+                );
+            }
+        }
     }
 }

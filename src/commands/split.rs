@@ -112,7 +112,14 @@ pub async fn run(ctx: &Ctx<'_>, args: &SplitArgs<'_>) -> Result<(), Error> {
 
     let tg_arn = match existing_tg {
         Some(tg) => {
-            ctx.reporter.finish(&tg_key, "exists", true);
+            match ctx.aws.ensure_draining_time(&tg.arn).await? {
+                None => ctx.reporter.finish(&tg_key, "exists", true),
+                Some(was) => ctx.reporter.finish(
+                    &tg_key,
+                    &format!("exists; draining time set to 15 s (was {was} s)"),
+                    true,
+                ),
+            }
             tg.arn
         }
         None => {

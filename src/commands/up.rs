@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::aws::cfn::{needs_replacing, phase, Phase};
 use crate::cli::OutputFormat;
-use crate::commands::task::{service_spec, task_spec};
+use crate::commands::task::service_spec;
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::lab::data::sample_items;
@@ -194,15 +194,10 @@ async fn ensure_default_service(
         );
         return Ok(());
     }
-    ctx.reporter.update(&key, "registering task definition");
-    let spec = task_spec(
-        ctx.lab,
-        service,
-        outputs,
-        &ctx.aws.region,
-        placeholder_image,
-    )?;
-    let task_definition = ctx.aws.register_task_definition(&spec).await?;
+    // The identical revision when a cut-short run registered it already, as deploy does.
+    ctx.reporter.update(&key, "task definition");
+    let task_definition =
+        super::deploy::ensure_revision(ctx, service, outputs, placeholder_image).await?;
     ctx.reporter.update(&key, "creating");
     let created = ctx
         .aws
@@ -273,39 +268,15 @@ fn print_outputs(ctx: &Ctx<'_>, outputs: &StackOutputs) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::Aws;
-    use crate::cli::OutputFormat;
-    use crate::lab::manifest::{Manifest, DEFAULT_MANIFEST};
-    use crate::lab::names::Lab;
-    use crate::lab::outputs::OUTPUT_KEYS;
-    use crate::output::{Printer, TermReporter, Verbosity};
+    use crate::commands::testing::{stack, Fixture};
     use aws_sdk_cloudformation::error::ErrorMetadata;
     use aws_sdk_cloudformation::operation::create_stack::CreateStackOutput;
     use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
     use aws_sdk_cloudformation::operation::describe_stack_resources::DescribeStackResourcesOutput;
-    use aws_sdk_cloudformation::operation::describe_stacks::{
-        DescribeStacksError, DescribeStacksOutput,
-    };
-    use aws_sdk_cloudformation::types::{Output, Stack, StackResource, StackStatus, Tag};
+    use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
+    use aws_sdk_cloudformation::types::{StackResource, StackStatus};
     use aws_sdk_cloudformation::Client;
     use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-    use std::path::Path;
-
-    fn stack(status: StackStatus, tagged: bool) -> DescribeStacksOutput {
-        let mut s = Stack::builder().stack_name("mysfits").stack_status(status);
-        if tagged {
-            s = s.tags(Tag::builder().key("mysfits:lab").value("mysfits").build());
-        }
-        for key in OUTPUT_KEYS {
-            s = s.outputs(
-                Output::builder()
-                    .output_key(key)
-                    .output_value(format!("{key}-value"))
-                    .build(),
-            );
-        }
-        DescribeStacksOutput::builder().stacks(s.build()).build()
-    }
 
     fn gone() -> DescribeStacksError {
         DescribeStacksError::generic(
@@ -334,19 +305,8 @@ mod tests {
     }
 
     async fn ensure(cfn: Client, yes: bool) -> Result<StackOutputs, Error> {
-        let lab = Lab::parse("mysfits").unwrap();
-        let manifest = Manifest::parse(DEFAULT_MANIFEST, "built-in", Path::new(".")).unwrap();
-        let printer = Printer::new(Verbosity::Quiet);
-        let ctx = Ctx {
-            aws: Aws::with_cfn(cfn),
-            lab: &lab,
-            manifest: &manifest,
-            printer: &printer,
-            reporter: TermReporter::new(&printer),
-            output: OutputFormat::Text,
-            yes,
-        };
-        ensure_stack(&ctx, &StackOptions::default()).await
+        let fixture = Fixture::new();
+        ensure_stack(&fixture.ctx(cfn, yes), &StackOptions::default()).await
     }
 
     #[tokio::test]

@@ -194,3 +194,78 @@ impl Run {
         (nums[0], nums[1])
     }
 }
+
+/// `tests/moto/chaos.py` in front of a moto: an endpoint that throttles, hangs or answers
+/// HTML 500s, for the tests of what the tool does when AWS misbehaves.
+pub struct Chaos {
+    child: Child,
+    stdout: BufReader<std::process::ChildStdout>,
+    pub port: u16,
+}
+
+impl Chaos {
+    /// `mode` is `throttle` (with `rate`), `hang` or `html500`.
+    pub fn start(moto: &Moto, mode: &str, rate: f64) -> Self {
+        let mut child = Command::new(python())
+            .arg(repo_root().join("tests/moto/chaos.py"))
+            .args(["--upstream", &format!("127.0.0.1:{}", moto.port)])
+            .args(["--mode", mode, "--rate", &rate.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start tests/moto/chaos.py");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("read chaos output");
+        let port = line
+            .trim()
+            .strip_prefix("CHAOS_PORT=")
+            .unwrap_or_else(|| panic!("chaos proxy did not start: {line:?}"))
+            .parse()
+            .unwrap();
+        Self {
+            child,
+            stdout,
+            port,
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The binary against moto through this endpoint.
+    pub fn run(&self, moto: &Moto, args: &[&str]) -> Run {
+        Run::from(
+            moto.mysfits()
+                .env("AWS_ENDPOINT_URL", self.endpoint())
+                .args(args)
+                .output()
+                .expect("run mysfits"),
+        )
+    }
+
+    /// Stops the proxy: `(forwarded, throttled)` requests.
+    pub fn finish(mut self) -> (usize, usize) {
+        drop(self.child.stdin.take());
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("read chaos stats");
+        let _ = self.child.wait();
+        let nums: Vec<usize> = line
+            .trim()
+            .strip_prefix("CHAOS_STATS=")
+            .unwrap_or_else(|| panic!("no chaos stats: {line:?}"))
+            .split(' ')
+            .map(|n| n.parse().unwrap())
+            .collect();
+        (nums[0], nums[1])
+    }
+}
+
+impl Drop for Chaos {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

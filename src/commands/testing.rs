@@ -1,0 +1,61 @@
+//! Recorded-response fixtures for whole commands: a lab, its manifest and a quiet
+//! printer, with CloudFormation answering as a test records and the other clients
+//! counting (and failing) any call made to them.
+
+use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksOutput;
+use aws_sdk_cloudformation::types::{Output, Stack, StackStatus, Tag};
+
+use super::Ctx;
+use crate::aws::Aws;
+use crate::cli::OutputFormat;
+use crate::lab::manifest::{Manifest, DEFAULT_MANIFEST};
+use crate::lab::names::Lab;
+use crate::lab::outputs::OUTPUT_KEYS;
+use crate::output::{Printer, TermReporter, Verbosity};
+
+/// The lab's stack in `status`, with every output (`tagged`: carries the lab's tag).
+pub fn stack(status: StackStatus, tagged: bool) -> DescribeStacksOutput {
+    let mut s = Stack::builder().stack_name("mysfits").stack_status(status);
+    if tagged {
+        s = s.tags(Tag::builder().key("mysfits:lab").value("mysfits").build());
+    }
+    for key in OUTPUT_KEYS {
+        s = s.outputs(
+            Output::builder()
+                .output_key(key)
+                .output_value(format!("{key}-value"))
+                .build(),
+        );
+    }
+    DescribeStacksOutput::builder().stacks(s.build()).build()
+}
+
+/// The built-in lab, as `mysfits` without a manifest file sees it.
+pub struct Fixture {
+    pub lab: Lab,
+    pub manifest: Manifest,
+    pub printer: Printer,
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        Self {
+            lab: Lab::parse("mysfits").unwrap(),
+            manifest: Manifest::parse(DEFAULT_MANIFEST, "built-in", std::path::Path::new("."))
+                .unwrap(),
+            printer: Printer::new(Verbosity::Quiet),
+        }
+    }
+
+    pub fn ctx(&self, cfn: aws_sdk_cloudformation::Client, yes: bool) -> Ctx<'_> {
+        Ctx {
+            aws: Aws::with_cfn(cfn),
+            lab: &self.lab,
+            manifest: &self.manifest,
+            printer: &self.printer,
+            reporter: TermReporter::new(&self.printer),
+            output: OutputFormat::Text,
+            yes,
+        }
+    }
+}
