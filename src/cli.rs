@@ -182,7 +182,11 @@ pub enum Command {
     Logs {
         #[command(flatten)]
         aws: AwsArgs,
-        service: String,
+        /// The service whose lines to print (default: every service of the lab)
+        service: Option<String>,
+        /// Keep printing new lines as they come, until Ctrl-C
+        #[arg(short, long)]
+        follow: bool,
         /// How far back: e.g. 30s, 10m, 2h, 1d
         #[arg(long, default_value = "1h", value_parser = crate::cli::parse_age)]
         since: u64,

@@ -2,7 +2,9 @@
 
 mod common;
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::Moto;
 
@@ -65,7 +67,7 @@ async fn logs_show_the_services_lines_only() {
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{}", r.stdout);
     assert!(
-        lines[0].ends_with(" 01234567 Like processed."),
+        lines[0].ends_with(" like-service/01234567 Like processed."),
         "{}",
         lines[0]
     );
@@ -74,8 +76,104 @@ async fn logs_show_the_services_lines_only() {
         "{}",
         lines[1]
     );
+    let all = moto.run(&["logs"]).ok();
+    let lines: Vec<&str> = all.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", all.stdout);
+    assert!(
+        lines[1].ends_with(" monolith-service/fedcba98 GET / 200"),
+        "{}",
+        all.stdout
+    );
     let r = moto.run(&["logs", "like-service", "--limit", "1"]).ok();
     assert_eq!(r.stdout.lines().count(), 1);
     moto.run(&["logs", "like-service", "--since", "soon"])
         .fails_with("not an age");
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+async fn put(logs: &aws_sdk_cloudwatchlogs::Client, stream: &str, message: &str) {
+    let _ = logs
+        .create_log_stream()
+        .log_group_name("/mysfits/mysfits")
+        .log_stream_name(stream)
+        .send()
+        .await;
+    logs.put_log_events()
+        .log_group_name("/mysfits/mysfits")
+        .log_stream_name(stream)
+        .log_events(
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(now_ms())
+                .message(message)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// `--follow` prints lines as they are written, each once, and Ctrl-C (SIGINT) ends
+/// it with exit 0: following is stopped by the user by design.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follow_prints_new_lines_until_ctrl_c() {
+    let moto = Moto::start();
+    moto.run(&["up"]).ok();
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&moto.sdk().await);
+    let stream = "like-service/like-service/0123456789abcdef";
+    put(&logs, stream, "before").await;
+    let mut child = moto
+        .mysfits()
+        .args(["logs", "like-service", "--follow", "--since", "5m"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    let next = |what: &str| {
+        let line = rx
+            .recv_timeout(Duration::from_secs(15))
+            .unwrap_or_else(|_| panic!("no line {what:?} within 15 s"));
+        assert!(
+            line.ends_with(&format!("like-service/01234567 {what}")),
+            "{line}"
+        );
+    };
+    next("before");
+    put(&logs, stream, "while following").await;
+    put(
+        &logs,
+        "monolith-service/monolith-service/fedcba9876543210",
+        "not ours",
+    )
+    .await;
+    next("while following");
+    put(&logs, stream, "and again").await;
+    next("and again");
+    // Nothing printed twice, and the monolith's line never.
+    assert!(rx.recv_timeout(Duration::from_secs(5)).is_err());
+
+    let started = Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("error"), "{stderr}");
 }

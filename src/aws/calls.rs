@@ -1,17 +1,54 @@
 //! Counts every AWS API call the tool makes (an SDK interceptor, so nothing escapes it):
-//! `-v` prints the tally, and tests assert that a re-run makes no mutating call.
+//! `-v` shows each call as it ends and the tally, and tests assert that a re-run makes
+//! no mutating call.
 
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, FinalizerInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 
-#[derive(Debug, Clone, Default)]
-pub struct ApiCalls(Arc<Mutex<Vec<String>>>);
+/// One call as it ended: `CloudFormation.DescribeStacks`, how long it took in all, how
+/// many attempts (retries + 1), and whether it succeeded.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub operation: String,
+    pub took: Duration,
+    pub attempts: u32,
+    pub ok: bool,
+}
+
+/// Told of every call as it ends (`-v` prints them); `aws/` itself never prints.
+pub type Observer = Arc<dyn Fn(&Call) + Send + Sync>;
+
+#[derive(Clone, Default)]
+pub struct ApiCalls {
+    calls: Arc<Mutex<Vec<String>>>,
+    observer: Option<Observer>,
+}
+
+impl std::fmt::Debug for ApiCalls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiCalls")
+            .field("calls", &self.calls)
+            .finish()
+    }
+}
+
+/// When the call started, kept in its config bag between the interceptor's hooks.
+#[derive(Debug, Clone)]
+struct Started(Instant);
+
+impl Storable for Started {
+    type Storer = StoreReplace<Self>;
+}
 
 /// Operations that only read. Everything else counts as mutating.
 fn read_only(operation: &str) -> bool {
@@ -23,8 +60,15 @@ fn read_only(operation: &str) -> bool {
 }
 
 impl ApiCalls {
+    pub fn observed(observer: Observer) -> Self {
+        Self {
+            calls: Arc::default(),
+            observer: Some(observer),
+        }
+    }
+
     pub fn all(&self) -> Vec<String> {
-        self.0.lock().unwrap().clone()
+        self.calls.lock().unwrap().clone()
     }
 
     /// `total`, `mutating`, and the mutating operations by name.
@@ -53,11 +97,37 @@ impl Intercept for ApiCalls {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(meta) = cfg.load::<Metadata>() {
-            self.0
+            self.calls
                 .lock()
                 .unwrap()
                 .push(format!("{}.{}", meta.service(), meta.name()));
         }
+        cfg.interceptor_state().store_put(Started(Instant::now()));
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(observer) = &self.observer else {
+            return Ok(());
+        };
+        let operation = cfg
+            .load::<Metadata>()
+            .map(|m| format!("{}.{}", m.service(), m.name()))
+            .unwrap_or_default();
+        observer(&Call {
+            operation,
+            took: cfg
+                .load::<Started>()
+                .map(|s| s.0.elapsed())
+                .unwrap_or_default(),
+            attempts: cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts()),
+            ok: matches!(context.output_or_error(), Some(Ok(_))),
+        });
         Ok(())
     }
 }

@@ -35,8 +35,8 @@ pub struct Aws {
 }
 
 impl Aws {
-    pub fn new(config: &SdkConfig) -> Self {
-        let calls = ApiCalls::default();
+    /// Clients whose every call `calls` counts (and shows, when it has an observer).
+    pub fn observed(config: &SdkConfig, calls: ApiCalls) -> Self {
         macro_rules! client {
             ($krate:ident) => {
                 $krate::Client::from_conf(
@@ -70,7 +70,7 @@ impl Aws {
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))
             .build();
-        let mut aws = Self::new(&config);
+        let mut aws = Self::observed(&config, ApiCalls::default());
         aws.cfn = cfn;
         aws
     }

@@ -1,43 +1,102 @@
-//! `mysfits logs`: a service's recent log lines (data on stdout), newest last.
+//! `mysfits logs`: a service's (or every service's) recent log lines on stdout, newest
+//! last, each with its `service/task` prefix; `--follow` keeps printing new ones until
+//! Ctrl-C, as `aws logs tail --follow` does.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::collections::HashSet;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::aws::logs::LogLine;
 use crate::cli::OutputFormat;
 use crate::commands::Ctx;
 use crate::error::Error;
 
-pub async fn run(ctx: &Ctx<'_>, name: &str, since_secs: u64, limit: usize) -> Result<(), Error> {
-    let service = ctx.service(name)?;
+/// How often `--follow` asks for new lines (FilterLogEvents allows 25 calls a second).
+const FOLLOW_EVERY: Duration = Duration::from_secs(2);
+
+pub async fn run(
+    ctx: &Ctx<'_>,
+    name: Option<&str>,
+    follow: bool,
+    since_secs: u64,
+    limit: usize,
+) -> Result<(), Error> {
+    let service = name.map(|n| ctx.service(n)).transpose()?;
+    let service = service.map(|s| s.name.as_str());
     let outputs = ctx.outputs().await?;
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default();
-    let start = now_ms - (since_secs as i64) * 1000;
-    let lines = ctx
-        .aws
-        .service_logs(outputs.get("LogGroupName")?, &service.name, start, limit)
-        .await?;
-    if ctx.output == OutputFormat::Json {
-        ctx.printer
-            .data(&serde_json::to_string_pretty(&lines).expect("lines serialize"));
+    let group = outputs.get("LogGroupName")?;
+    let mut start = now_ms() - (since_secs as i64) * 1000;
+    let lines = ctx.aws.service_logs(group, service, start, limit).await?;
+    if !follow {
+        if ctx.output == OutputFormat::Json {
+            ctx.printer
+                .data(&serde_json::to_string_pretty(&lines).expect("lines serialize"));
+            return Ok(());
+        }
+        if lines.is_empty() {
+            ctx.printer.note(&format!(
+                "no log lines from {} in the last {since_secs}s (its tasks write to {group})",
+                service.unwrap_or("the lab's services")
+            ));
+        }
+        lines.iter().for_each(|l| print(ctx, l));
         return Ok(());
     }
-    if lines.is_empty() {
-        ctx.printer.note(&format!(
-            "no log lines from {} in the last {since_secs}s (its tasks write to {})",
-            service.name,
-            outputs.get("LogGroupName")?
-        ));
+
+    ctx.printer.note(&format!(
+        "following {} in {group}; Ctrl-C stops",
+        service.unwrap_or("every service")
+    ));
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut batch = lines;
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        for l in &batch {
+            if seen.insert(l.id.clone()) {
+                print(ctx, l);
+            }
+        }
+        // Ask again from the newest line seen: lines of the same millisecond come back
+        // and are told apart by their event id.
+        start = batch.last().map_or(start, |l| l.timestamp);
+        tokio::select! {
+            _ = &mut ctrl_c => return Ok(()),
+            _ = tokio::time::sleep(FOLLOW_EVERY) => {}
+        }
+        batch = ctx
+            .aws
+            .service_logs(group, service, start, usize::MAX)
+            .await?;
     }
-    for l in &lines {
-        // The task id is the stream's last part: enough to tell tasks apart.
-        let task = l.stream.rsplit('/').next().unwrap_or(&l.stream);
-        let short = &task[..task.len().min(8)];
+}
+
+fn print(ctx: &Ctx<'_>, l: &LogLine) {
+    if ctx.output == OutputFormat::Json {
         ctx.printer
-            .data(&format!("{} {short} {}", iso(l.timestamp), l.message));
+            .data(&serde_json::to_string(l).expect("line serializes"));
+        return;
     }
-    Ok(())
+    ctx.printer.data(&format!(
+        "{} {} {}",
+        iso(l.timestamp),
+        prefix(&l.stream),
+        l.message
+    ));
+}
+
+/// `like-service/1a2b3c4d` from the stream `like-service/like-service/1a2b3c4d…`
+/// (awslogs names streams `<prefix>/<container>/<task-id>`).
+fn prefix(stream: &str) -> String {
+    let service = stream.split('/').next().unwrap_or(stream);
+    let task = stream.rsplit('/').next().unwrap_or(stream);
+    format!("{service}/{}", &task[..task.len().min(8)])
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
 }
 
 /// Milliseconds since the epoch as RFC 3339 UTC, to the second.
@@ -48,11 +107,19 @@ fn iso(ms: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::iso;
+    use super::{iso, prefix};
 
     #[test]
     fn timestamps_print_as_utc() {
         assert_eq!(iso(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso(1_700_000_000_000), "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn lines_are_prefixed_with_service_and_task() {
+        assert_eq!(
+            prefix("like-service/like-service/0123456789abcdef"),
+            "like-service/01234567"
+        );
     }
 }

@@ -4,6 +4,7 @@ mod cleanup;
 mod deploy;
 mod docs;
 mod init;
+mod interrupt;
 mod logs;
 mod merge;
 mod route;
@@ -83,6 +84,15 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
         | Command::Logs { aws, .. } => aws.clone(),
     };
     let ctx = connect(&settings, &aws_args, printer).await?;
+    let follow = matches!(settings.command, Command::Logs { follow: true, .. });
+    if !follow {
+        interrupt::watch(
+            &settings.command,
+            ctx.lab.name(),
+            printer,
+            ctx.reporter.log(),
+        );
+    }
     let result = match &settings.command {
         Command::Up {
             private_tasks,
@@ -118,10 +128,11 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
         } => merge::run(&ctx, service, *dry_run).await,
         Command::Logs {
             service,
+            follow,
             since,
             limit,
             ..
-        } => logs::run(&ctx, service, *since, *limit).await,
+        } => logs::run(&ctx, service.as_deref(), *follow, *since, *limit).await,
         Command::Run {
             service,
             tag,
@@ -188,8 +199,25 @@ async fn connect<'a>(
     printer: &'a Printer,
 ) -> Result<Ctx<'a>, Error> {
     let config = aws::config::load(args).await?;
+    let calls = if printer.verbosity() >= crate::output::Verbosity::Verbose {
+        let printer = printer.clone();
+        aws::ApiCalls::observed(std::sync::Arc::new(move |call: &aws::calls::Call| {
+            printer.detail(&format!(
+                "  aws {} {} ms{}{}",
+                call.operation,
+                call.took.as_millis(),
+                match call.attempts {
+                    0 | 1 => String::new(),
+                    n => format!(", {n} attempts"),
+                },
+                if call.ok { "" } else { ", failed" }
+            ))
+        }))
+    } else {
+        aws::ApiCalls::default()
+    };
     Ok(Ctx {
-        aws: Aws::new(&config),
+        aws: Aws::observed(&config, calls),
         lab: &settings.lab,
         manifest: settings.manifest(),
         printer,

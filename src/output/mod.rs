@@ -5,4 +5,4 @@ mod progress;
 pub mod table;
 
 pub use printer::{Printer, Verbosity};
-pub use progress::TermReporter;
+pub use progress::{ProgressLog, TermReporter};

@@ -2,7 +2,15 @@
 
 use std::io::Write;
 
-use console::style;
+use console::{style, StyledObject};
+
+use indicatif::{MultiProgress, ProgressDrawTarget};
+
+/// Styled for stderr: colour is decided by stderr's own terminal (and NO_COLOR,
+/// CLICOLOR), so `2>file` gets no escapes even when stdout is a terminal.
+pub(crate) fn styled<D>(value: D) -> StyledObject<D> {
+    style(value).for_stderr()
+}
 
 /// How chatty the tool is: `-q` silences notes, `-v` adds detail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -17,6 +25,9 @@ pub struct Printer {
     verbosity: Verbosity,
     /// Interactive progress (spinners, redrawn rows) only on a terminal outside CI.
     interactive: bool,
+    /// The live progress area when interactive: every stderr line is written through
+    /// it, so a note never lands inside a row that is being redrawn.
+    multi: Option<MultiProgress>,
 }
 
 impl Printer {
@@ -26,11 +37,32 @@ impl Printer {
         Self {
             verbosity,
             interactive,
+            multi: interactive
+                .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
         }
     }
 
     pub fn interactive(&self) -> bool {
         self.interactive
+    }
+
+    pub(crate) fn multi(&self) -> Option<&MultiProgress> {
+        self.multi.as_ref()
+    }
+
+    /// One line on stderr, above the live rows when there are any.
+    pub(crate) fn line(&self, text: &str) {
+        match &self.multi {
+            Some(m) => m.suspend(|| eprintln!("{text}")),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    /// Clears the live rows (an interrupt: what is printed next is the last word).
+    pub(crate) fn clear_progress(&self) {
+        if let Some(m) = &self.multi {
+            let _ = m.clear();
+        }
     }
 
     pub fn verbosity(&self) -> Verbosity {
@@ -39,50 +71,71 @@ impl Printer {
 
     /// Data for the user or a script: always printed, on stdout.
     pub fn data(&self, text: &str) {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{text}");
+        let write = || {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{text}");
+        };
+        match &self.multi {
+            Some(m) => m.suspend(write),
+            None => write(),
+        }
     }
 
     /// A diagnostic line on stderr, hidden by `-q`.
     pub fn note(&self, text: &str) {
         if self.verbosity > Verbosity::Quiet {
-            eprintln!("{text}");
+            self.line(text);
         }
     }
 
     /// Detail shown only with `-v`.
     pub fn detail(&self, text: &str) {
         if self.verbosity >= Verbosity::Verbose {
-            eprintln!("{}", style(text).dim());
+            self.line(&styled(text).dim().to_string());
         }
     }
 
     pub fn warn(&self, text: &str) {
-        eprintln!("{}: {text}", style("warning").yellow().bold());
+        self.line(&format!("{}: {text}", styled("warning").yellow().bold()));
     }
 
     /// The command to run next, in the Copilot manner.
     pub fn next(&self, what: &str, command: &str) {
         self.note(&format!(
             "{} {what}: {}",
-            style("next:").cyan().bold(),
-            style(command).bold()
+            styled("next:").cyan().bold(),
+            styled(command).bold()
         ));
     }
 
     pub fn success(&self, text: &str) {
-        self.note(&format!("{} {text}", style("✔").green()));
+        self.note(&format!("{} {text}", styled("✔").green()));
     }
 
     /// Errors are never silenced, not even by `-q`.
     pub fn error(&self, message: &str, causes: &[String], hints: &[String]) {
-        eprintln!("{}: {message}", style("error").red().bold());
+        self.clear_progress();
+        let mut lines = vec![format!("{}: {message}", styled("error").red().bold())];
         for cause in causes {
-            eprintln!("  {} {cause}", style("caused by:").dim());
+            lines.push(format!("  {} {cause}", styled("caused by:").dim()));
         }
         for hint in hints {
-            eprintln!("{}: {hint}", style("hint").cyan().bold());
+            lines.push(format!("{}: {hint}", styled("hint").cyan().bold()));
         }
+        self.line(&lines.join("\n"));
+    }
+
+    /// The last word of an interrupted command: never silenced.
+    pub fn interrupted(&self, message: &str, lines: &[String], hints: &[String]) {
+        self.clear_progress();
+        let mut out = vec![format!("{}: {message}", styled("error").red().bold())];
+        out.extend(lines.iter().map(|l| format!("  {l}")));
+        out.extend(
+            hints
+                .iter()
+                .map(|h| format!("{}: {h}", styled("hint").cyan().bold())),
+        );
+        self.line(&out.join("\n"));
     }
 
     /// Asks a yes/no question on the terminal; without one the answer is no,
@@ -92,10 +145,16 @@ impl Printer {
         if !term.is_term() {
             return false;
         }
-        eprint!("{question} [y/N] ");
-        matches!(
-            term.read_line().as_deref().map(str::trim),
-            Ok("y" | "Y" | "yes")
-        )
+        let ask = || {
+            eprint!("{question} [y/N] ");
+            matches!(
+                term.read_line().as_deref().map(str::trim),
+                Ok("y" | "Y" | "yes")
+            )
+        };
+        match &self.multi {
+            Some(m) => m.suspend(ask),
+            None => ask(),
+        }
     }
 }

@@ -1,45 +1,129 @@
-//! Progress rows: redrawn spinners on a terminal, plain lines elsewhere
-//! (pipes, `CI=true`), so logs stay readable.
+//! Progress rows: redrawn spinners on a terminal, plain lines elsewhere (pipes,
+//! `CI=true`), so logs stay readable; off a terminal a heartbeat line says what is still
+//! pending at least every 10 s, so a long wait never looks like a hang.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use console::style;
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::output::Printer;
+use super::printer::styled;
+use crate::output::{Printer, Verbosity};
 use crate::report::Reporter;
 
+/// The longest a wait stays silent off a terminal.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+
 struct Row {
+    key: String,
     label: String,
     started: Instant,
     bar: Option<ProgressBar>,
-    last_status: String,
+    status: String,
+}
+
+#[derive(Default)]
+struct State {
+    /// Rows in the order they started.
+    rows: Vec<Row>,
+    /// Finished rows, `label: status`, for the account of an interrupted command.
+    done: Vec<String>,
+    last_line: Option<Instant>,
+    stopped: bool,
+}
+
+struct Shared {
+    printer: Printer,
+    state: Mutex<State>,
+    wake: Condvar,
+}
+
+impl Shared {
+    fn plain(&self, state: &mut State, line: &str) {
+        state.last_line = Some(Instant::now());
+        if self.printer.verbosity() != Verbosity::Quiet {
+            self.printer.line(line);
+        }
+    }
 }
 
 pub struct TermReporter {
-    multi: Option<MultiProgress>,
-    rows: Mutex<HashMap<String, Row>>,
-    quiet: bool,
+    shared: Arc<Shared>,
+    heartbeat: Option<JoinHandle<()>>,
+}
+
+/// What a command has done and what it was still doing, read when it is interrupted.
+#[derive(Clone)]
+pub struct ProgressLog(Arc<Shared>);
+
+impl ProgressLog {
+    /// `(done, pending)`: finished rows with their status, rows still running.
+    pub fn summary(&self) -> (Vec<String>, Vec<String>) {
+        let state = self.0.state.lock().unwrap();
+        let pending = state
+            .rows
+            .iter()
+            .map(|r| format!("{} ({}, {})", r.label, r.status, elapsed(r.started)))
+            .collect();
+        (state.done.clone(), pending)
+    }
 }
 
 impl TermReporter {
     pub fn new(printer: &Printer) -> Self {
-        let multi = printer
-            .interactive()
-            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
-        Self {
-            multi,
-            rows: Mutex::new(HashMap::new()),
-            quiet: printer.verbosity() == crate::output::Verbosity::Quiet,
-        }
+        let shared = Arc::new(Shared {
+            printer: printer.clone(),
+            state: Mutex::new(State::default()),
+            wake: Condvar::new(),
+        });
+        let heartbeat =
+            (!printer.interactive() && printer.verbosity() != Verbosity::Quiet).then(|| {
+                let shared = shared.clone();
+                std::thread::spawn(move || heartbeat(&shared))
+            });
+        Self { shared, heartbeat }
     }
 
-    fn plain(&self, line: String) {
-        if !self.quiet {
-            eprintln!("{line}");
+    pub fn log(&self) -> ProgressLog {
+        ProgressLog(self.shared.clone())
+    }
+}
+
+impl Drop for TermReporter {
+    fn drop(&mut self) {
+        self.shared.state.lock().unwrap().stopped = true;
+        self.shared.wake.notify_all();
+        if let Some(h) = self.heartbeat.take() {
+            let _ = h.join();
         }
+    }
+}
+
+/// Off a terminal: when rows are pending and nothing was printed for HEARTBEAT, one
+/// line naming each pending row, its status and how long it has waited.
+fn heartbeat(shared: &Shared) {
+    let mut state = shared.state.lock().unwrap();
+    loop {
+        state = shared
+            .wake
+            .wait_timeout(state, Duration::from_millis(500))
+            .unwrap()
+            .0;
+        if state.stopped {
+            return;
+        }
+        let quiet_for = state.last_line.map(|t| t.elapsed()).unwrap_or_default();
+        if state.rows.is_empty() || quiet_for < HEARTBEAT {
+            continue;
+        }
+        let pending: Vec<String> = state
+            .rows
+            .iter()
+            .map(|r| format!("{}: {} ({})", r.label, r.status, elapsed(r.started)))
+            .collect();
+        let line = format!("  … still waiting on {}", pending.join("; "));
+        shared.plain(&mut state, &line);
     }
 }
 
@@ -54,11 +138,11 @@ fn elapsed(since: Instant) -> String {
 
 impl Reporter for TermReporter {
     fn start(&self, key: &str, label: &str) {
-        let mut rows = self.rows.lock().unwrap();
-        if rows.contains_key(key) {
+        let mut state = self.shared.state.lock().unwrap();
+        if state.rows.iter().any(|r| r.key == key) {
             return;
         }
-        let bar = self.multi.as_ref().map(|m| {
+        let bar = self.shared.printer.multi().map(|m| {
             let bar = m.add(ProgressBar::new_spinner());
             bar.set_style(
                 ProgressStyle::with_template("  {spinner:.cyan} {prefix:<42} {msg} {elapsed:.dim}")
@@ -69,59 +153,66 @@ impl Reporter for TermReporter {
             bar.enable_steady_tick(Duration::from_millis(120));
             bar
         });
-        rows.insert(
-            key.to_string(),
-            Row {
-                label: label.to_string(),
-                started: Instant::now(),
-                bar,
-                last_status: "pending".into(),
-            },
-        );
+        if state.last_line.is_none() {
+            state.last_line = Some(Instant::now());
+        }
+        state.rows.push(Row {
+            key: key.to_string(),
+            label: label.to_string(),
+            started: Instant::now(),
+            bar,
+            status: "pending".into(),
+        });
     }
 
     fn update(&self, key: &str, status: &str) {
-        let mut rows = self.rows.lock().unwrap();
-        let Some(row) = rows.get_mut(key) else { return };
-        if row.last_status == status {
+        let mut state = self.shared.state.lock().unwrap();
+        let Some(row) = state.rows.iter_mut().find(|r| r.key == key) else {
+            return;
+        };
+        if row.status == status {
             return;
         }
-        row.last_status = status.to_string();
-        match &row.bar {
-            Some(bar) => bar.set_message(status.to_string()),
-            None => self.plain(format!(
-                "  {}: {status} ({})",
-                row.label,
-                elapsed(row.started)
-            )),
-        }
+        row.status = status.to_string();
+        let line = match &row.bar {
+            Some(bar) => {
+                bar.set_message(status.to_string());
+                return;
+            }
+            None => format!("  {}: {status} ({})", row.label, elapsed(row.started)),
+        };
+        self.shared.plain(&mut state, &line);
     }
 
     fn finish(&self, key: &str, status: &str, ok: bool) {
-        let mut rows = self.rows.lock().unwrap();
-        let Some(row) = rows.remove(key) else { return };
+        let mut state = self.shared.state.lock().unwrap();
+        let Some(at) = state.rows.iter().position(|r| r.key == key) else {
+            return;
+        };
+        let row = state.rows.remove(at);
+        state.done.push(format!("{}: {status}", row.label));
         let mark = if ok {
-            style("✔").green()
+            styled("✔").green()
         } else {
-            style("✘").red()
+            styled("✘").red()
         };
         let line = format!(
             "  {mark} {:<42} {status} {}",
             row.label,
-            style(elapsed(row.started)).dim()
+            styled(elapsed(row.started)).dim()
         );
-        match &row.bar {
-            Some(bar) => bar.finish_with_message(format!("{mark} {status}")),
-            None => self.plain(line),
+        // A finished row leaves the live area and becomes a line above it, so lines
+        // stay in the order things happened and no row is drawn twice.
+        if let (Some(bar), Some(m)) = (&row.bar, self.shared.printer.multi()) {
+            bar.finish_and_clear();
+            m.remove(bar);
         }
+        self.shared.plain(&mut state, &line);
     }
 
     fn event(&self, text: &str) {
-        match &self.multi {
-            Some(m) => {
-                let _ = m.println(format!("  {}", style(text).dim()));
-            }
-            None => self.plain(format!("  {text}")),
-        }
+        let mut state = self.shared.state.lock().unwrap();
+        let line = format!("  {}", styled(text).dim());
+        self.shared.plain(&mut state, &line);
     }
 }

@@ -1,0 +1,91 @@
+//! Ctrl-C during a command: stop, say what was done and what was still pending, name
+//! the command that resumes it (every step is idempotent) and the one that undoes it,
+//! and exit 130 as shells expect of an interrupt.
+
+use crate::cli::Command;
+use crate::lab::names::lab_flag;
+use crate::output::{Printer, ProgressLog};
+
+/// The command line as typed, quoted for a shell where needed.
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quoted: Vec<String> = args.iter().map(|a| shell_quote(a)).collect();
+    format!("mysfits {}", quoted.join(" "))
+}
+
+fn shell_quote(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c));
+    if plain {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+/// How to take back what an interrupted command may have made.
+fn undo(command: &Command, lab: &str) -> Option<String> {
+    let flag = lab_flag(lab);
+    match command {
+        Command::Up { .. } => Some(format!(
+            "undo: `mysfits cleanup{flag}` deletes everything the lab has so far"
+        )),
+        Command::Split { service, .. } => Some(format!(
+            "undo: `mysfits merge {}{flag}` takes the split back",
+            service.as_deref().unwrap_or("SERVICE")
+        )),
+        Command::Deploy { .. } => Some(format!(
+            "a started rollout goes on in ECS, guarded by the circuit breaker: `mysfits status{flag}` shows it"
+        )),
+        Command::Run { .. } => Some(format!(
+            "a started task may still run: `mysfits cleanup{flag}` stops it with the rest of the lab"
+        )),
+        _ => None,
+    }
+}
+
+/// Waits for Ctrl-C, then reports and exits 130. Runs beside the command, so it works
+/// even while the command blocks (a question on the terminal).
+pub fn watch(command: &Command, lab: &str, printer: &Printer, log: ProgressLog) {
+    let line = command_line();
+    let undo = undo(command, lab);
+    let printer = printer.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        let (done, pending) = log.summary();
+        let mut lines = Vec::new();
+        lines.extend(done.iter().map(|d| format!("done: {d}")));
+        lines.extend(
+            pending
+                .iter()
+                .map(|p| format!("stopped while pending: {p}")),
+        );
+        let mut hints = vec![format!(
+            "resume: `{line}` (it picks up where it stopped; every step is idempotent)"
+        )];
+        hints.extend(undo);
+        printer.interrupted(
+            &format!("interrupted: `{line}` stopped; nothing was cancelled on AWS"),
+            &lines,
+            &hints,
+        );
+        std::process::exit(130);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    #[test]
+    fn arguments_are_quoted_only_when_a_shell_needs_it() {
+        assert_eq!(shell_quote("like-service"), "like-service");
+        assert_eq!(shell_quote("/mysfits/*/like"), "'/mysfits/*/like'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
+}
