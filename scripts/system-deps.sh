@@ -7,7 +7,7 @@
 # Otherwise: says in one line what to install, and exits 1.
 set -euo pipefail
 need=()
-for tool in podman runc slirp4netns docker-registry mmdebstrap bc; do
+for tool in podman runc slirp4netns docker-registry mmdebstrap bc tmux; do
   command -v "$tool" >/dev/null || need+=("$tool")
 done
 # Debian's own python3 needs python3-venv for `python3 -m venv` (scripts/venv.sh).

@@ -320,3 +320,43 @@ async fn a_rerun_of_up_reuses_the_revision_it_registered() {
         active.task_definition()
     );
 }
+
+/// `status` fits 100 columns with a digest-pinned image and long names; `--output json`
+/// keeps the full values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_fits_100_columns() {
+    let moto = Moto::start();
+    let yaml = "services:\n  - name: monolith-service\n    build: .\n    route: default\n  - name: a-long-service-name-24ch\n    build: .\n    route: ['/a-rather-long-path/*/with-parts', '/and/another/one/*']\n";
+    std::fs::write(moto.home.path().join("mysfits.yaml"), yaml).unwrap();
+    moto.run(&["up"]).ok();
+    let image = format!(
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/mysfits/monolith-service@sha256:{}",
+        "ab".repeat(32)
+    );
+    moto.run(&["deploy", "monolith-service", "--image", &image])
+        .ok();
+    moto.run(&["deploy", "a-long-service-name-24ch", "--image", "x:1"])
+        .ok();
+    moto.run(&["split", "a-long-service-name-24ch"]).ok();
+    let text = moto.run(&["status"]).ok().stdout;
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 100,
+            "{} columns: {line:?}\n{text}",
+            line.chars().count()
+        );
+    }
+    assert!(
+        text.contains("mysfits/monolith-service@sha256:abababababab "),
+        "{text}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&moto.run(&["status", "--output", "json"]).ok().stdout).unwrap();
+    let images: Vec<&str> = json["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["image"].as_str())
+        .collect();
+    assert!(images.contains(&image.as_str()), "{images:?}");
+}

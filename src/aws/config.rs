@@ -68,7 +68,7 @@ pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(3))
-                .operation_attempt_timeout(Duration::from_secs(7))
+                .operation_attempt_timeout(super::error::CALL_DEADLINE)
                 .operation_timeout(super::error::CALL_DEADLINE)
                 .build(),
         );

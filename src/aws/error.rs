@@ -7,8 +7,10 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// How long one call may take in all, retries included (`config::load` sets the SDK's
-/// operation timeout to it), so an endpoint that never answers fails within 20 s.
-pub const CALL_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
+/// operation and attempt timeouts to it), so an endpoint that never answers fails within
+/// 20 s. One attempt may use all of it: a slow answer (moto creating a whole stack on a
+/// busy machine) is waited for rather than cut short and sent again.
+pub const CALL_DEADLINE: std::time::Duration = std::time::Duration::from_secs(18);
 
 /// Where the calls go, for the errors that say where they did not get an answer:
 /// `--endpoint-url` as given, else AWS in the region. Set once by `config::load`.

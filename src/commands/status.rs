@@ -175,20 +175,25 @@ fn print_text(ctx: &Ctx<'_>, r: &Report) {
         p.data("  (none)");
     } else {
         p.data(&table(
-            &[
-                "NAME", "STATUS", "REVISION", "IMAGE", "DESIRED", "RUNNING", "PENDING",
-            ],
+            &["NAME", "STATUS", "REV", "IMAGE", "TASKS"],
+            // Short forms, to fit 100 columns; `--output json` has the full values.
             r.services
                 .iter()
                 .map(|s| {
+                    let rev = s.task_definition.rsplit(':').next().unwrap_or_default();
+                    let mut tasks = format!("{}/{} running", s.running, s.desired);
+                    if s.pending > 0 {
+                        tasks += &format!(", {} pending", s.pending);
+                    }
                     vec![
                         s.name.clone(),
                         s.status.clone(),
-                        s.task_definition.clone(),
-                        s.image.clone().unwrap_or_default(),
-                        s.desired.to_string(),
-                        s.running.to_string(),
-                        s.pending.to_string(),
+                        rev.to_string(),
+                        s.image
+                            .as_deref()
+                            .map(crate::lab::image::short)
+                            .unwrap_or_default(),
+                        tasks,
                     ]
                 })
                 .collect(),

@@ -3,6 +3,20 @@
 //! registered, so `--image ''` or `--image 'nginx latest'` never reaches a live service.
 
 /// Why a reference is not one; `None` when it is.
+/// An image reference short enough for a table: the registry host dropped, a digest cut
+/// to 12 hex digits (as `docker images` shows it).
+/// `1234.dkr.ecr.us-east-1.amazonaws.com/lab/app@sha256:ab…` → `lab/app@sha256:ab…(12)`.
+pub fn short(reference: &str) -> String {
+    let without_host = match reference.split_once('/') {
+        Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => rest,
+        _ => reference,
+    };
+    match without_host.split_once("@sha256:") {
+        Some((name, digest)) => format!("{name}@sha256:{}", &digest[..digest.len().min(12)]),
+        None => without_host.to_string(),
+    }
+}
+
 pub fn problem(reference: &str) -> Option<&'static str> {
     if reference.is_empty() {
         return Some("it is empty");
@@ -86,7 +100,22 @@ pub fn problem(reference: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::problem;
+    use super::{problem, short};
+
+    #[test]
+    fn references_shorten_for_tables() {
+        let digest = "a".repeat(64);
+        assert_eq!(
+            short(&format!(
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/mysfits/app@sha256:{digest}"
+            )),
+            "mysfits/app@sha256:aaaaaaaaaaaa"
+        );
+        assert_eq!(short("127.0.0.1:5000/app:v1"), "app:v1");
+        assert_eq!(short("localhost/app:v1"), "app:v1");
+        assert_eq!(short("nginx:1.27"), "nginx:1.27");
+        assert_eq!(short("library/nginx"), "library/nginx");
+    }
 
     #[test]
     fn references_docker_would_take() {

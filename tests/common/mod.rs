@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod tmux;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -131,6 +132,26 @@ pub fn clean_command(home: &Path) -> Command {
         .current_dir(home)
         .stdin(Stdio::null());
     cmd
+}
+
+/// What [`clean_command`] sets, as pairs, for commands run in a terminal (no `CI`:
+/// a terminal user's environment).
+pub fn clean_env(home: &Path, endpoint: &str) -> Vec<(String, String)> {
+    let home_s = home.display().to_string();
+    vec![
+        ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+        ("HOME".into(), home_s.clone()),
+        ("AWS_CONFIG_FILE".into(), format!("{home_s}/aws-config")),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".into(),
+            format!("{home_s}/aws-credentials"),
+        ),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+        ("AWS_REGION".into(), "us-east-1".into()),
+        ("AWS_ENDPOINT_URL".into(), endpoint.into()),
+    ]
 }
 
 #[derive(Debug)]
