@@ -28,7 +28,8 @@ use crate::settings::Settings;
 pub struct Ctx<'a> {
     pub aws: Aws,
     pub lab: &'a Lab,
-    pub manifest: &'a Manifest,
+    /// `None` for `status` and `cleanup`, which work from AWS alone.
+    pub manifest: Option<&'a Manifest>,
     pub printer: &'a Printer,
     pub reporter: TermReporter,
     pub output: OutputFormat,
@@ -82,6 +83,13 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
         | Command::Run { aws, .. }
         | Command::Logs { aws, .. } => aws.clone(),
     };
+    if let Some(problem) = &settings.manifest_problem {
+        let works = match settings.command {
+            Command::Cleanup { .. } => "cleanup finds what the lab owns in AWS alone",
+            _ => "status shows what AWS has",
+        };
+        printer.warn(&format!("the manifest is not valid ({problem}): {works}"));
+    }
     let ctx = connect(&settings, &aws_args, printer).await?;
     let result = match &settings.command {
         Command::Up {
@@ -191,7 +199,7 @@ async fn connect<'a>(
     Ok(Ctx {
         aws: Aws::new(&config),
         lab: &settings.lab,
-        manifest: settings.manifest(),
+        manifest: settings.manifest.as_ref(),
         printer,
         reporter: TermReporter::new(printer),
         output: settings.output,
@@ -202,11 +210,17 @@ async fn connect<'a>(
 impl<'a> Ctx<'a> {
     /// A service of the manifest, or an error naming the ones there are.
     pub fn service(&self, name: &str) -> Result<&'a crate::lab::manifest::Service, Error> {
-        let manifest: &'a Manifest = self.manifest;
+        let manifest = self.manifest();
         manifest.service(name).ok_or_else(|| Error::UnknownService {
             name: name.to_string(),
             known: manifest.names().join(", "),
         })
+    }
+
+    /// The manifest, which every command but `status` and `cleanup` has loaded.
+    pub fn manifest(&self) -> &'a Manifest {
+        self.manifest
+            .expect("loaded for every command but init, status and cleanup")
     }
 
     /// The lab's stack, complete, with every output: the base of every command after `up`.
