@@ -28,10 +28,14 @@ pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<(), Error> {
         return Ok(());
     }
     if plan.is_empty() {
+        // Nothing here may mean the lab bills elsewhere: say where this looked.
+        let place = ctx.place().await;
         ctx.printer.note(&format!(
-            "Lab '{}' owns nothing here: nothing to delete",
+            "Lab '{}' owns nothing in {place}: nothing to delete",
             ctx.lab
         ));
+        ctx.printer
+            .note(&format!("  {}", crate::error::elsewhere(&place)));
     } else {
         ctx.printer
             .data(&format!("Cleanup plan for lab '{}':", ctx.lab));

@@ -30,6 +30,8 @@ pub struct Ctx<'a> {
     pub lab: &'a Lab,
     /// `None` for `status` and `cleanup`, which work from AWS alone.
     pub manifest: Option<&'a Manifest>,
+    /// What chose the region, for errors that say where they looked.
+    pub region_from: String,
     pub printer: &'a Printer,
     pub reporter: TermReporter,
     pub output: OutputFormat,
@@ -37,6 +39,24 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Where this command looks: the region, what chose it, the account, any endpoint.
+    pub async fn place(&self) -> crate::aws::config::Place {
+        crate::aws::config::Place {
+            region: self.aws.region.clone(),
+            region_from: self.region_from.clone(),
+            account: self.aws.account().await,
+            endpoint: self.aws.endpoint.clone(),
+        }
+    }
+
+    /// The lab is not where this command looked: the error names the place.
+    pub async fn not_set_up(&self) -> Error {
+        Error::NotSetUp {
+            lab: self.lab.to_string(),
+            place: self.place().await,
+        }
+    }
+
     /// Destructive commands ask first: `--yes` skips the question, no terminal refuses,
     /// otherwise the user's answer decides. `command` names it in the error (`cleanup`).
     pub fn confirm(&self, command: &str, question: &str) -> Result<(), Error> {
@@ -200,6 +220,7 @@ async fn connect<'a>(
         aws: Aws::new(&config),
         lab: &settings.lab,
         manifest: settings.manifest.as_ref(),
+        region_from: aws::config::region_source(args),
         printer,
         reporter: TermReporter::new(printer),
         output: settings.output,
@@ -238,11 +259,9 @@ impl<'a> Ctx<'a> {
         &self,
         for_change: bool,
     ) -> Result<crate::lab::outputs::StackOutputs, Error> {
-        let stack = self
-            .aws
-            .describe_stack(self.lab.stack())
-            .await?
-            .ok_or_else(|| Error::NotSetUp(self.lab.to_string()))?;
+        let Some(stack) = self.aws.describe_stack(self.lab.stack()).await? else {
+            return Err(self.not_set_up().await);
+        };
         if for_change && !crate::aws::cfn::usable(&stack.status) {
             return Err(Error::StackNotReady {
                 stack: stack.name,

@@ -52,6 +52,7 @@ impl Fixture {
             aws: Aws::with_cfn(cfn),
             lab: &self.lab,
             manifest: Some(&self.manifest),
+            region_from: "--region".into(),
             printer: &self.printer,
             reporter: TermReporter::new(&self.printer),
             output: OutputFormat::Text,

@@ -141,11 +141,9 @@ async fn finish_change(
         });
     }
     // Read outputs only from a stack that completed (the lab read them from one that had not).
-    let stack = ctx
-        .aws
-        .describe_stack(name)
-        .await?
-        .ok_or_else(|| Error::NotSetUp(name.into()))?;
+    let Some(stack) = ctx.aws.describe_stack(name).await? else {
+        return Err(ctx.not_set_up().await);
+    };
     let outputs = StackOutputs(stack.outputs);
     outputs.complete()?;
     Ok(outputs)
