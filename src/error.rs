@@ -1,7 +1,7 @@
 //! The tool's errors: what happened and why on one line, then hints naming the next command.
 
 use crate::aws::cfn::WaitError;
-use crate::aws::config::ConfigError;
+use crate::aws::config::{ConfigError, Place};
 use crate::aws::AwsError;
 use crate::lab::alb::{PlacementError, RuleError};
 use crate::lab::manifest::ManifestError;
@@ -24,8 +24,8 @@ pub enum Error {
         #[source]
         source: WaitError,
     },
-    #[error("lab '{0}' is not set up: there is no stack named '{0}'")]
-    NotSetUp(String),
+    #[error("lab '{lab}' is not set up in {place}: there is no stack named '{lab}'")]
+    NotSetUp { lab: String, place: Place },
     #[error(
         "stack '{stack}' exists but mysfits did not create it: it has no tag mysfits:lab={stack}"
     )]
@@ -134,6 +134,14 @@ fn existing_tags(tags: &[String]) -> String {
     }
 }
 
+/// Where a search looked, and how to look elsewhere.
+pub fn elsewhere(place: &Place) -> String {
+    format!(
+        "this looked in region {} (from {}); if the lab is in another region, name it with `--region REGION` or AWS_REGION (and its account with `--profile NAME`)",
+        place.region, place.region_from
+    )
+}
+
 fn first_reason(reasons: &[String]) -> String {
     reasons
         .first()
@@ -169,7 +177,11 @@ impl Error {
             Error::Aws(e) if e.code().is_some_and(|c| c.contains("Auth") || c.contains("Token") || c.contains("Signature")) => {
                 vec!["check your credentials: `aws sts get-caller-identity`".into()]
             }
-            Error::NotSetUp(_) => vec![format!("set it up first: `mysfits up{lab_flag}`")],
+            // The region first: `up` in the wrong place bills a second lab.
+            Error::NotSetUp { place, .. } => vec![
+                elsewhere(place),
+                format!("only to set up a new lab in {} (it bills until cleanup): `mysfits up --region {}{lab_flag}`", place.region, place.region),
+            ],
             Error::NotOurs { .. } => vec![format!("choose another lab name: `mysfits up --lab {lab}-2`")],
             Error::NeedsReplacing { reasons, .. } => {
                 let mut h: Vec<String> = reasons.iter().map(|r| format!("it failed because {r}")).collect();
@@ -322,15 +334,29 @@ mod tests {
     }
 
     #[test]
-    fn hints_name_the_lab_when_it_is_not_the_default() {
-        let err = Error::NotSetUp("dev".into());
+    fn a_lab_not_found_names_where_it_looked_and_hints_the_region_before_up() {
+        let place = |account: Option<&str>| Place {
+            region: "eu-west-1".into(),
+            region_from: "AWS_REGION".into(),
+            account: account.map(String::from),
+            endpoint: None,
+        };
+        let err = Error::NotSetUp {
+            lab: "dev".into(),
+            place: place(Some("123456789012")),
+        };
         assert_eq!(
-            err.hints("dev"),
-            ["set it up first: `mysfits up --lab dev`"]
+            err.to_string(),
+            "lab 'dev' is not set up in eu-west-1, account 123456789012: there is no stack named 'dev'"
         );
-        assert_eq!(
-            Error::NotSetUp("mysfits".into()).hints("mysfits"),
-            ["set it up first: `mysfits up`"]
-        );
+        let hints = err.hints("dev");
+        assert!(hints[0].starts_with("this looked in region eu-west-1 (from AWS_REGION)"));
+        assert!(hints[1].ends_with("`mysfits up --region eu-west-1 --lab dev`"));
+        let err = Error::NotSetUp {
+            lab: "mysfits".into(),
+            place: place(None),
+        };
+        assert!(err.to_string().contains("not set up in eu-west-1: there"));
+        assert!(err.hints("mysfits")[1].ends_with("`mysfits up --region eu-west-1`"));
     }
 }

@@ -9,8 +9,12 @@ use crate::output::Verbosity;
 
 pub struct Settings {
     pub lab: Lab,
-    /// `None` only for `init`, which must work even when the current manifest is broken.
+    /// `None` for `init` (which must work when the current manifest is broken), and for
+    /// `status` and `cleanup`, which work from AWS alone.
     pub manifest: Option<Manifest>,
+    /// Why the manifest is not valid, for `status` and `cleanup` to warn about: a typo
+    /// must never stop anyone from seeing or deleting a lab that bills.
+    pub manifest_problem: Option<Error>,
     pub output: OutputFormat,
     pub yes: bool,
     pub command: Command,
@@ -29,21 +33,25 @@ pub fn verbosity(global: &GlobalArgs) -> Verbosity {
 impl Settings {
     pub fn from_cli(cli: Cli) -> Result<Self, Error> {
         let lab = Lab::parse(&cli.global.lab)?;
-        let manifest = match cli.command {
-            Command::Init { .. } | Command::Completions { .. } | Command::Man => None,
-            _ => {
-                let manifest = Manifest::load(cli.global.manifest.as_deref())?;
-                for service in &manifest.services {
-                    if matches!(service.route, Route::Paths(_)) {
-                        lab.target_group(&service.name)?;
-                    }
+        let load = || -> Result<Manifest, Error> {
+            let manifest = Manifest::load(cli.global.manifest.as_deref())?;
+            for service in &manifest.services {
+                if matches!(service.route, Route::Paths(_)) {
+                    lab.target_group(&service.name)?;
                 }
-                Some(manifest)
             }
+            Ok(manifest)
+        };
+        let (manifest, manifest_problem) = match cli.command {
+            Command::Init { .. } | Command::Completions { .. } | Command::Man => (None, None),
+            // Loaded only to warn: with or without a valid manifest they see the same.
+            Command::Status { .. } | Command::Cleanup { .. } => (None, load().err()),
+            _ => (Some(load()?), None),
         };
         Ok(Self {
             lab,
             manifest,
+            manifest_problem,
             output: cli.global.output,
             yes: cli.global.yes,
             command: cli.command,
@@ -53,6 +61,6 @@ impl Settings {
     pub fn manifest(&self) -> &Manifest {
         self.manifest
             .as_ref()
-            .expect("loaded for every command but init")
+            .expect("loaded for every command but init, status and cleanup")
     }
 }

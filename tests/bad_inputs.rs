@@ -281,5 +281,87 @@ fn an_explicit_profile_wins_and_an_unknown_one_is_an_error() {
         "names the files it read:\n{}",
         r.stderr
     );
+    // With no region anywhere, the unknown profile is still the error (not "no region").
+    let r = Run::from(
+        moto.mysfits()
+            .env_remove("AWS_REGION")
+            .args(["status", "--profile", "nosuch"])
+            .output()
+            .unwrap(),
+    )
+    .fails_with("profile 'nosuch' is not in");
+    assert_eq!(r.code, 2, "{}", r.stderr);
     no_stacks(&moto);
+}
+
+/// A lab looked for in the wrong region: the error names the region and the account it
+/// looked in, and hints the region before `up` (which would bill a second lab).
+#[test]
+fn a_lab_not_found_names_the_region_and_account_it_looked_in() {
+    let moto = Moto::start();
+    moto.run(&["up"]).ok();
+    let hints = |r: &Run| -> Vec<String> {
+        r.stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("hint: "))
+            .map(String::from)
+            .collect()
+    };
+
+    let r = moto
+        .run(&["status", "--region", "eu-west-1"])
+        .fails_with("lab 'mysfits' is not set up in eu-west-1, account 123456789012");
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let h = hints(&r);
+    assert!(h.len() >= 2, "{}", r.stderr);
+    assert!(
+        h[0].contains("region eu-west-1 (from --region)") && h[0].contains("--region"),
+        "the region first: {}",
+        r.stderr
+    );
+    assert!(
+        h.last()
+            .unwrap()
+            .contains("`mysfits up --region eu-west-1`"),
+        "up last: {}",
+        r.stderr
+    );
+    assert!(!h[0].contains("mysfits up"), "{}", r.stderr);
+
+    // The region from the environment, another lab: both named, --lab kept.
+    let r = Run::from(
+        moto.mysfits()
+            .env("AWS_REGION", "eu-west-1")
+            .args(["status", "--lab", "dev"])
+            .output()
+            .unwrap(),
+    )
+    .fails_with("lab 'dev' is not set up in eu-west-1, account 123456789012");
+    let h = hints(&r);
+    assert!(h[0].contains("(from AWS_REGION)"), "{}", r.stderr);
+    assert!(
+        h.last()
+            .unwrap()
+            .contains("`mysfits up --region eu-west-1 --lab dev`"),
+        "{}",
+        r.stderr
+    );
+
+    // Commands that build on the stack say the same.
+    moto.run(&["route", "/mysfits/1/like", "--region", "eu-west-1"])
+        .fails_with("not set up in eu-west-1, account 123456789012");
+
+    // cleanup finds nothing there: it says where it looked and that the lab may be elsewhere.
+    let r = moto
+        .run(&["cleanup", "--dry-run", "--region", "eu-west-1"])
+        .ok();
+    assert!(
+        r.stderr
+            .contains("Lab 'mysfits' owns nothing in eu-west-1, account 123456789012"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("--region"), "{}", r.stderr);
+    // The lab in us-east-1 is untouched, and still seen there.
+    moto.run(&["status"]).ok();
 }

@@ -360,3 +360,114 @@ async fn status_fits_100_columns() {
         .collect();
     assert!(images.contains(&image.as_str()), "{images:?}");
 }
+
+/// A typo in `mysfits.yaml` never blocks seeing or deleting a lab that bills: `status` and
+/// `cleanup` work from AWS alone (services, rules and target groups found by tag, the
+/// repositories from the stack) and warn once; commands that need the manifest still refuse.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_manifest_never_blocks_status_or_cleanup() {
+    let moto = Moto::start();
+    moto.run(&["up"]).ok();
+    moto.run(&["deploy", "like-service", "--image", "like:1"])
+        .ok();
+    moto.run(&["split", "like-service", "--path", "/mysfits/*/like"])
+        .ok();
+    let dir = moto.home.path();
+    std::fs::write(
+        dir.join("mysfits.yaml"),
+        "services:\n  - name: monolith-service\n    build: .\n    route: default\n    prot: 8080\n",
+    )
+    .unwrap();
+    let warned = |r: &common::Run, what: &str| {
+        let warnings: Vec<&str> = r
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("warning:"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "one warning:\n{}", r.stderr);
+        assert!(
+            warnings[0].contains("mysfits.yaml:5: services[0]: unknown field `prot`"),
+            "{}",
+            warnings[0]
+        );
+        assert!(warnings[0].contains(what), "{}", warnings[0]);
+    };
+
+    let status = moto.run(&["status"]).ok();
+    warned(&status, "status shows what AWS has");
+    assert!(
+        status.stdout.contains("stack mysfits is CREATE_COMPLETE"),
+        "{}",
+        status.stdout
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&moto.run(&["status", "--output", "json"]).ok().stdout).unwrap();
+    let mut services: Vec<&str> = json["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    services.sort();
+    assert_eq!(services, ["like-service", "monolith-service"]);
+    assert_eq!(json["rules"][0]["patterns"][0], "/mysfits/*/like");
+    assert_eq!(json["rules"][0]["service"], "like-service");
+    // --manifest pointing at a file that is not there: the same.
+    let r = moto.run(&["status", "--manifest", "missing.yaml"]).ok();
+    assert!(r.stderr.contains("warning:") && r.stderr.contains("missing.yaml"));
+
+    // What needs the manifest still refuses it, with exit 2 and nothing changed.
+    for args in [
+        &["up"][..],
+        &["deploy", "monolith-service", "--image", "mono:2"],
+        &["split", "like-service"],
+    ] {
+        let r = moto.run(args).fails_with("mysfits.yaml:5");
+        assert_eq!(r.code, 2, "{args:?}");
+    }
+
+    let plan = moto.run(&["cleanup", "--dry-run"]).ok();
+    warned(&plan, "cleanup");
+    for item in [
+        "like-service",
+        "monolith-service",
+        "/mysfits/*/like",
+        "mysfits-like-service",
+        "core stack",
+    ] {
+        assert!(plan.stdout.contains(item), "{item}:\n{}", plan.stdout);
+    }
+    let cleanup = moto.run(&["cleanup", "--yes"]).ok();
+    warned(&cleanup, "cleanup");
+    assert!(
+        cleanup.stderr.contains("Nothing of lab 'mysfits' is left"),
+        "{}",
+        cleanup.stderr
+    );
+    // Checked independently: no target group, no repository, no active revision.
+    let sdk = moto.sdk().await;
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+    assert!(elb
+        .describe_target_groups()
+        .send()
+        .await
+        .unwrap()
+        .target_groups()
+        .is_empty());
+    let ecr = aws_sdk_ecr::Client::new(&sdk);
+    assert!(ecr
+        .describe_repositories()
+        .send()
+        .await
+        .unwrap()
+        .repositories()
+        .is_empty());
+    let ecs = aws_sdk_ecs::Client::new(&sdk);
+    let defs = ecs
+        .list_task_definitions()
+        .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+        .send()
+        .await
+        .unwrap();
+    assert!(defs.task_definition_arns().is_empty());
+}

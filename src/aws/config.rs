@@ -53,6 +53,52 @@ fn has_profile(text: &str, name: &str) -> bool {
     })
 }
 
+/// What chose the region, in the order `load` and aws-config apply: `--region`, the
+/// `--profile`'s region, AWS_REGION, AWS_DEFAULT_REGION, then the profile in use.
+pub fn region_source(args: &AwsArgs) -> String {
+    let env = |var: &str| std::env::var(var).ok().filter(|v| !v.is_empty());
+    if args.region.is_some() {
+        "--region".into()
+    } else if let Some(profile) = &args.profile {
+        format!("profile '{profile}'")
+    } else if env("AWS_REGION").is_some() {
+        "AWS_REGION".into()
+    } else if env("AWS_DEFAULT_REGION").is_some() {
+        "AWS_DEFAULT_REGION".into()
+    } else {
+        format!(
+            "profile '{}'",
+            env("AWS_PROFILE").unwrap_or_else(|| "default".into())
+        )
+    }
+}
+
+/// Where a command looked for the lab: named by errors that found nothing, so that a lab
+/// in another region or account is not mistaken for no lab at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub region: String,
+    /// What chose the region (`--region`, AWS_REGION, a profile).
+    pub region_from: String,
+    /// `None` when STS did not say.
+    pub account: Option<String>,
+    /// `--endpoint-url` or AWS_ENDPOINT_URL, when not AWS itself.
+    pub endpoint: Option<String>,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.region)?;
+        if let Some(account) = &self.account {
+            write!(f, ", account {account}")?;
+        }
+        if let Some(endpoint) = &self.endpoint {
+            write!(f, " (endpoint {endpoint})")?;
+        }
+        Ok(())
+    }
+}
+
 pub async fn load(args: &AwsArgs) -> Result<SdkConfig, ConfigError> {
     // Standard retries, enough of them that a quarter of all calls throttled still
     // completes a lab (10 attempts: 1 in a million calls fails), with short jittered

@@ -12,6 +12,7 @@ pub mod elb;
 pub mod error;
 pub mod logs;
 pub mod rollout;
+pub mod sts;
 pub mod tagging;
 
 pub use calls::ApiCalls;
@@ -30,8 +31,11 @@ pub struct Aws {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub ddb: aws_sdk_dynamodb::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
+    pub sts: aws_sdk_sts::Client,
     pub calls: ApiCalls,
     pub region: String,
+    /// The endpoint override, when the calls do not go to AWS itself.
+    pub endpoint: Option<String>,
 }
 
 impl Aws {
@@ -55,7 +59,9 @@ impl Aws {
             logs: client!(aws_sdk_cloudwatchlogs),
             ddb: client!(aws_sdk_dynamodb),
             tagging: client!(aws_sdk_resourcegroupstagging),
+            sts: client!(aws_sdk_sts),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
+            endpoint: config.endpoint_url().map(String::from),
             calls,
         }
     }

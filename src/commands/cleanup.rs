@@ -15,6 +15,8 @@ use crate::report::Reporter;
 struct Found {
     inventory: Inventory,
     cluster: Option<String>,
+    /// The stack's ECR repositories, for the sweep to check once the stack is gone.
+    repositories: Vec<String>,
 }
 
 pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<(), Error> {
@@ -26,10 +28,14 @@ pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<(), Error> {
         return Ok(());
     }
     if plan.is_empty() {
+        // Nothing here may mean the lab bills elsewhere: say where this looked.
+        let place = ctx.place().await;
         ctx.printer.note(&format!(
-            "Lab '{}' owns nothing here: nothing to delete",
+            "Lab '{}' owns nothing in {place}: nothing to delete",
             ctx.lab
         ));
+        ctx.printer
+            .note(&format!("  {}", crate::error::elsewhere(&place)));
     } else {
         ctx.printer
             .data(&format!("Cleanup plan for lab '{}':", ctx.lab));
@@ -45,7 +51,7 @@ pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<(), Error> {
     for step in &plan {
         execute(ctx, step, found.cluster.as_deref()).await?;
     }
-    sweep(ctx).await
+    sweep(ctx, &found.repositories).await
 }
 
 async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
@@ -96,13 +102,15 @@ async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
     let task_definitions = ctx.aws.lab_task_definitions(lab).await?;
     // Images only in repositories the stack itself owns: never a look-alike made by hand.
     let mut images = Vec::new();
+    let mut repositories = Vec::new();
     if stack.is_some() {
         for r in ctx.aws.stack_resources(ctx.lab.stack()).await? {
             if r.kind == "AWS::ECR::Repository" && !r.physical_id.is_empty() {
                 let n = ctx.aws.repository_images(&r.physical_id).await?.len();
                 if n > 0 {
-                    images.push((r.physical_id, n));
+                    images.push((r.physical_id.clone(), n));
                 }
+                repositories.push(r.physical_id);
             }
         }
     }
@@ -151,6 +159,7 @@ async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
             images,
         },
         cluster,
+        repositories,
     })
 }
 
@@ -201,8 +210,13 @@ async fn delete_one(
             aws.delete_images(&item.id, ids).await?;
         }
         Phase::Stack => {
-            let labels =
-                crate::lab::template::descriptions(&crate::lab::template::render(ctx.manifest));
+            // The progress rows' labels come from the stack's own template, not the
+            // manifest's (which may be broken, or name other services by now); a template
+            // that cannot be read only costs the labels.
+            let labels = match aws.stack_template(&item.id).await {
+                Ok(body) => crate::lab::template::descriptions(&body),
+                Err(_) => Default::default(),
+            };
             aws.delete_stack(&item.id).await?;
             let (status, reasons) = aws
                 .wait_stack(
@@ -237,7 +251,7 @@ fn ignore_missing(result: Result<(), AwsError>, code: &str) -> Result<(), AwsErr
 }
 
 /// After deleting: anything still carrying the lab's tag or name is listed, and fails the run.
-async fn sweep(ctx: &Ctx<'_>) -> Result<(), Error> {
+async fn sweep(ctx: &Ctx<'_>, repositories: &[String]) -> Result<(), Error> {
     let lab = ctx.lab.name();
     let mut left: Vec<String> = Vec::new();
     if let Some(s) = ctx.aws.describe_stack(ctx.lab.stack()).await? {
@@ -257,15 +271,9 @@ async fn sweep(ctx: &Ctx<'_>) -> Result<(), Error> {
             .into_iter()
             .map(|t| format!("task definition {t}")),
     );
-    let repos: Vec<String> = ctx
-        .manifest
-        .services
-        .iter()
-        .map(|s| ctx.lab.repository(&s.name))
-        .collect();
     left.extend(
         ctx.aws
-            .existing_repositories(&repos)
+            .existing_repositories(repositories)
             .await?
             .into_iter()
             .map(|r| format!("repository {r}")),

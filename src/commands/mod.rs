@@ -29,7 +29,10 @@ use crate::settings::Settings;
 pub struct Ctx<'a> {
     pub aws: Aws,
     pub lab: &'a Lab,
-    pub manifest: &'a Manifest,
+    /// `None` for `status` and `cleanup`, which work from AWS alone.
+    pub manifest: Option<&'a Manifest>,
+    /// What chose the region, for errors that say where they looked.
+    pub region_from: String,
     pub printer: &'a Printer,
     pub reporter: TermReporter,
     pub output: OutputFormat,
@@ -37,6 +40,24 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// Where this command looks: the region, what chose it, the account, any endpoint.
+    pub async fn place(&self) -> crate::aws::config::Place {
+        crate::aws::config::Place {
+            region: self.aws.region.clone(),
+            region_from: self.region_from.clone(),
+            account: self.aws.account().await,
+            endpoint: self.aws.endpoint.clone(),
+        }
+    }
+
+    /// The lab is not where this command looked: the error names the place.
+    pub async fn not_set_up(&self) -> Error {
+        Error::NotSetUp {
+            lab: self.lab.to_string(),
+            place: self.place().await,
+        }
+    }
+
     /// Destructive commands ask first: `--yes` skips the question, no terminal refuses,
     /// otherwise the user's answer decides. `command` names it in the error (`cleanup`).
     pub fn confirm(&self, command: &str, question: &str) -> Result<(), Error> {
@@ -83,6 +104,13 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
         | Command::Run { aws, .. }
         | Command::Logs { aws, .. } => aws.clone(),
     };
+    if let Some(problem) = &settings.manifest_problem {
+        let works = match settings.command {
+            Command::Cleanup { .. } => "cleanup finds what the lab owns in AWS alone",
+            _ => "status shows what AWS has",
+        };
+        printer.warn(&format!("the manifest is not valid ({problem}): {works}"));
+    }
     let ctx = connect(&settings, &aws_args, printer).await?;
     let follow = matches!(settings.command, Command::Logs { follow: true, .. });
     if !follow {
@@ -219,7 +247,8 @@ async fn connect<'a>(
     Ok(Ctx {
         aws: Aws::observed(&config, calls),
         lab: &settings.lab,
-        manifest: settings.manifest(),
+        manifest: settings.manifest.as_ref(),
+        region_from: aws::config::region_source(args),
         printer,
         reporter: TermReporter::new(printer),
         output: settings.output,
@@ -230,11 +259,17 @@ async fn connect<'a>(
 impl<'a> Ctx<'a> {
     /// A service of the manifest, or an error naming the ones there are.
     pub fn service(&self, name: &str) -> Result<&'a crate::lab::manifest::Service, Error> {
-        let manifest: &'a Manifest = self.manifest;
+        let manifest = self.manifest();
         manifest.service(name).ok_or_else(|| Error::UnknownService {
             name: name.to_string(),
             known: manifest.names().join(", "),
         })
+    }
+
+    /// The manifest, which every command but `status` and `cleanup` has loaded.
+    pub fn manifest(&self) -> &'a Manifest {
+        self.manifest
+            .expect("loaded for every command but init, status and cleanup")
     }
 
     /// The lab's stack, complete, with every output: the base of every command after `up`.
@@ -252,11 +287,9 @@ impl<'a> Ctx<'a> {
         &self,
         for_change: bool,
     ) -> Result<crate::lab::outputs::StackOutputs, Error> {
-        let stack = self
-            .aws
-            .describe_stack(self.lab.stack())
-            .await?
-            .ok_or_else(|| Error::NotSetUp(self.lab.to_string()))?;
+        let Some(stack) = self.aws.describe_stack(self.lab.stack()).await? else {
+            return Err(self.not_set_up().await);
+        };
         if for_change && !crate::aws::cfn::usable(&stack.status) {
             return Err(Error::StackNotReady {
                 stack: stack.name,

@@ -302,7 +302,7 @@ fn pick_service<'m>(
         return ctx.service(name);
     }
     let routed: Vec<&Service> = ctx
-        .manifest
+        .manifest()
         .services
         .iter()
         .filter(|s| matches!(&s.route, Route::Paths(ps) if !patterns.is_empty() && patterns.iter().all(|p| ps.contains(p))))
@@ -320,7 +320,7 @@ fn pick_service<'m>(
                     .collect::<Vec<_>>()
                     .join(", ")
             },
-            ctx.manifest
+            ctx.manifest()
                 .services
                 .iter()
                 .filter(|s| s.route != Route::Default)

@@ -55,11 +55,9 @@ struct TargetGroupPart {
 }
 
 pub async fn run(ctx: &Ctx<'_>) -> Result<(), Error> {
-    let stack = ctx
-        .aws
-        .describe_stack(ctx.lab.stack())
-        .await?
-        .ok_or_else(|| Error::NotSetUp(ctx.lab.to_string()))?;
+    let Some(stack) = ctx.aws.describe_stack(ctx.lab.stack()).await? else {
+        return Err(ctx.not_set_up().await);
+    };
     let cluster = stack.outputs.get("ClusterName").cloned();
     let listener = stack.outputs.get("ListenerArn").cloned();
 

@@ -51,7 +51,8 @@ impl Fixture {
         Ctx {
             aws: Aws::with_cfn(cfn),
             lab: &self.lab,
-            manifest: &self.manifest,
+            manifest: Some(&self.manifest),
+            region_from: "--region".into(),
             printer: &self.printer,
             reporter: TermReporter::new(&self.printer),
             output: OutputFormat::Text,

@@ -27,7 +27,7 @@ pub async fn run(ctx: &Ctx<'_>, private_tasks: bool, placeholder_image: &str) ->
     ensure_default_service(ctx, &outputs, placeholder_image).await?;
     load_sample_data(ctx, &outputs).await?;
     print_outputs(ctx, &outputs);
-    let default = ctx.manifest.default_service();
+    let default = ctx.manifest().default_service();
     ctx.next(
         "build and roll out the monolith",
         &format!("mysfits deploy {} --tag v1", default.name),
@@ -38,8 +38,8 @@ pub async fn run(ctx: &Ctx<'_>, private_tasks: bool, placeholder_image: &str) ->
 /// Creates, updates, replaces or waits for the core stack until it is complete and current.
 async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutputs, Error> {
     let name = ctx.lab.stack();
-    let body = template::render(ctx.manifest);
-    let params = template::parameters(ctx.lab, ctx.manifest, options);
+    let body = template::render(ctx.manifest());
+    let params = template::parameters(ctx.lab, ctx.manifest(), options);
     let labels = template::descriptions(&body);
     let tags = ctx.lab.tags(None);
     // A few rounds at most: wait for someone else's change, replace a failed stack, then act.
@@ -141,11 +141,9 @@ async fn finish_change(
         });
     }
     // Read outputs only from a stack that completed (the lab read them from one that had not).
-    let stack = ctx
-        .aws
-        .describe_stack(name)
-        .await?
-        .ok_or_else(|| Error::NotSetUp(name.into()))?;
+    let Some(stack) = ctx.aws.describe_stack(name).await? else {
+        return Err(ctx.not_set_up().await);
+    };
     let outputs = StackOutputs(stack.outputs);
     outputs.complete()?;
     Ok(outputs)
@@ -172,7 +170,7 @@ async fn ensure_default_service(
     outputs: &StackOutputs,
     placeholder_image: &str,
 ) -> Result<(), Error> {
-    let service = ctx.manifest.default_service();
+    let service = ctx.manifest().default_service();
     let cluster = outputs.get("ClusterName")?;
     let key = format!("service/{}", service.name);
     ctx.reporter
@@ -252,7 +250,7 @@ fn print_outputs(ctx: &Ctx<'_>, outputs: &StackOutputs) {
             outputs.get("TableName").unwrap_or_default().to_string(),
         ],
     ];
-    for service in &ctx.manifest.services {
+    for service in &ctx.manifest().services {
         if let Ok(uri) = outputs.get(&template::repo_output(&service.name)) {
             rows.push(vec![
                 format!("Repository {}", service.name),

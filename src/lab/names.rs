@@ -124,11 +124,6 @@ impl Lab {
         format!("{}-{service}", self.0)
     }
 
-    /// ECR repository of a service.
-    pub fn repository(&self, service: &str) -> String {
-        format!("{}/{service}", self.0)
-    }
-
     /// Target group of a split-out service; checked against ALB's 32 characters.
     pub fn target_group(&self, service: &str) -> Result<String, NameError> {
         let name = format!("{}-{service}", self.0);
@@ -180,7 +175,6 @@ mod tests {
     fn default_lab_is_valid() {
         let lab = Lab::parse("mysfits").unwrap();
         assert_eq!(lab.family("like-service"), "mysfits-like-service");
-        assert_eq!(lab.repository("like-service"), "mysfits/like-service");
         assert_eq!(
             lab.target_group("like-service").unwrap(),
             "mysfits-like-service"

@@ -89,7 +89,10 @@ pub fn repo_output(service: &str) -> String {
 /// Human descriptions of every resource, keyed by logical id: the progress rows of `up`
 /// and `cleanup`.
 pub fn descriptions(body: &str) -> BTreeMap<String, String> {
-    let doc: serde_yaml::Value = serde_yaml::from_str(body).expect("rendered template is YAML");
+    // A template read back from AWS is not ours to vouch for: no labels rather than a panic.
+    let Ok(doc) = serde_yaml::from_str::<serde_yaml::Value>(body) else {
+        return BTreeMap::new();
+    };
     let mut out = BTreeMap::new();
     if let Some(resources) = doc.get("Resources").and_then(|r| r.as_mapping()) {
         for (id, res) in resources {
