@@ -66,12 +66,14 @@ pub struct AwsArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write the lab's default manifest to ./mysfits.yaml for editing
+    #[command(after_help = crate::help::INIT)]
     Init {
         /// Overwrite an existing file
         #[arg(long)]
         force: bool,
     },
     /// Set up the lab: core stack, repositories, table, the monolith service
+    #[command(after_help = crate::help::UP)]
     Up {
         #[command(flatten)]
         aws: AwsArgs,
@@ -83,6 +85,7 @@ pub enum Command {
         placeholder_image: String,
     },
     /// Build, push and roll a service to a new task-definition revision
+    #[command(after_help = crate::help::DEPLOY)]
     Deploy {
         #[command(flatten)]
         aws: AwsArgs,
@@ -114,6 +117,7 @@ pub enum Command {
         timeout: u64,
     },
     /// Run one task of a service outside the load balancer, as a smoke test
+    #[command(after_help = crate::help::RUN)]
     Run {
         #[command(flatten)]
         aws: AwsArgs,
@@ -129,6 +133,7 @@ pub enum Command {
         timeout: u64,
     },
     /// Carve a service out behind the same load balancer with a path rule
+    #[command(after_help = crate::help::SPLIT)]
     Split {
         #[command(flatten)]
         aws: AwsArgs,
@@ -152,6 +157,7 @@ pub enum Command {
         timeout: u64,
     },
     /// Show which service answers a request path, and why
+    #[command(after_help = crate::help::ROUTE)]
     Route {
         #[command(flatten)]
         aws: AwsArgs,
@@ -162,9 +168,7 @@ pub enum Command {
         offline: bool,
     },
     /// Send a split service's traffic back to the default route and remove it
-    #[command(
-        after_help = "Example: mysfits merge like-service --dry-run\n\nAsks first on a terminal; --yes merges without asking."
-    )]
+    #[command(after_help = crate::help::MERGE)]
     Merge {
         #[command(flatten)]
         aws: AwsArgs,
@@ -174,11 +178,13 @@ pub enum Command {
         dry_run: bool,
     },
     /// Stack outputs, services, listener rules and target health
+    #[command(after_help = crate::help::STATUS)]
     Status {
         #[command(flatten)]
         aws: AwsArgs,
     },
     /// Show a service's recent log lines
+    #[command(after_help = crate::help::LOGS)]
     Logs {
         #[command(flatten)]
         aws: AwsArgs,
@@ -195,19 +201,19 @@ pub enum Command {
         limit: usize,
     },
     /// Print the core stack's CloudFormation template for the manifest (offline)
+    #[command(after_help = crate::help::TEMPLATE)]
     Template,
     /// Print a shell completion script (offline)
-    #[command(
-        after_help = "Example: mysfits completions bash > ~/.local/share/bash-completion/completions/mysfits"
-    )]
+    #[command(after_help = crate::help::COMPLETIONS)]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
     /// Print the man page, in roff (offline)
-    #[command(after_help = "Example: mysfits man > mysfits.1 && man ./mysfits.1")]
+    #[command(after_help = crate::help::MAN)]
     Man,
     /// Delete everything the lab created, then prove nothing is left
+    #[command(after_help = crate::help::CLEANUP)]
     Cleanup {
         #[command(flatten)]
         aws: AwsArgs,

@@ -5,6 +5,7 @@ mod build;
 mod cli;
 mod commands;
 mod error;
+mod help;
 mod lab;
 mod output;
 mod report;
