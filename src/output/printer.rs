@@ -57,6 +57,14 @@ impl Printer {
         }
     }
 
+    /// A line of a tool's output (the image builder's) as it comes, under its progress
+    /// row; hidden by `-q`.
+    pub fn tool_output(&self, line: &str) {
+        if self.verbosity > Verbosity::Quiet {
+            eprintln!("    {}", style(line).dim());
+        }
+    }
+
     pub fn warn(&self, text: &str) {
         eprintln!("{}: {text}", style("warning").yellow().bold());
     }
