@@ -65,10 +65,10 @@ pub struct AwsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Write the lab's default manifest to ./mysfits.yaml for editing
+    /// Write the lab's manifest (./mysfits.yaml) and the sample apps it builds (./examples/)
     #[command(after_help = crate::help::INIT)]
     Init {
-        /// Overwrite an existing file
+        /// Overwrite existing files
         #[arg(long)]
         force: bool,
     },

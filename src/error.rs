@@ -3,6 +3,7 @@
 use crate::aws::cfn::WaitError;
 use crate::aws::config::{ConfigError, Place};
 use crate::aws::AwsError;
+use crate::build::builder::BuildError;
 use crate::lab::alb::{PlacementError, RuleError};
 use crate::lab::manifest::ManifestError;
 use crate::lab::names::NameError;
@@ -44,8 +45,8 @@ pub enum Error {
     },
     #[error("{0}: the stack did not finish creating, so its outputs cannot be trusted")]
     Outputs(#[from] MissingOutput),
-    #[error("{0} already exists")]
-    FileExists(String),
+    #[error("{} already exist{}: nothing was written", some_paths(.0), if .0.len() == 1 { "s" } else { "" })]
+    FileExists(Vec<String>),
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,
@@ -80,6 +81,12 @@ pub enum Error {
     BadTag(String),
     #[error(transparent)]
     Build(#[from] crate::build::builder::BuildError),
+    #[error("build context {context} does not exist: with no mysfits.yaml the built-in lab builds {service} from {context} under the working directory ({cwd})")]
+    NoSampleApps {
+        service: String,
+        context: String,
+        cwd: String,
+    },
     #[error(transparent)]
     Registry(#[from] crate::build::registry::RegistryError),
     #[error(
@@ -142,6 +149,16 @@ pub fn elsewhere(place: &Place) -> String {
     )
 }
 
+/// A list of paths short enough for one line: the first two, then how many more.
+fn some_paths(paths: &[String]) -> String {
+    match paths {
+        [] => String::new(),
+        [one] => one.clone(),
+        [a, b] => format!("{a} and {b}"),
+        [a, b, rest @ ..] => format!("{a}, {b} and {} more", rest.len()),
+    }
+}
+
 fn first_reason(reasons: &[String]) -> String {
     reasons
         .first()
@@ -195,15 +212,28 @@ impl Error {
             }
             Error::Wait { .. } => vec![format!("nothing was cancelled; check again with `mysfits status{lab_flag}`")],
             Error::Outputs(_) => vec![format!("run `mysfits up{lab_flag}` to finish it")],
-            Error::FileExists(_) => vec!["pass --force to overwrite it".into()],
+            Error::FileExists(paths) => vec![format!(
+                "overwrite {} with the built-in lab: `mysfits init --force`",
+                if paths.len() == 1 { "it" } else { "them" }
+            )],
             Error::NotConfirmed(command) => vec![format!("pass --yes to delete without asking: `mysfits {command}{lab_flag} --yes`")],
             Error::Leftovers(_) => vec![format!("run `mysfits cleanup{lab_flag} --yes` again; it is safe to repeat")],
             Error::UnknownService { .. } => vec!["see the services with `mysfits status`, or add it to mysfits.yaml".into()],
             Error::NoTag(s) => vec![format!("e.g. `mysfits deploy {s} --tag v1`")],
-            Error::Build(crate::build::builder::BuildError::NotInstalled(_)) => {
+            Error::Build(BuildError::NotInstalled(_)) => {
                 vec!["install it, or pick the other with --builder docker|podman (or MYSFITS_BUILDER)".into()]
             }
+            Error::Build(BuildError::NoContext(_) | BuildError::NoDockerfile(_)) => vec![
+                "fix the service's `build:` in the manifest (a directory holding a Dockerfile, relative to the manifest file)".into(),
+            ],
+            Error::Build(BuildError::WrongPlatform { image, wanted, .. }) => vec![format!(
+                "build FROM a base image for {wanted} (or remove a cached one: `docker|podman rmi {image}`) and deploy again; nothing was pushed"
+            )],
             Error::Build(_) => vec!["fix the build and deploy again; nothing was changed on AWS".into()],
+            Error::NoSampleApps { .. } => vec![
+                "write the manifest and the sample apps here: `mysfits init`, then deploy again".into(),
+                "or run where your mysfits.yaml is, or pass --manifest PATH".into(),
+            ],
             Error::TagMissing { tag, .. } => vec![format!("push the tag first (deploy without --no-build builds and pushes it), or deploy a tag that exists instead of '{tag}'")],
             Error::DeployFailed { stopped, back_on, .. } => {
                 let mut h: Vec<String> = stopped.iter().take(5).map(|s| format!("stopped task {s}")).collect();
@@ -244,6 +274,9 @@ impl Error {
             | Error::NotAPath(_)
             | Error::MergeDefault(_)
             | Error::BadImage { .. }
+            | Error::FileExists(_)
+            | Error::NoSampleApps { .. }
+            | Error::Build(BuildError::NoContext(_) | BuildError::NoDockerfile(_))
             | Error::Rule(_)
             | Error::ManifestRoutes(_)
             | Error::Config(ConfigError::BadEndpoint(_))

@@ -3,7 +3,8 @@
 
 pub const INIT: &str = "Example: mysfits init && $EDITOR mysfits.yaml
 
-Changes: writes ./mysfits.yaml (refuses to overwrite without --force). Nothing on AWS.
+Changes: writes ./mysfits.yaml and the sample apps it builds (./examples/); refuses to
+overwrite any file without --force. Nothing on AWS.
 Costs: nothing.";
 
 pub const UP: &str = "Example: mysfits up --region us-east-1

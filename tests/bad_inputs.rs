@@ -132,21 +132,61 @@ fn help_lists_the_lab_commands() {
     }
 }
 
+/// `init` writes the manifest and the sample apps it builds, byte for byte as in the
+/// repository, so an installed binary needs no checkout; it never overwrites without --force.
 #[test]
-fn init_writes_the_default_manifest_once() {
+fn init_writes_the_manifest_and_its_apps_once() {
     let home = tempfile::tempdir().unwrap();
-    Run::from(clean_command(home.path()).arg("init").output().unwrap()).ok();
-    let text = std::fs::read_to_string(home.path().join("mysfits.yaml")).unwrap();
-    assert!(text.contains("like-service") && text.contains("/mysfits/*/like"));
-    Run::from(clean_command(home.path()).arg("init").output().unwrap())
-        .fails_with("mysfits.yaml already exists");
-    Run::from(
-        clean_command(home.path())
-            .args(["init", "--force"])
-            .output()
-            .unwrap(),
-    )
-    .ok();
+    let init = |args: &[&str]| {
+        Run::from(
+            clean_command(home.path())
+                .arg("init")
+                .args(args)
+                .output()
+                .unwrap(),
+        )
+    };
+    let files = [
+        ("mysfits.yaml", "examples/mysfits.yaml"),
+        ("examples/monolith-service/Dockerfile", ""),
+        ("examples/monolith-service/app.py", ""),
+        ("examples/monolith-service/mysfits_table.py", ""),
+        ("examples/monolith-service/requirements.txt", ""),
+        ("examples/like-service/Dockerfile", ""),
+        ("examples/like-service/app.py", ""),
+        ("examples/like-service/requirements.txt", ""),
+    ];
+    let same_as_repo = || {
+        for (path, source) in files {
+            let source = if source.is_empty() { path } else { source };
+            let want = std::fs::read_to_string(common::repo_root().join(source)).unwrap();
+            let got = std::fs::read_to_string(home.path().join(path))
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(got, want, "{path}");
+        }
+    };
+
+    // One file of the lab already there: refused, exit 2, and nothing else written.
+    std::fs::create_dir_all(home.path().join("examples/like-service")).unwrap();
+    std::fs::write(home.path().join("examples/like-service/app.py"), "mine").unwrap();
+    let r =
+        init(&[]).fails_with("examples/like-service/app.py already exists: nothing was written");
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("`mysfits init --force`"), "{}", r.stderr);
+    assert!(!home.path().join("mysfits.yaml").exists());
+
+    init(&["--force"]).ok();
+    same_as_repo();
+    std::fs::write(home.path().join("mysfits.yaml"), "edited").unwrap();
+    init(&[]).fails_with(
+        "mysfits.yaml, examples/monolith-service/Dockerfile and 6 more already exist: nothing was written",
+    );
+    assert_eq!(
+        std::fs::read_to_string(home.path().join("mysfits.yaml")).unwrap(),
+        "edited"
+    );
+    init(&["--force"]).ok();
+    same_as_repo();
 }
 
 #[test]

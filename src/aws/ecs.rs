@@ -5,15 +5,16 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition,
+    AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition, CpuArchitecture,
     DeploymentCircuitBreaker, DeploymentConfiguration, KeyValuePair, LaunchType, LoadBalancer,
-    LogConfiguration, LogDriver, NetworkConfiguration, NetworkMode, PortMapping, PropagateTags,
-    ServiceField, Tag, TaskDefinitionField, TransportProtocol,
+    LogConfiguration, LogDriver, NetworkConfiguration, NetworkMode, OsFamily, PortMapping,
+    PropagateTags, RuntimePlatform, ServiceField, Tag, TaskDefinitionField, TransportProtocol,
 };
 
 use super::error::{map, AwsError};
 use super::Aws;
 use crate::lab::names::TAG_LAB;
+use crate::lab::platform::Platform;
 use crate::lab::rollout::DeploymentView;
 use crate::report::Reporter;
 
@@ -31,6 +32,8 @@ pub struct TaskSpec {
     pub region: String,
     pub execution_role: String,
     pub task_role: String,
+    /// The image's platform: the revision's `runtimePlatform`.
+    pub platform: Platform,
     pub tags: Vec<(String, String)>,
 }
 
@@ -220,6 +223,12 @@ impl Aws {
             .memory(spec.memory.to_string())
             .execution_role_arn(&spec.execution_role)
             .task_role_arn(&spec.task_role)
+            .runtime_platform(
+                RuntimePlatform::builder()
+                    .cpu_architecture(CpuArchitecture::from(spec.platform.cpu_architecture()))
+                    .operating_system_family(OsFamily::Linux)
+                    .build(),
+            )
             .container_definitions(container)
             .set_tags(Some(ecs_tags(&spec.tags)))
             .send()
@@ -457,6 +466,13 @@ impl Aws {
             region: opt("awslogs-region"),
             execution_role: td.execution_role_arn().unwrap_or_default().to_string(),
             task_role: td.task_role_arn().unwrap_or_default().to_string(),
+            // ECS names only these two today; none set means X86_64.
+            platform: Platform::from_cpu_architecture(
+                td.runtime_platform()
+                    .and_then(|p| p.cpu_architecture())
+                    .map(|a| a.as_str()),
+            )
+            .unwrap_or_default(),
             tags: out
                 .tags()
                 .iter()

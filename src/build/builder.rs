@@ -4,8 +4,11 @@
 use std::path::Path;
 use std::process::Stdio;
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::process::Command;
+use tokio::sync::mpsc;
+
+use crate::lab::platform::Platform;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -23,6 +26,12 @@ pub enum BuildError {
     },
     #[error("cannot run {0}: {1}")]
     Spawn(String, std::io::Error),
+    #[error("{image} was built for {built}, not {wanted}: Fargate would not start it")]
+    WrongPlatform {
+        image: String,
+        built: String,
+        wanted: Platform,
+    },
 }
 
 pub struct Builder {
@@ -30,10 +39,25 @@ pub struct Builder {
 }
 
 /// The last lines of a command's output: enough to see why it failed.
-fn tail(output: &[u8], lines: usize) -> String {
-    let text = String::from_utf8_lossy(output);
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
+fn tail(lines: &[String], n: usize) -> String {
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// Sends each line of a pipe as it comes. A `\r`-redrawn progress line counts as its
+/// last redraw; bytes that are not UTF-8 are shown, not fatal.
+fn forward(pipe: impl AsyncRead + Unpin + Send + 'static, tx: mpsc::UnboundedSender<String>) {
+    tokio::spawn(async move {
+        let mut reader = BufReader::new(pipe);
+        let mut buf = Vec::new();
+        while matches!(reader.read_until(b'\n', &mut buf).await, Ok(n) if n > 0) {
+            let text = String::from_utf8_lossy(&buf);
+            let line = text.trim_end().rsplit('\r').next().unwrap_or_default();
+            if tx.send(line.to_string()).is_err() {
+                break;
+            }
+            buf.clear();
+        }
+    });
 }
 
 impl Builder {
@@ -53,7 +77,14 @@ impl Builder {
         &self.program
     }
 
-    async fn run(&self, args: &[&str], stdin: Option<&str>) -> Result<String, BuildError> {
+    /// Runs the CLI; each line of its output (stdout and stderr, as they come) goes to
+    /// `on_line` while it runs, and the last lines are in the error if it fails.
+    async fn run(
+        &self,
+        args: &[&str],
+        stdin: Option<&str>,
+        on_line: &dyn Fn(&str),
+    ) -> Result<String, BuildError> {
         let command = format!("{} {}", self.program, args.join(" "));
         let mut child = Command::new(&self.program)
             .args(args)
@@ -71,20 +102,28 @@ impl Builder {
                 .await
                 .map_err(|e| BuildError::Spawn(self.program.clone(), e))?;
         }
-        let out = child
-            .wait_with_output()
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        forward(child.stdout.take().expect("piped"), tx.clone());
+        forward(child.stderr.take().expect("piped"), tx);
+        let mut lines = Vec::new();
+        // Ends when both pipes are closed, i.e. when the CLI (and anything it left
+        // holding its pipes) is done writing.
+        while let Some(line) = rx.recv().await {
+            on_line(&line);
+            lines.push(line);
+        }
+        let status = child
+            .wait()
             .await
             .map_err(|e| BuildError::Spawn(self.program.clone(), e))?;
-        let mut all = out.stdout.clone();
-        all.extend_from_slice(&out.stderr);
-        if !out.status.success() {
+        if !status.success() {
             return Err(BuildError::Failed {
                 command,
-                status: out.status.to_string(),
-                output: tail(&all, 30),
+                status: status.to_string(),
+                output: tail(&lines, 30),
             });
         }
-        Ok(String::from_utf8_lossy(&all).into_owned())
+        Ok(lines.join("\n"))
     }
 
     /// Checked before anything else happens, so a wrong path costs no AWS call.
@@ -98,21 +137,37 @@ impl Builder {
         Ok(())
     }
 
+    /// Builds `image` for `platform`, then checks what came out: a base image or a cached
+    /// layer of another architecture (podman 4 reuses `FROM scratch` layers across
+    /// platforms) would otherwise be pushed and fail only when Fargate starts it.
     pub async fn build(
         &self,
         context: &Path,
         image: &str,
+        platform: Platform,
         build_args: &[(String, String)],
+        on_line: &dyn Fn(&str),
     ) -> Result<(), BuildError> {
         self.check_context(context)?;
         let ctx = context.display().to_string();
         let pairs: Vec<String> = build_args.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let mut args = vec!["build", "-t", image];
+        let mut args = vec!["build", "--platform", platform.as_str(), "-t", image];
         for pair in &pairs {
             args.extend(["--build-arg", pair.as_str()]);
         }
         args.push(&ctx);
-        self.run(&args, None).await.map(|_| ())
+        self.run(&args, None, on_line).await?;
+        let inspect = ["image", "inspect", "--format", "{{.Architecture}}", image];
+        let built = self.run(&inspect, None, &|_| {}).await?;
+        let built = built.trim();
+        if built != platform.arch() {
+            return Err(BuildError::WrongPlatform {
+                image: image.to_string(),
+                built: built.to_string(),
+                wanted: platform,
+            });
+        }
+        Ok(())
     }
 
     /// podman verifies TLS even on loopback; docker treats 127.0.0.0/8 as insecure by
@@ -134,13 +189,13 @@ impl Builder {
         let mut args = vec!["login", "--username", user, "--password-stdin"];
         args.extend(self.tls_flag(registry));
         args.push(registry);
-        self.run(&args, Some(password)).await.map(|_| ())
+        self.run(&args, Some(password), &|_| {}).await.map(|_| ())
     }
 
     pub async fn push(&self, image: &str) -> Result<(), BuildError> {
         let mut args = vec!["push"];
         args.extend(self.tls_flag(image));
         args.push(image);
-        self.run(&args, None).await.map(|_| ())
+        self.run(&args, None, &|_| {}).await.map(|_| ())
     }
 }

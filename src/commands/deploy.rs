@@ -4,14 +4,16 @@
 use std::time::Duration;
 
 use crate::aws::rollout::{Outcome, Watch};
-use crate::build::builder::Builder;
+use crate::build::builder::{BuildError, Builder};
 use crate::build::registry;
 use crate::commands::task::task_spec;
 use crate::commands::Ctx;
 use crate::error::Error;
-use crate::lab::manifest::Route;
+use crate::lab::manifest::{Route, Service};
+use crate::lab::platform::Platform;
 use crate::lab::rollout::short;
 use crate::lab::template::repo_output;
+use crate::output::Verbosity;
 use crate::report::Reporter;
 
 pub struct DeployArgs<'a> {
@@ -62,7 +64,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
     };
     let builder = if args.image.is_none() && !args.no_build {
         let builder = Builder::new(args.builder)?;
-        builder.check_context(&service.build)?;
+        check_context(ctx, &builder, service)?;
         Some(builder)
     } else {
         None
@@ -86,7 +88,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
                 push(
                     ctx,
                     builder,
-                    &service.build,
+                    service,
                     &reference,
                     args.build_args,
                     args.registry.is_none(),
@@ -214,20 +216,60 @@ pub(super) async fn ensure_revision(
     })
 }
 
+/// The built-in lab's contexts exist only where `mysfits init` wrote them: say so, rather
+/// than name a path the user never wrote.
+fn check_context(ctx: &Ctx<'_>, builder: &Builder, service: &Service) -> Result<(), Error> {
+    match builder.check_context(&service.build) {
+        Err(BuildError::NoContext(context)) if ctx.manifest().built_in => {
+            Err(Error::NoSampleApps {
+                service: service.name.clone(),
+                context,
+                cwd: std::env::current_dir()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_else(|_| ".".into()),
+            })
+        }
+        other => Ok(other?),
+    }
+}
+
+/// At most `n` characters of a line, for a progress row that must not wrap.
+fn clip(line: &str, n: usize) -> String {
+    match line.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
+}
+
 async fn push(
     ctx: &Ctx<'_>,
     builder: &Builder,
-    context: &std::path::Path,
+    service: &Service,
     reference: &str,
     build_args: &[(String, String)],
     ecr: bool,
 ) -> Result<(), Error> {
     let key = format!("build/{reference}");
     ctx.reporter.start(&key, &format!("Image {reference}"));
+    let platform: Platform = service.platform;
+    // On a terminal the builder's latest line lives in the row; with -v or in a log,
+    // every line is printed, so a slow `pip install` is never a silent minute.
+    let in_row = ctx.printer.interactive() && ctx.printer.verbosity() < Verbosity::Verbose;
+    let on_line = |line: &str| {
+        if !in_row {
+            ctx.printer.tool_output(line);
+        } else if !line.trim().is_empty() {
+            ctx.reporter.update(&key, &clip(line.trim(), 40));
+        }
+    };
     let step = async {
-        ctx.reporter
-            .update(&key, &format!("building with {}", builder.name()));
-        builder.build(context, reference, build_args).await?;
+        ctx.reporter.update(
+            &key,
+            &format!("building for {platform} with {}", builder.name()),
+        );
+        builder
+            .build(&service.build, reference, platform, build_args, &on_line)
+            .await?;
         if ecr {
             ctx.reporter.update(&key, "logging in to ECR");
             let (host, user, password) = ctx.aws.ecr_login().await?;
@@ -239,7 +281,8 @@ async fn push(
     };
     match step.await {
         Ok(()) => {
-            ctx.reporter.finish(&key, "built and pushed", true);
+            ctx.reporter
+                .finish(&key, &format!("built for {platform} and pushed"), true);
             Ok(())
         }
         Err(e) => {
@@ -279,4 +322,16 @@ pub(super) async fn resolve_digest(
         tag: tag.to_string(),
         existing: tags,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clip_keeps_rows_on_one_line() {
+        assert_eq!(
+            super::clip("STEP 1/3: FROM scratch", 48),
+            "STEP 1/3: FROM scratch"
+        );
+        assert_eq!(super::clip("ééééé", 3), "ééé…");
+    }
 }

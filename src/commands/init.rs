@@ -1,22 +1,41 @@
-//! `mysfits init`: write the built-in manifest out for editing.
+//! `mysfits init`: write the built-in manifest out for editing, with the sample apps it
+//! builds, so that the lab works from this directory with no checkout of the repository.
 
 use std::path::Path;
 
 use crate::error::Error;
 use crate::lab::manifest::{DEFAULT_MANIFEST, DEFAULT_NAME};
+use crate::lab::samples::SAMPLE_FILES;
 use crate::output::Printer;
 
 pub fn run(force: bool, printer: &Printer) -> Result<(), Error> {
-    let path = Path::new(DEFAULT_NAME);
-    if path.exists() && !force {
-        return Err(Error::FileExists(DEFAULT_NAME.into()));
+    let files: Vec<(&str, &str)> = std::iter::once((DEFAULT_NAME, DEFAULT_MANIFEST))
+        .chain(SAMPLE_FILES.iter().copied())
+        .collect();
+    // All checked before anything is written: a refused init leaves no half-made lab.
+    let existing: Vec<String> = files
+        .iter()
+        .filter(|(path, _)| Path::new(path).exists())
+        .map(|(path, _)| path.to_string())
+        .collect();
+    if !existing.is_empty() && !force {
+        return Err(Error::FileExists(existing));
     }
-    std::fs::write(path, DEFAULT_MANIFEST).map_err(|source| Error::Write {
-        path: DEFAULT_NAME.into(),
-        source,
-    })?;
+    for (path, text) in &files {
+        let path = Path::new(path);
+        let write = |path: &Path| {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(path, text)
+        };
+        write(path).map_err(|source| Error::Write {
+            path: path.display().to_string(),
+            source,
+        })?;
+    }
     printer.success(&format!(
-        "wrote {DEFAULT_NAME}: the Mythical Mysfits monolith and its like-service"
+        "wrote {DEFAULT_NAME} and the apps it builds (examples/monolith-service, examples/like-service)"
     ));
     printer.next("edit it, then set up the lab", "mysfits up");
     Ok(())

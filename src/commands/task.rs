@@ -37,6 +37,7 @@ pub fn task_spec(
         region: region.to_string(),
         execution_role: outputs.get("ExecutionRoleArn")?.to_string(),
         task_role: outputs.get("TaskRoleArn")?.to_string(),
+        platform: service.platform,
         tags: lab.tags(Some(&service.name)),
     })
 }

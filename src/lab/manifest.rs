@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::lab::alb::{check_rule, PathPattern};
 use crate::lab::names::{check_dns_name, NameError, SERVICE_MAX};
+use crate::lab::platform::Platform;
 
 /// The built-in lab: the Mythical Mysfits monolith and its like-service.
 pub const DEFAULT_MANIFEST: &str = include_str!("../../examples/mysfits.yaml");
@@ -39,6 +40,7 @@ struct RawService {
     route: RawRoute,
     #[serde(default)]
     environment: BTreeMap<String, String>,
+    platform: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -84,11 +86,16 @@ pub struct Service {
     pub count: u32,
     pub route: Route,
     pub environment: BTreeMap<String, String>,
+    /// What the image is built for and the tasks run on.
+    pub platform: Platform,
 }
 
 #[derive(Debug, Clone)]
 pub struct Manifest {
     pub services: Vec<Service>,
+    /// No manifest file: the built-in lab, whose build contexts are in the working
+    /// directory only where `mysfits init` wrote them.
+    pub built_in: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -115,16 +122,18 @@ impl Manifest {
             None => Some(PathBuf::from(DEFAULT_NAME)).filter(|p| p.is_file()),
         };
         match path {
-            None => Self::parse(DEFAULT_MANIFEST, "built-in manifest", Path::new(".")),
+            None => Ok(Self {
+                built_in: true,
+                ..Self::parse(DEFAULT_MANIFEST, "built-in manifest", Path::new("."))?
+            }),
             Some(path) => {
                 let text =
                     std::fs::read_to_string(&path).map_err(|source| ManifestError::Read {
                         path: path.display().to_string(),
                         source,
                     })?;
+                // Build contexts are relative to the manifest, so it works from any directory.
                 let base = path.parent().unwrap_or(Path::new("."));
-                // Build contexts are written relative to the repository the manifest sits in
-                // for the examples, and relative to the manifest for user files.
                 Self::parse(&text, &path.display().to_string(), base)
             }
         }
@@ -250,6 +259,18 @@ impl Manifest {
                     ));
                 }
             }
+            let platform = match raw.platform.as_deref() {
+                None => Platform::default(),
+                Some(p) => Platform::parse(p).ok_or_else(|| {
+                    invalid(
+                        line_of(text, "platform:", at),
+                        format!(
+                            "{}: '{p}' is not a Fargate platform; use linux/amd64 (the default) or linux/arm64",
+                            key("platform")
+                        ),
+                    )
+                })?,
+            };
             services.push(Service {
                 // Relative to the manifest's directory; kept as written when that is `.`.
                 build: if base == Path::new(".") || base.as_os_str().is_empty() {
@@ -265,12 +286,16 @@ impl Manifest {
                 count: raw.count,
                 route,
                 environment: raw.environment,
+                platform,
             });
         }
         if default_owner.is_none() {
             return Err(invalid(line_of(text, "services", 0), "services: no service has `route: default`; the listener's default action needs one (the monolith)".into()));
         }
-        Ok(Self { services })
+        Ok(Self {
+            services,
+            built_in: false,
+        })
     }
 
     pub fn service(&self, name: &str) -> Option<&Service> {
@@ -417,12 +442,33 @@ mod tests {
             ("services: []\n", "the list is empty"),
             ("services:\n  - name: a\n    build: .\n    route: default\n  - name: b\n    build: .\n    route: [/1, /2, /3, /4, /5, /6]\n", "at most 5"),
             ("services:\n  - name: a\n    build: .\n    route: default\n  - name: a\n    build: .\n    route: /b\n", "declared twice"),
+            ("services:\n  - name: a\n    build: .\n    route: default\n    platform: linux/arm\n", "services[0].platform: 'linux/arm' is not a Fargate platform"),
         ];
         for (text, want) in cases {
             let err = parse(text).unwrap_err().to_string();
             assert!(err.contains(want), "{want:?} not in {err:?}");
             assert!(err.starts_with("mysfits.yaml:"), "{err}");
         }
+    }
+
+    #[test]
+    fn platform_defaults_to_amd64_and_takes_arm64() {
+        let text = "services:\n  - name: a\n    build: .\n    route: default\n  - name: b\n    build: .\n    route: /b\n    platform: linux/arm64\n";
+        let m = parse(text).unwrap();
+        assert_eq!(m.service("a").unwrap().platform, Platform::Amd64);
+        assert_eq!(m.service("b").unwrap().platform, Platform::Arm64);
+        let err = parse(&text.replace("linux/arm64", "arm64"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("mysfits.yaml:8: "), "{err}");
+    }
+
+    #[test]
+    fn build_contexts_are_relative_to_the_manifest() {
+        let text = "services:\n  - name: a\n    build: app\n    route: default\n  - name: b\n    build: /abs/b\n    route: /b\n";
+        let m = Manifest::parse(text, "x", Path::new("/srv/lab")).unwrap();
+        assert_eq!(m.service("a").unwrap().build, Path::new("/srv/lab/app"));
+        assert_eq!(m.service("b").unwrap().build, Path::new("/abs/b"));
     }
 
     #[test]

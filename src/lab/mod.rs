@@ -8,7 +8,9 @@ pub mod manifest;
 pub mod names;
 pub mod outputs;
 pub mod plan;
+pub mod platform;
 pub mod rollout;
+pub mod samples;
 pub mod template;
 
 /// What the default-route service runs until its first deploy: answers `/` on port 80.

@@ -95,6 +95,14 @@ impl Printer {
         }
     }
 
+    /// A line of a tool's output (the image builder's) as it comes, under its progress
+    /// row; hidden by `-q`.
+    pub fn tool_output(&self, line: &str) {
+        if self.verbosity > Verbosity::Quiet {
+            self.line(&format!("    {}", styled(line).dim()));
+        }
+    }
+
     pub fn warn(&self, text: &str) {
         self.line(&format!("{}: {text}", styled("warning").yellow().bold()));
     }
