@@ -1,11 +1,12 @@
 //! CloudFormation: the core stack's life cycle, and waiting on it with visible rows.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_cloudformation::types::{Capability, Parameter, Tag};
 
 use super::error::{map, AwsError};
+use super::poll::Poll;
 use super::Aws;
 use crate::report::Reporter;
 
@@ -215,15 +216,14 @@ impl Aws {
         reporter: &dyn Reporter,
         timeout: Duration,
     ) -> Result<(String, Vec<String>), WaitError> {
-        let started = Instant::now();
-        let mut interval = Duration::from_secs(2);
+        let mut poll = Poll::new(Duration::from_secs(2), timeout);
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         loop {
             let stack = match self.describe_stack(name).await {
                 Ok(s) => s,
                 Err(e) if is_throttle(&e) => {
-                    interval = (interval * 2).min(Duration::from_secs(20));
-                    tokio::time::sleep(interval).await;
+                    poll.throttled();
+                    poll.wait().await;
                     continue;
                 }
                 Err(e) => return Err(WaitError::Aws(e)),
@@ -234,7 +234,15 @@ impl Aws {
                 }
                 return Ok(("DELETE_COMPLETE".into(), vec![]));
             };
-            let resources = self.stack_resources(name).await.unwrap_or_default();
+            let resources = match self.stack_resources(name).await {
+                Ok(r) => r,
+                Err(e) if is_throttle(&e) => {
+                    poll.throttled();
+                    poll.wait().await;
+                    continue;
+                }
+                Err(e) => return Err(WaitError::Aws(e)),
+            };
             let settled = phase(&stack.status) != Phase::InProgress;
             let mut reasons = Vec::new();
             // moto lists some resources without a logical id; they have no row to show.
@@ -265,14 +273,13 @@ impl Aws {
                 }
                 return Ok((stack.status, reasons));
             }
-            if started.elapsed() > timeout {
+            if poll.expired() {
                 return Err(WaitError::Timeout {
                     status: stack.status,
-                    waited: started.elapsed(),
+                    waited: poll.elapsed(),
                 });
             }
-            let jitter = Duration::from_millis(fastrand::u64(0..=3000));
-            tokio::time::sleep(interval + jitter).await;
+            poll.wait().await;
         }
     }
 }

@@ -2,7 +2,7 @@
 //! lab does (CloudFormation-made ones lose their Fargate and load-balancer fields in moto).
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, Compatibility, ContainerDefinition, CpuArchitecture,
@@ -12,6 +12,10 @@ use aws_sdk_ecs::types::{
 };
 
 use super::error::{map, AwsError};
+use super::poll::Poll;
+
+/// A service's deletion (draining its tasks) is waited for this long.
+const SERVICE_DELETE_TIMEOUT: Duration = Duration::from_secs(900);
 use super::Aws;
 use crate::lab::names::TAG_LAB;
 use crate::lab::platform::Platform;
@@ -328,7 +332,7 @@ impl Aws {
             .send()
             .await
             .map_err(map("delete service"))?;
-        let started = Instant::now();
+        let mut poll = Poll::new(Duration::from_secs(2), SERVICE_DELETE_TIMEOUT);
         loop {
             match self
                 .describe_services(cluster, &[name.to_string()])
@@ -339,16 +343,13 @@ impl Aws {
                 Some(s) if s.status == "INACTIVE" => return Ok(()),
                 Some(s) => reporter.update(name, &format!("{} ({} running)", s.status, s.running)),
             }
-            if started.elapsed() > Duration::from_secs(900) {
+            if poll.expired() {
                 return Err(AwsError::NotDone {
                     op: "delete service",
-                    waited: 900,
+                    waited: SERVICE_DELETE_TIMEOUT.as_secs(),
                 });
             }
-            tokio::time::sleep(
-                Duration::from_secs(2) + Duration::from_millis(fastrand::u64(0..2000)),
-            )
-            .await;
+            poll.wait().await;
         }
     }
 

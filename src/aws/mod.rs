@@ -11,6 +11,7 @@ pub mod ecs;
 pub mod elb;
 pub mod error;
 pub mod logs;
+pub mod poll;
 pub mod rollout;
 pub mod sts;
 pub mod tagging;

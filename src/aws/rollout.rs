@@ -2,12 +2,13 @@
 //! events and the stop reasons of failed tasks, as they happen.
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_ecs::types::DesiredStatus;
 
 use super::ecs::deployment_view;
 use super::error::{map, AwsError};
+use super::poll::Poll;
 use crate::lab::rollout::{judge, short, DeploymentView, Verdict};
 use crate::report::Reporter;
 
@@ -37,7 +38,7 @@ pub struct Watch<'a> {
 
 impl Watch<'_> {
     pub async fn run(&self, reporter: &dyn Reporter) -> Result<Outcome, AwsError> {
-        let started = Instant::now();
+        let mut poll = Poll::new(self.interval, self.timeout);
         let key = format!("deploy/{}", self.service);
         reporter.start(
             &key,
@@ -77,7 +78,7 @@ impl Watch<'_> {
                 }
                 Verdict::Failed(reason) => {
                     reporter.finish(&key, &format!("FAILED: {reason}"), false);
-                    let back_on = self.await_rollback(reporter, started).await?;
+                    let back_on = self.await_rollback(reporter, &mut poll).await?;
                     return Ok(Outcome::Failed {
                         reason,
                         stopped,
@@ -89,17 +90,11 @@ impl Watch<'_> {
                     last = line;
                 }
             }
-            if started.elapsed() >= self.timeout {
+            if poll.expired() {
                 reporter.finish(&key, "still rolling (timed out)", false);
                 return Ok(Outcome::TimedOut { last });
             }
-            tokio::time::sleep(
-                self.interval
-                    + Duration::from_millis(fastrand::u64(
-                        0..=self.interval.as_millis() as u64 / 2,
-                    )),
-            )
-            .await;
+            poll.wait().await;
         }
     }
 
@@ -173,7 +168,7 @@ impl Watch<'_> {
     async fn await_rollback(
         &self,
         reporter: &dyn Reporter,
-        started: Instant,
+        poll: &mut Poll,
     ) -> Result<Option<String>, AwsError> {
         let key = format!("rollback/{}", self.service);
         reporter.start(&key, &format!("Rollback of {}", self.service));
@@ -202,11 +197,11 @@ impl Watch<'_> {
                     ),
                 );
             }
-            if started.elapsed() >= self.timeout {
+            if poll.expired() {
                 reporter.finish(&key, "not finished (timed out)", false);
                 return Ok(None);
             }
-            tokio::time::sleep(self.interval).await;
+            poll.wait().await;
         }
     }
 }

@@ -223,7 +223,7 @@ async fn delete_one(
                     &item.id,
                     &labels,
                     &ctx.reporter,
-                    std::time::Duration::from_secs(45 * 60),
+                    crate::aws::poll::STACK_TIMEOUT,
                 )
                 .await
                 .map_err(|source| Error::Wait {

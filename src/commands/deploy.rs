@@ -12,7 +12,6 @@ use crate::error::Error;
 use crate::lab::manifest::{Route, Service};
 use crate::lab::platform::Platform;
 use crate::lab::rollout::short;
-use crate::lab::template::repo_output;
 use crate::output::Verbosity;
 use crate::report::Reporter;
 
@@ -81,7 +80,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
         (None, Some(tag)) => {
             let repository = match args.registry {
                 Some(r) => format!("{}/{}", r.trim_end_matches('/'), service.name),
-                None => outputs.get(&repo_output(&service.name))?.to_string(),
+                None => outputs.repository(&service.name)?.to_string(),
             };
             let reference = format!("{repository}:{tag}");
             if let Some(builder) = &builder {
@@ -103,7 +102,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
 
     let revision = ensure_revision(ctx, service, &outputs, &image).await?;
 
-    let cluster = outputs.get("ClusterName")?;
+    let cluster = outputs.cluster_name.as_str();
     let Some(current) = ctx.aws.describe_service(cluster, &service.name).await? else {
         ctx.printer.note(&format!(
             "{} has no ECS service yet: revision {} is registered for it",

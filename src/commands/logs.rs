@@ -23,7 +23,7 @@ pub async fn run(
     let service = name.map(|n| ctx.service(n)).transpose()?;
     let service = service.map(|s| s.name.as_str());
     let outputs = ctx.outputs().await?;
-    let group = outputs.get("LogGroupName")?;
+    let group = outputs.log_group_name.as_str();
     let mut start = now_ms() - (since_secs as i64) * 1000;
     let lines = ctx.aws.service_logs(group, service, start, limit).await?;
     if !follow {

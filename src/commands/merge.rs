@@ -26,7 +26,7 @@ pub async fn run(ctx: &Ctx<'_>, name: &str, dry_run: bool) -> Result<(), Error> 
             .iter()
             .find(|r| r.priority.is_some() && r.target_groups.contains(&t.arn))
     });
-    let cluster = outputs.get("ClusterName")?;
+    let cluster = outputs.cluster_name.as_str();
     let ecs_service = ctx
         .aws
         .describe_service(cluster, name)

@@ -296,9 +296,7 @@ impl<'a> Ctx<'a> {
                 status: stack.status,
             });
         }
-        let outputs = crate::lab::outputs::StackOutputs(stack.outputs);
-        outputs.complete()?;
-        Ok(outputs)
+        Ok(crate::lab::outputs::StackOutputs::read(stack.outputs)?)
     }
 }
 

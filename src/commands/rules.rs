@@ -30,7 +30,7 @@ impl Live {
 }
 
 pub async fn live(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<Live, Error> {
-    let cluster = outputs.get("ClusterName")?;
+    let cluster = outputs.cluster_name.as_str();
     let services = ctx.aws.lab_services(cluster, ctx.lab.name()).await?;
     let by_tg: BTreeMap<&str, &str> = services
         .iter()
@@ -50,7 +50,7 @@ pub async fn live(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<Live, Error> 
             })
             .unwrap_or_else(|| "(no target)".into())
     };
-    let listener = outputs.get("ListenerArn")?.to_string();
+    let listener = outputs.listener_arn.clone();
     let rules = ctx.aws.listener_rules(&listener).await?;
     // A rule is the lab's when every target group it forwards to carries the lab's tag,
     // as `split` checks before it uses a target group.

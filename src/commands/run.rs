@@ -7,7 +7,6 @@ use crate::commands::deploy::{check_tag, ensure_revision, resolve_digest};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::lab::rollout::short;
-use crate::lab::template::repo_output;
 use crate::report::Reporter;
 
 pub async fn run(
@@ -22,10 +21,10 @@ pub async fn run(
         check_tag(tag)?;
     }
     let outputs = ctx.outputs_for_change().await?;
-    let subnets = outputs.list("PublicSubnets")?;
+    let subnets = outputs.public_subnets.clone();
     let revision = match tag {
         Some(tag) => {
-            let repository = outputs.get(&repo_output(&service.name))?.to_string();
+            let repository = outputs.repository(&service.name)?.to_string();
             let digest = resolve_digest(ctx, &repository, tag, true).await?;
             ensure_revision(ctx, service, &outputs, &format!("{repository}@{digest}")).await?
         }
@@ -36,7 +35,7 @@ pub async fn run(
             .map(|(arn, _)| arn)
             .ok_or_else(|| Error::NoRevision(service.name.clone()))?,
     };
-    let cluster = outputs.get("ClusterName")?;
+    let cluster = outputs.cluster_name.as_str();
     let key = format!("task/{}", service.name);
     ctx.reporter.start(
         &key,
@@ -48,7 +47,7 @@ pub async fn run(
             cluster,
             &revision,
             subnets,
-            outputs.get("RunSecurityGroup")?,
+            outputs.run_security_group.as_str(),
             true,
             &ctx.lab.tags(Some(&service.name)),
         )
@@ -93,7 +92,7 @@ async fn smoke(
     path: &str,
     timeout: Duration,
 ) -> Result<(String, String), Error> {
-    let started = Instant::now();
+    let mut poll = crate::aws::poll::Poll::new(Duration::from_secs(2), timeout);
     let state = loop {
         let state = ctx.aws.describe_task(cluster, task).await?;
         match state.last_status.as_str() {
@@ -108,14 +107,14 @@ async fn smoke(
             }
             other => ctx.reporter.update(key, other),
         }
-        if started.elapsed() > timeout {
+        if poll.expired() {
             ctx.reporter.finish(key, "not running (timed out)", false);
             return Err(Error::Data(format!(
                 "the task did not reach RUNNING in {}s",
                 timeout.as_secs()
             )));
         }
-        tokio::time::sleep(Duration::from_secs(2)).await;
+        poll.wait().await;
     };
     let eni = state
         .network_interface

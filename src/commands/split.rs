@@ -128,7 +128,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &SplitArgs<'_>) -> Result<(), Error> {
                 .create_target_group(
                     &tg_name,
                     service.port,
-                    outputs.get("VpcId")?,
+                    outputs.vpc_id.as_str(),
                     &service.health_check,
                     &ctx.lab.tags(Some(&service.name)),
                 )
@@ -252,7 +252,7 @@ async fn ensure_service(
     patterns: &[PathPattern],
     args: &SplitArgs<'_>,
 ) -> Result<(), Error> {
-    let cluster = outputs.get("ClusterName")?;
+    let cluster = outputs.cluster_name.as_str();
     let svc_key = format!("service/{}", service.name);
     ctx.reporter
         .start(&svc_key, &format!("ECS service {}", service.name));

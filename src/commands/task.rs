@@ -16,8 +16,8 @@ pub fn task_spec(
     image: &str,
 ) -> Result<TaskSpec, MissingOutput> {
     let values = BTreeMap::from([
-        ("alb_dns", outputs.get("AlbDnsName")?.to_string()),
-        ("table", outputs.get("TableName")?.to_string()),
+        ("alb_dns", outputs.alb_dns_name.clone()),
+        ("table", outputs.table_name.clone()),
         ("region", region.to_string()),
         ("lab", lab.to_string()),
     ]);
@@ -33,10 +33,10 @@ pub fn task_spec(
             .iter()
             .map(|(k, v)| (k.clone(), resolve(v, &values)))
             .collect(),
-        log_group: outputs.get("LogGroupName")?.to_string(),
+        log_group: outputs.log_group_name.clone(),
         region: region.to_string(),
-        execution_role: outputs.get("ExecutionRoleArn")?.to_string(),
-        task_role: outputs.get("TaskRoleArn")?.to_string(),
+        execution_role: outputs.execution_role_arn.clone(),
+        task_role: outputs.task_role_arn.clone(),
         platform: service.platform,
         tags: lab.tags(Some(&service.name)),
     })
@@ -52,13 +52,13 @@ pub fn service_spec(
     target_group: &str,
 ) -> Result<ServiceSpec, MissingOutput> {
     Ok(ServiceSpec {
-        cluster: outputs.get("ClusterName")?.to_string(),
+        cluster: outputs.cluster_name.clone(),
         name: service.name.clone(),
         task_definition: task_definition.to_string(),
         desired: service.count,
-        subnets: outputs.list("TaskSubnets")?,
-        security_group: outputs.get("TaskSecurityGroup")?.to_string(),
-        public_ip: outputs.get("TaskAssignPublicIp")? == "ENABLED",
+        subnets: outputs.task_subnets.clone(),
+        security_group: outputs.task_security_group.clone(),
+        public_ip: outputs.task_assign_public_ip.as_str() == "ENABLED",
         target_group: target_group.to_string(),
         container: service.name.clone(),
         port: service.port,

@@ -1,8 +1,6 @@
 //! `mysfits up`: the lab's setup. Core stack, the default-route service, sample data.
 //! Every step checks AWS first and changes only what differs.
 
-use std::time::Duration;
-
 use crate::aws::cfn::{needs_replacing, phase, Phase};
 use crate::cli::OutputFormat;
 use crate::commands::task::service_spec;
@@ -14,8 +12,6 @@ use crate::lab::outputs::StackOutputs;
 use crate::lab::template::{self, StackOptions};
 use crate::output::table::table;
 use crate::report::Reporter;
-
-const STACK_TIMEOUT: Duration = Duration::from_secs(45 * 60);
 
 pub async fn run(ctx: &Ctx<'_>, private_tasks: bool, placeholder_image: &str) -> Result<(), Error> {
     let options = StackOptions { private_tasks };
@@ -96,9 +92,7 @@ async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutp
             ctx.reporter.start("stack", &format!("Core stack {name}"));
             ctx.reporter
                 .finish("stack", &format!("up to date ({})", stack.status), true);
-            let outputs = StackOutputs(stack.outputs);
-            outputs.complete()?;
-            return Ok(outputs);
+            return Ok(StackOutputs::read(stack.outputs)?);
         }
         ctx.printer.note(&format!(
             "Updating core stack '{name}': its template or parameters changed"
@@ -119,7 +113,12 @@ async fn wait(
 ) -> Result<(String, Vec<String>), Error> {
     let stack = ctx.lab.stack();
     ctx.aws
-        .wait_stack(stack, labels, &ctx.reporter, STACK_TIMEOUT)
+        .wait_stack(
+            stack,
+            labels,
+            &ctx.reporter,
+            crate::aws::poll::STACK_TIMEOUT,
+        )
         .await
         .map_err(|source| Error::Wait {
             stack: stack.into(),
@@ -144,9 +143,7 @@ async fn finish_change(
     let Some(stack) = ctx.aws.describe_stack(name).await? else {
         return Err(ctx.not_set_up().await);
     };
-    let outputs = StackOutputs(stack.outputs);
-    outputs.complete()?;
-    Ok(outputs)
+    Ok(StackOutputs::read(stack.outputs)?)
 }
 
 async fn failed_reasons(ctx: &Ctx<'_>, name: &str) -> Vec<String> {
@@ -171,7 +168,7 @@ async fn ensure_default_service(
     placeholder_image: &str,
 ) -> Result<(), Error> {
     let service = ctx.manifest().default_service();
-    let cluster = outputs.get("ClusterName")?;
+    let cluster = outputs.cluster_name.as_str();
     let key = format!("service/{}", service.name);
     ctx.reporter
         .start(&key, &format!("ECS service {}", service.name));
@@ -204,7 +201,7 @@ async fn ensure_default_service(
             service,
             outputs,
             &task_definition,
-            outputs.get("DefaultTargetGroupArn")?,
+            outputs.default_target_group_arn.as_str(),
         )?)
         .await?;
     ctx.reporter.finish(
@@ -216,7 +213,7 @@ async fn ensure_default_service(
 }
 
 async fn load_sample_data(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), Error> {
-    let table = outputs.get("TableName")?;
+    let table = outputs.table_name.as_str();
     ctx.reporter
         .start("data", &format!("Sample mysfits in {table}"));
     if !ctx.aws.table_is_empty(table).await? {
@@ -233,25 +230,16 @@ async fn load_sample_data(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), E
 fn print_outputs(ctx: &Ctx<'_>, outputs: &StackOutputs) {
     if ctx.output == OutputFormat::Json {
         ctx.printer
-            .data(&serde_json::to_string_pretty(&outputs.0).expect("string map serializes"));
+            .data(&serde_json::to_string_pretty(&outputs.all).expect("string map serializes"));
         return;
     }
     let mut rows = vec![
-        vec![
-            "Load balancer".into(),
-            outputs.get("AlbUrl").unwrap_or_default().to_string(),
-        ],
-        vec![
-            "Cluster".into(),
-            outputs.get("ClusterName").unwrap_or_default().to_string(),
-        ],
-        vec![
-            "Table".into(),
-            outputs.get("TableName").unwrap_or_default().to_string(),
-        ],
+        vec!["Load balancer".into(), outputs.alb_url.clone()],
+        vec!["Cluster".into(), outputs.cluster_name.clone()],
+        vec!["Table".into(), outputs.table_name.clone()],
     ];
     for service in &ctx.manifest().services {
-        if let Ok(uri) = outputs.get(&template::repo_output(&service.name)) {
+        if let Ok(uri) = outputs.repository(&service.name) {
             rows.push(vec![
                 format!("Repository {}", service.name),
                 uri.to_string(),
@@ -358,7 +346,7 @@ mod tests {
             [&describe, &resources, &delete, &create]
         );
         let outputs = ensure(cfn, true).await.unwrap();
-        assert_eq!(outputs.get("ClusterName").unwrap(), "ClusterName-value");
+        assert_eq!(outputs.cluster_name, "ClusterName-value");
         assert_eq!((delete.num_calls(), create.num_calls()), (1, 1));
     }
 

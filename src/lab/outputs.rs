@@ -26,8 +26,27 @@ pub const OUTPUT_KEYS: [&str; 20] = [
     "TableArn",
 ];
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct StackOutputs(pub BTreeMap<String, String>);
+/// The stack's outputs, read once (after `complete` proved every key is there) into
+/// named fields; `all` keeps them as the stack has them, for `status` and JSON.
+#[derive(Debug, Clone)]
+pub struct StackOutputs {
+    pub vpc_id: String,
+    pub public_subnets: Vec<String>,
+    pub alb_dns_name: String,
+    pub alb_url: String,
+    pub listener_arn: String,
+    pub default_target_group_arn: String,
+    pub task_security_group: String,
+    pub task_subnets: Vec<String>,
+    pub task_assign_public_ip: String,
+    pub run_security_group: String,
+    pub cluster_name: String,
+    pub execution_role_arn: String,
+    pub task_role_arn: String,
+    pub log_group_name: String,
+    pub table_name: String,
+    pub all: BTreeMap<String, String>,
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error(
@@ -36,25 +55,53 @@ pub struct StackOutputs(pub BTreeMap<String, String>);
 pub struct MissingOutput(pub String);
 
 impl StackOutputs {
-    pub fn get(&self, key: &str) -> Result<&str, MissingOutput> {
-        self.0
-            .get(key)
+    /// Every fixed output, or the first one missing.
+    pub fn read(all: BTreeMap<String, String>) -> Result<Self, MissingOutput> {
+        let get = |key: &str| {
+            all.get(key)
+                .cloned()
+                .ok_or_else(|| MissingOutput(key.to_string()))
+        };
+        // Comma-separated lists (subnets), blanks dropped.
+        let list = |key: &str| {
+            get(key).map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            })
+        };
+        // All of them, even those no command reads yet: a stack missing one did not finish.
+        if let Some(missing) = OUTPUT_KEYS.iter().find(|k| !all.contains_key(**k)) {
+            return Err(MissingOutput(missing.to_string()));
+        }
+        Ok(Self {
+            vpc_id: get("VpcId")?,
+            public_subnets: list("PublicSubnets")?,
+            alb_dns_name: get("AlbDnsName")?,
+            alb_url: get("AlbUrl")?,
+            listener_arn: get("ListenerArn")?,
+            default_target_group_arn: get("DefaultTargetGroupArn")?,
+            task_security_group: get("TaskSecurityGroup")?,
+            task_subnets: list("TaskSubnets")?,
+            task_assign_public_ip: get("TaskAssignPublicIp")?,
+            run_security_group: get("RunSecurityGroup")?,
+            cluster_name: get("ClusterName")?,
+            execution_role_arn: get("ExecutionRoleArn")?,
+            task_role_arn: get("TaskRoleArn")?,
+            log_group_name: get("LogGroupName")?,
+            table_name: get("TableName")?,
+            all: all.clone(),
+        })
+    }
+
+    /// The URI of a service's ECR repository (one output per service).
+    pub fn repository(&self, service: &str) -> Result<&str, MissingOutput> {
+        let key = crate::lab::template::repo_output(service);
+        self.all
+            .get(&key)
             .map(String::as_str)
-            .ok_or_else(|| MissingOutput(key.to_string()))
-    }
-
-    pub fn list(&self, key: &str) -> Result<Vec<String>, MissingOutput> {
-        Ok(self
-            .get(key)?
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect())
-    }
-
-    /// Check every fixed output is there before relying on any of them.
-    pub fn complete(&self) -> Result<(), MissingOutput> {
-        OUTPUT_KEYS.iter().try_for_each(|k| self.get(k).map(|_| ()))
+            .ok_or(MissingOutput(key))
     }
 }
