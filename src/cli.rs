@@ -143,7 +143,7 @@ pub enum Command {
         #[arg(long = "path", value_name = "PATTERN")]
         paths: Vec<String>,
         /// Rule priority, 1-50000 (default: where the rule belongs among the lab's rules)
-        #[arg(long)]
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=50_000))]
         priority: Option<u32>,
         /// Accept a rule that leaves patterns unreachable, or a trailing-slash or '//'
         /// pattern, knowingly (a warning names what goes dark)

@@ -60,8 +60,27 @@ pub enum Error {
     Declined(String),
     #[error("cleanup left {0} resource(s) of the lab behind (listed above)")]
     Leftovers(usize),
-    #[error("{0}")]
-    Data(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// A worker thread (a blocking registry call or probe) panicked: a bug of ours.
+    #[error("{0}: a worker thread failed: {1}")]
+    Worker(&'static str, String),
+    #[error("the built-in sample data does not parse: {0}")]
+    SampleData(String),
+    #[error("stack '{0}' kept changing while up tried to update it: nothing more was changed")]
+    StackKeptChanging(String),
+    #[error("{0} is the default route's service: it answers every path no rule takes, so it cannot be split out")]
+    SplitDefault(String),
+    #[error("no single manifest service is routed by {patterns}: name one of {known}")]
+    NoRoutedService { patterns: String, known: String },
+    #[error("target group {name} exists but mysfits did not create it (no tag mysfits:lab={lab})")]
+    ForeignTargetGroup { name: String, lab: String },
+    #[error("the rule at priority {0} went away while split placed its rule")]
+    RuleGone(u32),
+    #[error("the task did not reach RUNNING in {0}s")]
+    TaskNotRunning(u64),
+    #[error("the task has no network interface: it was never placed in the VPC")]
+    NoNetworkInterface,
     #[error("--image '{reference}' is not an image reference: {why}")]
     BadImage {
         reference: String,
@@ -188,6 +207,9 @@ impl Error {
             Error::Aws(AwsError::Unreachable { .. } | AwsError::Timeout { .. } | AwsError::NotAws { .. }) => vec![
                 "check --endpoint-url or AWS_ENDPOINT_URL (and any proxy in the way); if it is a local emulator, is it running?".into(),
             ],
+            Error::Aws(AwsError::Unprocessed { .. }) => vec![
+                format!("DynamoDB was over its write capacity; run `mysfits up{lab_flag}` again: it loads only what is missing"),
+            ],
             Error::Aws(e) if e.is_throttling() => vec![
                 format!("AWS throttled the calls through every retry; this is transient: re-run the same command (it picks up where it stopped), or see what is done with `mysfits status{lab_flag}`"),
             ],
@@ -252,6 +274,13 @@ impl Error {
             }],
             Error::NotAPath(p) => vec![format!("e.g. `mysfits route /{}{lab_flag}`", p.trim_start_matches('/'))],
             Error::MergeDefault(_) => vec![format!("merge a service split out by path; `mysfits status{lab_flag}` lists the rules")],
+            Error::SplitDefault(_) => vec![format!("split another service of the manifest, e.g. `mysfits split like-service{lab_flag}`")],
+            Error::NoRoutedService { .. } => vec![format!("e.g. `mysfits split SERVICE --path '/api/*'{lab_flag}`")],
+            Error::ForeignTargetGroup { name, .. } => vec![format!("rename or delete {name} (mysfits never touches what it did not make), or use another --lab")],
+            Error::RuleGone(_) => vec![format!("someone changed the listener meanwhile: run the same split again{lab_flag}")],
+            Error::StackKeptChanging(_) => vec![format!("wait until no one else changes it (`mysfits status{lab_flag}`), then run `mysfits up{lab_flag}` again")],
+            Error::TaskNotRunning(_) => vec![format!("the task may still start: `mysfits status{lab_flag}`; `mysfits cleanup{lab_flag}` stops it, or pass a longer --timeout")],
+            Error::Worker(..) | Error::SampleData(_) => vec!["this is a bug in mysfits: please report it with the command line".into()],
             Error::Rule(e) => e.hints(),
             Error::Placement(e) => e.hints(&lab_flag),
             Error::ManifestRoutes(_) => vec!["change the services' routes in the manifest so that each one keeps some paths of its own".into()],
@@ -273,6 +302,8 @@ impl Error {
             | Error::BadTag(_)
             | Error::NotAPath(_)
             | Error::MergeDefault(_)
+            | Error::SplitDefault(_)
+            | Error::NoRoutedService { .. }
             | Error::BadImage { .. }
             | Error::FileExists(_)
             | Error::NoSampleApps { .. }

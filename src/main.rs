@@ -28,7 +28,7 @@ fn main() -> ExitCode {
             .worker_threads(2)
             .enable_all()
             .build()
-            .map_err(|e| error::Error::Data(format!("cannot start the async runtime: {e}")))?;
+            .map_err(error::Error::Runtime)?;
         runtime.block_on(commands::run(settings, &printer))
     });
     match result {

@@ -405,3 +405,26 @@ fn a_lab_not_found_names_the_region_and_account_it_looked_in() {
     // The lab in us-east-1 is untouched, and still seen there.
     moto.run(&["status"]).ok();
 }
+
+/// Usage errors that clap catches, table-driven: each exits 2 with one `error:` line,
+/// before any call.
+#[test]
+fn out_of_range_values_are_usage_errors() {
+    let home = tempfile::tempdir().unwrap();
+    for (args, want) in [
+        (&["split", "like-service", "--priority", "0"][..], "'0'"),
+        (&["split", "like-service", "--priority", "50001"], "'50001'"),
+        (&["logs", "like-service", "--since", "soon"], "not an age"),
+        (&["deploy", "like-service", "--timeout", "-1"], "'-1'"),
+    ] {
+        let r = Run::from(clean_command(home.path()).args(args).output().unwrap());
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        let errors: Vec<&str> = r
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error:"))
+            .collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {}", r.stderr);
+        assert!(errors[0].contains(want), "{args:?}: {}", r.stderr);
+    }
+}

@@ -471,3 +471,49 @@ async fn a_broken_manifest_never_blocks_status_or_cleanup() {
         .unwrap();
     assert!(defs.task_definition_arns().is_empty());
 }
+
+/// A sample-data load cut short is finished by the next `up`, which writes only the
+/// missing mysfits and leaves the others (and their likes) as they are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_finishes_a_sample_load_cut_short() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let moto = Moto::start();
+    moto.run(&["up"]).ok();
+    let ddb = aws_sdk_dynamodb::Client::new(&moto.sdk().await);
+    let table = "mysfits-mysfits";
+    let items = ddb.scan().table_name(table).send().await.unwrap();
+    let ids: Vec<String> = items
+        .items()
+        .iter()
+        .map(|i| i["MysfitId"].as_s().unwrap().clone())
+        .collect();
+    for id in &ids[..3] {
+        ddb.delete_item()
+            .table_name(table)
+            .key("MysfitId", AttributeValue::S(id.clone()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let liked = &ids[3];
+    ddb.update_item()
+        .table_name(table)
+        .key("MysfitId", AttributeValue::S(liked.clone()))
+        .update_expression("SET Likes = :n")
+        .expression_attribute_values(":n", AttributeValue::N("41".into()))
+        .send()
+        .await
+        .unwrap();
+    let run = moto.run(&["up", "-v"]).ok();
+    assert!(run.stderr.contains("loaded 3 mysfits"), "{}", run.stderr);
+    let after = ddb.scan().table_name(table).send().await.unwrap();
+    assert_eq!(after.count(), 12);
+    let kept = after
+        .items()
+        .iter()
+        .find(|i| i["MysfitId"].as_s().unwrap() == liked)
+        .unwrap();
+    assert_eq!(kept["Likes"].as_n().unwrap(), "41");
+    let again = moto.run(&["up", "-v"]).ok();
+    assert_eq!(again.api_calls().1, 0, "{}", again.stderr);
+}

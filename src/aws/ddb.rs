@@ -1,23 +1,46 @@
-//! DynamoDB: loading the sample mysfits into an empty table.
+//! DynamoDB: loading the sample mysfits, the ones the table does not have yet.
 
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, Select, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
 use super::error::{map, AwsError};
 use super::Aws;
 use crate::lab::data::{Attr, Item};
 
 impl Aws {
-    pub async fn table_is_empty(&self, table: &str) -> Result<bool, AwsError> {
-        let out = self
+    /// The items whose `key` attribute is not in the table yet: a load cut short is
+    /// finished on the next run, and items already there (liked since) are left alone.
+    pub async fn missing_items(
+        &self,
+        table: &str,
+        key: &str,
+        items: &[Item],
+    ) -> Result<Vec<Item>, AwsError> {
+        let mut present = std::collections::HashSet::new();
+        let mut pages = self
             .ddb
             .scan()
             .table_name(table)
-            .limit(1)
-            .select(Select::Count)
-            .send()
-            .await
-            .map_err(map("scan table"))?;
-        Ok(out.count() == 0)
+            .projection_expression("#k")
+            .expression_attribute_names("#k", key)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(map("scan table"))?;
+            for item in page.items() {
+                if let Some(AttributeValue::S(v)) = item.get(key) {
+                    present.insert(v.clone());
+                }
+            }
+        }
+        Ok(items
+            .iter()
+            .filter(|item| {
+                !item
+                    .iter()
+                    .any(|(k, v)| k == key && matches!(v, Attr::S(s) if present.contains(s)))
+            })
+            .cloned()
+            .collect())
     }
 
     /// Writes items 25 at a time (BatchWriteItem's limit), retrying what comes back unprocessed.
@@ -37,7 +60,8 @@ impl Aws {
                     WriteRequest::builder().put_request(put).build()
                 })
                 .collect();
-            for _ in 0..5 {
+            const TRIES: usize = 5;
+            for _ in 0..TRIES {
                 let out = self
                     .ddb
                     .batch_write_item()
@@ -54,6 +78,13 @@ impl Aws {
                     break;
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            if !requests.is_empty() {
+                return Err(AwsError::Unprocessed {
+                    op: "load sample data",
+                    count: requests.len(),
+                    tries: TRIES,
+                });
             }
         }
         Ok(())

@@ -46,6 +46,13 @@ pub enum AwsError {
     },
     #[error("{op}: no answer from {endpoint} in {} s: it takes connections but does not respond", CALL_DEADLINE.as_secs())]
     Timeout { op: &'static str, endpoint: String },
+    /// A batch write that DynamoDB kept handing back.
+    #[error("{op}: DynamoDB left {count} item(s) unprocessed after {tries} tries")]
+    Unprocessed {
+        op: &'static str,
+        count: usize,
+        tries: usize,
+    },
     /// A wait of ours that ran out, with every call answered.
     #[error("{op}: still not done after {waited} s")]
     NotDone { op: &'static str, waited: u64 },

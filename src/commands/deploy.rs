@@ -314,7 +314,7 @@ pub(super) async fn resolve_digest(
             }
         })
         .await
-        .map_err(|e| Error::Data(e.to_string()))??
+        .map_err(|e| Error::Worker("registry lookup", e.to_string()))??
     };
     digest.ok_or_else(|| Error::TagMissing {
         repository: repository.to_string(),

@@ -18,7 +18,10 @@ pub fn man(printer: &Printer) -> Result<(), Error> {
     let mut out = Vec::new();
     clap_mangen::Man::new(Cli::command())
         .render(&mut out)
-        .map_err(|e| Error::Data(format!("cannot render the man page: {e}")))?;
+        .map_err(|source| Error::Write {
+            path: "the man page".into(),
+            source,
+        })?;
     printer.data(String::from_utf8_lossy(&out).trim_end());
     Ok(())
 }

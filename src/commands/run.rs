@@ -109,16 +109,11 @@ async fn smoke(
         }
         if poll.expired() {
             ctx.reporter.finish(key, "not running (timed out)", false);
-            return Err(Error::Data(format!(
-                "the task did not reach RUNNING in {}s",
-                timeout.as_secs()
-            )));
+            return Err(Error::TaskNotRunning(timeout.as_secs()));
         }
         poll.wait().await;
     };
-    let eni = state
-        .network_interface
-        .ok_or_else(|| Error::Data("the task has no network interface".into()))?;
+    let eni = state.network_interface.ok_or(Error::NoNetworkInterface)?;
     let ip = ctx.aws.public_ip(&eni).await?.ok_or(Error::NoPublicIp)?;
     ctx.reporter.update(key, &format!("RUNNING at {ip}"));
     let url = format!("http://{ip}:{port}{path}");
@@ -139,7 +134,7 @@ async fn smoke(
         }
     })
     .await
-    .map_err(|e| Error::Data(e.to_string()))?;
+    .map_err(|e| Error::Worker("health probe", e.to_string()))?;
     match probe {
         Ok((url, status)) => {
             ctx.reporter.finish(

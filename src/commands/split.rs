@@ -32,10 +32,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &SplitArgs<'_>) -> Result<(), Error> {
     let mut patterns = parse_rule(args.paths)?;
     let service = pick_service(ctx, args.service, &patterns)?;
     if service.route == Route::Default {
-        return Err(Error::Data(format!(
-            "{} is the default route's service: it answers every path no rule takes, so it cannot be split out",
-            service.name
-        )));
+        return Err(Error::SplitDefault(service.name.clone()));
     }
     if patterns.is_empty() {
         if let Route::Paths(ps) = &service.route {
@@ -69,10 +66,10 @@ pub async fn run(ctx: &Ctx<'_>, args: &SplitArgs<'_>) -> Result<(), Error> {
         .is_some_and(|tg| tg.tags.get(TAG_LAB).map(String::as_str) != Some(ctx.lab.name()))
     {
         ctx.reporter.finish(&tg_key, "exists, not ours", false);
-        return Err(Error::Data(format!(
-            "target group {tg_name} exists but mysfits did not create it (no tag {TAG_LAB}={}): rename or delete it",
-            ctx.lab
-        )));
+        return Err(Error::ForeignTargetGroup {
+            name: tg_name,
+            lab: ctx.lab.to_string(),
+        });
     }
     let own = existing_tg.as_ref().and_then(|tg| {
         live.rules
@@ -197,12 +194,9 @@ async fn write_rule(
 ) -> Result<String, Error> {
     let mut pairs = Vec::new();
     for m in &placement.moves {
-        let arn = live.arn_at(m.rule.priority).ok_or_else(|| {
-            Error::Data(format!(
-                "the rule at priority {} is gone: run the split again",
-                m.rule.priority
-            ))
-        })?;
+        let arn = live
+            .arn_at(m.rule.priority)
+            .ok_or(Error::RuleGone(m.rule.priority))?;
         pairs.push((arn.to_string(), m.to));
     }
     let current = own.and_then(|r| r.priority);
@@ -309,9 +303,8 @@ fn pick_service<'m>(
         .collect();
     match routed.as_slice() {
         [one] => Ok(one),
-        _ => Err(Error::Data(format!(
-            "no single manifest service is routed by {}: name one of {}",
-            if patterns.is_empty() {
+        _ => Err(Error::NoRoutedService {
+            patterns: if patterns.is_empty() {
                 "no --path".to_string()
             } else {
                 patterns
@@ -320,14 +313,15 @@ fn pick_service<'m>(
                     .collect::<Vec<_>>()
                     .join(", ")
             },
-            ctx.manifest()
+            known: ctx
+                .manifest()
                 .services
                 .iter()
                 .filter(|s| s.route != Route::Default)
                 .map(|s| s.name.as_str())
                 .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+                .join(", "),
+        }),
     }
 }
 

@@ -6,7 +6,7 @@ use crate::cli::OutputFormat;
 use crate::commands::task::service_spec;
 use crate::commands::Ctx;
 use crate::error::Error;
-use crate::lab::data::sample_items;
+use crate::lab::data::{sample_items, SAMPLE_KEY};
 use crate::lab::names::TAG_LAB;
 use crate::lab::outputs::StackOutputs;
 use crate::lab::template::{self, StackOptions};
@@ -102,9 +102,7 @@ async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutp
         }
         return finish_change(ctx, &labels).await;
     }
-    Err(Error::Data(format!(
-        "stack '{name}' kept changing under us; try again when no one else is changing it"
-    )))
+    Err(Error::StackKeptChanging(name.to_string()))
 }
 
 async fn wait(
@@ -216,11 +214,12 @@ async fn load_sample_data(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), E
     let table = outputs.table_name.as_str();
     ctx.reporter
         .start("data", &format!("Sample mysfits in {table}"));
-    if !ctx.aws.table_is_empty(table).await? {
+    let items = sample_items().map_err(Error::SampleData)?;
+    let items = ctx.aws.missing_items(table, SAMPLE_KEY, &items).await?;
+    if items.is_empty() {
         ctx.reporter.finish("data", "already loaded", true);
         return Ok(());
     }
-    let items = sample_items().map_err(Error::Data)?;
     ctx.aws.put_items(table, &items).await?;
     ctx.reporter
         .finish("data", &format!("loaded {} mysfits", items.len()), true);

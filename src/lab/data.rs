@@ -14,6 +14,9 @@ pub enum Attr {
 
 pub type Item = Vec<(String, Attr)>;
 
+/// The table's partition key (templates/core.yaml), by which a load finds what is missing.
+pub const SAMPLE_KEY: &str = "MysfitId";
+
 /// The sample items, strings as S, numbers as N, booleans as BOOL.
 pub fn sample_items() -> Result<Vec<Item>, String> {
     let rows: Vec<serde_json::Map<String, Value>> = serde_json::from_str(SAMPLE_MYSFITS)
