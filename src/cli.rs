@@ -49,19 +49,7 @@ pub enum OutputFormat {
     Json,
 }
 
-/// Where AWS is: flattened into every command that calls it.
-#[derive(Debug, Args, Clone, Default)]
-pub struct AwsArgs {
-    /// Named profile from the AWS config files
-    #[arg(long)]
-    pub profile: Option<String>,
-    /// AWS region (default: from the profile or AWS_REGION)
-    #[arg(long)]
-    pub region: Option<String>,
-    /// Send every AWS call to this endpoint, e.g. a local emulator (AWS_ENDPOINT_URL works too)
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
-}
+pub use crate::aws::config::AwsArgs;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {

@@ -3,7 +3,7 @@
 use crate::aws::cfn::WaitError;
 use crate::aws::config::{ConfigError, Place};
 use crate::aws::AwsError;
-use crate::build::builder::BuildError;
+use crate::image::build::BuildError;
 use crate::lab::alb::{PlacementError, RuleError};
 use crate::lab::manifest::ManifestError;
 use crate::lab::names::NameError;
@@ -99,7 +99,7 @@ pub enum Error {
     #[error("image tag '{0}' is not valid: use up to 128 letters, digits, '_', '.', '-', not starting with '.' or '-'")]
     BadTag(String),
     #[error(transparent)]
-    Build(#[from] crate::build::builder::BuildError),
+    Build(#[from] crate::image::build::BuildError),
     #[error("build context {context} does not exist: with no mysfits.yaml the built-in lab builds {service} from {context} under the working directory ({cwd})")]
     NoSampleApps {
         service: String,
@@ -107,7 +107,7 @@ pub enum Error {
         cwd: String,
     },
     #[error(transparent)]
-    Registry(#[from] crate::build::registry::RegistryError),
+    Registry(#[from] crate::image::registry::RegistryError),
     #[error(
         "tag '{tag}' is not in {repository}{}: nothing was changed on AWS",
         existing_tags(existing)

@@ -1,11 +1,11 @@
 //! `mysfits`: parse once, validate, run, and print any error with its causes and hints.
 
 mod aws;
-mod build;
 mod cli;
 mod commands;
 mod error;
 mod help;
+mod image;
 mod lab;
 mod output;
 mod report;

@@ -10,6 +10,8 @@ pub trait Reporter: Send + Sync {
     fn finish(&self, key: &str, status: &str, ok: bool);
     /// A line of its own: a service event, a stop reason.
     fn event(&self, text: &str);
+    /// A line of a tool's output (the image builder's) for `key`'s row.
+    fn output(&self, key: &str, line: &str);
 }
 
 /// For callers that need no progress: the recorded-response tests.
@@ -22,4 +24,5 @@ impl Reporter for Silent {
     fn update(&self, _: &str, _: &str) {}
     fn finish(&self, _: &str, _: &str, _: bool) {}
     fn event(&self, _: &str) {}
+    fn output(&self, _: &str, _: &str) {}
 }

@@ -9,7 +9,20 @@ use aws_config::{BehaviorVersion, Region};
 use aws_types::SdkConfig;
 
 use super::error::innermost;
-use crate::cli::AwsArgs;
+
+/// Where AWS is: flattened into every command that calls it.
+#[derive(Debug, clap::Args, Clone, Default)]
+pub struct AwsArgs {
+    /// Named profile from the AWS config files
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// AWS region (default: from the profile or AWS_REGION)
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Send every AWS call to this endpoint, e.g. a local emulator (AWS_ENDPOINT_URL works too)
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

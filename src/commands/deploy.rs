@@ -4,15 +4,13 @@
 use std::time::Duration;
 
 use crate::aws::rollout::{Outcome, Watch};
-use crate::build::builder::{BuildError, Builder};
-use crate::build::registry;
 use crate::commands::task::task_spec;
 use crate::commands::Ctx;
 use crate::error::Error;
+use crate::image::build::{BuildError, Builder};
+use crate::image::push::resolve_digest;
 use crate::lab::manifest::{Route, Service};
-use crate::lab::platform::Platform;
 use crate::lab::rollout::short;
-use crate::output::Verbosity;
 use crate::report::Reporter;
 
 pub struct DeployArgs<'a> {
@@ -84,8 +82,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
             };
             let reference = format!("{repository}:{tag}");
             if let Some(builder) = &builder {
-                push(
-                    ctx,
+                crate::image::push::build_and_push(
+                    &ctx.aws,
+                    &ctx.reporter,
                     builder,
                     service,
                     &reference,
@@ -94,7 +93,8 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
                 )
                 .await?;
             }
-            let digest = resolve_digest(ctx, &repository, tag, args.registry.is_none()).await?;
+            let digest =
+                resolve_digest(&ctx.aws, &repository, tag, args.registry.is_none()).await?;
             format!("{repository}@{digest}")
         }
         (None, None) => unreachable!("checked above"),
@@ -229,108 +229,5 @@ fn check_context(ctx: &Ctx<'_>, builder: &Builder, service: &Service) -> Result<
             })
         }
         other => Ok(other?),
-    }
-}
-
-/// At most `n` characters of a line, for a progress row that must not wrap.
-fn clip(line: &str, n: usize) -> String {
-    match line.char_indices().nth(n) {
-        Some((i, _)) => format!("{}…", &line[..i]),
-        None => line.to_string(),
-    }
-}
-
-async fn push(
-    ctx: &Ctx<'_>,
-    builder: &Builder,
-    service: &Service,
-    reference: &str,
-    build_args: &[(String, String)],
-    ecr: bool,
-) -> Result<(), Error> {
-    let key = format!("build/{reference}");
-    ctx.reporter.start(&key, &format!("Image {reference}"));
-    let platform: Platform = service.platform;
-    // On a terminal the builder's latest line lives in the row; with -v or in a log,
-    // every line is printed, so a slow `pip install` is never a silent minute.
-    let in_row = ctx.printer.interactive() && ctx.printer.verbosity() < Verbosity::Verbose;
-    let on_line = |line: &str| {
-        if !in_row {
-            ctx.printer.tool_output(line);
-        } else if !line.trim().is_empty() {
-            ctx.reporter.update(&key, &clip(line.trim(), 40));
-        }
-    };
-    let step = async {
-        ctx.reporter.update(
-            &key,
-            &format!("building for {platform} with {}", builder.name()),
-        );
-        builder
-            .build(&service.build, reference, platform, build_args, &on_line)
-            .await?;
-        if ecr {
-            ctx.reporter.update(&key, "logging in to ECR");
-            let (host, user, password) = ctx.aws.ecr_login().await?;
-            builder.login(&host, &user, &password).await?;
-        }
-        ctx.reporter.update(&key, "pushing");
-        builder.push(reference).await?;
-        Ok::<_, Error>(())
-    };
-    match step.await {
-        Ok(()) => {
-            ctx.reporter
-                .finish(&key, &format!("built for {platform} and pushed"), true);
-            Ok(())
-        }
-        Err(e) => {
-            ctx.reporter.finish(&key, "failed", false);
-            Err(e)
-        }
-    }
-}
-
-/// The digest the tag points at, or an error listing the tags that do exist (the lab once
-/// deployed `:latest` after pushing `:v1`).
-pub(super) async fn resolve_digest(
-    ctx: &Ctx<'_>,
-    repository: &str,
-    tag: &str,
-    ecr: bool,
-) -> Result<String, Error> {
-    let (digest, tags) = if ecr {
-        let name = registry::split(repository).1;
-        match ctx.aws.ecr_digest(name, tag).await? {
-            Some(d) => (Some(d), vec![]),
-            None => (None, ctx.aws.ecr_tags(name).await?),
-        }
-    } else {
-        let (repo, t) = (repository.to_string(), tag.to_string());
-        tokio::task::spawn_blocking(move || -> Result<_, registry::RegistryError> {
-            match registry::digest(&repo, &t)? {
-                Some(d) => Ok((Some(d), vec![])),
-                None => Ok((None, registry::tags(&repo)?)),
-            }
-        })
-        .await
-        .map_err(|e| Error::Worker("registry lookup", e.to_string()))??
-    };
-    digest.ok_or_else(|| Error::TagMissing {
-        repository: repository.to_string(),
-        tag: tag.to_string(),
-        existing: tags,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn clip_keeps_rows_on_one_line() {
-        assert_eq!(
-            super::clip("STEP 1/3: FROM scratch", 48),
-            "STEP 1/3: FROM scratch"
-        );
-        assert_eq!(super::clip("ééééé", 3), "ééé…");
     }
 }

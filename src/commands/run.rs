@@ -3,9 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use crate::commands::deploy::{check_tag, ensure_revision, resolve_digest};
+use crate::commands::deploy::{check_tag, ensure_revision};
 use crate::commands::Ctx;
 use crate::error::Error;
+use crate::image::push::resolve_digest;
 use crate::lab::rollout::short;
 use crate::report::Reporter;
 
@@ -25,7 +26,7 @@ pub async fn run(
     let revision = match tag {
         Some(tag) => {
             let repository = outputs.repository(&service.name)?.to_string();
-            let digest = resolve_digest(ctx, &repository, tag, true).await?;
+            let digest = resolve_digest(&ctx.aws, &repository, tag, true).await?;
             ensure_revision(ctx, service, &outputs, &format!("{repository}@{digest}")).await?
         }
         None => ctx

@@ -127,6 +127,14 @@ fn heartbeat(shared: &Shared) {
     }
 }
 
+/// A line cut to `n` characters, so a row stays on one line.
+fn clip(line: &str, n: usize) -> String {
+    match line.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
+}
+
 fn elapsed(since: Instant) -> String {
     let d = since.elapsed();
     if d < Duration::from_secs(60) {
@@ -214,5 +222,32 @@ impl Reporter for TermReporter {
         let mut state = self.shared.state.lock().unwrap();
         let line = format!("  {}", styled(text).dim());
         self.shared.plain(&mut state, &line);
+    }
+
+    /// On a terminal the tool's latest line lives in the row; with -v or in a log every
+    /// line is printed, so a slow `pip install` is never a silent minute.
+    fn output(&self, key: &str, line: &str) {
+        let printer = &self.shared.printer;
+        if printer.interactive() && printer.verbosity() < Verbosity::Verbose {
+            if !line.trim().is_empty() {
+                self.update(key, &clip(line.trim(), 40));
+            }
+            return;
+        }
+        let mut state = self.shared.state.lock().unwrap();
+        state.last_line = Some(Instant::now());
+        printer.tool_output(line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clip_keeps_rows_on_one_line() {
+        assert_eq!(
+            super::clip("STEP 1/3: FROM scratch", 48),
+            "STEP 1/3: FROM scratch"
+        );
+        assert_eq!(super::clip("ééééé", 3), "ééé…");
     }
 }
