@@ -1,0 +1,31 @@
+//! ECS, by resource: services, task-definition revisions, one-off tasks.
+
+mod services;
+mod task_definitions;
+mod tasks;
+
+pub use services::ServiceSpec;
+pub use task_definitions::TaskSpec;
+
+use aws_sdk_ecs::types::Tag;
+
+use crate::lab::rollout::DeploymentView;
+
+fn ecs_tags(tags: &[(String, String)]) -> Vec<Tag> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect()
+}
+
+/// A deployment as the rollout model reads it.
+pub fn deployment_view(d: &aws_sdk_ecs::types::Deployment) -> DeploymentView {
+    DeploymentView {
+        status: d.status().unwrap_or_default().to_string(),
+        task_definition: d.task_definition().unwrap_or_default().to_string(),
+        desired: d.desired_count(),
+        running: d.running_count(),
+        pending: d.pending_count(),
+        rollout_state: d.rollout_state().map(|r| r.as_str().to_string()),
+        rollout_reason: d.rollout_state_reason().map(String::from),
+    }
+}

@@ -1,0 +1,273 @@
+//! ECS services: created through the API as the lab does (CloudFormation-made ones lose
+//! their Fargate and load-balancer fields in moto), rolled, and deleted.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_ecs::types::{
+    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration,
+    LaunchType, LoadBalancer, NetworkConfiguration, PropagateTags, ServiceField,
+};
+
+use super::{deployment_view, ecs_tags};
+use crate::aws::error::{map, AwsError};
+use crate::aws::poll::Poll;
+use crate::aws::Aws;
+use crate::lab::names::TAG_LAB;
+use crate::lab::rollout::DeploymentView;
+use crate::report::Reporter;
+
+/// A service's deletion (draining its tasks) is waited for this long.
+const SERVICE_DELETE_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// Where and how a Fargate service runs.
+#[derive(Debug, Clone)]
+pub struct ServiceSpec {
+    pub cluster: String,
+    pub name: String,
+    pub task_definition: String,
+    pub desired: u32,
+    pub subnets: Vec<String>,
+    pub security_group: String,
+    pub public_ip: bool,
+    pub target_group: String,
+    pub container: String,
+    pub port: u16,
+    pub tags: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ServiceInfo {
+    pub name: String,
+    pub arn: String,
+    pub status: String,
+    pub task_definition: String,
+    pub desired: i32,
+    pub running: i32,
+    pub pending: i32,
+    pub deployments: Vec<DeploymentView>,
+    pub target_groups: Vec<String>,
+    #[serde(skip)]
+    pub tags: BTreeMap<String, String>,
+}
+
+fn service_info(s: &aws_sdk_ecs::types::Service) -> ServiceInfo {
+    ServiceInfo {
+        name: s.service_name().unwrap_or_default().to_string(),
+        arn: s.service_arn().unwrap_or_default().to_string(),
+        status: s.status().unwrap_or_default().to_string(),
+        task_definition: s.task_definition().unwrap_or_default().to_string(),
+        desired: s.desired_count(),
+        running: s.running_count(),
+        pending: s.pending_count(),
+        deployments: s.deployments().iter().map(deployment_view).collect(),
+        target_groups: s
+            .load_balancers()
+            .iter()
+            .filter_map(|lb| lb.target_group_arn().map(String::from))
+            .collect(),
+        tags: s
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+            .collect(),
+    }
+}
+
+impl Aws {
+    /// The service when it exists and is not deleted.
+    pub async fn describe_service(
+        &self,
+        cluster: &str,
+        name: &str,
+    ) -> Result<Option<ServiceInfo>, AwsError> {
+        Ok(self
+            .describe_services(cluster, &[name.to_string()])
+            .await?
+            .into_iter()
+            .find(|s| s.status != "INACTIVE"))
+    }
+
+    /// Up to 10 services per call, with their tags.
+    pub async fn describe_services(
+        &self,
+        cluster: &str,
+        names: &[String],
+    ) -> Result<Vec<ServiceInfo>, AwsError> {
+        let mut out = Vec::new();
+        for chunk in names.chunks(10) {
+            let resp = match self
+                .ecs
+                .describe_services()
+                .cluster(cluster)
+                .set_services(Some(chunk.to_vec()))
+                .include(ServiceField::Tags)
+                .send()
+                .await
+                .map_err(map("describe services"))
+            {
+                Ok(r) => r,
+                Err(e) if e.is_code("ClusterNotFoundException") => return Ok(vec![]),
+                Err(e) => return Err(e),
+            };
+            out.extend(resp.services().iter().map(service_info));
+        }
+        Ok(out)
+    }
+
+    /// Services in the cluster that carry this lab's tag; a missing cluster has none.
+    pub async fn lab_services(
+        &self,
+        cluster: &str,
+        lab: &str,
+    ) -> Result<Vec<ServiceInfo>, AwsError> {
+        let mut arns = Vec::new();
+        let mut pages = self
+            .ecs
+            .list_services()
+            .cluster(cluster)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            match page.map_err(map("list services")) {
+                Ok(p) => arns.extend(p.service_arns().iter().cloned()),
+                Err(e) if e.is_code("ClusterNotFoundException") => return Ok(vec![]),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self
+            .describe_services(cluster, &arns)
+            .await?
+            .into_iter()
+            .filter(|s| {
+                s.status != "INACTIVE" && s.tags.get(TAG_LAB).map(String::as_str) == Some(lab)
+            })
+            .collect())
+    }
+
+    pub async fn create_service(&self, spec: &ServiceSpec) -> Result<ServiceInfo, AwsError> {
+        let network = AwsVpcConfiguration::builder()
+            .set_subnets(Some(spec.subnets.clone()))
+            .security_groups(&spec.security_group)
+            .assign_public_ip(if spec.public_ip {
+                AssignPublicIp::Enabled
+            } else {
+                AssignPublicIp::Disabled
+            })
+            .build()
+            .map_err(|e| AwsError::Other {
+                op: "create service",
+                detail: e.to_string(),
+            })?;
+        let out = self
+            .ecs
+            .create_service()
+            .cluster(&spec.cluster)
+            .service_name(&spec.name)
+            .task_definition(&spec.task_definition)
+            .desired_count(spec.desired as i32)
+            .launch_type(LaunchType::Fargate)
+            .network_configuration(
+                NetworkConfiguration::builder()
+                    .awsvpc_configuration(network)
+                    .build(),
+            )
+            .load_balancers(
+                LoadBalancer::builder()
+                    .target_group_arn(&spec.target_group)
+                    .container_name(&spec.container)
+                    .container_port(spec.port as i32)
+                    .build(),
+            )
+            // Time for a new task to pass its first health checks before ECS judges it.
+            .health_check_grace_period_seconds(60)
+            .deployment_configuration(
+                DeploymentConfiguration::builder()
+                    .deployment_circuit_breaker(
+                        DeploymentCircuitBreaker::builder()
+                            .enable(true)
+                            .rollback(true)
+                            .build(),
+                    )
+                    .maximum_percent(200)
+                    .minimum_healthy_percent(100)
+                    .build(),
+            )
+            .propagate_tags(PropagateTags::Service)
+            .enable_ecs_managed_tags(true)
+            .set_tags(Some(ecs_tags(&spec.tags)))
+            .send()
+            .await
+            .map_err(map("create service"))?;
+        out.service()
+            .map(service_info)
+            .ok_or_else(|| AwsError::Other {
+                op: "create service",
+                detail: "the answer held no service".into(),
+            })
+    }
+
+    /// Scales to zero, deletes, and waits until ECS reports the service gone.
+    pub async fn delete_service(
+        &self,
+        cluster: &str,
+        name: &str,
+        reporter: &dyn Reporter,
+    ) -> Result<(), AwsError> {
+        reporter.update(name, "scaling to 0");
+        self.ecs
+            .update_service()
+            .cluster(cluster)
+            .service(name)
+            .desired_count(0)
+            .send()
+            .await
+            .map_err(map("scale service to 0"))?;
+        reporter.update(name, "deleting");
+        self.ecs
+            .delete_service()
+            .cluster(cluster)
+            .service(name)
+            .force(true)
+            .send()
+            .await
+            .map_err(map("delete service"))?;
+        let mut poll = Poll::new(Duration::from_secs(2), SERVICE_DELETE_TIMEOUT);
+        loop {
+            match self
+                .describe_services(cluster, &[name.to_string()])
+                .await?
+                .first()
+            {
+                None => return Ok(()),
+                Some(s) if s.status == "INACTIVE" => return Ok(()),
+                Some(s) => reporter.update(name, &format!("{} ({} running)", s.status, s.running)),
+            }
+            if poll.expired() {
+                return Err(AwsError::NotDone {
+                    op: "delete service",
+                    waited: SERVICE_DELETE_TIMEOUT.as_secs(),
+                });
+            }
+            poll.wait().await;
+        }
+    }
+
+    /// Points the service at a revision; ECS starts a deployment.
+    pub async fn update_service_revision(
+        &self,
+        cluster: &str,
+        name: &str,
+        revision: &str,
+    ) -> Result<(), AwsError> {
+        self.ecs
+            .update_service()
+            .cluster(cluster)
+            .service(name)
+            .task_definition(revision)
+            .send()
+            .await
+            .map_err(map("update service"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,240 @@
+//! ECS task-definition revisions: registered only when something changed, found by
+//! family, and deregistered by cleanup.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ecs::types::{
+    Compatibility, ContainerDefinition, CpuArchitecture, KeyValuePair, LogConfiguration, LogDriver,
+    NetworkMode, OsFamily, PortMapping, RuntimePlatform, TaskDefinitionField, TransportProtocol,
+};
+
+use super::ecs_tags;
+use crate::aws::error::{map, AwsError};
+use crate::aws::Aws;
+use crate::lab::names::TAG_LAB;
+use crate::lab::platform::Platform;
+
+/// Everything a revision of a service's task definition holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskSpec {
+    pub family: String,
+    pub container: String,
+    pub image: String,
+    pub port: u16,
+    pub cpu: u32,
+    pub memory: u32,
+    pub environment: BTreeMap<String, String>,
+    pub log_group: String,
+    pub region: String,
+    pub execution_role: String,
+    pub task_role: String,
+    /// The image's platform: the revision's `runtimePlatform`.
+    pub platform: Platform,
+    pub tags: Vec<(String, String)>,
+}
+
+impl Aws {
+    pub async fn register_task_definition(&self, spec: &TaskSpec) -> Result<String, AwsError> {
+        let container = ContainerDefinition::builder()
+            .name(&spec.container)
+            .image(&spec.image)
+            .essential(true)
+            // run-task on Fargate in moto needs a container-level reservation; AWS accepts it.
+            .memory_reservation(spec.memory as i32)
+            .port_mappings(
+                PortMapping::builder()
+                    .container_port(spec.port as i32)
+                    .protocol(TransportProtocol::Tcp)
+                    .build(),
+            )
+            .set_environment(Some(
+                spec.environment
+                    .iter()
+                    .map(|(k, v)| KeyValuePair::builder().name(k).value(v).build())
+                    .collect(),
+            ))
+            .log_configuration(
+                LogConfiguration::builder()
+                    .log_driver(LogDriver::Awslogs)
+                    .options("awslogs-group", &spec.log_group)
+                    .options("awslogs-region", &spec.region)
+                    .options("awslogs-stream-prefix", &spec.container)
+                    .build()
+                    .map_err(|e| AwsError::Other {
+                        op: "register task definition",
+                        detail: e.to_string(),
+                    })?,
+            )
+            .build();
+        let out = self
+            .ecs
+            .register_task_definition()
+            .family(&spec.family)
+            .requires_compatibilities(Compatibility::Fargate)
+            .network_mode(NetworkMode::Awsvpc)
+            .cpu(spec.cpu.to_string())
+            .memory(spec.memory.to_string())
+            .execution_role_arn(&spec.execution_role)
+            .task_role_arn(&spec.task_role)
+            .runtime_platform(
+                RuntimePlatform::builder()
+                    .cpu_architecture(CpuArchitecture::from(spec.platform.cpu_architecture()))
+                    .operating_system_family(OsFamily::Linux)
+                    .build(),
+            )
+            .container_definitions(container)
+            .set_tags(Some(ecs_tags(&spec.tags)))
+            .send()
+            .await
+            .map_err(map("register task definition"))?;
+        Ok(out
+            .task_definition()
+            .and_then(|t| t.task_definition_arn())
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// ACTIVE revisions of the lab's families (`<lab>-…`) that carry the lab's tag: the
+    /// name alone would also catch a lab named `<lab>-dev`. (`familyPrefix` of
+    /// ListTaskDefinitions takes a whole family name, so the prefix is matched here.)
+    pub async fn lab_task_definitions(&self, lab: &str) -> Result<Vec<String>, AwsError> {
+        let mut arns = Vec::new();
+        let prefix = format!(":task-definition/{lab}-");
+        let mut pages = self.ecs.list_task_definitions().into_paginator().send();
+        while let Some(page) = pages.next().await {
+            arns.extend(
+                page.map_err(map("list task definitions"))?
+                    .task_definition_arns()
+                    .iter()
+                    .filter(|a| a.contains(&prefix))
+                    .cloned(),
+            );
+        }
+        let checks = arns.iter().map(|arn| async move {
+            let out = self
+                .ecs
+                .describe_task_definition()
+                .task_definition(arn)
+                .include(TaskDefinitionField::Tags)
+                .send()
+                .await
+                .map_err(map("describe task definition"))?;
+            let owned = out
+                .tags()
+                .iter()
+                .any(|t| t.key() == Some(TAG_LAB) && t.value() == Some(lab));
+            Ok::<_, AwsError>(owned.then(|| arn.clone()))
+        });
+        Ok(futures::future::try_join_all(checks)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
+    pub async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
+        self.ecs
+            .deregister_task_definition()
+            .task_definition(arn)
+            .send()
+            .await
+            .map_err(map("deregister task definition"))?;
+        Ok(())
+    }
+
+    /// The image of a revision's first container.
+    pub async fn task_definition_image(&self, arn: &str) -> Result<Option<String>, AwsError> {
+        let out = self
+            .ecs
+            .describe_task_definition()
+            .task_definition(arn)
+            .send()
+            .await
+            .map_err(map("describe task definition"))?;
+        Ok(out
+            .task_definition()
+            .and_then(|t| t.container_definitions().first())
+            .and_then(|c| c.image())
+            .map(String::from))
+    }
+
+    /// The family's latest ACTIVE revision, read back as a [`TaskSpec`] to compare with.
+    pub async fn latest_revision(
+        &self,
+        family: &str,
+    ) -> Result<Option<(String, TaskSpec)>, AwsError> {
+        let out = match self
+            .ecs
+            .describe_task_definition()
+            .task_definition(family)
+            .include(TaskDefinitionField::Tags)
+            .send()
+            .await
+            .map_err(map("describe task definition"))
+        {
+            Ok(out) => out,
+            // ECS answers a family with no ACTIVE revision with a ClientException.
+            Err(e) if e.is_code("ClientException") => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(td) = out.task_definition() else {
+            return Ok(None);
+        };
+        if td.status().map(|s| s.as_str()) != Some("ACTIVE") {
+            return Ok(None);
+        }
+        let Some(c) = td.container_definitions().first() else {
+            return Ok(None);
+        };
+        let log = c.log_configuration().and_then(|l| l.options());
+        let opt = |k: &str| log.and_then(|o| o.get(k)).cloned().unwrap_or_default();
+        let spec = TaskSpec {
+            family: td.family().unwrap_or_default().to_string(),
+            container: c.name().unwrap_or_default().to_string(),
+            image: c.image().unwrap_or_default().to_string(),
+            port: c
+                .port_mappings()
+                .first()
+                .and_then(|p| p.container_port())
+                .unwrap_or_default() as u16,
+            cpu: td.cpu().and_then(|v| v.parse().ok()).unwrap_or_default(),
+            memory: td.memory().and_then(|v| v.parse().ok()).unwrap_or_default(),
+            environment: c
+                .environment()
+                .iter()
+                .filter_map(|kv| Some((kv.name()?.to_string(), kv.value()?.to_string())))
+                .collect(),
+            log_group: opt("awslogs-group"),
+            region: opt("awslogs-region"),
+            execution_role: td.execution_role_arn().unwrap_or_default().to_string(),
+            task_role: td.task_role_arn().unwrap_or_default().to_string(),
+            // ECS names only these two today; none set means X86_64.
+            platform: Platform::from_cpu_architecture(
+                td.runtime_platform()
+                    .and_then(|p| p.cpu_architecture())
+                    .map(|a| a.as_str()),
+            )
+            .unwrap_or_default(),
+            tags: out
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+                .collect(),
+        };
+        Ok(Some((
+            td.task_definition_arn().unwrap_or_default().to_string(),
+            spec,
+        )))
+    }
+}
+
+impl TaskSpec {
+    /// Whether a registered revision already runs this: tags and order do not matter.
+    pub fn same_revision(&self, other: &TaskSpec) -> bool {
+        let strip = |t: &TaskSpec| TaskSpec {
+            tags: vec![],
+            ..t.clone()
+        };
+        strip(self) == strip(other)
+    }
+}

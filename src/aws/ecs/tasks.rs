@@ -1,0 +1,133 @@
+//! One-off ECS tasks: `mysfits run`'s smoke test, followed until it runs, then stopped.
+
+use aws_sdk_ecs::types::{AssignPublicIp, AwsVpcConfiguration, LaunchType, NetworkConfiguration};
+
+use super::ecs_tags;
+use crate::aws::error::{map, AwsError};
+use crate::aws::Aws;
+
+/// A one-off task as `run` follows it.
+#[derive(Debug, Clone)]
+pub struct TaskState {
+    pub last_status: String,
+    pub stopped_reason: Option<String>,
+    pub network_interface: Option<String>,
+}
+
+impl Aws {
+    /// One Fargate task outside any service, tagged as the lab's.
+    pub async fn run_task(
+        &self,
+        cluster: &str,
+        task_definition: &str,
+        subnets: Vec<String>,
+        security_group: &str,
+        public_ip: bool,
+        tags: &[(String, String)],
+    ) -> Result<String, AwsError> {
+        let network = AwsVpcConfiguration::builder()
+            .set_subnets(Some(subnets))
+            .security_groups(security_group)
+            .assign_public_ip(if public_ip {
+                AssignPublicIp::Enabled
+            } else {
+                AssignPublicIp::Disabled
+            })
+            .build()
+            .map_err(|e| AwsError::Other {
+                op: "run task",
+                detail: e.to_string(),
+            })?;
+        let out = self
+            .ecs
+            .run_task()
+            .cluster(cluster)
+            .task_definition(task_definition)
+            .launch_type(LaunchType::Fargate)
+            .count(1)
+            .started_by("mysfits-run")
+            .network_configuration(
+                NetworkConfiguration::builder()
+                    .awsvpc_configuration(network)
+                    .build(),
+            )
+            .set_tags(Some(ecs_tags(tags)))
+            .send()
+            .await
+            .map_err(map("run task"))?;
+        if let Some(f) = out.failures().first() {
+            return Err(AwsError::Other {
+                op: "run task",
+                detail: format!(
+                    "{}: {}",
+                    f.reason().unwrap_or("failed"),
+                    f.detail().unwrap_or_default()
+                ),
+            });
+        }
+        out.tasks()
+            .first()
+            .and_then(|t| t.task_arn())
+            .map(String::from)
+            .ok_or(AwsError::Other {
+                op: "run task",
+                detail: "the answer held no task".into(),
+            })
+    }
+
+    pub async fn describe_task(&self, cluster: &str, arn: &str) -> Result<TaskState, AwsError> {
+        let out = self
+            .ecs
+            .describe_tasks()
+            .cluster(cluster)
+            .tasks(arn)
+            .send()
+            .await
+            .map_err(map("describe task"))?;
+        let t = out.tasks().first().ok_or(AwsError::Other {
+            op: "describe task",
+            detail: format!("task {arn} is gone"),
+        })?;
+        Ok(TaskState {
+            last_status: t.last_status().unwrap_or_default().to_string(),
+            stopped_reason: t.stopped_reason().map(String::from),
+            network_interface: t
+                .attachments()
+                .iter()
+                .flat_map(|a| a.details())
+                .find(|d| d.name() == Some("networkInterfaceId"))
+                .and_then(|d| d.value())
+                .map(String::from),
+        })
+    }
+
+    /// Tasks `mysfits run` started (and `--keep` left) that have not stopped.
+    pub async fn run_tasks(&self, cluster: &str) -> Result<Vec<String>, AwsError> {
+        match self
+            .ecs
+            .list_tasks()
+            .cluster(cluster)
+            .started_by("mysfits-run")
+            .desired_status(aws_sdk_ecs::types::DesiredStatus::Running)
+            .send()
+            .await
+            .map_err(map("list run tasks"))
+        {
+            Ok(out) => Ok(out.task_arns().to_vec()),
+            Err(e) if e.is_code("ClusterNotFoundException") => Ok(vec![]),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn stop_task(&self, cluster: &str, arn: &str, reason: &str) -> Result<(), AwsError> {
+        self.ecs
+            .stop_task()
+            .cluster(cluster)
+            .task(arn)
+            .reason(reason)
+            .send()
+            .await
+            .map_err(map("stop task"))?;
+        Ok(())
+    }
+}
