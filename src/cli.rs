@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::lab::alb::{PathPattern, RuleError};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "mysfits",
@@ -51,164 +53,299 @@ pub enum OutputFormat {
 
 pub use crate::aws::config::AwsArgs;
 
+// Parsed once and kept for the whole run: the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write the lab's manifest (./mysfits.yaml) and the sample apps it builds (./examples/)
     #[command(after_help = crate::help::INIT)]
-    Init {
-        /// Overwrite existing files
-        #[arg(long)]
-        force: bool,
-    },
-    /// Set up the lab: core stack, repositories, table, the monolith service
-    #[command(after_help = crate::help::UP)]
-    Up {
-        #[command(flatten)]
-        aws: AwsArgs,
-        /// Place tasks in private subnets behind NAT gateways (billed by the hour)
-        #[arg(long)]
-        private_tasks: bool,
-        /// Image the default-route service runs until its first deploy
-        #[arg(long, value_name = "URI", default_value = crate::lab::PLACEHOLDER_IMAGE)]
-        placeholder_image: String,
-    },
-    /// Build, push and roll a service to a new task-definition revision
-    #[command(after_help = crate::help::DEPLOY)]
-    Deploy {
-        #[command(flatten)]
-        aws: AwsArgs,
-        /// A service of the manifest, e.g. monolith-service
-        service: String,
-        /// Image tag to build and push, or (with --no-build) that is already in the registry
-        #[arg(long)]
-        tag: Option<String>,
-        /// Container CLI that builds and pushes
-        #[arg(long, env = "MYSFITS_BUILDER", default_value = "docker", value_parser = ["docker", "podman"])]
-        builder: String,
-        /// Deploy a tag already in the registry, without building
-        #[arg(long, conflicts_with = "image")]
-        no_build: bool,
-        /// Deploy this image as it is: no build, no push, no registry check
-        #[arg(long, value_name = "URI", conflicts_with_all = ["tag", "registry"])]
-        image: Option<String>,
-        /// Push to this registry instead of the lab's ECR repository
-        #[arg(long, value_name = "HOST[/NAMESPACE]")]
-        registry: Option<String>,
-        /// A build argument for the Dockerfile, e.g. BASE_IMAGE=localhost/mysfits-base (repeatable)
-        #[arg(long = "build-arg", value_name = "KEY=VALUE", value_parser = parse_build_arg)]
-        build_args: Vec<(String, String)>,
-        /// Return once the service is updated, without watching the deployment
-        #[arg(long)]
-        no_wait: bool,
-        /// Give up watching after this many seconds (the deployment goes on)
-        #[arg(long, value_name = "SECONDS", default_value_t = 1200)]
-        timeout: u64,
-    },
-    /// Run one task of a service outside the load balancer, as a smoke test
-    #[command(after_help = crate::help::RUN)]
-    Run {
-        #[command(flatten)]
-        aws: AwsArgs,
-        service: String,
-        /// Run this ECR tag (pinned by digest) instead of the latest revision
-        #[arg(long)]
-        tag: Option<String>,
-        /// Leave the task running after the check
-        #[arg(long)]
-        keep: bool,
-        /// Give up waiting for the task after this many seconds
-        #[arg(long, value_name = "SECONDS", default_value_t = 300)]
-        timeout: u64,
-    },
-    /// Carve a service out behind the same load balancer with a path rule
-    #[command(after_help = crate::help::SPLIT)]
-    Split {
-        #[command(flatten)]
-        aws: AwsArgs,
-        /// The service to split out (default: the manifest service routed by --path)
-        service: Option<String>,
-        /// ALB path pattern to route to it (repeatable; default: its manifest route)
-        #[arg(long = "path", value_name = "PATTERN")]
-        paths: Vec<String>,
-        /// Rule priority, 1-50000 (default: where the rule belongs among the lab's rules)
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=50_000))]
-        priority: Option<u32>,
-        /// Accept a rule that leaves patterns unreachable, or a trailing-slash or '//'
-        /// pattern, knowingly (a warning names what goes dark)
-        #[arg(long)]
-        force: bool,
-        /// Return once the service is created, without waiting for it to be healthy
-        #[arg(long)]
-        no_wait: bool,
-        /// Give up waiting after this many seconds
-        #[arg(long, value_name = "SECONDS", default_value_t = 1200)]
-        timeout: u64,
-    },
-    /// Show which service answers a request path, and why
-    #[command(after_help = crate::help::ROUTE)]
-    Route {
-        #[command(flatten)]
-        aws: AwsArgs,
-        /// A request path, e.g. /mysfits/123/like
-        path: String,
-        /// Evaluate the manifest's routes instead of the live listener
-        #[arg(long)]
-        offline: bool,
-    },
-    /// Send a split service's traffic back to the default route and remove it
-    #[command(after_help = crate::help::MERGE)]
-    Merge {
-        #[command(flatten)]
-        aws: AwsArgs,
-        service: String,
-        /// Print what would be deleted, and stop
-        #[arg(long)]
-        dry_run: bool,
-    },
-    /// Stack outputs, services, listener rules and target health
-    #[command(after_help = crate::help::STATUS)]
-    Status {
-        #[command(flatten)]
-        aws: AwsArgs,
-    },
-    /// Show a service's recent log lines
-    #[command(after_help = crate::help::LOGS)]
-    Logs {
-        #[command(flatten)]
-        aws: AwsArgs,
-        /// The service whose lines to print (default: every service of the lab)
-        service: Option<String>,
-        /// Keep printing new lines as they come, until Ctrl-C
-        #[arg(short, long)]
-        follow: bool,
-        /// How far back: e.g. 30s, 10m, 2h, 1d
-        #[arg(long, default_value = "1h", value_parser = crate::cli::parse_age)]
-        since: u64,
-        /// At most this many lines (the newest)
-        #[arg(long, default_value_t = 100)]
-        limit: usize,
-    },
+    Init(InitArgs),
+    #[command(flatten)]
+    Aws(AwsCommand),
     /// Print the core stack's CloudFormation template for the manifest (offline)
     #[command(after_help = crate::help::TEMPLATE)]
     Template,
     /// Print a shell completion script (offline)
     #[command(after_help = crate::help::COMPLETIONS)]
-    Completions {
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
+    Completions(CompletionsArgs),
     /// Print the man page, in roff (offline)
     #[command(after_help = crate::help::MAN)]
     Man,
+}
+
+/// The commands that call AWS: each takes `--profile`, `--region`, `--endpoint-url`.
+#[derive(Debug, Subcommand)]
+pub enum AwsCommand {
+    /// Set up the lab: core stack, repositories, table, the monolith service
+    #[command(after_help = crate::help::UP)]
+    Up(UpArgs),
+    /// Build, push and roll a service to a new task-definition revision
+    #[command(after_help = crate::help::DEPLOY)]
+    Deploy(DeployArgs),
+    /// Run one task of a service outside the load balancer, as a smoke test
+    #[command(after_help = crate::help::RUN)]
+    Run(RunArgs),
+    /// Carve a service out behind the same load balancer with a path rule
+    #[command(after_help = crate::help::SPLIT)]
+    Split(SplitArgs),
+    /// Show which service answers a request path, and why
+    #[command(after_help = crate::help::ROUTE)]
+    Route(RouteArgs),
+    /// Send a split service's traffic back to the default route and remove it
+    #[command(after_help = crate::help::MERGE)]
+    Merge(MergeArgs),
+    /// Stack outputs, services, listener rules and target health
+    #[command(after_help = crate::help::STATUS)]
+    Status(StatusArgs),
+    /// Show a service's recent log lines
+    #[command(after_help = crate::help::LOGS)]
+    Logs(LogsArgs),
     /// Delete everything the lab created, then prove nothing is left
     #[command(after_help = crate::help::CLEANUP)]
-    Cleanup {
-        #[command(flatten)]
-        aws: AwsArgs,
-        /// Print the plan and stop
-        #[arg(long)]
-        dry_run: bool,
-    },
+    Cleanup(CleanupArgs),
+}
+
+impl AwsCommand {
+    pub fn aws(&self) -> &AwsArgs {
+        match self {
+            AwsCommand::Up(a) => &a.aws,
+            AwsCommand::Deploy(a) => &a.aws,
+            AwsCommand::Run(a) => &a.aws,
+            AwsCommand::Split(a) => &a.aws,
+            AwsCommand::Route(a) => &a.aws,
+            AwsCommand::Merge(a) => &a.aws,
+            AwsCommand::Status(a) => &a.aws,
+            AwsCommand::Logs(a) => &a.aws,
+            AwsCommand::Cleanup(a) => &a.aws,
+        }
+    }
+}
+
+/// `mysfits init`'s arguments.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Overwrite existing files
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `mysfits up`'s arguments.
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Place tasks in private subnets behind NAT gateways (billed by the hour)
+    #[arg(long)]
+    pub private_tasks: bool,
+    /// Image the default-route service runs until its first deploy
+    #[arg(long, value_name = "URI", default_value = crate::lab::PLACEHOLDER_IMAGE)]
+    pub placeholder_image: String,
+}
+
+/// `mysfits deploy`'s arguments.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// A service of the manifest, e.g. monolith-service
+    pub service: String,
+    /// Image tag to build and push, or (with --no-build) that is already in the registry
+    #[arg(long, value_parser = parse_tag)]
+    pub tag: Option<String>,
+    /// Container CLI that builds and pushes
+    #[arg(long, env = "MYSFITS_BUILDER", value_enum, default_value_t = BuilderKind::Docker)]
+    pub builder: BuilderKind,
+    /// Deploy a tag already in the registry, without building
+    #[arg(long, conflicts_with = "image")]
+    pub no_build: bool,
+    /// Deploy this image as it is: no build, no push, no registry check
+    #[arg(long, value_name = "URI", conflicts_with_all = ["tag", "registry"], value_parser = parse_image)]
+    pub image: Option<String>,
+    /// Push to this registry instead of the lab's ECR repository
+    #[arg(long, value_name = "HOST[/NAMESPACE]")]
+    pub registry: Option<String>,
+    /// A build argument for the Dockerfile, e.g. BASE_IMAGE=localhost/mysfits-base (repeatable)
+    #[arg(long = "build-arg", value_name = "KEY=VALUE", value_parser = parse_build_arg)]
+    pub build_args: Vec<(String, String)>,
+    /// Return once the service is updated, without watching the deployment
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Give up watching after this many seconds (the deployment goes on)
+    #[arg(long, value_name = "SECONDS", default_value_t = 1200)]
+    pub timeout: u64,
+}
+
+/// `mysfits run`'s arguments.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    pub service: String,
+    /// Run this ECR tag (pinned by digest) instead of the latest revision
+    #[arg(long, value_parser = parse_tag)]
+    pub tag: Option<String>,
+    /// Leave the task running after the check
+    #[arg(long)]
+    pub keep: bool,
+    /// Give up waiting for the task after this many seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
+}
+
+/// `mysfits split`'s arguments.
+#[derive(Debug, Args)]
+pub struct SplitArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// The service to split out (default: the manifest service routed by --path)
+    pub service: Option<String>,
+    /// ALB path pattern to route to it (repeatable; default: its manifest route)
+    #[arg(long = "path", value_name = "PATTERN", value_parser = parse_pattern)]
+    pub paths: Vec<PathPattern>,
+    /// Rule priority, 1-50000 (default: where the rule belongs among the lab's rules)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=50_000))]
+    pub priority: Option<u32>,
+    /// Accept a rule that leaves patterns unreachable, or a trailing-slash or '//'
+    /// pattern, knowingly (a warning names what goes dark)
+    #[arg(long)]
+    pub force: bool,
+    /// Return once the service is created, without waiting for it to be healthy
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Give up waiting after this many seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 1200)]
+    pub timeout: u64,
+}
+
+/// `mysfits route`'s arguments.
+#[derive(Debug, Args)]
+pub struct RouteArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// A request path, e.g. /mysfits/123/like
+    pub path: String,
+    /// Evaluate the manifest's routes instead of the live listener
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// `mysfits merge`'s arguments.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    pub service: String,
+    /// Print what would be deleted, and stop
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `mysfits status`'s arguments.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// `mysfits logs`'s arguments.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// The service whose lines to print (default: every service of the lab)
+    pub service: Option<String>,
+    /// Keep printing new lines as they come, until Ctrl-C
+    #[arg(short, long)]
+    pub follow: bool,
+    /// How far back: e.g. 30s, 10m, 2h, 1d
+    #[arg(long, default_value = "1h", value_parser = crate::cli::parse_age)]
+    pub since: u64,
+    /// At most this many lines (the newest)
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+}
+
+/// `mysfits completions`'s arguments.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `mysfits cleanup`'s arguments.
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Print the plan and stop
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// The container CLI that builds and pushes images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BuilderKind {
+    Docker,
+    Podman,
+}
+
+impl BuilderKind {
+    pub fn program(self) -> &'static str {
+        match self {
+            BuilderKind::Docker => "docker",
+            BuilderKind::Podman => "podman",
+        }
+    }
+}
+
+/// What `deploy` rolls out: a tag it builds (or finds) in the registry, or an image as given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageSource<'a> {
+    Tag(&'a str),
+    Image(&'a str),
+}
+
+impl DeployArgs {
+    /// `None` when neither `--tag` nor `--image` was given (the command says what to pass).
+    pub fn source(&self) -> Option<ImageSource<'_>> {
+        match (&self.image, &self.tag) {
+            (Some(image), _) => Some(ImageSource::Image(image)),
+            (None, Some(tag)) => Some(ImageSource::Tag(tag)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// One `--path`: a valid ALB path pattern (the rule's limits are checked over all of them).
+fn parse_pattern(s: &str) -> Result<PathPattern, String> {
+    PathPattern::parse(s).map_err(|error| {
+        RuleError::Pattern {
+            input: s.to_string(),
+            error,
+        }
+        .to_string()
+    })
+}
+
+/// Docker's tag grammar: 1–128 of letters, digits, `_ . -`, not starting with `.` or `-`.
+fn parse_tag(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 128
+        && !s.starts_with(['.', '-'])
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!("image tag '{s}' is not valid: use up to 128 letters, digits, '_', '.', '-', not starting with '.' or '-'"))
+    }
+}
+
+fn parse_image(s: &str) -> Result<String, String> {
+    match crate::lab::image::problem(s) {
+        None => Ok(s.to_string()),
+        Some(why) => Err(format!("'{s}' is not an image reference: {why}; e.g. public.ecr.aws/nginx/nginx:stable-alpine or REPOSITORY@sha256:<digest>")),
+    }
 }
 
 /// `30s`, `10m`, `2h`, `1d` → seconds.

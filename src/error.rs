@@ -81,11 +81,6 @@ pub enum Error {
     TaskNotRunning(u64),
     #[error("the task has no network interface: it was never placed in the VPC")]
     NoNetworkInterface,
-    #[error("--image '{reference}' is not an image reference: {why}")]
-    BadImage {
-        reference: String,
-        why: &'static str,
-    },
     #[error("stack '{stack}' is {status}: nothing was created or changed")]
     StackNotReady { stack: String, status: String },
     #[error("'{0}' is not a request path: it must start with '/'")]
@@ -96,8 +91,6 @@ pub enum Error {
     UnknownService { name: String, known: String },
     #[error("no image tag for {0}: deploy needs --tag (or --image URI)")]
     NoTag(String),
-    #[error("image tag '{0}' is not valid: use up to 128 letters, digits, '_', '.', '-', not starting with '.' or '-'")]
-    BadTag(String),
     #[error(transparent)]
     Build(#[from] crate::image::build::BuildError),
     #[error("build context {context} does not exist: with no mysfits.yaml the built-in lab builds {service} from {context} under the working directory ({cwd})")]
@@ -266,7 +259,6 @@ impl Error {
                 h.push(format!("see the logs, fix, and deploy a new tag{lab_flag}"));
                 h
             }
-            Error::BadImage { .. } => vec!["e.g. --image public.ecr.aws/nginx/nginx:stable-alpine, or REPOSITORY@sha256:<digest>; nothing was registered or rolled".into()],
             Error::StackNotReady { status, .. } => vec![if status.ends_with("_IN_PROGRESS") {
                 format!("another change is under way; wait for it (`mysfits status{lab_flag}`), then run this again")
             } else {
@@ -299,12 +291,10 @@ impl Error {
             | Error::Manifest(_)
             | Error::UnknownService { .. }
             | Error::NoTag(_)
-            | Error::BadTag(_)
             | Error::NotAPath(_)
             | Error::MergeDefault(_)
             | Error::SplitDefault(_)
             | Error::NoRoutedService { .. }
-            | Error::BadImage { .. }
             | Error::FileExists(_)
             | Error::NoSampleApps { .. }
             | Error::Build(BuildError::NoContext(_) | BuildError::NoDockerfile(_))

@@ -1,7 +1,7 @@
 //! Arguments turned, once, into validated settings: every name is checked against AWS
 //! limits here, before any API call.
 
-use crate::cli::{Cli, Command, GlobalArgs, OutputFormat};
+use crate::cli::{AwsCommand, Cli, Command, GlobalArgs, OutputFormat};
 use crate::error::Error;
 use crate::lab::manifest::{Manifest, Route};
 use crate::lab::names::Lab;
@@ -43,9 +43,9 @@ impl Settings {
             Ok(manifest)
         };
         let (manifest, manifest_problem) = match cli.command {
-            Command::Init { .. } | Command::Completions { .. } | Command::Man => (None, None),
+            Command::Init(_) | Command::Completions(_) | Command::Man => (None, None),
             // Loaded only to warn: with or without a valid manifest they see the same.
-            Command::Status { .. } | Command::Cleanup { .. } => (None, load().err()),
+            Command::Aws(AwsCommand::Status(_) | AwsCommand::Cleanup(_)) => (None, load().err()),
             _ => (Some(load()?), None),
         };
         Ok(Self {

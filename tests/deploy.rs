@@ -218,7 +218,7 @@ async fn bad_deploy_inputs_register_nothing() {
         let r = moto
             .run(&["deploy", "monolith-service", "--image", image])
             .fails_with(&format!(
-                "--image '{image}' is not an image reference: {why}"
+                "for '--image <URI>': '{image}' is not an image reference: {why}"
             ));
         assert_eq!(r.code, 2, "{}", r.stderr);
     }

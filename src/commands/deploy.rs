@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::aws::rollout::{Outcome, Watch};
+use crate::cli::{DeployArgs, ImageSource};
 use crate::commands::task::task_spec;
 use crate::commands::Ctx;
 use crate::error::Error;
@@ -13,70 +14,32 @@ use crate::lab::manifest::{Route, Service};
 use crate::lab::rollout::short;
 use crate::report::Reporter;
 
-pub struct DeployArgs<'a> {
-    pub service: &'a str,
-    pub tag: Option<&'a str>,
-    pub builder: &'a str,
-    pub no_build: bool,
-    pub image: Option<&'a str>,
-    pub registry: Option<&'a str>,
-    pub build_args: &'a [(String, String)],
-    pub no_wait: bool,
-    pub timeout: Duration,
-}
-
-/// Docker's tag grammar: 1–128 of letters, digits, `_ . -`, not starting with `.` or `-`.
-pub(super) fn check_tag(tag: &str) -> Result<(), Error> {
-    let ok = !tag.is_empty()
-        && tag.len() <= 128
-        && !tag.starts_with(['.', '-'])
-        && tag
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::BadTag(tag.to_string()))
-    }
-}
-
-pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
-    let service = ctx.service(args.service)?;
-    // Everything that can be checked offline is checked before any call.
-    let tag = match (args.image, args.tag) {
-        (Some(reference), _) => {
-            if let Some(why) = crate::lab::image::problem(reference) {
-                return Err(Error::BadImage {
-                    reference: reference.to_string(),
-                    why,
-                });
-            }
-            None
-        }
-        (None, Some(tag)) => {
-            check_tag(tag)?;
-            Some(tag)
-        }
-        (None, None) => return Err(Error::NoTag(service.name.clone())),
+pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<(), Error> {
+    let service = ctx.service(&args.service)?;
+    // Everything that can be checked offline is checked before any call (the tag and
+    // image reference already by clap).
+    let Some(source) = args.source() else {
+        return Err(Error::NoTag(service.name.clone()));
     };
-    let builder = if args.image.is_none() && !args.no_build {
-        let builder = Builder::new(args.builder)?;
+    let builder = if matches!(source, ImageSource::Tag(_)) && !args.no_build {
+        let builder = Builder::new(args.builder.program())?;
         check_context(ctx, &builder, service)?;
         Some(builder)
     } else {
         None
     };
+    let timeout = Duration::from_secs(args.timeout);
     let outputs = ctx.outputs_for_change().await?;
 
-    let image = match (args.image, tag) {
-        (Some(uri), _) => {
+    let image = match source {
+        ImageSource::Image(uri) => {
             ctx.printer.note(&format!(
                 "Deploying {uri} as given: not built, not pushed, not checked in a registry"
             ));
             uri.to_string()
         }
-        (None, Some(tag)) => {
-            let repository = match args.registry {
+        ImageSource::Tag(tag) => {
+            let repository = match &args.registry {
                 Some(r) => format!("{}/{}", r.trim_end_matches('/'), service.name),
                 None => outputs.repository(&service.name)?.to_string(),
             };
@@ -88,7 +51,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
                     builder,
                     service,
                     &reference,
-                    args.build_args,
+                    &args.build_args,
                     args.registry.is_none(),
                 )
                 .await?;
@@ -97,7 +60,6 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
                 resolve_digest(&ctx.aws, &repository, tag, args.registry.is_none()).await?;
             format!("{repository}@{digest}")
         }
-        (None, None) => unreachable!("checked above"),
     };
 
     let revision = ensure_revision(ctx, service, &outputs, &image).await?;
@@ -131,7 +93,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
         if !args.no_wait {
             // A deploy stopped mid-rollout (Ctrl-C, a kill) left it rolling: the re-run
             // watches it to the verdict instead of calling it done.
-            watch_rollout(ctx, cluster, &service.name, &revision, args.timeout).await?;
+            watch_rollout(ctx, cluster, &service.name, &revision, timeout).await?;
         }
         return Ok(());
     }
@@ -144,7 +106,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs<'_>) -> Result<(), Error> {
         ctx.next("watch it", "mysfits status");
         return Ok(());
     }
-    watch_rollout(ctx, cluster, &service.name, &revision, args.timeout).await?;
+    watch_rollout(ctx, cluster, &service.name, &revision, timeout).await?;
     ctx.printer
         .success(&format!("{} runs {}", service.name, short(&revision)));
     Ok(())

@@ -2,7 +2,7 @@
 //! the command that resumes it (every step is idempotent) and the one that undoes it,
 //! and exit 130 as shells expect of an interrupt.
 
-use crate::cli::Command;
+use crate::cli::AwsCommand;
 use crate::lab::names::lab_flag;
 use crate::output::{Printer, ProgressLog};
 
@@ -26,20 +26,20 @@ fn shell_quote(arg: &str) -> String {
 }
 
 /// How to take back what an interrupted command may have made.
-fn undo(command: &Command, lab: &str) -> Option<String> {
+fn undo(command: &AwsCommand, lab: &str) -> Option<String> {
     let flag = lab_flag(lab);
     match command {
-        Command::Up { .. } => Some(format!(
+        AwsCommand::Up(_) => Some(format!(
             "undo: `mysfits cleanup{flag}` deletes everything the lab has so far"
         )),
-        Command::Split { service, .. } => Some(format!(
+        AwsCommand::Split(args) => Some(format!(
             "undo: `mysfits merge {}{flag}` takes the split back",
-            service.as_deref().unwrap_or("SERVICE")
+            args.service.as_deref().unwrap_or("SERVICE")
         )),
-        Command::Deploy { .. } => Some(format!(
+        AwsCommand::Deploy(_) => Some(format!(
             "a started rollout goes on in ECS, guarded by the circuit breaker: `mysfits status{flag}` shows it"
         )),
-        Command::Run { .. } => Some(format!(
+        AwsCommand::Run(_) => Some(format!(
             "a started task may still run: `mysfits cleanup{flag}` stops it with the rest of the lab"
         )),
         _ => None,
@@ -48,7 +48,7 @@ fn undo(command: &Command, lab: &str) -> Option<String> {
 
 /// Waits for Ctrl-C, then reports and exits 130. Runs beside the command, so it works
 /// even while the command blocks (a question on the terminal).
-pub fn watch(command: &Command, lab: &str, printer: &Printer, log: ProgressLog) {
+pub fn watch(command: &AwsCommand, lab: &str, printer: &Printer, log: ProgressLog) {
     let line = command_line();
     let undo = undo(command, lab);
     let printer = printer.clone();

@@ -13,13 +13,9 @@ use crate::error::Error;
 /// How often `--follow` asks for new lines (FilterLogEvents allows 25 calls a second).
 const FOLLOW_EVERY: Duration = Duration::from_secs(2);
 
-pub async fn run(
-    ctx: &Ctx<'_>,
-    name: Option<&str>,
-    follow: bool,
-    since_secs: u64,
-    limit: usize,
-) -> Result<(), Error> {
+pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::LogsArgs) -> Result<(), Error> {
+    let (name, follow, since_secs, limit) =
+        (args.service.as_deref(), args.follow, args.since, args.limit);
     let service = name.map(|n| ctx.service(n)).transpose()?;
     let service = service.map(|s| s.name.as_str());
     let outputs = ctx.outputs().await?;

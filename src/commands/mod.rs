@@ -18,7 +18,7 @@ mod testing;
 mod up;
 
 use crate::aws::{self, Aws};
-use crate::cli::{AwsArgs, Command, OutputFormat};
+use crate::cli::{AwsArgs, AwsCommand, Command, OutputFormat};
 use crate::error::Error;
 use crate::lab::manifest::Manifest;
 use crate::lab::names::Lab;
@@ -81,132 +81,41 @@ impl Ctx<'_> {
 }
 
 pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
-    let aws_args = match &settings.command {
-        Command::Init { force } => return init::run(*force, printer),
-        Command::Completions { shell } => return docs::completions(*shell, printer),
+    let command = match &settings.command {
+        Command::Init(args) => return init::run(args.force, printer),
+        Command::Completions(args) => return docs::completions(args.shell, printer),
         Command::Man => return docs::man(printer),
         Command::Template => {
             printer.data(crate::lab::template::render(settings.manifest()).trim_end());
             return Ok(());
         }
-        Command::Route {
-            path,
-            offline: true,
-            ..
-        } => return route::offline(&settings, path, printer),
-        Command::Up { aws, .. }
-        | Command::Status { aws }
-        | Command::Cleanup { aws, .. }
-        | Command::Deploy { aws, .. }
-        | Command::Split { aws, .. }
-        | Command::Route { aws, .. }
-        | Command::Merge { aws, .. }
-        | Command::Run { aws, .. }
-        | Command::Logs { aws, .. } => aws.clone(),
+        Command::Aws(AwsCommand::Route(args)) if args.offline => {
+            return route::offline(&settings, &args.path, printer)
+        }
+        Command::Aws(command) => command,
     };
     if let Some(problem) = &settings.manifest_problem {
-        let works = match settings.command {
-            Command::Cleanup { .. } => "cleanup finds what the lab owns in AWS alone",
+        let works = match command {
+            AwsCommand::Cleanup(_) => "cleanup finds what the lab owns in AWS alone",
             _ => "status shows what AWS has",
         };
         printer.warn(&format!("the manifest is not valid ({problem}): {works}"));
     }
-    let ctx = connect(&settings, &aws_args, printer).await?;
-    let follow = matches!(settings.command, Command::Logs { follow: true, .. });
-    if !follow {
-        interrupt::watch(
-            &settings.command,
-            ctx.lab.name(),
-            printer,
-            ctx.reporter.log(),
-        );
+    let ctx = connect(&settings, command.aws(), printer).await?;
+    // `logs --follow` ends on Ctrl-C by design; every other command reports the interrupt.
+    if !matches!(command, AwsCommand::Logs(args) if args.follow) {
+        interrupt::watch(command, ctx.lab.name(), printer, ctx.reporter.log());
     }
-    let result = match &settings.command {
-        Command::Up {
-            private_tasks,
-            placeholder_image,
-            ..
-        } => up::run(&ctx, *private_tasks, placeholder_image).await,
-        Command::Status { .. } => status::run(&ctx).await,
-        Command::Split {
-            service,
-            paths,
-            priority,
-            force,
-            no_wait,
-            timeout,
-            ..
-        } => {
-            split::run(
-                &ctx,
-                &split::SplitArgs {
-                    service: service.as_deref(),
-                    paths,
-                    priority: *priority,
-                    force: *force,
-                    no_wait: *no_wait,
-                    timeout: std::time::Duration::from_secs(*timeout),
-                },
-            )
-            .await
-        }
-        Command::Route { path, .. } => route::live(&ctx, path).await,
-        Command::Merge {
-            service, dry_run, ..
-        } => merge::run(&ctx, service, *dry_run).await,
-        Command::Logs {
-            service,
-            follow,
-            since,
-            limit,
-            ..
-        } => logs::run(&ctx, service.as_deref(), *follow, *since, *limit).await,
-        Command::Run {
-            service,
-            tag,
-            keep,
-            timeout,
-            ..
-        } => {
-            run::run(
-                &ctx,
-                service,
-                tag.as_deref(),
-                *keep,
-                std::time::Duration::from_secs(*timeout),
-            )
-            .await
-        }
-        Command::Deploy {
-            service,
-            tag,
-            builder,
-            no_build,
-            image,
-            registry,
-            build_args,
-            no_wait,
-            timeout,
-            ..
-        } => {
-            deploy::run(
-                &ctx,
-                &deploy::DeployArgs {
-                    service,
-                    tag: tag.as_deref(),
-                    builder,
-                    no_build: *no_build,
-                    image: image.as_deref(),
-                    registry: registry.as_deref(),
-                    build_args,
-                    no_wait: *no_wait,
-                    timeout: std::time::Duration::from_secs(*timeout),
-                },
-            )
-            .await
-        }
-        Command::Cleanup { dry_run, .. } => cleanup::run(&ctx, *dry_run).await,
-        _ => unreachable!("handled above"),
+    let result = match command {
+        AwsCommand::Up(args) => up::run(&ctx, args).await,
+        AwsCommand::Status(_) => status::run(&ctx).await,
+        AwsCommand::Split(args) => split::run(&ctx, args).await,
+        AwsCommand::Route(args) => route::live(&ctx, &args.path).await,
+        AwsCommand::Merge(args) => merge::run(&ctx, &args.service, args.dry_run).await,
+        AwsCommand::Logs(args) => logs::run(&ctx, args).await,
+        AwsCommand::Run(args) => run::run(&ctx, args).await,
+        AwsCommand::Deploy(args) => deploy::run(&ctx, args).await,
+        AwsCommand::Cleanup(args) => cleanup::run(&ctx, args.dry_run).await,
     };
     let (total, mutating) = ctx.aws.calls.summary();
     printer.detail(&format!(
@@ -307,7 +216,6 @@ mod tests {
     use aws_sdk_cloudformation::types::StackStatus;
     use aws_sdk_cloudformation::Client;
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
-    use std::time::Duration;
 
     /// Each command that creates or changes things, run whole against a stack that
     /// moto cannot hold still (mid-delete, rolled back, being changed).
@@ -317,41 +225,25 @@ mod tests {
         let cfn = mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, [&describe]);
         let fixture = Fixture::new();
         let ctx = fixture.ctx(cfn, true);
-        let wait = Duration::from_secs(5);
-        let result = match command {
-            "split" => {
-                split::run(
-                    &ctx,
-                    &split::SplitArgs {
-                        service: Some("like-service"),
-                        paths: &[],
-                        priority: None,
-                        force: false,
-                        no_wait: true,
-                        timeout: wait,
-                    },
-                )
-                .await
-            }
-            "deploy" => {
-                deploy::run(
-                    &ctx,
-                    &deploy::DeployArgs {
-                        service: "like-service",
-                        tag: None,
-                        builder: "docker",
-                        no_build: false,
-                        image: Some("nginx:1.27"),
-                        registry: None,
-                        build_args: &[],
-                        no_wait: true,
-                        timeout: wait,
-                    },
-                )
-                .await
-            }
-            "merge" => merge::run(&ctx, "like-service", false).await,
-            "run" => run::run(&ctx, "like-service", None, false, wait).await,
+        let line = match command {
+            "split" => "split like-service --no-wait",
+            "deploy" => "deploy like-service --image nginx:1.27 --no-wait",
+            "merge" => "merge like-service",
+            "run" => "run like-service --timeout 5",
+            _ => unreachable!(),
+        };
+        let cli = <crate::cli::Cli as clap::Parser>::try_parse_from(
+            std::iter::once("mysfits").chain(line.split(' ')),
+        )
+        .unwrap();
+        let Command::Aws(aws_command) = cli.command else {
+            panic!("{line} calls AWS")
+        };
+        let result = match &aws_command {
+            AwsCommand::Split(args) => split::run(&ctx, args).await,
+            AwsCommand::Deploy(args) => deploy::run(&ctx, args).await,
+            AwsCommand::Merge(args) => merge::run(&ctx, &args.service, args.dry_run).await,
+            AwsCommand::Run(args) => run::run(&ctx, args).await,
             _ => unreachable!(),
         };
         assert!(describe.num_calls() >= 1);

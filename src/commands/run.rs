@@ -3,24 +3,20 @@
 
 use std::time::{Duration, Instant};
 
-use crate::commands::deploy::{check_tag, ensure_revision};
+use crate::commands::deploy::ensure_revision;
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::image::push::resolve_digest;
 use crate::lab::rollout::short;
 use crate::report::Reporter;
 
-pub async fn run(
-    ctx: &Ctx<'_>,
-    name: &str,
-    tag: Option<&str>,
-    keep: bool,
-    timeout: Duration,
-) -> Result<(), Error> {
-    let service = ctx.service(name)?;
-    if let Some(tag) = tag {
-        check_tag(tag)?;
-    }
+pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<(), Error> {
+    let (tag, keep, timeout) = (
+        args.tag.as_deref(),
+        args.keep,
+        Duration::from_secs(args.timeout),
+    );
+    let service = ctx.service(&args.service)?;
     let outputs = ctx.outputs_for_change().await?;
     let subnets = outputs.public_subnets.clone();
     let revision = match tag {

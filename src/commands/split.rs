@@ -1,16 +1,13 @@
 //! `mysfits split`: lab 4, the strangler pattern. A target group, a listener rule that
 //! forwards the pattern to it, and a Fargate service on the revision `deploy` registered.
 
-use std::time::Duration;
-
 use crate::aws::elb::RuleInfo;
 use crate::commands::deploy::watch_rollout;
 use crate::commands::task::service_spec;
 use crate::commands::{rules, Ctx};
 use crate::error::Error;
 use crate::lab::alb::{
-    check_rule, dead_patterns, parse_rule, place, traps, NewRule, PathPattern, Placement, Request,
-    Rule,
+    check_rule, dead_patterns, place, traps, NewRule, PathPattern, Placement, Request, Rule,
 };
 use crate::lab::manifest::{Route, Service};
 use crate::lab::names::TAG_LAB;
@@ -18,19 +15,12 @@ use crate::lab::outputs::StackOutputs;
 use crate::lab::rollout::short;
 use crate::report::Reporter;
 
-pub struct SplitArgs<'a> {
-    pub service: Option<&'a str>,
-    pub paths: &'a [String],
-    pub priority: Option<u32>,
-    pub force: bool,
-    pub no_wait: bool,
-    pub timeout: Duration,
-}
-
-pub async fn run(ctx: &Ctx<'_>, args: &SplitArgs<'_>) -> Result<(), Error> {
+pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<(), Error> {
     // Offline checks first: nothing is created when the input is wrong.
-    let mut patterns = parse_rule(args.paths)?;
-    let service = pick_service(ctx, args.service, &patterns)?;
+    // Each pattern was parsed by clap; the rule's limits hold over all of them.
+    let mut patterns = args.paths.clone();
+    check_rule(&patterns)?;
+    let service = pick_service(ctx, args.service.as_deref(), &patterns)?;
     if service.route == Route::Default {
         return Err(Error::SplitDefault(service.name.clone()));
     }
@@ -244,7 +234,7 @@ async fn ensure_service(
     revision: &str,
     tg_arn: &str,
     patterns: &[PathPattern],
-    args: &SplitArgs<'_>,
+    args: &crate::cli::SplitArgs,
 ) -> Result<(), Error> {
     let cluster = outputs.cluster_name.as_str();
     let svc_key = format!("service/{}", service.name);
@@ -268,7 +258,14 @@ async fn ensure_service(
     ctx.reporter
         .finish(&svc_key, &format!("created on {}", short(revision)), true);
     if !args.no_wait {
-        watch_rollout(ctx, cluster, &service.name, revision, args.timeout).await?;
+        watch_rollout(
+            ctx,
+            cluster,
+            &service.name,
+            revision,
+            std::time::Duration::from_secs(args.timeout),
+        )
+        .await?;
     }
     ctx.printer.success(&format!(
         "{} answers {} behind the same load balancer",

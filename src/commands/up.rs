@@ -13,8 +13,11 @@ use crate::lab::template::{self, StackOptions};
 use crate::output::table::table;
 use crate::report::Reporter;
 
-pub async fn run(ctx: &Ctx<'_>, private_tasks: bool, placeholder_image: &str) -> Result<(), Error> {
-    let options = StackOptions { private_tasks };
+pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::UpArgs) -> Result<(), Error> {
+    let options = StackOptions {
+        private_tasks: args.private_tasks,
+    };
+    let placeholder_image = args.placeholder_image.as_str();
     ctx.printer.note(&format!(
         "Setting up lab '{}' in {}",
         ctx.lab, ctx.aws.region

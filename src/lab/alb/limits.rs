@@ -83,6 +83,7 @@ impl RuleError {
 }
 
 /// Parses the patterns of one rule; nothing about their order yet.
+#[cfg(test)]
 pub fn parse_rule(inputs: &[String]) -> Result<Vec<PathPattern>, RuleError> {
     let patterns = inputs
         .iter()
