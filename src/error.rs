@@ -8,6 +8,7 @@ use crate::lab::alb::{PlacementError, RuleError};
 use crate::lab::manifest::ManifestError;
 use crate::lab::names::NameError;
 use crate::lab::outputs::MissingOutput;
+use crate::lab::stack::StackStatus;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -34,13 +35,13 @@ pub enum Error {
     #[error("stack '{stack}' is {status}: CloudFormation can only delete it and create it again")]
     NeedsReplacing {
         stack: String,
-        status: String,
+        status: StackStatus,
         reasons: Vec<String>,
     },
     #[error("stack '{stack}' ended {status}{}", first_reason(reasons))]
     StackFailed {
         stack: String,
-        status: String,
+        status: StackStatus,
         reasons: Vec<String>,
     },
     #[error("{0}: the stack did not finish creating, so its outputs cannot be trusted")]
@@ -82,7 +83,7 @@ pub enum Error {
     #[error("the task has no network interface: it was never placed in the VPC")]
     NoNetworkInterface,
     #[error("stack '{stack}' is {status}: nothing was created or changed")]
-    StackNotReady { stack: String, status: String },
+    StackNotReady { stack: String, status: StackStatus },
     #[error("'{0}' is not a request path: it must start with '/'")]
     NotAPath(String),
     #[error("{0} is the default route's service: there is no split to merge")]
@@ -259,7 +260,7 @@ impl Error {
                 h.push(format!("see the logs, fix, and deploy a new tag{lab_flag}"));
                 h
             }
-            Error::StackNotReady { status, .. } => vec![if status.ends_with("_IN_PROGRESS") {
+            Error::StackNotReady { status, .. } => vec![if status.phase() == crate::lab::stack::Phase::InProgress {
                 format!("another change is under way; wait for it (`mysfits status{lab_flag}`), then run this again")
             } else {
                 format!("repair or replace the stack first: `mysfits up{lab_flag} --yes`, or remove it with `mysfits cleanup{lab_flag}`")
@@ -338,7 +339,7 @@ mod tests {
     fn a_stack_not_ready_for_change_says_what_to_do() {
         let dying = Error::StackNotReady {
             stack: "plain".into(),
-            status: "DELETE_IN_PROGRESS".into(),
+            status: StackStatus::DeleteInProgress,
         };
         assert_eq!(
             dying.to_string(),
@@ -347,7 +348,7 @@ mod tests {
         assert!(dying.hints("plain")[0].contains("`mysfits status --lab plain`"));
         let failed = Error::StackNotReady {
             stack: "mysfits".into(),
-            status: "ROLLBACK_COMPLETE".into(),
+            status: StackStatus::RollbackComplete,
         };
         assert!(failed.hints("mysfits")[0].contains("`mysfits up --yes`"));
         assert_eq!(failed.exit_code(), 1);

@@ -3,17 +3,20 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_sdk_cloudformation::types::{Capability, Parameter, Tag};
+use aws_sdk_cloudformation::types::{
+    Capability, Parameter, ResourceStatus, StackStatus as SdkStackStatus, Tag,
+};
 
 use super::error::{map, AwsError};
 use super::poll::Poll;
 use super::Aws;
+use crate::lab::stack::{Phase, StackEnd, StackStatus};
 use crate::report::Reporter;
 
 #[derive(Debug, Clone)]
 pub struct Stack {
     pub name: String,
-    pub status: String,
+    pub status: StackStatus,
     pub reason: Option<String>,
     pub outputs: BTreeMap<String, String>,
     pub parameters: BTreeMap<String, String>,
@@ -25,42 +28,56 @@ pub struct StackResource {
     pub logical_id: String,
     pub physical_id: String,
     pub kind: String,
+    /// As CloudFormation names it, for the progress row.
     pub status: String,
+    pub failed: bool,
     pub reason: Option<String>,
 }
 
-/// Where a stack status leaves a waiter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    InProgress,
-    Done,
-    Failed,
-}
-
-pub fn phase(status: &str) -> Phase {
-    match status {
-        s if s.ends_with("_IN_PROGRESS") => Phase::InProgress,
-        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE" | "IMPORT_COMPLETE" => {
-            Phase::Done
+/// The SDK's stack status as the model's: the one place CloudFormation's names are read.
+fn stack_status(sdk: &SdkStackStatus) -> StackStatus {
+    use StackStatus as S;
+    match sdk {
+        SdkStackStatus::CreateInProgress => S::CreateInProgress,
+        SdkStackStatus::CreateFailed => S::CreateFailed,
+        SdkStackStatus::CreateComplete => S::CreateComplete,
+        SdkStackStatus::RollbackInProgress => S::RollbackInProgress,
+        SdkStackStatus::RollbackFailed => S::RollbackFailed,
+        SdkStackStatus::RollbackComplete => S::RollbackComplete,
+        SdkStackStatus::DeleteInProgress => S::DeleteInProgress,
+        SdkStackStatus::DeleteFailed => S::DeleteFailed,
+        SdkStackStatus::UpdateInProgress => S::UpdateInProgress,
+        SdkStackStatus::UpdateCompleteCleanupInProgress => S::UpdateCompleteCleanupInProgress,
+        SdkStackStatus::UpdateComplete => S::UpdateComplete,
+        SdkStackStatus::UpdateFailed => S::UpdateFailed,
+        SdkStackStatus::UpdateRollbackInProgress => S::UpdateRollbackInProgress,
+        SdkStackStatus::UpdateRollbackFailed => S::UpdateRollbackFailed,
+        SdkStackStatus::UpdateRollbackCompleteCleanupInProgress => {
+            S::UpdateRollbackCompleteCleanupInProgress
         }
-        _ => Phase::Failed,
+        SdkStackStatus::UpdateRollbackComplete => S::UpdateRollbackComplete,
+        SdkStackStatus::ReviewInProgress => S::ReviewInProgress,
+        SdkStackStatus::ImportInProgress => S::ImportInProgress,
+        SdkStackStatus::ImportComplete => S::ImportComplete,
+        SdkStackStatus::ImportRollbackInProgress => S::ImportRollbackInProgress,
+        SdkStackStatus::ImportRollbackFailed => S::ImportRollbackFailed,
+        SdkStackStatus::ImportRollbackComplete => S::ImportRollbackComplete,
+        other => S::Other(other.as_str().to_string()),
     }
 }
 
-/// A stack whose resources a command may build on: complete, or rolled back to its last
-/// good template. Anything in progress, failed or being deleted is not.
-pub fn usable(status: &str) -> bool {
+/// Whether a resource's status is one of the `*_FAILED` ones.
+fn resource_failed(sdk: &ResourceStatus) -> bool {
     matches!(
-        status,
-        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE" | "IMPORT_COMPLETE"
-    )
-}
-
-/// A stack that can only be deleted and created again: CloudFormation refuses updates to it.
-pub fn needs_replacing(status: &str) -> bool {
-    matches!(
-        status,
-        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "CREATE_FAILED" | "DELETE_FAILED"
+        sdk,
+        ResourceStatus::CreateFailed
+            | ResourceStatus::DeleteFailed
+            | ResourceStatus::UpdateFailed
+            | ResourceStatus::ImportFailed
+            | ResourceStatus::ImportRollbackFailed
+            | ResourceStatus::RollbackFailed
+            | ResourceStatus::UpdateRollbackFailed
+            | ResourceStatus::ExportFailed
     )
 }
 
@@ -84,8 +101,8 @@ impl Aws {
             name: s.stack_name().unwrap_or(name).to_string(),
             status: s
                 .stack_status()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
+                .map(stack_status)
+                .unwrap_or_else(|| StackStatus::Other(String::new())),
             reason: s.stack_status_reason().map(String::from),
             outputs: s
                 .outputs()
@@ -201,6 +218,7 @@ impl Aws {
                     .resource_status()
                     .map(|s| s.as_str().to_string())
                     .unwrap_or_default(),
+                failed: r.resource_status().is_some_and(resource_failed),
                 reason: r.resource_status_reason().map(String::from),
             })
             .collect())
@@ -215,7 +233,7 @@ impl Aws {
         labels: &BTreeMap<String, String>,
         reporter: &dyn Reporter,
         timeout: Duration,
-    ) -> Result<(String, Vec<String>), WaitError> {
+    ) -> Result<StackEnd, WaitError> {
         let mut poll = Poll::new(Duration::from_secs(2), timeout);
         let mut seen: BTreeMap<String, String> = BTreeMap::new();
         loop {
@@ -230,9 +248,9 @@ impl Aws {
             };
             let Some(stack) = stack else {
                 for (id, _) in std::mem::take(&mut seen) {
-                    reporter.finish(&id, "DELETE_COMPLETE", true);
+                    reporter.finish(&id, "deleted", true);
                 }
-                return Ok(("DELETE_COMPLETE".into(), vec![]));
+                return Ok(StackEnd::Gone);
             };
             let resources = match self.stack_resources(name).await {
                 Ok(r) => r,
@@ -243,7 +261,7 @@ impl Aws {
                 }
                 Err(e) => return Err(WaitError::Aws(e)),
             };
-            let settled = phase(&stack.status) != Phase::InProgress;
+            let settled = stack.status.phase() != Phase::InProgress;
             let mut reasons = Vec::new();
             // moto lists some resources without a logical id; they have no row to show.
             for r in resources.iter().filter(|r| !r.logical_id.is_empty()) {
@@ -254,14 +272,13 @@ impl Aws {
                 if !seen.contains_key(&r.logical_id) {
                     reporter.start(&r.logical_id, &label);
                 }
-                if r.status.ends_with("_FAILED") {
+                if r.failed {
                     if let Some(reason) = &r.reason {
                         reasons.push(format!("{label} ({}): {reason}", r.logical_id));
                     }
                 }
                 if settled {
-                    let ok = !r.status.ends_with("_FAILED");
-                    reporter.finish(&r.logical_id, &r.status, ok);
+                    reporter.finish(&r.logical_id, &r.status, !r.failed);
                 } else {
                     reporter.update(&r.logical_id, &r.status);
                 }
@@ -271,7 +288,10 @@ impl Aws {
                 if reasons.is_empty() {
                     reasons.extend(stack.reason.clone());
                 }
-                return Ok((stack.status, reasons));
+                return Ok(StackEnd::Settled {
+                    status: stack.status,
+                    reasons,
+                });
             }
             if poll.expired() {
                 return Err(WaitError::Timeout {
@@ -289,7 +309,10 @@ pub enum WaitError {
     #[error(transparent)]
     Aws(AwsError),
     #[error("stack still {status} after {}s", waited.as_secs())]
-    Timeout { status: String, waited: Duration },
+    Timeout {
+        status: StackStatus,
+        waited: Duration,
+    },
 }
 
 fn is_throttle(e: &AwsError) -> bool {
@@ -315,42 +338,4 @@ fn cfn_tags(tags: &[(String, String)]) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statuses_are_classified() {
-        assert_eq!(phase("CREATE_IN_PROGRESS"), Phase::InProgress);
-        assert_eq!(
-            phase("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"),
-            Phase::InProgress
-        );
-        assert_eq!(phase("UPDATE_ROLLBACK_IN_PROGRESS"), Phase::InProgress);
-        assert_eq!(phase("CREATE_COMPLETE"), Phase::Done);
-        assert_eq!(phase("ROLLBACK_COMPLETE"), Phase::Failed);
-        assert_eq!(phase("UPDATE_ROLLBACK_COMPLETE"), Phase::Failed);
-        assert!(needs_replacing("ROLLBACK_COMPLETE"));
-        for ok in [
-            "CREATE_COMPLETE",
-            "UPDATE_COMPLETE",
-            "UPDATE_ROLLBACK_COMPLETE",
-        ] {
-            assert!(usable(ok), "{ok}");
-        }
-        for not in [
-            "DELETE_IN_PROGRESS",
-            "ROLLBACK_COMPLETE",
-            "UPDATE_ROLLBACK_FAILED",
-            "CREATE_IN_PROGRESS",
-            "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
-            "DELETE_FAILED",
-        ] {
-            assert!(!usable(not), "{not}");
-        }
-        assert!(needs_replacing("CREATE_FAILED"));
-        assert!(!needs_replacing("UPDATE_ROLLBACK_COMPLETE"));
-    }
 }

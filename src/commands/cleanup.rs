@@ -116,7 +116,9 @@ async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
     }
     Ok(Found {
         inventory: Inventory {
-            stack: stack.as_ref().map(|s| (s.name.clone(), s.status.clone())),
+            stack: stack
+                .as_ref()
+                .map(|s| (s.name.clone(), s.status.to_string())),
             tasks: tasks
                 .iter()
                 .map(|arn| Named {
@@ -218,7 +220,7 @@ async fn delete_one(
                 Err(_) => Default::default(),
             };
             aws.delete_stack(&item.id).await?;
-            let (status, reasons) = aws
+            let end = aws
                 .wait_stack(
                     &item.id,
                     &labels,
@@ -230,7 +232,7 @@ async fn delete_one(
                     stack: item.id.clone(),
                     source,
                 })?;
-            if status != "DELETE_COMPLETE" {
+            if let crate::lab::stack::StackEnd::Settled { status, reasons } = end {
                 return Err(Error::StackFailed {
                     stack: item.id.clone(),
                     status,

@@ -199,7 +199,7 @@ impl<'a> Ctx<'a> {
         let Some(stack) = self.aws.describe_stack(self.lab.stack()).await? else {
             return Err(self.not_set_up().await);
         };
-        if for_change && !crate::aws::cfn::usable(&stack.status) {
+        if for_change && !stack.status.usable() {
             return Err(Error::StackNotReady {
                 stack: stack.name,
                 status: stack.status,
@@ -263,7 +263,7 @@ mod tests {
                 let (result, calls) = against(status.clone(), command).await;
                 match result {
                     Err(Error::StackNotReady { status: s, .. }) => {
-                        assert_eq!(s, status.as_str(), "{command}")
+                        assert_eq!(s.as_str(), status.as_str(), "{command}")
                     }
                     other => panic!("{command} on {status:?}: {other:?}"),
                 }

@@ -100,7 +100,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), Error> {
         lab: ctx.lab.to_string(),
         stack: StackPart {
             name: stack.name.clone(),
-            status: stack.status.clone(),
+            status: stack.status.to_string(),
         },
         outputs: stack.outputs.clone(),
         services: services

@@ -1,7 +1,6 @@
 //! `mysfits up`: the lab's setup. Core stack, the default-route service, sample data.
 //! Every step checks AWS first and changes only what differs.
 
-use crate::aws::cfn::{needs_replacing, phase, Phase};
 use crate::cli::OutputFormat;
 use crate::commands::task::service_spec;
 use crate::commands::Ctx;
@@ -9,6 +8,7 @@ use crate::error::Error;
 use crate::lab::data::{sample_items, SAMPLE_KEY};
 use crate::lab::names::TAG_LAB;
 use crate::lab::outputs::StackOutputs;
+use crate::lab::stack::{Phase, StackEnd, StackStatus};
 use crate::lab::template::{self, StackOptions};
 use crate::output::table::table;
 use crate::report::Reporter;
@@ -54,7 +54,7 @@ async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutp
         if stack.tags.get(TAG_LAB).map(String::as_str) != Some(ctx.lab.name()) {
             return Err(Error::NotOurs { stack: name.into() });
         }
-        if phase(&stack.status) == Phase::InProgress {
+        if stack.status.phase() == Phase::InProgress {
             ctx.printer.note(&format!(
                 "Stack '{name}' is {}: another change is under way; waiting for it",
                 stack.status
@@ -62,7 +62,7 @@ async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutp
             wait(ctx, &labels).await?;
             continue;
         }
-        if needs_replacing(&stack.status) {
+        if stack.status.needs_replacing() {
             let reasons = failed_reasons(ctx, name).await;
             if !ctx.yes {
                 return Err(Error::NeedsReplacing {
@@ -76,8 +76,7 @@ async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutp
                 stack.status
             ));
             ctx.aws.delete_stack(name).await?;
-            let (status, reasons) = wait(ctx, &labels).await?;
-            if status != "DELETE_COMPLETE" {
+            if let StackEnd::Settled { status, reasons } = wait(ctx, &labels).await? {
                 return Err(Error::StackFailed {
                     stack: name.into(),
                     status,
@@ -90,7 +89,7 @@ async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutp
         let current = ctx.aws.stack_template(name).await?;
         if current == body
             && stack.parameters == params
-            && stack.status != "UPDATE_ROLLBACK_COMPLETE"
+            && stack.status != StackStatus::UpdateRollbackComplete
         {
             ctx.reporter.start("stack", &format!("Core stack {name}"));
             ctx.reporter
@@ -111,7 +110,7 @@ async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutp
 async fn wait(
     ctx: &Ctx<'_>,
     labels: &std::collections::BTreeMap<String, String>,
-) -> Result<(String, Vec<String>), Error> {
+) -> Result<StackEnd, Error> {
     let stack = ctx.lab.stack();
     ctx.aws
         .wait_stack(
@@ -132,13 +131,16 @@ async fn finish_change(
     labels: &std::collections::BTreeMap<String, String>,
 ) -> Result<StackOutputs, Error> {
     let name = ctx.lab.stack();
-    let (status, reasons) = wait(ctx, labels).await?;
-    if phase(&status) != Phase::Done {
-        return Err(Error::StackFailed {
-            stack: name.into(),
-            status,
-            reasons,
-        });
+    match wait(ctx, labels).await? {
+        StackEnd::Settled { status, .. } if status.phase() == Phase::Done => {}
+        StackEnd::Settled { status, reasons } => {
+            return Err(Error::StackFailed {
+                stack: name.into(),
+                status,
+                reasons,
+            })
+        }
+        StackEnd::Gone => return Err(ctx.not_set_up().await),
     }
     // Read outputs only from a stack that completed (the lab read them from one that had not).
     let Some(stack) = ctx.aws.describe_stack(name).await? else {
@@ -153,7 +155,7 @@ async fn failed_reasons(ctx: &Ctx<'_>, name: &str) -> Vec<String> {
         .await
         .unwrap_or_default()
         .into_iter()
-        .filter(|r| r.status.ends_with("_FAILED"))
+        .filter(|r| r.failed)
         .filter_map(|r| {
             r.reason
                 .map(|why| format!("{} ({}): {why}", r.logical_id, r.kind))

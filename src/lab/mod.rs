@@ -11,6 +11,7 @@ pub mod plan;
 pub mod platform;
 pub mod rollout;
 pub mod samples;
+pub mod stack;
 pub mod template;
 
 /// What the default-route service runs until its first deploy: answers `/` on port 80.
