@@ -9,7 +9,7 @@ use aws_sdk_ecs::types::DesiredStatus;
 use super::ecs::deployment_view;
 use super::error::{map, AwsError};
 use super::poll::Poll;
-use crate::lab::rollout::{judge, short, DeploymentView, Verdict};
+use crate::lab::rollout::{judge, rolled_back_to, short, DeploymentView, Verdict};
 use crate::report::Reporter;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -174,26 +174,20 @@ impl Watch<'_> {
         reporter.start(&key, &format!("Rollback of {}", self.service));
         loop {
             let service = self.describe().await?;
-            let primary = service
-                .deployments()
-                .iter()
-                .find(|d| d.status() == Some("PRIMARY"));
-            if let Some(p) = primary {
-                let td = p.task_definition().unwrap_or_default();
-                let done = td != self.revision
-                    && p.running_count() >= p.desired_count()
-                    && p.rollout_state().map(|r| r.as_str()) != Some("IN_PROGRESS");
-                if done {
-                    reporter.finish(&key, &format!("back on {}", short(td)), true);
-                    return Ok(Some(td.to_string()));
-                }
+            let deployments: Vec<DeploymentView> =
+                service.deployments().iter().map(deployment_view).collect();
+            if let Some(td) = rolled_back_to(&deployments, self.revision) {
+                reporter.finish(&key, &format!("back on {}", short(td)), true);
+                return Ok(Some(td.to_string()));
+            }
+            if let Some(p) = deployments.iter().find(|d| d.primary) {
                 reporter.update(
                     &key,
                     &format!(
                         "{}: {}/{} running",
-                        short(td),
-                        p.running_count(),
-                        p.desired_count()
+                        short(&p.task_definition),
+                        p.running,
+                        p.desired
                     ),
                 );
             }

@@ -313,7 +313,7 @@ async fn still_there(ctx: &Ctx<'_>, arn: &str) -> Result<bool, Error> {
     }
     if let Some((cluster, _)) = arn.split(":task/").nth(1).and_then(|r| r.split_once('/')) {
         return Ok(
-            matches!(ctx.aws.describe_task(cluster, arn).await, Ok(t) if t.last_status != "STOPPED"),
+            matches!(ctx.aws.describe_task(cluster, arn).await, Ok(t) if t.phase != crate::lab::task::TaskPhase::Stopped),
         );
     }
     if let Some(id) = arn.split(":natgateway/").nth(1) {

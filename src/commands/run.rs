@@ -8,6 +8,7 @@ use crate::commands::Ctx;
 use crate::error::Error;
 use crate::image::push::resolve_digest;
 use crate::lab::rollout::short;
+use crate::lab::task::TaskPhase;
 use crate::report::Reporter;
 
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<(), Error> {
@@ -92,9 +93,9 @@ async fn smoke(
     let mut poll = crate::aws::poll::Poll::new(Duration::from_secs(2), timeout);
     let state = loop {
         let state = ctx.aws.describe_task(cluster, task).await?;
-        match state.last_status.as_str() {
-            "RUNNING" => break state,
-            "STOPPED" | "DEPROVISIONING" | "STOPPING" | "DEACTIVATING" => {
+        match state.phase {
+            TaskPhase::Running => break state,
+            phase if phase.over() => {
                 ctx.reporter.finish(key, &state.last_status, false);
                 return Err(Error::TaskStopped(
                     state
@@ -102,7 +103,7 @@ async fn smoke(
                         .unwrap_or_else(|| "no reason given".into()),
                 ));
             }
-            other => ctx.reporter.update(key, other),
+            _ => ctx.reporter.update(key, &state.last_status),
         }
         if poll.expired() {
             ctx.reporter.finish(key, "not running (timed out)", false);

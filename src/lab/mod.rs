@@ -12,6 +12,7 @@ pub mod platform;
 pub mod rollout;
 pub mod samples;
 pub mod stack;
+pub mod task;
 pub mod template;
 
 /// What the default-route service runs until its first deploy: answers `/` on port 80.

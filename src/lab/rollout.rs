@@ -1,16 +1,36 @@
 //! Reading an ECS deployment as it rolls: the circuit breaker's `rolloutState` decides,
 //! not "services stable", so a doomed deploy fails in minutes.
 
+/// The circuit breaker's view of one deployment (ECS `rolloutState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RolloutState {
+    InProgress,
+    Completed,
+    Failed,
+}
+
 /// One deployment of a service, as ECS reports it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct DeploymentView {
-    pub status: String,
+    /// The deployment ECS is moving the service to (status PRIMARY).
+    pub primary: bool,
     pub task_definition: String,
     pub desired: i32,
     pub running: i32,
     pub pending: i32,
-    pub rollout_state: Option<String>,
+    pub rollout_state: Option<RolloutState>,
     pub rollout_reason: Option<String>,
+}
+
+/// After a failed rollout of `failed`: the revision the rollback is back on, once the
+/// primary deployment is another revision, all running and no longer rolling.
+pub fn rolled_back_to<'a>(deployments: &'a [DeploymentView], failed: &str) -> Option<&'a str> {
+    let p = deployments.iter().find(|d| d.primary)?;
+    let done = p.task_definition != failed
+        && p.running >= p.desired
+        && p.rollout_state != Some(RolloutState::InProgress);
+    done.then_some(p.task_definition.as_str())
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -28,15 +48,15 @@ pub fn judge(deployments: &[DeploymentView], revision: &str) -> Verdict {
         // Ours is gone: the breaker rolled back and a deployment of another revision took over.
         return Verdict::Failed("the deployment was replaced (rolled back)".into());
     };
-    match ours.rollout_state.as_deref() {
-        Some("FAILED") => {
+    match ours.rollout_state {
+        Some(RolloutState::Failed) => {
             return Verdict::Failed(
                 ours.rollout_reason
                     .clone()
                     .unwrap_or_else(|| "rollout failed".into()),
             )
         }
-        Some("COMPLETED") if ours.running >= ours.desired => return Verdict::Completed,
+        Some(RolloutState::Completed) if ours.running >= ours.desired => return Verdict::Completed,
         // Without rolloutState (older APIs), done is: only ours left, all running.
         None if deployments.len() == 1 && ours.running >= ours.desired && ours.pending == 0 => {
             return Verdict::Completed
@@ -71,32 +91,32 @@ pub fn short(arn: &str) -> &str {
 mod tests {
     use super::*;
 
-    fn d(td: &str, status: &str, running: i32, state: Option<&str>) -> DeploymentView {
+    use RolloutState::*;
+
+    fn d(td: &str, status: &str, running: i32, state: Option<RolloutState>) -> DeploymentView {
         DeploymentView {
-            status: status.into(),
+            primary: status == "PRIMARY",
             task_definition: td.into(),
             desired: 2,
             running,
             pending: 2 - running,
-            rollout_state: state.map(String::from),
-            rollout_reason: state
-                .filter(|s| *s == "FAILED")
-                .map(|_| "tasks failed to start".into()),
+            rollout_state: state,
+            rollout_reason: (state == Some(Failed)).then(|| "tasks failed to start".into()),
         }
     }
 
     #[test]
     fn rolling_then_completed() {
         let deps = [
-            d("td:2", "PRIMARY", 1, Some("IN_PROGRESS")),
-            d("td:1", "ACTIVE", 2, Some("COMPLETED")),
+            d("td:2", "PRIMARY", 1, Some(InProgress)),
+            d("td:1", "ACTIVE", 2, Some(Completed)),
         ];
         assert_eq!(
             judge(&deps, "td:2"),
             Verdict::Rolling("new td:2: 1/2 running, 1 pending; old td:1: 2 running".into())
         );
         assert_eq!(
-            judge(&[d("td:2", "PRIMARY", 2, Some("COMPLETED"))], "td:2"),
+            judge(&[d("td:2", "PRIMARY", 2, Some(Completed))], "td:2"),
             Verdict::Completed
         );
     }
@@ -104,15 +124,15 @@ mod tests {
     #[test]
     fn breaker_failure_and_rollback() {
         let deps = [
-            d("td:2", "ACTIVE", 0, Some("FAILED")),
-            d("td:1", "PRIMARY", 1, Some("IN_PROGRESS")),
+            d("td:2", "ACTIVE", 0, Some(Failed)),
+            d("td:1", "PRIMARY", 1, Some(InProgress)),
         ];
         assert_eq!(
             judge(&deps, "td:2"),
             Verdict::Failed("tasks failed to start".into())
         );
         assert!(matches!(
-            judge(&[d("td:1", "PRIMARY", 2, Some("COMPLETED"))], "td:2"),
+            judge(&[d("td:1", "PRIMARY", 2, Some(Completed))], "td:2"),
             Verdict::Failed(_)
         ));
     }
@@ -122,5 +142,18 @@ mod tests {
         let deps = [d("td:2", "PRIMARY", 2, None), d("td:1", "ACTIVE", 1, None)];
         assert!(matches!(judge(&deps, "td:2"), Verdict::Rolling(_)));
         assert_eq!(judge(&deps[..1], "td:2"), Verdict::Completed);
+    }
+
+    #[test]
+    fn a_rollback_is_done_when_the_primary_is_another_revision_all_running() {
+        let rolling = [
+            d("td:2", "ACTIVE", 0, Some(Failed)),
+            d("td:1", "PRIMARY", 1, Some(InProgress)),
+        ];
+        assert_eq!(rolled_back_to(&rolling, "td:2"), None);
+        let back = [d("td:1", "PRIMARY", 2, Some(Completed))];
+        assert_eq!(rolled_back_to(&back, "td:2"), Some("td:1"));
+        let still_ours = [d("td:2", "PRIMARY", 2, Some(Completed))];
+        assert_eq!(rolled_back_to(&still_ours, "td:2"), None);
     }
 }

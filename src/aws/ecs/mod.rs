@@ -7,9 +7,9 @@ mod tasks;
 pub use services::ServiceSpec;
 pub use task_definitions::TaskSpec;
 
-use aws_sdk_ecs::types::Tag;
+use aws_sdk_ecs::types::{DeploymentRolloutState, Tag};
 
-use crate::lab::rollout::DeploymentView;
+use crate::lab::rollout::{DeploymentView, RolloutState};
 
 fn ecs_tags(tags: &[(String, String)]) -> Vec<Tag> {
     tags.iter()
@@ -20,12 +20,18 @@ fn ecs_tags(tags: &[(String, String)]) -> Vec<Tag> {
 /// A deployment as the rollout model reads it.
 pub fn deployment_view(d: &aws_sdk_ecs::types::Deployment) -> DeploymentView {
     DeploymentView {
-        status: d.status().unwrap_or_default().to_string(),
+        // ECS's deployment status is a string in the API: PRIMARY, ACTIVE or INACTIVE.
+        primary: d.status() == Some("PRIMARY"),
         task_definition: d.task_definition().unwrap_or_default().to_string(),
         desired: d.desired_count(),
         running: d.running_count(),
         pending: d.pending_count(),
-        rollout_state: d.rollout_state().map(|r| r.as_str().to_string()),
+        rollout_state: d.rollout_state().and_then(|r| match r {
+            DeploymentRolloutState::InProgress => Some(RolloutState::InProgress),
+            DeploymentRolloutState::Completed => Some(RolloutState::Completed),
+            DeploymentRolloutState::Failed => Some(RolloutState::Failed),
+            _ => None,
+        }),
         rollout_reason: d.rollout_state_reason().map(String::from),
     }
 }

@@ -41,6 +41,8 @@ pub struct ServiceInfo {
     pub name: String,
     pub arn: String,
     pub status: String,
+    #[serde(skip)]
+    pub deleted: bool,
     pub task_definition: String,
     pub desired: i32,
     pub running: i32,
@@ -56,6 +58,8 @@ fn service_info(s: &aws_sdk_ecs::types::Service) -> ServiceInfo {
         name: s.service_name().unwrap_or_default().to_string(),
         arn: s.service_arn().unwrap_or_default().to_string(),
         status: s.status().unwrap_or_default().to_string(),
+        // A string in the ECS API: ACTIVE, DRAINING or INACTIVE (deleted, listed for a while).
+        deleted: s.status() == Some("INACTIVE"),
         task_definition: s.task_definition().unwrap_or_default().to_string(),
         desired: s.desired_count(),
         running: s.running_count(),
@@ -85,7 +89,7 @@ impl Aws {
             .describe_services(cluster, &[name.to_string()])
             .await?
             .into_iter()
-            .find(|s| s.status != "INACTIVE"))
+            .find(|s| !s.deleted))
     }
 
     /// Up to 10 services per call, with their tags.
@@ -139,9 +143,7 @@ impl Aws {
             .describe_services(cluster, &arns)
             .await?
             .into_iter()
-            .filter(|s| {
-                s.status != "INACTIVE" && s.tags.get(TAG_LAB).map(String::as_str) == Some(lab)
-            })
+            .filter(|s| !s.deleted && s.tags.get(TAG_LAB).map(String::as_str) == Some(lab))
             .collect())
     }
 
@@ -240,7 +242,7 @@ impl Aws {
                 .first()
             {
                 None => return Ok(()),
-                Some(s) if s.status == "INACTIVE" => return Ok(()),
+                Some(s) if s.deleted => return Ok(()),
                 Some(s) => reporter.update(name, &format!("{} ({} running)", s.status, s.running)),
             }
             if poll.expired() {

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, CpuArchitecture, KeyValuePair, LogConfiguration, LogDriver,
-    NetworkMode, OsFamily, PortMapping, RuntimePlatform, TaskDefinitionField, TransportProtocol,
+    NetworkMode, OsFamily, PortMapping, RuntimePlatform, TaskDefinitionField, TaskDefinitionStatus,
+    TransportProtocol,
 };
 
 use super::ecs_tags;
@@ -180,7 +181,7 @@ impl Aws {
         let Some(td) = out.task_definition() else {
             return Ok(None);
         };
-        if td.status().map(|s| s.as_str()) != Some("ACTIVE") {
+        if td.status() != Some(&TaskDefinitionStatus::Active) {
             return Ok(None);
         }
         let Some(c) = td.container_definitions().first() else {

@@ -5,11 +5,14 @@ use aws_sdk_ecs::types::{AssignPublicIp, AwsVpcConfiguration, LaunchType, Networ
 use super::ecs_tags;
 use crate::aws::error::{map, AwsError};
 use crate::aws::Aws;
+use crate::lab::task::TaskPhase;
 
 /// A one-off task as `run` follows it.
 #[derive(Debug, Clone)]
 pub struct TaskState {
+    /// As ECS names it, for the progress row.
     pub last_status: String,
+    pub phase: TaskPhase,
     pub stopped_reason: Option<String>,
     pub network_interface: Option<String>,
 }
@@ -90,6 +93,7 @@ impl Aws {
         })?;
         Ok(TaskState {
             last_status: t.last_status().unwrap_or_default().to_string(),
+            phase: TaskPhase::of(t.last_status().unwrap_or_default()),
             stopped_reason: t.stopped_reason().map(String::from),
             network_interface: t
                 .attachments()
