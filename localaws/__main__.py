@@ -94,7 +94,7 @@ def main() -> int:
 
     from . import alb, ecs, health, podman, registry  # noqa: E402
 
-    lock = patches._lock
+    lock = patches.lock
     applied = patches.apply(engine=True)
     registry.apply(registry.Registry(registry_host), applied)
     checker = health.Health(lambda account, region: elbv2_backends[account][region])

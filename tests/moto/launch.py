@@ -4,7 +4,8 @@
     python tests/moto/launch.py --port 0
 
 * Listens on 127.0.0.1 only; ``--port 0`` picks a free port.
-* Applies ``patches.py`` (moto doing what AWS documents; see that file).
+* Applies the patches of ``patches/`` (moto doing what AWS documents; each module's
+  docstring describes its patch, including the variables below).
 * Prints exactly one line to stdout, ``MOTO_PORT=<port>``, once the server answers
   HTTP, then nothing else on stdout (diagnostics go to stderr, and only with
   ``--verbose`` or on failure).
@@ -13,23 +14,11 @@
   exits; then stops the server and exits 0. With stdin at /dev/null (detached by
   hand) only a signal stops it.
 * ``MOTO_ECS_SERVICE_RUNNING`` defaults to 1 here (moto's own default is 0, which
-  leaves ECS services at runningCount 0 forever); the caller's value wins. An ECS
-  rollout started by UpdateService completes only when it is >= the desired count.
-* ``MYSFITS_MOTO_ROLLOUT_DESCRIBES`` (default 0): how many DescribeServices calls
-  after an UpdateService still see the rollout IN_PROGRESS before it COMPLETES.
-* ``MYSFITS_MOTO_PUBLIC_IP`` (unset by default): the public IPv4 address that a Fargate
-  task run with ``assignPublicIp: ENABLED`` gets on its network interface (EC2
-  DescribeNetworkInterfaces ``Association.PublicIp``). Unset, each such task gets a
-  random address from 3.80.0.0/12, as AWS would give; never contact it. Set (tests
-  use ``127.0.0.1``), every such task gets this address: it stands in for the
-  Internet-reachable address AWS would assign, so that probing "the task's public IP"
-  reaches a test HTTP server on loopback and traffic never leaves this host. Only
-  loopback values are accepted; anything else stops the launcher at start.
-* ECS tasks stay RUNNING until StopTask (moto alone moves a task one state per
-  DescribeTasks towards STOPPED); StopTask deletes the task's network interface and
-  with it the public IP. A test may still override the task states with
-  ``POST /moto-api/state-manager/set-transition`` (model ``ecs::task``);
-  ``unset-transition`` returns to RUNNING-until-stopped.
+  leaves ECS services at runningCount 0 forever); the caller's value wins.
+* ``MYSFITS_MOTO_ROLLOUT_DESCRIBES`` (``patches/ecs_deployments.py``): how many
+  DescribeServices calls after an UpdateService still see the rollout IN_PROGRESS.
+* ``MYSFITS_MOTO_PUBLIC_IP`` (``patches/ecs_task_enis.py``): the loopback address that
+  stands in for a Fargate task's public IP; anything but loopback stops the launcher.
 * ``--no-patches`` runs plain moto (to re-measure its gaps); tests must not use it.
 """
 
