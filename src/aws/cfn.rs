@@ -11,7 +11,7 @@ use super::error::{map, AwsError};
 use super::poll::Poll;
 use super::Aws;
 use crate::lab::stack::{Phase, StackEnd, StackStatus};
-use crate::report::Reporter;
+use crate::report::{Reporter, Row};
 
 #[derive(Debug, Clone)]
 pub struct Stack {
@@ -235,7 +235,7 @@ impl Aws {
         timeout: Duration,
     ) -> Result<StackEnd, WaitError> {
         let mut poll = Poll::new(Duration::from_secs(2), timeout);
-        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut seen: BTreeMap<String, Row<'_>> = BTreeMap::new();
         loop {
             let stack = match self.describe_stack(name).await {
                 Ok(s) => s,
@@ -247,8 +247,8 @@ impl Aws {
                 Err(e) => return Err(WaitError::Aws(e)),
             };
             let Some(stack) = stack else {
-                for (id, _) in std::mem::take(&mut seen) {
-                    reporter.finish(&id, "deleted", true);
+                for (_, row) in std::mem::take(&mut seen) {
+                    row.finish("deleted", true);
                 }
                 return Ok(StackEnd::Gone);
             };
@@ -269,20 +269,20 @@ impl Aws {
                     .get(&r.logical_id)
                     .cloned()
                     .unwrap_or_else(|| r.logical_id.clone());
-                if !seen.contains_key(&r.logical_id) {
-                    reporter.start(&r.logical_id, &label);
-                }
+                let row = seen
+                    .entry(r.logical_id.clone())
+                    .or_insert_with(|| Row::new(reporter, &label));
                 if r.failed {
                     if let Some(reason) = &r.reason {
                         reasons.push(format!("{label} ({}): {reason}", r.logical_id));
                     }
                 }
+                row.update(&r.status);
                 if settled {
-                    reporter.finish(&r.logical_id, &r.status, !r.failed);
-                } else {
-                    reporter.update(&r.logical_id, &r.status);
+                    if let Some(row) = seen.remove(&r.logical_id) {
+                        row.finish(&r.status, !r.failed);
+                    }
                 }
-                seen.insert(r.logical_id.clone(), r.status.clone());
             }
             if settled {
                 if reasons.is_empty() {

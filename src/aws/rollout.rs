@@ -11,6 +11,7 @@ use super::error::{map, AwsError};
 use super::poll::Poll;
 use crate::lab::rollout::{judge, rolled_back_to, short, DeploymentView, Verdict};
 use crate::report::Reporter;
+use crate::report::Row;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -39,9 +40,8 @@ pub struct Watch<'a> {
 impl Watch<'_> {
     pub async fn run(&self, reporter: &dyn Reporter) -> Result<Outcome, AwsError> {
         let mut poll = Poll::new(self.interval, self.timeout);
-        let key = format!("deploy/{}", self.service);
-        reporter.start(
-            &key,
+        let row = Row::new(
+            reporter,
             &format!("Deployment of {} to {}", self.service, short(self.revision)),
         );
         let mut seen_events: HashSet<String> = HashSet::new();
@@ -73,11 +73,11 @@ impl Watch<'_> {
                 service.deployments().iter().map(deployment_view).collect();
             match judge(&deployments, self.revision) {
                 Verdict::Completed => {
-                    reporter.finish(&key, "COMPLETED", true);
+                    row.finish("COMPLETED", true);
                     return Ok(Outcome::Completed);
                 }
                 Verdict::Failed(reason) => {
-                    reporter.finish(&key, &format!("FAILED: {reason}"), false);
+                    row.finish(&format!("FAILED: {reason}"), false);
                     let back_on = self.await_rollback(reporter, &mut poll).await?;
                     return Ok(Outcome::Failed {
                         reason,
@@ -86,12 +86,12 @@ impl Watch<'_> {
                     });
                 }
                 Verdict::Rolling(line) => {
-                    reporter.update(&key, &line);
+                    row.update(&line);
                     last = line;
                 }
             }
             if poll.expired() {
-                reporter.finish(&key, "still rolling (timed out)", false);
+                row.finish("still rolling (timed out)", false);
                 return Ok(Outcome::TimedOut { last });
             }
             poll.wait().await;
@@ -170,29 +170,25 @@ impl Watch<'_> {
         reporter: &dyn Reporter,
         poll: &mut Poll,
     ) -> Result<Option<String>, AwsError> {
-        let key = format!("rollback/{}", self.service);
-        reporter.start(&key, &format!("Rollback of {}", self.service));
+        let row = Row::new(reporter, &format!("Rollback of {}", self.service));
         loop {
             let service = self.describe().await?;
             let deployments: Vec<DeploymentView> =
                 service.deployments().iter().map(deployment_view).collect();
             if let Some(td) = rolled_back_to(&deployments, self.revision) {
-                reporter.finish(&key, &format!("back on {}", short(td)), true);
+                row.finish(&format!("back on {}", short(td)), true);
                 return Ok(Some(td.to_string()));
             }
             if let Some(p) = deployments.iter().find(|d| d.primary) {
-                reporter.update(
-                    &key,
-                    &format!(
-                        "{}: {}/{} running",
-                        short(&p.task_definition),
-                        p.running,
-                        p.desired
-                    ),
-                );
+                row.update(&format!(
+                    "{}: {}/{} running",
+                    short(&p.task_definition),
+                    p.running,
+                    p.desired
+                ));
             }
             if poll.expired() {
-                reporter.finish(&key, "not finished (timed out)", false);
+                row.finish("not finished (timed out)", false);
                 return Ok(None);
             }
             poll.wait().await;

@@ -9,7 +9,7 @@ use crate::commands::Ctx;
 use crate::error::Error;
 use crate::lab::names::{TAG_LAB, TAG_SERVICE};
 use crate::lab::plan::{cleanup_plan, render, Inventory, Named, Phase, Step};
-use crate::report::Reporter;
+use crate::report::{Reporter, Row};
 
 /// Where the stack was found: the names later steps need, taken from its outputs.
 struct Found {
@@ -171,11 +171,11 @@ async fn execute(ctx: &Ctx<'_>, step: &Step, cluster: Option<&str>) -> Result<()
         .note(&format!("Deleting {}", step.phase.title()));
     let reporter: &dyn Reporter = &ctx.reporter;
     let jobs = step.items.iter().map(|item| async move {
-        reporter.start(&item.id, &item.label);
-        let result = delete_one(ctx, step.phase, item, cluster).await;
+        let row = Row::new(reporter, &item.label);
+        let result = delete_one(ctx, step.phase, item, cluster, &row).await;
         match &result {
-            Ok(status) => reporter.finish(&item.id, status, true),
-            Err(e) => reporter.finish(&item.id, &e.to_string(), false),
+            Ok(status) => row.finish(status, true),
+            Err(e) => row.finish(&e.to_string(), false),
         }
         result
     });
@@ -190,6 +190,7 @@ async fn delete_one(
     phase: Phase,
     item: &Named,
     cluster: Option<&str>,
+    row: &Row<'_>,
 ) -> Result<String, Error> {
     let aws = &ctx.aws;
     match phase {
@@ -199,7 +200,7 @@ async fn delete_one(
         }
         Phase::Services => {
             let cluster = cluster.expect("services are found in the stack's cluster");
-            aws.delete_service(cluster, &item.id, &ctx.reporter).await?;
+            aws.delete_service(cluster, &item.id, row).await?;
         }
         Phase::Rules => ignore_missing(aws.delete_rule(&item.id).await, "RuleNotFound")?,
         Phase::TargetGroups => ignore_missing(

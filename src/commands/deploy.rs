@@ -12,7 +12,7 @@ use crate::image::build::{BuildError, Builder};
 use crate::image::push::resolve_digest;
 use crate::lab::manifest::{Route, Service};
 use crate::lab::rollout::short;
-use crate::report::Reporter;
+use crate::report::Row;
 
 pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<(), Error> {
     let service = ctx.service(&args.service)?;
@@ -84,12 +84,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<(), Error> {
         }
         return Ok(());
     };
-    let key = format!("service/{}", service.name);
-    ctx.reporter
-        .start(&key, &format!("ECS service {}", service.name));
+    let row = Row::new(&ctx.reporter, &format!("ECS service {}", service.name));
     if current.task_definition == revision {
-        ctx.reporter
-            .finish(&key, &format!("already on {}", short(&revision)), true);
+        row.finish(&format!("already on {}", short(&revision)), true);
         if !args.no_wait {
             // A deploy stopped mid-rollout (Ctrl-C, a kill) left it rolling: the re-run
             // watches it to the verdict instead of calling it done.
@@ -100,8 +97,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<(), Error> {
     ctx.aws
         .update_service_revision(cluster, &service.name, &revision)
         .await?;
-    ctx.reporter
-        .finish(&key, &format!("updated to {}", short(&revision)), true);
+    row.finish(&format!("updated to {}", short(&revision)), true);
     if args.no_wait {
         ctx.next("watch it", "mysfits status");
         return Ok(());
@@ -159,19 +155,15 @@ pub(super) async fn ensure_revision(
     image: &str,
 ) -> Result<String, Error> {
     let spec = task_spec(ctx.lab, service, outputs, &ctx.aws.region, image)?;
-    let key = format!("revision/{}", service.name);
-    ctx.reporter
-        .start(&key, &format!("Task definition {}", spec.family));
+    let row = Row::new(&ctx.reporter, &format!("Task definition {}", spec.family));
     Ok(match ctx.aws.latest_revision(&spec.family).await? {
         Some((arn, current)) if current.same_revision(&spec) => {
-            ctx.reporter
-                .finish(&key, &format!("unchanged ({})", short(&arn)), true);
+            row.finish(&format!("unchanged ({})", short(&arn)), true);
             arn
         }
         _ => {
             let arn = ctx.aws.register_task_definition(&spec).await?;
-            ctx.reporter
-                .finish(&key, &format!("registered {}", short(&arn)), true);
+            row.finish(&format!("registered {}", short(&arn)), true);
             arn
         }
     })

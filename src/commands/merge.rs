@@ -5,7 +5,7 @@ use crate::commands::{rules, Ctx};
 use crate::error::Error;
 use crate::lab::manifest::Route;
 use crate::lab::names::TAG_LAB;
-use crate::report::Reporter;
+use crate::report::Row;
 
 pub async fn run(ctx: &Ctx<'_>, name: &str, dry_run: bool) -> Result<(), Error> {
     let service = ctx.service(name)?;
@@ -66,14 +66,11 @@ pub async fn run(ctx: &Ctx<'_>, name: &str, dry_run: bool) -> Result<(), Error> 
     }
     ctx.confirm(&format!("merge {name}"), "Merge it back?")?;
 
-    let key = format!("rule/{name}");
-    ctx.reporter
-        .start(&key, &format!("Listener rule of {name}"));
+    let row = Row::new(&ctx.reporter, &format!("Listener rule of {name}"));
     match rule {
         Some(rule) => {
             ctx.aws.delete_rule(&rule.arn).await?;
-            ctx.reporter.finish(
-                &key,
+            row.finish(
                 &format!(
                     "deleted: {} goes to {} again",
                     rule.patterns.join(", "),
@@ -82,25 +79,23 @@ pub async fn run(ctx: &Ctx<'_>, name: &str, dry_run: bool) -> Result<(), Error> 
                 true,
             );
         }
-        None => ctx.reporter.finish(&key, "none", true),
+        None => row.finish("none", true),
     }
-    let key = name.to_string();
-    ctx.reporter.start(&key, &format!("ECS service {name}"));
+    let row = Row::new(&ctx.reporter, &format!("ECS service {name}"));
     match ecs_service {
         Some(_) => {
-            ctx.aws.delete_service(cluster, name, &ctx.reporter).await?;
-            ctx.reporter.finish(&key, "deleted", true);
+            ctx.aws.delete_service(cluster, name, &row).await?;
+            row.finish("deleted", true);
         }
-        None => ctx.reporter.finish(&key, "none", true),
+        None => row.finish("none", true),
     }
-    let key = format!("tg/{name}");
-    ctx.reporter.start(&key, &format!("Target group {tg_name}"));
+    let row = Row::new(&ctx.reporter, &format!("Target group {tg_name}"));
     match tg {
         Some(t) => {
             ctx.aws.delete_target_group(&t.arn).await?;
-            ctx.reporter.finish(&key, "deleted", true);
+            row.finish("deleted", true);
         }
-        None => ctx.reporter.finish(&key, "none", true),
+        None => row.finish("none", true),
     }
     ctx.printer.success(&format!(
         "{name} is merged back: {} answers its paths",

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::image::push::resolve_digest;
 use crate::lab::rollout::short;
 use crate::lab::task::TaskPhase;
-use crate::report::Reporter;
+use crate::report::Row;
 
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<(), Error> {
     let (tag, keep, timeout) = (
@@ -34,9 +34,8 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<(), Error>
             .ok_or_else(|| Error::NoRevision(service.name.clone()))?,
     };
     let cluster = outputs.cluster_name.as_str();
-    let key = format!("task/{}", service.name);
-    ctx.reporter.start(
-        &key,
+    let row = Row::new(
+        &ctx.reporter,
         &format!("Task of {} ({})", service.name, short(&revision)),
     );
     let task = ctx
@@ -53,7 +52,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<(), Error>
     // From here on the task exists: whatever happens, it is stopped unless --keep.
     let result = smoke(
         ctx,
-        &key,
+        &row,
         cluster,
         &task,
         service.port,
@@ -83,7 +82,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<(), Error>
 /// Waits for RUNNING, finds the public IP, asks the health-check path; (ip, status line).
 async fn smoke(
     ctx: &Ctx<'_>,
-    key: &str,
+    row: &Row<'_>,
     cluster: &str,
     task: &str,
     port: u16,
@@ -96,24 +95,24 @@ async fn smoke(
         match state.phase {
             TaskPhase::Running => break state,
             phase if phase.over() => {
-                ctx.reporter.finish(key, &state.last_status, false);
+                row.finish(&state.last_status, false);
                 return Err(Error::TaskStopped(
                     state
                         .stopped_reason
                         .unwrap_or_else(|| "no reason given".into()),
                 ));
             }
-            _ => ctx.reporter.update(key, &state.last_status),
+            _ => row.update(&state.last_status),
         }
         if poll.expired() {
-            ctx.reporter.finish(key, "not running (timed out)", false);
+            row.finish("not running (timed out)", false);
             return Err(Error::TaskNotRunning(timeout.as_secs()));
         }
         poll.wait().await;
     };
     let eni = state.network_interface.ok_or(Error::NoNetworkInterface)?;
     let ip = ctx.aws.public_ip(&eni).await?.ok_or(Error::NoPublicIp)?;
-    ctx.reporter.update(key, &format!("RUNNING at {ip}"));
+    row.update(&format!("RUNNING at {ip}"));
     let url = format!("http://{ip}:{port}{path}");
     // The app may need a moment after RUNNING: retry connection failures for a while.
     let deadline = Instant::now() + Duration::from_secs(60).min(timeout);
@@ -135,15 +134,11 @@ async fn smoke(
     .map_err(|e| Error::Worker("health probe", e.to_string()))?;
     match probe {
         Ok((url, status)) => {
-            ctx.reporter.finish(
-                key,
-                &format!("GET {url} → {status}"),
-                status.starts_with('2'),
-            );
+            row.finish(&format!("GET {url} → {status}"), status.starts_with('2'));
             Ok((ip, status))
         }
         Err((url, detail)) => {
-            ctx.reporter.finish(key, "no answer", false);
+            row.finish("no answer", false);
             Err(Error::ProbeFailed { url, detail })
         }
     }

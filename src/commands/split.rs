@@ -13,7 +13,7 @@ use crate::lab::manifest::{Route, Service};
 use crate::lab::names::TAG_LAB;
 use crate::lab::outputs::StackOutputs;
 use crate::lab::rollout::short;
-use crate::report::Reporter;
+use crate::report::Row;
 
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<(), Error> {
     // Offline checks first: nothing is created when the input is wrong.
@@ -47,15 +47,13 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<(), Erro
     let live = rules::live(ctx, &outputs).await?;
 
     // Target group: ours by name and tag, or made below once the rule has a place.
-    let tg_key = format!("tg/{}", service.name);
-    ctx.reporter
-        .start(&tg_key, &format!("Target group {tg_name}"));
+    let tg_row = Row::new(&ctx.reporter, &format!("Target group {tg_name}"));
     let existing_tg = ctx.aws.find_target_group(&tg_name).await?;
     if existing_tg
         .as_ref()
         .is_some_and(|tg| tg.tags.get(TAG_LAB).map(String::as_str) != Some(ctx.lab.name()))
     {
-        ctx.reporter.finish(&tg_key, "exists, not ours", false);
+        tg_row.finish("exists, not ours", false);
         return Err(Error::ForeignTargetGroup {
             name: tg_name,
             lab: ctx.lab.to_string(),
@@ -100,9 +98,8 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<(), Erro
     let tg_arn = match existing_tg {
         Some(tg) => {
             match ctx.aws.ensure_draining_time(&tg.arn).await? {
-                None => ctx.reporter.finish(&tg_key, "exists", true),
-                Some(was) => ctx.reporter.finish(
-                    &tg_key,
+                None => tg_row.finish("exists", true),
+                Some(was) => tg_row.finish(
                     &format!("exists; draining time set to 15 s (was {was} s)"),
                     true,
                 ),
@@ -120,34 +117,26 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<(), Erro
                     &ctx.lab.tags(Some(&service.name)),
                 )
                 .await?;
-            ctx.reporter.finish(
-                &tg_key,
-                "created (ip targets, 10 s checks, 15 s draining)",
-                true,
-            );
+            tg_row.finish("created (ip targets, 10 s checks, 15 s draining)", true);
             arn
         }
     };
 
     // Listener rule: created, changed in place, or left alone; the lab's rules
     // renumbered first, in one call, when the place needs a number.
-    let rule_key = format!("rule/{}", service.name);
-    ctx.reporter
-        .start(&rule_key, &format!("Listener rule {}", wanted.join(", ")));
+    let rule_row = Row::new(
+        &ctx.reporter,
+        &format!("Listener rule {}", wanted.join(", ")),
+    );
     let Some(placement) = placement else {
-        ctx.reporter.finish(
-            &rule_key,
+        rule_row.finish(
             &format!("unchanged (priority {})", current.unwrap_or_default()),
             true,
         );
         return ensure_service(ctx, service, &outputs, &revision, &tg_arn, &patterns, args).await;
     };
     let done = write_rule(ctx, &live, own, &placement, &wanted, &tg_arn, service).await?;
-    ctx.reporter.finish(
-        &rule_key,
-        &format!("{done} (priority {})", placement.priority),
-        true,
-    );
+    rule_row.finish(&format!("{done} (priority {})", placement.priority), true);
     if !placement.moves.is_empty() {
         ctx.printer.note(&format!(
             "renumbered the lab's own rules in one SetRulePriorities call to make room at priority {}: {}",
@@ -237,12 +226,9 @@ async fn ensure_service(
     args: &crate::cli::SplitArgs,
 ) -> Result<(), Error> {
     let cluster = outputs.cluster_name.as_str();
-    let svc_key = format!("service/{}", service.name);
-    ctx.reporter
-        .start(&svc_key, &format!("ECS service {}", service.name));
+    let service_row = Row::new(&ctx.reporter, &format!("ECS service {}", service.name));
     if let Some(existing) = ctx.aws.describe_service(cluster, &service.name).await? {
-        ctx.reporter.finish(
-            &svc_key,
+        service_row.finish(
             &format!("exists ({})", short(&existing.task_definition)),
             true,
         );
@@ -255,8 +241,7 @@ async fn ensure_service(
     ctx.aws
         .create_service(&service_spec(ctx.lab, service, outputs, revision, tg_arn)?)
         .await?;
-    ctx.reporter
-        .finish(&svc_key, &format!("created on {}", short(revision)), true);
+    service_row.finish(&format!("created on {}", short(revision)), true);
     if !args.no_wait {
         watch_rollout(
             ctx,

@@ -11,7 +11,7 @@ use crate::lab::outputs::StackOutputs;
 use crate::lab::stack::{Phase, StackEnd, StackStatus};
 use crate::lab::template::{self, StackOptions};
 use crate::output::table::table;
-use crate::report::Reporter;
+use crate::report::Row;
 
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::UpArgs) -> Result<(), Error> {
     let options = StackOptions {
@@ -91,9 +91,8 @@ async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutp
             && stack.parameters == params
             && stack.status != StackStatus::UpdateRollbackComplete
         {
-            ctx.reporter.start("stack", &format!("Core stack {name}"));
-            ctx.reporter
-                .finish("stack", &format!("up to date ({})", stack.status), true);
+            Row::new(&ctx.reporter, &format!("Core stack {name}"))
+                .finish(&format!("up to date ({})", stack.status), true);
             return Ok(StackOutputs::read(stack.outputs)?);
         }
         ctx.printer.note(&format!(
@@ -172,9 +171,7 @@ async fn ensure_default_service(
 ) -> Result<(), Error> {
     let service = ctx.manifest().default_service();
     let cluster = outputs.cluster_name.as_str();
-    let key = format!("service/{}", service.name);
-    ctx.reporter
-        .start(&key, &format!("ECS service {}", service.name));
+    let row = Row::new(&ctx.reporter, &format!("ECS service {}", service.name));
     if let Some(existing) = ctx.aws.describe_service(cluster, &service.name).await? {
         let revision = existing
             .task_definition
@@ -182,8 +179,7 @@ async fn ensure_default_service(
             .next()
             .unwrap_or_default()
             .to_string();
-        ctx.reporter.finish(
-            &key,
+        row.finish(
             &format!(
                 "exists ({revision}, {}/{} running)",
                 existing.running, existing.desired
@@ -193,10 +189,10 @@ async fn ensure_default_service(
         return Ok(());
     }
     // The identical revision when a cut-short run registered it already, as deploy does.
-    ctx.reporter.update(&key, "task definition");
+    row.update("task definition");
     let task_definition =
         super::deploy::ensure_revision(ctx, service, outputs, placeholder_image).await?;
-    ctx.reporter.update(&key, "creating");
+    row.update("creating");
     let created = ctx
         .aws
         .create_service(&service_spec(
@@ -207,8 +203,7 @@ async fn ensure_default_service(
             outputs.default_target_group_arn.as_str(),
         )?)
         .await?;
-    ctx.reporter.finish(
-        &key,
+    row.finish(
         &format!("created on {placeholder_image} ({})", created.status),
         true,
     );
@@ -217,17 +212,15 @@ async fn ensure_default_service(
 
 async fn load_sample_data(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), Error> {
     let table = outputs.table_name.as_str();
-    ctx.reporter
-        .start("data", &format!("Sample mysfits in {table}"));
+    let row = Row::new(&ctx.reporter, &format!("Sample mysfits in {table}"));
     let items = sample_items().map_err(Error::SampleData)?;
     let items = ctx.aws.missing_items(table, SAMPLE_KEY, &items).await?;
     if items.is_empty() {
-        ctx.reporter.finish("data", "already loaded", true);
+        row.finish("already loaded", true);
         return Ok(());
     }
     ctx.aws.put_items(table, &items).await?;
-    ctx.reporter
-        .finish("data", &format!("loaded {} mysfits", items.len()), true);
+    row.finish(&format!("loaded {} mysfits", items.len()), true);
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use crate::image::build::Builder;
 use crate::image::registry;
 use crate::lab::manifest::Service;
 use crate::report::Reporter;
+use crate::report::Row;
 
 /// Builds the service's image for its platform, logs in to ECR when pushing there, and
 /// pushes, all in one progress row whose status follows the builder's output.
@@ -18,34 +19,30 @@ pub async fn build_and_push(
     build_args: &[(String, String)],
     ecr: bool,
 ) -> Result<(), Error> {
-    let key = format!("build/{reference}");
-    reporter.start(&key, &format!("Image {reference}"));
+    let row = Row::new(reporter, &format!("Image {reference}"));
     let platform = service.platform;
-    let on_line = |line: &str| reporter.output(&key, line);
+    let on_line = |line: &str| row.output(line);
     let step = async {
-        reporter.update(
-            &key,
-            &format!("building for {platform} with {}", builder.name()),
-        );
+        row.update(&format!("building for {platform} with {}", builder.name()));
         builder
             .build(&service.build, reference, platform, build_args, &on_line)
             .await?;
         if ecr {
-            reporter.update(&key, "logging in to ECR");
+            row.update("logging in to ECR");
             let (host, user, password) = aws.ecr_login().await?;
             builder.login(&host, &user, &password).await?;
         }
-        reporter.update(&key, "pushing");
+        row.update("pushing");
         builder.push(reference).await?;
         Ok::<_, Error>(())
     };
     match step.await {
         Ok(()) => {
-            reporter.finish(&key, &format!("built for {platform} and pushed"), true);
+            row.finish(&format!("built for {platform} and pushed"), true);
             Ok(())
         }
         Err(e) => {
-            reporter.finish(&key, "failed", false);
+            row.finish("failed", false);
             Err(e)
         }
     }

@@ -10,13 +10,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::printer::styled;
 use crate::output::{Printer, Verbosity};
-use crate::report::Reporter;
+use crate::report::{Reporter, RowId};
 
 /// The longest a wait stays silent off a terminal.
 const HEARTBEAT: Duration = Duration::from_secs(10);
 
 struct Row {
-    key: String,
+    id: RowId,
     label: String,
     started: Instant,
     bar: Option<ProgressBar>,
@@ -27,6 +27,7 @@ struct Row {
 struct State {
     /// Rows in the order they started.
     rows: Vec<Row>,
+    next_id: u64,
     /// Finished rows, `label: status`, for the account of an interrupted command.
     done: Vec<String>,
     last_line: Option<Instant>,
@@ -145,11 +146,10 @@ fn elapsed(since: Instant) -> String {
 }
 
 impl Reporter for TermReporter {
-    fn start(&self, key: &str, label: &str) {
+    fn start(&self, label: &str) -> RowId {
         let mut state = self.shared.state.lock().unwrap();
-        if state.rows.iter().any(|r| r.key == key) {
-            return;
-        }
+        state.next_id += 1;
+        let id = RowId(state.next_id);
         let bar = self.shared.printer.multi().map(|m| {
             let bar = m.add(ProgressBar::new_spinner());
             bar.set_style(
@@ -165,17 +165,18 @@ impl Reporter for TermReporter {
             state.last_line = Some(Instant::now());
         }
         state.rows.push(Row {
-            key: key.to_string(),
+            id,
             label: label.to_string(),
             started: Instant::now(),
             bar,
             status: "pending".into(),
         });
+        id
     }
 
-    fn update(&self, key: &str, status: &str) {
+    fn update(&self, id: RowId, status: &str) {
         let mut state = self.shared.state.lock().unwrap();
-        let Some(row) = state.rows.iter_mut().find(|r| r.key == key) else {
+        let Some(row) = state.rows.iter_mut().find(|r| r.id == id) else {
             return;
         };
         if row.status == status {
@@ -192,9 +193,9 @@ impl Reporter for TermReporter {
         self.shared.plain(&mut state, &line);
     }
 
-    fn finish(&self, key: &str, status: &str, ok: bool) {
+    fn finish(&self, id: RowId, status: &str, ok: bool) {
         let mut state = self.shared.state.lock().unwrap();
-        let Some(at) = state.rows.iter().position(|r| r.key == key) else {
+        let Some(at) = state.rows.iter().position(|r| r.id == id) else {
             return;
         };
         let row = state.rows.remove(at);
@@ -226,11 +227,11 @@ impl Reporter for TermReporter {
 
     /// On a terminal the tool's latest line lives in the row; with -v or in a log every
     /// line is printed, so a slow `pip install` is never a silent minute.
-    fn output(&self, key: &str, line: &str) {
+    fn output(&self, id: RowId, line: &str) {
         let printer = &self.shared.printer;
         if printer.interactive() && printer.verbosity() < Verbosity::Verbose {
             if !line.trim().is_empty() {
-                self.update(key, &clip(line.trim(), 40));
+                self.update(id, &clip(line.trim(), 40));
             }
             return;
         }

@@ -15,7 +15,7 @@ use crate::aws::poll::Poll;
 use crate::aws::Aws;
 use crate::lab::names::TAG_LAB;
 use crate::lab::rollout::DeploymentView;
-use crate::report::Reporter;
+use crate::report::Row;
 
 /// A service's deletion (draining its tasks) is waited for this long.
 const SERVICE_DELETE_TIMEOUT: Duration = Duration::from_secs(900);
@@ -214,9 +214,9 @@ impl Aws {
         &self,
         cluster: &str,
         name: &str,
-        reporter: &dyn Reporter,
+        row: &Row<'_>,
     ) -> Result<(), AwsError> {
-        reporter.update(name, "scaling to 0");
+        row.update("scaling to 0");
         self.ecs
             .update_service()
             .cluster(cluster)
@@ -225,7 +225,7 @@ impl Aws {
             .send()
             .await
             .map_err(map("scale service to 0"))?;
-        reporter.update(name, "deleting");
+        row.update("deleting");
         self.ecs
             .delete_service()
             .cluster(cluster)
@@ -243,7 +243,7 @@ impl Aws {
             {
                 None => return Ok(()),
                 Some(s) if s.deleted => return Ok(()),
-                Some(s) => reporter.update(name, &format!("{} ({} running)", s.status, s.running)),
+                Some(s) => row.update(&format!("{} ({} running)", s.status, s.running)),
             }
             if poll.expired() {
                 return Err(AwsError::NotDone {
