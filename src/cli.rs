@@ -45,11 +45,7 @@ pub struct GlobalArgs {
     pub verbose: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Text,
-    Json,
-}
+pub use crate::output::OutputFormat;
 
 pub use crate::aws::config::AwsArgs;
 

@@ -9,6 +9,7 @@ use crate::commands::Ctx;
 use crate::error::Error;
 use crate::lab::names::{TAG_LAB, TAG_SERVICE};
 use crate::lab::plan::{cleanup_plan, render, Inventory, Named, Phase, Step};
+use crate::output::Render;
 use crate::report::{Reporter, Row};
 
 /// Where the stack was found: the names later steps need, taken from its outputs.
@@ -19,14 +20,30 @@ struct Found {
     repositories: Vec<String>,
 }
 
-pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<(), Error> {
+/// A cleanup: its plan by phase, and whether it was carried out (not with `--dry-run`).
+/// When it exits 0 after deleting, nothing of the lab is left.
+#[derive(Debug, serde::Serialize)]
+pub struct CleanupResult {
+    pub lab: String,
+    pub plan: Vec<Step>,
+    pub deleted: bool,
+}
+
+/// The plan is shown before the question; the rest was said on stderr.
+impl Render for CleanupResult {
+    fn text(&self) -> String {
+        String::new()
+    }
+}
+
+pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<CleanupResult, Error> {
     let found = discover(ctx).await?;
     let plan = cleanup_plan(&found.inventory);
-    if ctx.output == OutputFormat::Json && dry_run {
-        ctx.printer
-            .data(&serde_json::to_string_pretty(&plan).expect("plan serializes"));
-        return Ok(());
-    }
+    let result = |plan, deleted| CleanupResult {
+        lab: ctx.lab.to_string(),
+        plan,
+        deleted,
+    };
     if plan.is_empty() {
         // Nothing here may mean the lab bills elsewhere: say where this looked.
         let place = ctx.place().await;
@@ -36,14 +53,15 @@ pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<(), Error> {
         ));
         ctx.printer
             .note(&format!("  {}", crate::error::elsewhere(&place)));
-    } else {
+    } else if ctx.output == OutputFormat::Text {
+        // In text the plan comes before the question; in JSON it is in the one document.
         ctx.printer
             .data(&format!("Cleanup plan for lab '{}':", ctx.lab));
         ctx.printer.data(render(&plan).trim_end());
     }
     if dry_run {
         ctx.next("delete it", "mysfits cleanup --yes");
-        return Ok(());
+        return Ok(result(plan, false));
     }
     if !plan.is_empty() {
         ctx.confirm("cleanup", "Delete all of this?")?;
@@ -51,7 +69,8 @@ pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<(), Error> {
     for step in &plan {
         execute(ctx, step, found.cluster.as_deref()).await?;
     }
-    sweep(ctx, &found.repositories).await
+    sweep(ctx, &found.repositories).await?;
+    Ok(result(plan, true))
 }
 
 async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
@@ -293,10 +312,11 @@ async fn sweep(ctx: &Ctx<'_>, repositories: &[String]) -> Result<(), Error> {
         ));
         return Ok(());
     }
+    // On stderr: the error names the count, and stdout stays one document in JSON.
     ctx.printer
-        .data(&format!("Still present after cleanup ({}):", left.len()));
+        .warn(&format!("still present after cleanup ({}):", left.len()));
     for l in &left {
-        ctx.printer.data(&format!("  - {l}"));
+        ctx.printer.note(&format!("  - {l}"));
     }
     Err(Error::Leftovers(left.len()))
 }

@@ -12,9 +12,51 @@ use crate::image::build::{BuildError, Builder};
 use crate::image::push::resolve_digest;
 use crate::lab::manifest::{Route, Service};
 use crate::lab::rollout::short;
+use crate::output::Render;
 use crate::report::Row;
 
-pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<(), Error> {
+/// What the deploy did to the service.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rollout {
+    /// The revision is registered; the service does not exist yet (split or up makes it).
+    NoService,
+    /// The service already ran this revision.
+    Unchanged,
+    /// Updated, not watched (`--no-wait`).
+    Started,
+    /// Updated and watched to the circuit breaker's verdict: completed.
+    Completed,
+}
+
+/// A deploy's result: the image as pinned, the revision, and what happened to the service.
+#[derive(Debug, serde::Serialize)]
+pub struct DeployResult {
+    pub service: String,
+    pub image: String,
+    pub revision: String,
+    pub rollout: Rollout,
+}
+
+impl DeployResult {
+    fn new(service: &Service, image: String, revision: &str, rollout: Rollout) -> Self {
+        Self {
+            service: service.name.clone(),
+            image,
+            revision: short(revision).to_string(),
+            rollout,
+        }
+    }
+}
+
+/// Everything was said on stderr, row by row.
+impl Render for DeployResult {
+    fn text(&self) -> String {
+        String::new()
+    }
+}
+
+pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<DeployResult, Error> {
     let service = ctx.service(&args.service)?;
     // Everything that can be checked offline is checked before any call (the tag and
     // image reference already by clap).
@@ -82,7 +124,12 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<(), Error> {
             ),
             Route::Default => ctx.next("create the default service", "mysfits up"),
         }
-        return Ok(());
+        return Ok(DeployResult::new(
+            service,
+            image,
+            &revision,
+            Rollout::NoService,
+        ));
     };
     let row = Row::new(&ctx.reporter, &format!("ECS service {}", service.name));
     if current.task_definition == revision {
@@ -92,7 +139,12 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<(), Error> {
             // watches it to the verdict instead of calling it done.
             watch_rollout(ctx, cluster, &service.name, &revision, timeout).await?;
         }
-        return Ok(());
+        return Ok(DeployResult::new(
+            service,
+            image,
+            &revision,
+            Rollout::Unchanged,
+        ));
     }
     ctx.aws
         .update_service_revision(cluster, &service.name, &revision)
@@ -100,12 +152,22 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<(), Error> {
     row.finish(&format!("updated to {}", short(&revision)), true);
     if args.no_wait {
         ctx.next("watch it", "mysfits status");
-        return Ok(());
+        return Ok(DeployResult::new(
+            service,
+            image,
+            &revision,
+            Rollout::Started,
+        ));
     }
     watch_rollout(ctx, cluster, &service.name, &revision, timeout).await?;
     ctx.printer
         .success(&format!("{} runs {}", service.name, short(&revision)));
-    Ok(())
+    Ok(DeployResult::new(
+        service,
+        image,
+        &revision,
+        Rollout::Completed,
+    ))
 }
 
 /// Watches the service's deployment of `revision` to the circuit breaker's verdict.

@@ -6,9 +6,22 @@ use std::path::Path;
 use crate::error::Error;
 use crate::lab::manifest::{DEFAULT_MANIFEST, DEFAULT_NAME};
 use crate::lab::samples::SAMPLE_FILES;
-use crate::output::Printer;
+use crate::output::{Printer, Render};
 
-pub fn run(force: bool, printer: &Printer) -> Result<(), Error> {
+/// The files `init` wrote.
+#[derive(Debug, serde::Serialize)]
+pub struct InitResult {
+    pub written: Vec<String>,
+}
+
+/// What was written is said on stderr.
+impl Render for InitResult {
+    fn text(&self) -> String {
+        String::new()
+    }
+}
+
+pub fn run(force: bool, printer: &Printer) -> Result<InitResult, Error> {
     let files: Vec<(&str, &str)> = std::iter::once((DEFAULT_NAME, DEFAULT_MANIFEST))
         .chain(SAMPLE_FILES.iter().copied())
         .collect();
@@ -38,5 +51,7 @@ pub fn run(force: bool, printer: &Printer) -> Result<(), Error> {
         "wrote {DEFAULT_NAME} and the apps it builds (examples/monolith-service, examples/like-service)"
     ));
     printer.next("edit it, then set up the lab", "mysfits up");
-    Ok(())
+    Ok(InitResult {
+        written: files.iter().map(|(path, _)| path.to_string()).collect(),
+    })
 }

@@ -9,11 +9,24 @@ use crate::aws::logs::LogLine;
 use crate::cli::OutputFormat;
 use crate::commands::Ctx;
 use crate::error::Error;
+use crate::output::Render;
 
 /// How often `--follow` asks for new lines (FilterLogEvents allows 25 calls a second).
 const FOLLOW_EVERY: Duration = Duration::from_secs(2);
 
-pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::LogsArgs) -> Result<(), Error> {
+/// The lines printed, oldest first.
+#[derive(Debug, serde::Serialize)]
+#[serde(transparent)]
+pub struct LogsResult(Vec<LogLine>);
+
+impl Render for LogsResult {
+    fn text(&self) -> String {
+        self.0.iter().map(line).collect::<Vec<_>>().join("\n")
+    }
+}
+
+/// `None` with `--follow`: its lines were printed as they came (JSON: one object a line).
+pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::LogsArgs) -> Result<Option<LogsResult>, Error> {
     let (name, follow, since_secs, limit) =
         (args.service.as_deref(), args.follow, args.since, args.limit);
     let service = name.map(|n| ctx.service(n)).transpose()?;
@@ -23,19 +36,13 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::LogsArgs) -> Result<(), Error
     let mut start = now_ms() - (since_secs as i64) * 1000;
     let lines = ctx.aws.service_logs(group, service, start, limit).await?;
     if !follow {
-        if ctx.output == OutputFormat::Json {
-            ctx.printer
-                .data(&serde_json::to_string_pretty(&lines).expect("lines serialize"));
-            return Ok(());
-        }
         if lines.is_empty() {
             ctx.printer.note(&format!(
                 "no log lines from {} in the last {since_secs}s (its tasks write to {group})",
                 service.unwrap_or("the lab's services")
             ));
         }
-        lines.iter().for_each(|l| print(ctx, l));
-        return Ok(());
+        return Ok(Some(LogsResult(lines)));
     }
 
     ctx.printer.note(&format!(
@@ -56,7 +63,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::LogsArgs) -> Result<(), Error
         // and are told apart by their event id.
         start = batch.last().map_or(start, |l| l.timestamp);
         tokio::select! {
-            _ = &mut ctrl_c => return Ok(()),
+            _ = &mut ctrl_c => return Ok(None),
             _ = tokio::time::sleep(FOLLOW_EVERY) => {}
         }
         batch = ctx
@@ -72,12 +79,11 @@ fn print(ctx: &Ctx<'_>, l: &LogLine) {
             .data(&serde_json::to_string(l).expect("line serializes"));
         return;
     }
-    ctx.printer.data(&format!(
-        "{} {} {}",
-        iso(l.timestamp),
-        prefix(&l.stream),
-        l.message
-    ));
+    ctx.printer.data(&line(l));
+}
+
+fn line(l: &LogLine) -> String {
+    format!("{} {} {}", iso(l.timestamp), prefix(&l.stream), l.message)
 }
 
 /// `like-service/1a2b3c4d` from the stream `like-service/like-service/1a2b3c4d…`

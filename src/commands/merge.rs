@@ -5,9 +5,25 @@ use crate::commands::{rules, Ctx};
 use crate::error::Error;
 use crate::lab::manifest::Route;
 use crate::lab::names::TAG_LAB;
+use crate::output::{OutputFormat, Render};
 use crate::report::Row;
 
-pub async fn run(ctx: &Ctx<'_>, name: &str, dry_run: bool) -> Result<(), Error> {
+/// A merge: its plan, and whether it was carried out (not with `--dry-run` or nothing to do).
+#[derive(Debug, serde::Serialize)]
+pub struct MergeResult {
+    pub service: String,
+    pub plan: Vec<String>,
+    pub merged: bool,
+}
+
+/// The plan is shown before the question; the rest was said on stderr.
+impl Render for MergeResult {
+    fn text(&self) -> String {
+        String::new()
+    }
+}
+
+pub async fn run(ctx: &Ctx<'_>, name: &str, dry_run: bool) -> Result<MergeResult, Error> {
     let service = ctx.service(name)?;
     if service.route == Route::Default {
         return Err(Error::MergeDefault(name.to_string()));
@@ -54,15 +70,18 @@ pub async fn run(ctx: &Ctx<'_>, name: &str, dry_run: bool) -> Result<(), Error> 
             "{name} is not split out in lab '{}': nothing to merge",
             ctx.lab
         ));
-        return Ok(());
+        return Ok(result(name, plan, false));
     }
-    ctx.printer.data(&format!("Merge plan for {name}:"));
-    for (i, line) in plan.iter().enumerate() {
-        ctx.printer.data(&format!("{}. {line}", i + 1));
+    // In text the plan comes before the question; in JSON it is in the one document.
+    if ctx.output == OutputFormat::Text {
+        ctx.printer.data(&format!("Merge plan for {name}:"));
+        for (i, line) in plan.iter().enumerate() {
+            ctx.printer.data(&format!("{}. {line}", i + 1));
+        }
     }
     if dry_run {
         ctx.next("merge it", &format!("mysfits merge {name} --yes"));
-        return Ok(());
+        return Ok(result(name, plan, false));
     }
     ctx.confirm(&format!("merge {name}"), "Merge it back?")?;
 
@@ -101,5 +120,13 @@ pub async fn run(ctx: &Ctx<'_>, name: &str, dry_run: bool) -> Result<(), Error> 
         "{name} is merged back: {} answers its paths",
         live.default_target
     ));
-    Ok(())
+    Ok(result(name, plan, true))
+}
+
+fn result(name: &str, plan: Vec<String>, merged: bool) -> MergeResult {
+    MergeResult {
+        service: name.to_string(),
+        plan,
+        merged,
+    }
 }

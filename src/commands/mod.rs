@@ -81,16 +81,28 @@ impl Ctx<'_> {
 }
 
 pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
+    // Every command returns its result; it is written here, once, as text or JSON.
+    let format = settings.output;
     let command = match &settings.command {
-        Command::Init(args) => return init::run(args.force, printer),
-        Command::Completions(args) => return docs::completions(args.shell, printer),
-        Command::Man => return docs::man(printer),
+        Command::Init(args) => {
+            return init::run(args.force, printer).map(|r| printer.render(format, &r))
+        }
+        Command::Completions(args) => {
+            return docs::completions(args.shell).map(|r| printer.render(format, &r))
+        }
+        Command::Man => return docs::man().map(|r| printer.render(format, &r)),
         Command::Template => {
-            printer.data(crate::lab::template::render(settings.manifest()).trim_end());
+            let template = docs::Generated {
+                kind: "template",
+                text: crate::lab::template::render(settings.manifest())
+                    .trim_end()
+                    .to_string(),
+            };
+            printer.render(format, &template);
             return Ok(());
         }
         Command::Aws(AwsCommand::Route(args)) if args.offline => {
-            return route::offline(&settings, &args.path, printer)
+            return route::offline(&settings, &args.path).map(|r| printer.render(format, &r))
         }
         Command::Aws(command) => command,
     };
@@ -107,15 +119,31 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
         interrupt::watch(command, ctx.lab.name(), printer, ctx.reporter.log());
     }
     let result = match command {
-        AwsCommand::Up(args) => up::run(&ctx, args).await,
-        AwsCommand::Status(_) => status::run(&ctx).await,
-        AwsCommand::Split(args) => split::run(&ctx, args).await,
-        AwsCommand::Route(args) => route::live(&ctx, &args.path).await,
-        AwsCommand::Merge(args) => merge::run(&ctx, &args.service, args.dry_run).await,
-        AwsCommand::Logs(args) => logs::run(&ctx, args).await,
-        AwsCommand::Run(args) => run::run(&ctx, args).await,
-        AwsCommand::Deploy(args) => deploy::run(&ctx, args).await,
-        AwsCommand::Cleanup(args) => cleanup::run(&ctx, args.dry_run).await,
+        AwsCommand::Up(args) => up::run(&ctx, args)
+            .await
+            .map(|r| printer.render(format, &r)),
+        AwsCommand::Status(_) => status::run(&ctx).await.map(|r| printer.render(format, &r)),
+        AwsCommand::Split(args) => split::run(&ctx, args)
+            .await
+            .map(|r| printer.render(format, &r)),
+        AwsCommand::Route(args) => route::live(&ctx, &args.path)
+            .await
+            .map(|r| printer.render(format, &r)),
+        AwsCommand::Merge(args) => merge::run(&ctx, &args.service, args.dry_run)
+            .await
+            .map(|r| printer.render(format, &r)),
+        AwsCommand::Logs(args) => logs::run(&ctx, args)
+            .await
+            .map(|r| r.iter().for_each(|r| printer.render(format, r))),
+        AwsCommand::Run(args) => run::run(&ctx, args)
+            .await
+            .map(|r| printer.render(format, &r)),
+        AwsCommand::Deploy(args) => deploy::run(&ctx, args)
+            .await
+            .map(|r| printer.render(format, &r)),
+        AwsCommand::Cleanup(args) => cleanup::run(&ctx, args.dry_run)
+            .await
+            .map(|r| printer.render(format, &r)),
     };
     let (total, mutating) = ctx.aws.calls.summary();
     printer.detail(&format!(
@@ -240,10 +268,12 @@ mod tests {
             panic!("{line} calls AWS")
         };
         let result = match &aws_command {
-            AwsCommand::Split(args) => split::run(&ctx, args).await,
-            AwsCommand::Deploy(args) => deploy::run(&ctx, args).await,
-            AwsCommand::Merge(args) => merge::run(&ctx, &args.service, args.dry_run).await,
-            AwsCommand::Run(args) => run::run(&ctx, args).await,
+            AwsCommand::Split(args) => split::run(&ctx, args).await.map(drop),
+            AwsCommand::Deploy(args) => deploy::run(&ctx, args).await.map(drop),
+            AwsCommand::Merge(args) => merge::run(&ctx, &args.service, args.dry_run)
+                .await
+                .map(drop),
+            AwsCommand::Run(args) => run::run(&ctx, args).await.map(drop),
             _ => unreachable!(),
         };
         assert!(describe.num_calls() >= 1);

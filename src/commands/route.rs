@@ -2,16 +2,16 @@
 
 use serde::Serialize;
 
-use crate::cli::OutputFormat;
 use crate::commands::{rules, Ctx};
 use crate::error::Error;
 use crate::lab::alb::{evaluate, place, NewRule, Request, Rule};
 use crate::lab::manifest::Route;
-use crate::output::Printer;
+use crate::output::Render;
 use crate::settings::Settings;
 
+/// Which service answers a path, and by which rule.
 #[derive(Debug, Serialize)]
-struct Answer {
+pub struct Answer {
     path: String,
     service: String,
     /// `None`: the listener's default action.
@@ -43,20 +43,20 @@ fn answer(path: &str, rules: &[Rule], default: &str, source: &'static str) -> An
     }
 }
 
-fn print(printer: &Printer, output: OutputFormat, a: &Answer) {
-    if output == OutputFormat::Json {
-        printer.data(&serde_json::to_string_pretty(a).expect("answer serializes"));
-        return;
-    }
-    match (&a.priority, &a.pattern) {
-        (Some(p), Some(pat)) => printer.data(&format!(
-            "{} → {} (rule priority {p}: {pat})",
-            a.path, a.service
-        )),
-        _ => printer.data(&format!(
-            "{} → {} (default action: no rule matches)",
-            a.path, a.service
-        )),
+impl Render for Answer {
+    fn text(&self) -> String {
+        match (&self.priority, &self.pattern) {
+            (Some(p), Some(pat)) => {
+                format!(
+                    "{} → {} (rule priority {p}: {pat})",
+                    self.path, self.service
+                )
+            }
+            _ => format!(
+                "{} → {} (default action: no rule matches)",
+                self.path, self.service
+            ),
+        }
     }
 }
 
@@ -67,20 +67,15 @@ fn check_path(path: &str) -> Result<(), Error> {
     Ok(())
 }
 
-pub async fn live(ctx: &Ctx<'_>, path: &str) -> Result<(), Error> {
+pub async fn live(ctx: &Ctx<'_>, path: &str) -> Result<Answer, Error> {
     check_path(path)?;
     let outputs = ctx.outputs().await?;
     let live = rules::live(ctx, &outputs).await?;
-    print(
-        ctx.printer,
-        ctx.output,
-        &answer(path, &live.model, &live.default_target, "listener"),
-    );
-    Ok(())
+    Ok(answer(path, &live.model, &live.default_target, "listener"))
 }
 
 /// The manifest's routes, with priorities chosen as `split` would choose them.
-pub fn offline(settings: &Settings, path: &str, printer: &Printer) -> Result<(), Error> {
+pub fn offline(settings: &Settings, path: &str) -> Result<Answer, Error> {
     check_path(path)?;
     let manifest = settings.manifest();
     let mut model: Vec<Rule> = Vec::new();
@@ -96,6 +91,5 @@ pub fn offline(settings: &Settings, path: &str, printer: &Printer) -> Result<(),
         }
     }
     let a = answer(path, &model, &manifest.default_service().name, "manifest");
-    print(printer, settings.output, &a);
-    Ok(())
+    Ok(a)
 }

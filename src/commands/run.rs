@@ -9,9 +9,26 @@ use crate::error::Error;
 use crate::image::push::resolve_digest;
 use crate::lab::rollout::short;
 use crate::lab::task::TaskPhase;
+use crate::output::Render;
 use crate::report::Row;
 
-pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<(), Error> {
+/// The smoke test's answer: the task, where it ran, and what its health path said.
+#[derive(Debug, serde::Serialize)]
+pub struct RunResult {
+    pub service: String,
+    pub task: String,
+    pub ip: String,
+    pub status: String,
+    pub kept: bool,
+}
+
+impl Render for RunResult {
+    fn text(&self) -> String {
+        format!("{}\t{}", self.ip, self.status)
+    }
+}
+
+pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<RunResult, Error> {
     let (tag, keep, timeout) = (
         args.tag.as_deref(),
         args.keep,
@@ -75,8 +92,13 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<(), Error>
         ctx.printer.note(&format!("task {task_id} stopped"));
     }
     let (ip, status) = result?;
-    ctx.printer.data(&format!("{ip}\t{status}"));
-    Ok(())
+    Ok(RunResult {
+        service: service.name.clone(),
+        task: task_id,
+        ip,
+        status,
+        kept: keep,
+    })
 }
 
 /// Waits for RUNNING, finds the public IP, asks the health-check path; (ip, status line).

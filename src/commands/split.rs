@@ -13,9 +13,42 @@ use crate::lab::manifest::{Route, Service};
 use crate::lab::names::TAG_LAB;
 use crate::lab::outputs::StackOutputs;
 use crate::lab::rollout::short;
+use crate::output::Render;
 use crate::report::Row;
 
-pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<(), Error> {
+/// A split as it stands: the service, its paths, its rule's priority and target group.
+#[derive(Debug, serde::Serialize)]
+pub struct SplitResult {
+    pub service: String,
+    pub patterns: Vec<String>,
+    pub priority: Option<u32>,
+    pub target_group: String,
+}
+
+impl SplitResult {
+    fn new(
+        service: &Service,
+        patterns: &[PathPattern],
+        priority: Option<u32>,
+        target_group: String,
+    ) -> Self {
+        Self {
+            service: service.name.clone(),
+            patterns: patterns.iter().map(|p| p.as_str().to_string()).collect(),
+            priority,
+            target_group,
+        }
+    }
+}
+
+/// Everything was said on stderr, row by row.
+impl Render for SplitResult {
+    fn text(&self) -> String {
+        String::new()
+    }
+}
+
+pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitResult, Error> {
     // Offline checks first: nothing is created when the input is wrong.
     // Each pattern was parsed by clap; the rule's limits hold over all of them.
     let mut patterns = args.paths.clone();
@@ -133,7 +166,8 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<(), Erro
             &format!("unchanged (priority {})", current.unwrap_or_default()),
             true,
         );
-        return ensure_service(ctx, service, &outputs, &revision, &tg_arn, &patterns, args).await;
+        ensure_service(ctx, service, &outputs, &revision, &tg_arn, &patterns, args).await?;
+        return Ok(SplitResult::new(service, &patterns, current, tg_name));
     };
     let done = write_rule(ctx, &live, own, &placement, &wanted, &tg_arn, service).await?;
     rule_row.finish(&format!("{done} (priority {})", placement.priority), true);
@@ -157,7 +191,13 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<(), Erro
     for d in &placement.dark {
         ctx.printer.warn(&format!("accepted with --force, so {d}"));
     }
-    ensure_service(ctx, service, &outputs, &revision, &tg_arn, &patterns, args).await
+    ensure_service(ctx, service, &outputs, &revision, &tg_arn, &patterns, args).await?;
+    Ok(SplitResult::new(
+        service,
+        &patterns,
+        Some(placement.priority),
+        tg_name,
+    ))
 }
 
 /// The rule's calls: the lab's rules renumbered (and this one moved) in one

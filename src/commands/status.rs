@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::aws::elb::TargetHealth;
-use crate::cli::OutputFormat;
 use crate::commands::rules::tg_name;
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::table::table;
+use crate::output::{lines, Render};
 
 #[derive(Debug, Serialize)]
-struct Report {
+pub struct Report {
     lab: String,
     stack: StackPart,
     outputs: BTreeMap<String, String>,
@@ -54,7 +54,7 @@ struct TargetGroupPart {
     targets: Vec<TargetHealth>,
 }
 
-pub async fn run(ctx: &Ctx<'_>) -> Result<(), Error> {
+pub async fn run(ctx: &Ctx<'_>) -> Result<Report, Error> {
     let Some(stack) = ctx.aws.describe_stack(ctx.lab.stack()).await? else {
         return Err(ctx.not_set_up().await);
     };
@@ -137,109 +137,107 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<(), Error> {
             .collect(),
         target_groups,
     };
-    match ctx.output {
-        OutputFormat::Json => ctx
-            .printer
-            .data(&serde_json::to_string_pretty(&report).expect("report serializes")),
-        OutputFormat::Text => print_text(ctx, &report),
-    }
-    Ok(())
+    Ok(report)
 }
 
-fn print_text(ctx: &Ctx<'_>, r: &Report) {
-    let p = ctx.printer;
-    p.data(&format!(
-        "Lab {}: stack {} is {}",
-        r.lab, r.stack.name, r.stack.status
-    ));
-    p.data("");
-    p.data("Outputs");
-    let keys = ["AlbUrl", "ClusterName", "TableName", "LogGroupName"];
-    p.data(&table(
-        &[],
-        keys.iter()
-            .filter_map(|k| r.outputs.get(*k).map(|v| vec![k.to_string(), v.clone()]))
-            .chain(
-                r.outputs
+impl Render for Report {
+    fn text(&self) -> String {
+        let r = self;
+        let mut out: Vec<String> = Vec::new();
+        out.push(format!(
+            "Lab {}: stack {} is {}",
+            r.lab, r.stack.name, r.stack.status
+        ));
+        out.push(String::new());
+        out.push("Outputs".into());
+        let keys = ["AlbUrl", "ClusterName", "TableName", "LogGroupName"];
+        out.push(table(
+            &[],
+            keys.iter()
+                .filter_map(|k| r.outputs.get(*k).map(|v| vec![k.to_string(), v.clone()]))
+                .chain(
+                    r.outputs
+                        .iter()
+                        .filter(|(k, _)| k.starts_with("RepoUri"))
+                        .map(|(k, v)| vec![k.clone(), v.clone()]),
+                )
+                .collect(),
+        ));
+        out.push(String::new());
+        out.push("Services".into());
+        if r.services.is_empty() {
+            out.push("  (none)".into());
+        } else {
+            out.push(table(
+                &["NAME", "STATUS", "REV", "IMAGE", "TASKS"],
+                // Short forms, to fit 100 columns; `--output json` has the full values.
+                r.services
                     .iter()
-                    .filter(|(k, _)| k.starts_with("RepoUri"))
-                    .map(|(k, v)| vec![k.clone(), v.clone()]),
-            )
-            .collect(),
-    ));
-    p.data("");
-    p.data("Services");
-    if r.services.is_empty() {
-        p.data("  (none)");
-    } else {
-        p.data(&table(
-            &["NAME", "STATUS", "REV", "IMAGE", "TASKS"],
-            // Short forms, to fit 100 columns; `--output json` has the full values.
-            r.services
+                    .map(|s| {
+                        let rev = s.task_definition.rsplit(':').next().unwrap_or_default();
+                        let mut tasks = format!("{}/{} running", s.running, s.desired);
+                        if s.pending > 0 {
+                            tasks += &format!(", {} pending", s.pending);
+                        }
+                        vec![
+                            s.name.clone(),
+                            s.status.clone(),
+                            rev.to_string(),
+                            s.image
+                                .as_deref()
+                                .map(crate::lab::image::short)
+                                .unwrap_or_default(),
+                            tasks,
+                        ]
+                    })
+                    .collect(),
+            ));
+        }
+        out.push(String::new());
+        out.push("Listener rules (evaluated by ascending priority, default last)".into());
+        out.push(table(
+            &["PRIORITY", "PATTERN", "TARGET GROUP", "SERVICE"],
+            r.rules
                 .iter()
-                .map(|s| {
-                    let rev = s.task_definition.rsplit(':').next().unwrap_or_default();
-                    let mut tasks = format!("{}/{} running", s.running, s.desired);
-                    if s.pending > 0 {
-                        tasks += &format!(", {} pending", s.pending);
-                    }
+                .map(|rule| {
                     vec![
-                        s.name.clone(),
-                        s.status.clone(),
-                        rev.to_string(),
-                        s.image
-                            .as_deref()
-                            .map(crate::lab::image::short)
-                            .unwrap_or_default(),
-                        tasks,
+                        rule.priority
+                            .map(|n| n.to_string())
+                            .unwrap_or_else(|| "default".into()),
+                        if rule.patterns.is_empty() {
+                            "*".into()
+                        } else {
+                            rule.patterns.join(", ")
+                        },
+                        rule.target_group.clone().unwrap_or_default(),
+                        rule.service.clone().unwrap_or_default(),
                     ]
                 })
                 .collect(),
         ));
-    }
-    p.data("");
-    p.data("Listener rules (evaluated by ascending priority, default last)");
-    p.data(&table(
-        &["PRIORITY", "PATTERN", "TARGET GROUP", "SERVICE"],
-        r.rules
+        out.push(String::new());
+        out.push("Target health".into());
+        let rows: Vec<Vec<String>> = r
+            .target_groups
             .iter()
-            .map(|rule| {
-                vec![
-                    rule.priority
-                        .map(|n| n.to_string())
-                        .unwrap_or_else(|| "default".into()),
-                    if rule.patterns.is_empty() {
-                        "*".into()
-                    } else {
-                        rule.patterns.join(", ")
-                    },
-                    rule.target_group.clone().unwrap_or_default(),
-                    rule.service.clone().unwrap_or_default(),
-                ]
+            .flat_map(|tg| {
+                if tg.targets.is_empty() {
+                    vec![vec![tg.name.clone(), "(no targets)".into(), String::new()]]
+                } else {
+                    tg.targets
+                        .iter()
+                        .map(|t| {
+                            vec![
+                                tg.name.clone(),
+                                format!("{}:{}", t.id, t.port.unwrap_or_default()),
+                                t.state.clone(),
+                            ]
+                        })
+                        .collect()
+                }
             })
-            .collect(),
-    ));
-    p.data("");
-    p.data("Target health");
-    let rows: Vec<Vec<String>> = r
-        .target_groups
-        .iter()
-        .flat_map(|tg| {
-            if tg.targets.is_empty() {
-                vec![vec![tg.name.clone(), "(no targets)".into(), String::new()]]
-            } else {
-                tg.targets
-                    .iter()
-                    .map(|t| {
-                        vec![
-                            tg.name.clone(),
-                            format!("{}:{}", t.id, t.port.unwrap_or_default()),
-                            t.state.clone(),
-                        ]
-                    })
-                    .collect()
-            }
-        })
-        .collect();
-    p.data(&table(&["TARGET GROUP", "TARGET", "STATE"], rows));
+            .collect();
+        out.push(table(&["TARGET GROUP", "TARGET", "STATE"], rows));
+        lines(out)
+    }
 }

@@ -1,7 +1,6 @@
 //! `mysfits up`: the lab's setup. Core stack, the default-route service, sample data.
 //! Every step checks AWS first and changes only what differs.
 
-use crate::cli::OutputFormat;
 use crate::commands::task::service_spec;
 use crate::commands::Ctx;
 use crate::error::Error;
@@ -11,9 +10,27 @@ use crate::lab::outputs::StackOutputs;
 use crate::lab::stack::{Phase, StackEnd, StackStatus};
 use crate::lab::template::{self, StackOptions};
 use crate::output::table::table;
+use crate::output::Render;
 use crate::report::Row;
 
-pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::UpArgs) -> Result<(), Error> {
+/// The lab as `up` left it: where it is and the stack's outputs.
+#[derive(Debug, serde::Serialize)]
+pub struct UpResult {
+    pub lab: String,
+    pub region: String,
+    pub outputs: std::collections::BTreeMap<String, String>,
+    /// The rows of the text form: load balancer, cluster, table, repositories.
+    #[serde(skip)]
+    rows: Vec<Vec<String>>,
+}
+
+impl Render for UpResult {
+    fn text(&self) -> String {
+        table(&[], self.rows.clone())
+    }
+}
+
+pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::UpArgs) -> Result<UpResult, Error> {
     let options = StackOptions {
         private_tasks: args.private_tasks,
     };
@@ -25,13 +42,17 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::UpArgs) -> Result<(), Error> 
     let outputs = ensure_stack(ctx, &options).await?;
     ensure_default_service(ctx, &outputs, placeholder_image).await?;
     load_sample_data(ctx, &outputs).await?;
-    print_outputs(ctx, &outputs);
     let default = ctx.manifest().default_service();
     ctx.next(
         "build and roll out the monolith",
         &format!("mysfits deploy {} --tag v1", default.name),
     );
-    Ok(())
+    Ok(UpResult {
+        lab: ctx.lab.to_string(),
+        region: ctx.aws.region.clone(),
+        rows: summary_rows(ctx, &outputs),
+        outputs: outputs.all,
+    })
 }
 
 /// Creates, updates, replaces or waits for the core stack until it is complete and current.
@@ -224,12 +245,7 @@ async fn load_sample_data(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), E
     Ok(())
 }
 
-fn print_outputs(ctx: &Ctx<'_>, outputs: &StackOutputs) {
-    if ctx.output == OutputFormat::Json {
-        ctx.printer
-            .data(&serde_json::to_string_pretty(&outputs.all).expect("string map serializes"));
-        return;
-    }
+fn summary_rows(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Vec<Vec<String>> {
     let mut rows = vec![
         vec!["Load balancer".into(), outputs.alb_url.clone()],
         vec!["Cluster".into(), outputs.cluster_name.clone()],
@@ -243,7 +259,7 @@ fn print_outputs(ctx: &Ctx<'_>, outputs: &StackOutputs) {
             ]);
         }
     }
-    ctx.printer.data(&table(&[], rows));
+    rows
 }
 
 /// Stack states moto cannot reach (ROLLBACK_COMPLETE, someone else's change, a stack not

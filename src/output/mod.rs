@@ -2,7 +2,9 @@
 
 mod printer;
 mod progress;
+mod render;
 pub mod table;
 
 pub use printer::{Printer, Verbosity};
 pub use progress::{ProgressLog, TermReporter};
+pub use render::{lines, OutputFormat, Render};
