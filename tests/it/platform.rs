@@ -1,7 +1,7 @@
 //! The manifest's `platform` against moto: the registered revision's `runtimePlatform`
 //! matches what the image is built for, and a platform Fargate has not is refused.
 
-mod common;
+use crate::common;
 
 use aws_sdk_ecs::types::{CpuArchitecture, OsFamily};
 use common::Moto;

@@ -2,7 +2,7 @@
 //! local registry (Debian's docker-registry on 127.0.0.1); the task definition names it by
 //! digest. A failing build shows its output and registers nothing.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};

@@ -1,6 +1,6 @@
 //! Bad inputs: each a clear one-line error, a non-zero exit, and nothing created.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! throttling absorbed over a whole lab, a hang that fails fast naming the endpoint, and
 //! a non-AWS error page shown as what it is.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! containers, target health comes from real health checks, and requests go through the
 //! load balancer on 127.0.0.1. The binary is the one that drives AWS, unchanged.
 
-mod common;
+use crate::common;
 
 use common::engine::{http, loopback_url, write_manifest, Engine};
 use common::Run;

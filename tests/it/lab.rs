@@ -1,6 +1,6 @@
 //! The lab's life cycle against a real moto server: up → status → up again → cleanup.
 
-mod common;
+use crate::common;
 
 use common::Moto;
 

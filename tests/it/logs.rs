@@ -1,6 +1,6 @@
 //! `mysfits logs` against moto's CloudWatch Logs: the service's streams only, newest last.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;

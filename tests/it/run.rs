@@ -3,7 +3,7 @@
 //! address 127.0.0.1 (MYSFITS_MOTO_PUBLIC_IP), where this test serves HTTP, so the probe
 //! never leaves loopback.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

@@ -1,7 +1,7 @@
 //! Every command honours `--output json`: one JSON document on stdout (progress and
 //! diagnostics on stderr), with the keys the README documents.
 
-mod common;
+use crate::common;
 
 use common::Moto;
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! `mysfits deploy` against moto: the API contract (revisions, digests, rollouts) and the
 //! bad inputs that must change nothing.
 
-mod common;
+use crate::common;
 
 use common::Moto;
 

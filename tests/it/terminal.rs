@@ -1,7 +1,7 @@
 //! The binary as a person sees it: in a real terminal (tmux) for progress, colour and
 //! Ctrl-C, and off a terminal for heartbeats and `-v`.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;

@@ -3,7 +3,7 @@
 //! times), so a snapshot changes only when the tool's output does.
 //! Review a change with `cargo insta review` (or `INSTA_UPDATE=always cargo test`).
 
-mod common;
+use crate::common;
 
 use common::Moto;
 

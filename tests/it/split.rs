@@ -1,7 +1,7 @@
 //! `split`, `route` and `merge` against moto: the rule, target group, service and task
 //! definition checked through the API at each step.
 
-mod common;
+use crate::common;
 
 use aws_sdk_elasticloadbalancingv2 as elb;
 use common::Moto;

@@ -1,6 +1,6 @@
 //! Every template the tool can render passes cfn-lint with no errors and no warnings.
 
-mod common;
+use crate::common;
 
 use std::process::Command;
 

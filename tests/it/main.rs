@@ -1,0 +1,19 @@
+//! The integration tests, one binary (the SDK is linked once): one module per area, all
+//! running the real binary against real moto, podman, registries and terminals.
+
+mod common;
+
+mod bad_inputs;
+mod build_push;
+mod deploy;
+mod json;
+mod lab;
+mod local_engine;
+mod logs;
+mod platform;
+mod run;
+mod snapshots;
+mod split;
+mod templates;
+mod terminal;
+mod unreliable;
