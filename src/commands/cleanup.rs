@@ -7,6 +7,7 @@ use crate::aws::AwsError;
 use crate::cli::OutputFormat;
 use crate::commands::Ctx;
 use crate::error::Error;
+use crate::lab::arn;
 use crate::lab::names::{TAG_LAB, TAG_SERVICE};
 use crate::lab::plan::{cleanup_plan, render, Inventory, Named, Phase, Step};
 use crate::output::Render;
@@ -142,7 +143,7 @@ async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
                 .iter()
                 .map(|arn| Named {
                     id: arn.clone(),
-                    label: format!("task {}", arn.rsplit('/').next().unwrap_or(arn)),
+                    label: format!("task {}", arn::tail(arn)),
                 })
                 .collect(),
             services: services
@@ -174,7 +175,7 @@ async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
                 .iter()
                 .map(|arn| Named {
                     id: arn.clone(),
-                    label: arn.rsplit('/').next().unwrap_or(arn).to_string(),
+                    label: arn::tail(arn).to_string(),
                 })
                 .collect(),
             images,
@@ -326,18 +327,18 @@ async fn sweep(ctx: &Ctx<'_>, repositories: &[String]) -> Result<(), Error> {
 /// deregistered revisions. None of them bills.
 async fn still_there(ctx: &Ctx<'_>, arn: &str) -> Result<bool, Error> {
     // Target groups and revisions were checked by name and tag above.
-    if arn.contains(":targetgroup/") || arn.contains(":task-definition/") {
+    if arn::is_kind(arn, "targetgroup") || arn::is_kind(arn, "task-definition") {
         return Ok(false);
     }
-    if let Some((cluster, name)) = service_of(arn) {
+    if let Some((cluster, name)) = arn::cluster_scoped(arn, "service") {
         return Ok(ctx.aws.describe_service(cluster, name).await?.is_some());
     }
-    if let Some((cluster, _)) = arn.split(":task/").nth(1).and_then(|r| r.split_once('/')) {
+    if let Some((cluster, _)) = arn::cluster_scoped(arn, "task") {
         return Ok(
             matches!(ctx.aws.describe_task(cluster, arn).await, Ok(t) if t.phase != crate::lab::task::TaskPhase::Stopped),
         );
     }
-    if let Some(id) = arn.split(":natgateway/").nth(1) {
+    if let Some(id) = arn::resource_id(arn, "natgateway") {
         return Ok(ctx
             .aws
             .nat_gateway_state(id)
@@ -345,10 +346,4 @@ async fn still_there(ctx: &Ctx<'_>, arn: &str) -> Result<bool, Error> {
             .is_some_and(|s| s != "deleted"));
     }
     Ok(true)
-}
-
-/// `arn:aws:ecs:…:service/<cluster>/<name>` → (cluster, name).
-fn service_of(arn: &str) -> Option<(&str, &str)> {
-    let rest = arn.split(":service/").nth(1)?;
-    rest.split_once('/')
 }

@@ -108,12 +108,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Report, Error> {
             .map(|(s, image)| ServicePart {
                 name: s.name.clone(),
                 status: s.status.clone(),
-                task_definition: s
-                    .task_definition
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
+                task_definition: crate::lab::arn::tail(&s.task_definition).to_string(),
                 image: image.clone(),
                 desired: s.desired,
                 running: s.running,
@@ -174,7 +169,7 @@ impl Render for Report {
                 r.services
                     .iter()
                     .map(|s| {
-                        let rev = s.task_definition.rsplit(':').next().unwrap_or_default();
+                        let rev = crate::lab::arn::revision_number(&s.task_definition);
                         let mut tasks = format!("{}/{} running", s.running, s.desired);
                         if s.pending > 0 {
                             tasks += &format!(", {} pending", s.pending);

@@ -194,12 +194,7 @@ async fn ensure_default_service(
     let cluster = outputs.cluster_name.as_str();
     let row = Row::new(&ctx.reporter, &format!("ECS service {}", service.name));
     if let Some(existing) = ctx.aws.describe_service(cluster, &service.name).await? {
-        let revision = existing
-            .task_definition
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
+        let revision = crate::lab::arn::tail(&existing.task_definition).to_string();
         row.finish(
             &format!(
                 "exists ({revision}, {}/{} running)",

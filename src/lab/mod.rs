@@ -2,6 +2,7 @@
 //! it is unit-tested offline and `--dry-run` can print plans without AWS.
 
 pub mod alb;
+pub mod arn;
 pub mod data;
 pub mod image;
 pub mod manifest;

@@ -84,7 +84,7 @@ pub fn judge(deployments: &[DeploymentView], revision: &str) -> Verdict {
 
 /// `arn:…:task-definition/mysfits-like-service:3` → `mysfits-like-service:3`.
 pub fn short(arn: &str) -> &str {
-    arn.rsplit('/').next().unwrap_or(arn)
+    crate::lab::arn::tail(arn)
 }
 
 #[cfg(test)]
