@@ -50,28 +50,8 @@ impl Render for SplitResult {
 
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitResult, Error> {
     // Offline checks first: nothing is created when the input is wrong.
-    // Each pattern was parsed by clap; the rule's limits hold over all of them.
-    let mut patterns = args.paths.clone();
-    check_rule(&patterns)?;
-    let service = pick_service(ctx, args.service.as_deref(), &patterns)?;
-    if service.route == Route::Default {
-        return Err(Error::SplitDefault(service.name.clone()));
-    }
-    if patterns.is_empty() {
-        if let Route::Paths(ps) = &service.route {
-            patterns = ps.clone();
-        }
-        check_rule(&patterns)?;
-    }
-    for trap in traps(&patterns) {
-        if !args.force {
-            return Err(trap.into());
-        }
-        ctx.printer.warn(&format!("{trap} (accepted with --force)"));
-    }
+    let (service, patterns) = service_and_patterns(ctx, args)?;
     let tg_name = ctx.lab.target_group(&service.name)?;
-    let wanted: Vec<String> = patterns.iter().map(|p| p.as_str().to_string()).collect();
-
     let outputs = ctx.outputs_for_change().await?;
     let family = ctx.lab.family(&service.name);
     let Some((revision, _)) = ctx.aws.latest_revision(&family).await? else {
@@ -97,80 +77,143 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
             .iter()
             .find(|r| r.priority.is_some() && r.target_groups.contains(&tg.arn))
     });
-    let current = own.and_then(|r| r.priority);
-
     // The rule's place, decided before anything is created or changed.
-    let unchanged = own.is_some_and(|r| r.patterns == wanted)
-        && args.priority.is_none_or(|p| Some(p) == current);
-    let new = NewRule {
-        target: service.name.clone(),
-        patterns: patterns.clone(),
-    };
-    let placement = if unchanged {
-        None
-    } else {
-        let others: Vec<Rule> = live
-            .model
-            .iter()
-            .filter(|r| Some(r.priority) != current)
-            .cloned()
-            .collect();
-        let request = Request {
-            priority: args.priority,
-            keep: current.filter(|_| args.priority.is_none()),
-            force: args.force,
-        };
-        Some(place(&others, &new, &request)?)
-    };
+    let placement = decide_placement(&live, own, service, &patterns, args)?;
+    let current = own.and_then(|r| r.priority);
     if let Ok(dead) = dead_patterns(&live.model) {
         for d in dead.iter().filter(|d| Some(d.rule.priority) != current) {
             ctx.printer.warn(&format!("already on the listener: {d}"));
         }
     }
 
-    let tg_arn = match existing_tg {
-        Some(tg) => {
-            match ctx.aws.ensure_draining_time(&tg.arn).await? {
-                None => tg_row.finish("exists", true),
-                Some(was) => tg_row.finish(
-                    &format!("exists; draining time set to 15 s (was {was} s)"),
-                    true,
-                ),
-            }
-            tg.arn
-        }
-        None => {
-            let arn = ctx
-                .aws
-                .create_target_group(
-                    &tg_name,
-                    service.port,
-                    outputs.vpc_id.as_str(),
-                    &service.health_check,
-                    &ctx.lab.tags(Some(&service.name)),
-                )
-                .await?;
-            tg_row.finish("created (ip targets, 10 s checks, 15 s draining)", true);
-            arn
-        }
-    };
+    let tg_arn =
+        ensure_target_group(ctx, &tg_row, existing_tg, &tg_name, service, &outputs).await?;
+    let priority = ensure_rule(ctx, &live, own, placement, &patterns, &tg_arn, service).await?;
+    ensure_service(ctx, service, &outputs, &revision, &tg_arn, &patterns, args).await?;
+    Ok(SplitResult::new(service, &patterns, priority, tg_name))
+}
 
-    // Listener rule: created, changed in place, or left alone; the lab's rules
-    // renumbered first, in one call, when the place needs a number.
-    let rule_row = Row::new(
+/// The service to split and its patterns (the manifest's route when no `--path`), with
+/// ALB's limits and the traps checked: all offline.
+fn service_and_patterns<'m>(
+    ctx: &Ctx<'m>,
+    args: &crate::cli::SplitArgs,
+) -> Result<(&'m Service, Vec<PathPattern>), Error> {
+    // Each pattern was parsed by clap; the rule's limits hold over all of them.
+    let mut patterns = args.paths.clone();
+    check_rule(&patterns)?;
+    let service = pick_service(ctx, args.service.as_deref(), &patterns)?;
+    if service.route == Route::Default {
+        return Err(Error::SplitDefault(service.name.clone()));
+    }
+    if patterns.is_empty() {
+        if let Route::Paths(ps) = &service.route {
+            patterns = ps.clone();
+        }
+        check_rule(&patterns)?;
+    }
+    for trap in traps(&patterns) {
+        if !args.force {
+            return Err(trap.into());
+        }
+        ctx.printer.warn(&format!("{trap} (accepted with --force)"));
+    }
+    Ok((service, patterns))
+}
+
+/// Where the rule goes among the live ones: `None` when it is there already, unchanged.
+fn decide_placement(
+    live: &rules::Live,
+    own: Option<&RuleInfo>,
+    service: &Service,
+    patterns: &[PathPattern],
+    args: &crate::cli::SplitArgs,
+) -> Result<Option<Placement>, Error> {
+    let current = own.and_then(|r| r.priority);
+    let wanted: Vec<&str> = patterns.iter().map(PathPattern::as_str).collect();
+    let unchanged = own.is_some_and(|r| r.patterns == wanted)
+        && args.priority.is_none_or(|p| Some(p) == current);
+    if unchanged {
+        return Ok(None);
+    }
+    let others: Vec<Rule> = live
+        .model
+        .iter()
+        .filter(|r| Some(r.priority) != current)
+        .cloned()
+        .collect();
+    let request = Request {
+        priority: args.priority,
+        keep: current.filter(|_| args.priority.is_none()),
+        force: args.force,
+    };
+    let new = NewRule {
+        target: service.name.clone(),
+        patterns: patterns.to_vec(),
+    };
+    Ok(Some(place(&others, &new, &request)?))
+}
+
+/// The target group: an existing one of ours repaired if a cut-short run left it without
+/// its draining time, else created. Its ARN.
+async fn ensure_target_group(
+    ctx: &Ctx<'_>,
+    row: &Row<'_>,
+    existing: Option<crate::aws::elb::TargetGroupInfo>,
+    name: &str,
+    service: &Service,
+    outputs: &StackOutputs,
+) -> Result<String, Error> {
+    if let Some(tg) = existing {
+        match ctx.aws.ensure_draining_time(&tg.arn).await? {
+            None => row.finish("exists", true),
+            Some(was) => row.finish(
+                &format!("exists; draining time set to 15 s (was {was} s)"),
+                true,
+            ),
+        }
+        return Ok(tg.arn);
+    }
+    let arn = ctx
+        .aws
+        .create_target_group(
+            name,
+            service.port,
+            outputs.vpc_id.as_str(),
+            &service.health_check,
+            &ctx.lab.tags(Some(&service.name)),
+        )
+        .await?;
+    row.finish("created (ip targets, 10 s checks, 15 s draining)", true);
+    Ok(arn)
+}
+
+/// The listener rule: created, changed in place, or left alone; the lab's rules
+/// renumbered first, in one call, when the place needs a number. Its priority.
+async fn ensure_rule(
+    ctx: &Ctx<'_>,
+    live: &rules::Live,
+    own: Option<&RuleInfo>,
+    placement: Option<Placement>,
+    patterns: &[PathPattern],
+    tg_arn: &str,
+    service: &Service,
+) -> Result<Option<u32>, Error> {
+    let wanted: Vec<String> = patterns.iter().map(|p| p.as_str().to_string()).collect();
+    let row = Row::new(
         &ctx.reporter,
         &format!("Listener rule {}", wanted.join(", ")),
     );
     let Some(placement) = placement else {
-        rule_row.finish(
+        let current = own.and_then(|r| r.priority);
+        row.finish(
             &format!("unchanged (priority {})", current.unwrap_or_default()),
             true,
         );
-        ensure_service(ctx, service, &outputs, &revision, &tg_arn, &patterns, args).await?;
-        return Ok(SplitResult::new(service, &patterns, current, tg_name));
+        return Ok(current);
     };
-    let done = write_rule(ctx, &live, own, &placement, &wanted, &tg_arn, service).await?;
-    rule_row.finish(&format!("{done} (priority {})", placement.priority), true);
+    let done = write_rule(ctx, live, own, &placement, &wanted, tg_arn, service).await?;
+    row.finish(&format!("{done} (priority {})", placement.priority), true);
     if !placement.moves.is_empty() {
         ctx.printer.note(&format!(
             "renumbered the lab's own rules in one SetRulePriorities call to make room at priority {}: {}",
@@ -179,11 +222,11 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
         ));
     }
     if own.is_none() {
-        for p in &patterns {
+        for p in patterns {
             ctx.printer.note(&format!(
                 "paths matching {} went to {} before; now {} answers them",
                 p.as_str(),
-                taken_from(&live, p),
+                taken_from(live, p),
                 service.name
             ));
         }
@@ -191,13 +234,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
     for d in &placement.dark {
         ctx.printer.warn(&format!("accepted with --force, so {d}"));
     }
-    ensure_service(ctx, service, &outputs, &revision, &tg_arn, &patterns, args).await?;
-    Ok(SplitResult::new(
-        service,
-        &patterns,
-        Some(placement.priority),
-        tg_name,
-    ))
+    Ok(Some(placement.priority))
 }
 
 /// The rule's calls: the lab's rules renumbered (and this one moved) in one
