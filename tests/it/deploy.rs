@@ -3,18 +3,11 @@
 
 use crate::common;
 
+use common::probe::Probe;
 use common::Moto;
 
 async fn active_revisions(moto: &Moto, family: &str) -> Vec<String> {
-    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
-    ecs.list_task_definitions()
-        .family_prefix(family)
-        .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
-        .send()
-        .await
-        .unwrap()
-        .task_definition_arns()
-        .to_vec()
+    Probe::new(moto).await.active_revisions(Some(family)).await
 }
 
 /// Puts an image manifest into moto's ECR under `tag` (what a push would leave there).
@@ -177,17 +170,11 @@ async fn no_build_pins_the_ecr_digest_and_a_missing_tag_changes_nothing() {
 
     moto.run(&["deploy", "monolith-service", "--no-build", "--tag", "v1"])
         .ok();
-    let ecs = aws_sdk_ecs::Client::new(&moto.sdk().await);
-    let td = ecs
-        .describe_task_definition()
-        .task_definition("mysfits-monolith-service")
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        td.task_definition().unwrap().container_definitions()[0]
-            .image()
-            .unwrap(),
+        Probe::new(&moto)
+            .await
+            .image("mysfits-monolith-service")
+            .await,
         format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/mysfits/monolith-service@{digest}")
     );
 }

@@ -2,6 +2,7 @@
 
 use crate::common;
 
+use common::probe::Probe;
 use common::Moto;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -445,31 +446,10 @@ async fn a_broken_manifest_never_blocks_status_or_cleanup() {
         cleanup.stderr
     );
     // Checked independently: no target group, no repository, no active revision.
-    let sdk = moto.sdk().await;
-    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
-    assert!(elb
-        .describe_target_groups()
-        .send()
-        .await
-        .unwrap()
-        .target_groups()
-        .is_empty());
-    let ecr = aws_sdk_ecr::Client::new(&sdk);
-    assert!(ecr
-        .describe_repositories()
-        .send()
-        .await
-        .unwrap()
-        .repositories()
-        .is_empty());
-    let ecs = aws_sdk_ecs::Client::new(&sdk);
-    let defs = ecs
-        .list_task_definitions()
-        .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
-        .send()
-        .await
-        .unwrap();
-    assert!(defs.task_definition_arns().is_empty());
+    let probe = Probe::new(&moto).await;
+    assert!(probe.target_groups().await.is_empty());
+    assert!(probe.repositories().await.is_empty());
+    assert!(probe.active_revisions(None).await.is_empty());
 }
 
 /// A sample-data load cut short is finished by the next `up`, which writes only the

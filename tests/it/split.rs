@@ -4,12 +4,13 @@
 use crate::common;
 
 use aws_sdk_elasticloadbalancingv2 as elb;
+use common::probe::Probe;
 use common::Moto;
 
 struct Lab {
     vpc: String,
     elb: elb::Client,
-    ecs: aws_sdk_ecs::Client,
+    probe: Probe,
     listener: String,
 }
 
@@ -36,7 +37,7 @@ impl Lab {
         Self {
             vpc: output("VpcId"),
             elb: elb::Client::new(&sdk),
-            ecs: aws_sdk_ecs::Client::new(&sdk),
+            probe: Probe::new(moto).await,
             listener,
         }
     }
@@ -126,28 +127,11 @@ impl Lab {
     }
 
     async fn target_group(&self, name: &str) -> Option<elb::types::TargetGroup> {
-        self.elb
-            .describe_target_groups()
-            .names(name)
-            .send()
-            .await
-            .ok()
-            .and_then(|o| o.target_groups().first().cloned())
+        self.probe.target_group(name).await
     }
 
     async fn service(&self, name: &str) -> Option<aws_sdk_ecs::types::Service> {
-        let out = self
-            .ecs
-            .describe_services()
-            .cluster("mysfits-cluster")
-            .services(name)
-            .send()
-            .await
-            .unwrap();
-        out.services()
-            .iter()
-            .find(|s| s.status() == Some("ACTIVE"))
-            .cloned()
+        self.probe.service(name).await
     }
 }
 

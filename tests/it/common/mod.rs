@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod probe;
 pub mod tmux;
 
 use std::io::{BufRead, BufReader};
