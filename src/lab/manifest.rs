@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::lab::alb::{check_rule, PathPattern};
+use crate::lab::alb::{check_rule, PathPattern, MAX_VALUES};
 use crate::lab::names::{check_dns_name, NameError, SERVICE_MAX};
 use crate::lab::platform::Platform;
 
@@ -188,11 +188,11 @@ impl Manifest {
                 RawRoute::One(s) => {
                     Route::Paths(vec![parse_pattern(text, at, &key("route"), &s, &invalid)?])
                 }
-                RawRoute::Many(list) if list.len() > 5 => {
+                RawRoute::Many(list) if list.len() > MAX_VALUES => {
                     return Err(invalid(
                         at,
                         format!(
-                            "{}: {} patterns, but one ALB rule takes at most 5",
+                            "{}: {} patterns, but one ALB rule takes at most {MAX_VALUES}",
                             key("route"),
                             list.len()
                         ),

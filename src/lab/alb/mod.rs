@@ -18,7 +18,7 @@ mod brute_force;
 #[cfg(test)]
 pub(crate) mod testing;
 
-pub use limits::{check_rule, traps, RuleError};
+pub use limits::{check_rule, traps, RuleError, MAX_VALUES};
 pub use pattern::PathPattern;
 pub use placement::{place, NewRule, Placement, PlacementError, Request};
 pub use rules::{dead_patterns, evaluate, Rule};
