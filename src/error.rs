@@ -59,6 +59,8 @@ pub enum Error {
     NotConfirmed(String),
     #[error("{0} was declined: nothing was deleted")]
     Declined(String),
+    #[error("interrupted at {0}'s question: nothing was deleted")]
+    InterruptedAtQuestion(String),
     #[error("cleanup left {0} resource(s) of the lab behind (listed above)")]
     Leftovers(usize),
     #[error("cannot start the async runtime: {0}")]
@@ -232,6 +234,7 @@ impl Error {
                 "overwrite {} with the built-in lab: `mysfits init --force`",
                 if paths.len() == 1 { "it" } else { "them" }
             )],
+            Error::InterruptedAtQuestion(command) => vec![format!("ask again with `mysfits {command}{lab_flag}`, or see what is there with `mysfits status{lab_flag}`")],
             Error::NotConfirmed(command) => vec![format!("pass --yes to delete without asking: `mysfits {command}{lab_flag} --yes`")],
             Error::Leftovers(_) => vec![format!("run `mysfits cleanup{lab_flag} --yes` again; it is safe to repeat")],
             Error::UnknownService { .. } => vec!["see the services with `mysfits status`, or add it to mysfits.yaml".into()],
@@ -288,6 +291,7 @@ impl Error {
     /// 2 for what the user must change in the command line, 1 for what happened at run time.
     pub fn exit_code(&self) -> u8 {
         match self {
+            Error::InterruptedAtQuestion(_) => 130,
             Error::Name(_)
             | Error::Manifest(_)
             | Error::UnknownService { .. }

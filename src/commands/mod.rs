@@ -67,10 +67,13 @@ impl Ctx<'_> {
         if !self.printer.interactive() {
             return Err(Error::NotConfirmed(command.to_string()));
         }
-        if !self.printer.confirm(question) {
-            return Err(Error::Declined(command.to_string()));
+        match self.printer.confirm(question) {
+            crate::output::Answer::Yes => Ok(()),
+            crate::output::Answer::No => Err(Error::Declined(command.to_string())),
+            crate::output::Answer::Interrupted => {
+                Err(Error::InterruptedAtQuestion(command.to_string()))
+            }
         }
-        Ok(())
     }
 
     /// A `next:` line whose command targets this lab (`--lab` kept when not the default).

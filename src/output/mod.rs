@@ -5,6 +5,6 @@ mod progress;
 mod render;
 pub mod table;
 
-pub use printer::{Printer, Verbosity};
+pub use printer::{Answer, Printer, Verbosity};
 pub use progress::{ProgressLog, TermReporter};
 pub use render::{lines, OutputFormat, Render};

@@ -20,6 +20,15 @@ pub enum Verbosity {
     Verbose,
 }
 
+/// The answer to a yes/no question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Yes,
+    No,
+    /// Ctrl-C at the question.
+    Interrupted,
+}
+
 #[derive(Debug, Clone)]
 pub struct Printer {
     verbosity: Verbosity,
@@ -148,17 +157,23 @@ impl Printer {
 
     /// Asks a yes/no question on the terminal; without one the answer is no,
     /// so a script never deletes by accident.
-    pub fn confirm(&self, question: &str) -> bool {
+    pub fn confirm(&self, question: &str) -> Answer {
         let term = console::Term::stderr();
         if !term.is_term() {
-            return false;
+            return Answer::No;
         }
         let ask = || {
             eprint!("{question} [y/N] ");
-            matches!(
-                term.read_line().as_deref().map(str::trim),
-                Ok("y" | "Y" | "yes")
-            )
+            // The line is read with the terminal in raw mode, so Ctrl-C arrives as a key
+            // and comes back as `Interrupted`, not as a signal.
+            match term.read_line() {
+                Ok(line) if matches!(line.trim(), "y" | "Y" | "yes") => Answer::Yes,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                    eprintln!();
+                    Answer::Interrupted
+                }
+                _ => Answer::No,
+            }
         };
         match &self.multi {
             Some(m) => m.suspend(ask),

@@ -50,6 +50,27 @@ fn ctrl_c_says_what_was_done_and_how_to_resume_and_exits_130() {
 }
 
 #[test]
+fn ctrl_c_at_the_cleanup_question_deletes_nothing_and_exits_130() {
+    let moto = Moto::start();
+    moto.run(&["up"]).ok();
+    let term = Tmux::start(
+        &format!("{} cleanup", bin()),
+        &clean_env(moto.home.path(), &moto.endpoint()),
+        moto.home.path(),
+    );
+    term.wait_for("Delete all of this? [y/N]", Duration::from_secs(30));
+    term.send(&["C-c"]);
+    assert_eq!(term.exit_code(Duration::from_secs(10)), 130);
+    let screen = term.screen(false);
+    assert!(
+        screen.contains("error: interrupted at cleanup's question: nothing was deleted"),
+        "{screen}"
+    );
+    // And nothing was: the stack is still there.
+    moto.run(&["status"]).ok();
+}
+
+#[test]
 fn cleanup_in_a_terminal_keeps_its_headers_and_draws_each_row_once() {
     let moto = Moto::start();
     moto.run(&["up"]).ok();
