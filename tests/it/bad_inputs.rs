@@ -428,3 +428,50 @@ fn out_of_range_values_are_usage_errors() {
         assert!(errors[0].contains(want), "{args:?}: {}", r.stderr);
     }
 }
+
+/// Every command's usage errors, table-driven: exit 2, exactly one `error:` line saying
+/// what is wrong, at least one `hint:` line, and nothing created (moto is never set up).
+#[test]
+fn usage_errors_of_every_command_exit_2_with_a_hint() {
+    let moto = Moto::start();
+    for (args, want) in [
+        (
+            &["deploy", "nosuch", "--image", "x:1"][..],
+            "unknown service 'nosuch'",
+        ),
+        (&["deploy", "like-service"], "deploy needs --tag"),
+        (&["run", "nosuch"], "unknown service 'nosuch'"),
+        (
+            &["split", "monolith-service"],
+            "is the default route's service",
+        ),
+        (
+            &["split", "--path", "/nothing/routes/here"],
+            "no single manifest service is routed by /nothing/routes/here",
+        ),
+        (
+            &["merge", "monolith-service"],
+            "is the default route's service",
+        ),
+        (&["route", "mysfits/1/like"], "is not a request path"),
+        (&["logs", "nosuch"], "unknown service 'nosuch'"),
+        (&["up", "--lab", "Bad_Name"], "Bad_Name"),
+    ] {
+        let r = moto.run(args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        let errors: Vec<&str> = r
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error:"))
+            .collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {}", r.stderr);
+        assert!(errors[0].contains(want), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("\nhint: "),
+            "{args:?} has no hint: {}",
+            r.stderr
+        );
+    }
+    // None of it reached AWS: there is still no stack.
+    moto.run(&["status"]).fails_with("is not set up");
+}
