@@ -1171,8 +1171,6 @@ class TestRunTask:
 def test_launcher_refuses_a_public_ip_that_is_not_loopback() -> None:
     """The stand-in address is only ever loopback: anything else stops the launcher
     before it serves (the address is never contacted)."""
-    if NO_PATCHES:
-        pytest.skip("plain moto reads no MYSFITS_MOTO_PUBLIC_IP")
     done = subprocess.run(
         [sys.executable, str(HERE / "launch.py"), "--port", "0"], input="",
         env=dict(os.environ, **{PUBLIC_IP_ENV: "192.0.2.10"}),
