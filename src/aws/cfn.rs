@@ -239,7 +239,7 @@ impl Aws {
         loop {
             let stack = match self.describe_stack(name).await {
                 Ok(s) => s,
-                Err(e) if is_throttle(&e) => {
+                Err(e) if e.is_throttling() => {
                     poll.throttled();
                     poll.wait().await;
                     continue;
@@ -254,7 +254,7 @@ impl Aws {
             };
             let resources = match self.stack_resources(name).await {
                 Ok(r) => r,
-                Err(e) if is_throttle(&e) => {
+                Err(e) if e.is_throttling() => {
                     poll.throttled();
                     poll.wait().await;
                     continue;
@@ -313,13 +313,6 @@ pub enum WaitError {
         status: StackStatus,
         waited: Duration,
     },
-}
-
-fn is_throttle(e: &AwsError) -> bool {
-    matches!(
-        e.code(),
-        Some("Throttling" | "ThrottlingException" | "RequestLimitExceeded")
-    )
 }
 
 fn parameters(params: &BTreeMap<String, String>) -> Vec<Parameter> {

@@ -83,9 +83,7 @@ pub fn judge(deployments: &[DeploymentView], revision: &str) -> Verdict {
 }
 
 /// `arn:…:task-definition/mysfits-like-service:3` → `mysfits-like-service:3`.
-pub fn short(arn: &str) -> &str {
-    crate::lab::arn::tail(arn)
-}
+pub use crate::lab::arn::tail as short;
 
 #[cfg(test)]
 mod tests {

@@ -271,11 +271,12 @@ async fn private_tasks_run_in_private_subnets() {
 async fn a_rerun_of_up_reuses_the_revision_it_registered() {
     let moto = Moto::start();
     moto.run(&["up"]).ok();
-    let sdk = moto.sdk().await;
-    let ecs = aws_sdk_ecs::Client::new(&sdk);
+    let probe = Probe::new(&moto).await;
     // What the cut-short run leaves: the revision, and no service.
-    ecs.delete_service()
-        .cluster("mysfits-cluster")
+    probe
+        .ecs
+        .delete_service()
+        .cluster(common::probe::CLUSTER)
         .service("monolith-service")
         .force(true)
         .send()
@@ -288,29 +289,13 @@ async fn a_rerun_of_up_reuses_the_revision_it_registered() {
         "{}",
         run.stderr
     );
-    let revisions = ecs
-        .list_task_definitions()
-        .family_prefix("mysfits-monolith-service")
-        .send()
+    let revisions = probe
+        .active_revisions(Some("mysfits-monolith-service"))
+        .await;
+    assert_eq!(revisions.len(), 1, "{revisions:?}");
+    let active = probe
+        .service("monolith-service")
         .await
-        .unwrap();
-    assert_eq!(
-        revisions.task_definition_arns().len(),
-        1,
-        "{:?}",
-        revisions.task_definition_arns()
-    );
-    let service = ecs
-        .describe_services()
-        .cluster("mysfits-cluster")
-        .services("monolith-service")
-        .send()
-        .await
-        .unwrap();
-    let active = service
-        .services()
-        .iter()
-        .find(|s| s.status() == Some("ACTIVE"))
         .expect("the service is created again");
     assert!(
         active

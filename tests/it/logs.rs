@@ -22,10 +22,7 @@ async fn logs_show_the_services_lines_only() {
 
     // What awslogs would write: streams `<prefix>/<container>/<task id>`.
     let logs = aws_sdk_cloudwatchlogs::Client::new(&moto.sdk().await);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
+    let now = now_ms();
     for (stream, msg, ago) in [
         (
             "like-service/like-service/0123456789abcdef",
@@ -43,25 +40,7 @@ async fn logs_show_the_services_lines_only() {
             1500,
         ),
     ] {
-        let _ = logs
-            .create_log_stream()
-            .log_group_name("/mysfits/mysfits")
-            .log_stream_name(stream)
-            .send()
-            .await;
-        logs.put_log_events()
-            .log_group_name("/mysfits/mysfits")
-            .log_stream_name(stream)
-            .log_events(
-                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                    .timestamp(now - ago)
-                    .message(msg)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
+        put(&logs, stream, msg, now - ago).await;
     }
     let r = moto.run(&["logs", "like-service"]).ok();
     let lines: Vec<&str> = r.stdout.lines().collect();
@@ -97,7 +76,8 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-async fn put(logs: &aws_sdk_cloudwatchlogs::Client, stream: &str, message: &str) {
+/// One event as awslogs would write it, at `at_ms`.
+async fn put(logs: &aws_sdk_cloudwatchlogs::Client, stream: &str, message: &str, at_ms: i64) {
     let _ = logs
         .create_log_stream()
         .log_group_name("/mysfits/mysfits")
@@ -109,7 +89,7 @@ async fn put(logs: &aws_sdk_cloudwatchlogs::Client, stream: &str, message: &str)
         .log_stream_name(stream)
         .log_events(
             aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                .timestamp(now_ms())
+                .timestamp(at_ms)
                 .message(message)
                 .build()
                 .unwrap(),
@@ -127,7 +107,7 @@ async fn follow_prints_new_lines_until_ctrl_c() {
     moto.run(&["up"]).ok();
     let logs = aws_sdk_cloudwatchlogs::Client::new(&moto.sdk().await);
     let stream = "like-service/like-service/0123456789abcdef";
-    put(&logs, stream, "before").await;
+    put(&logs, stream, "before", now_ms()).await;
     let mut child = moto
         .mysfits()
         .args(["logs", "like-service", "--follow", "--since", "5m"])
@@ -152,15 +132,16 @@ async fn follow_prints_new_lines_until_ctrl_c() {
         );
     };
     next("before");
-    put(&logs, stream, "while following").await;
+    put(&logs, stream, "while following", now_ms()).await;
     put(
         &logs,
         "monolith-service/monolith-service/fedcba9876543210",
         "not ours",
+        now_ms(),
     )
     .await;
     next("while following");
-    put(&logs, stream, "and again").await;
+    put(&logs, stream, "and again", now_ms()).await;
     next("and again");
     // Nothing printed twice, and the monolith's line never.
     assert!(rx.recv_timeout(Duration::from_secs(5)).is_err());
