@@ -81,6 +81,18 @@ fn resource_failed(sdk: &ResourceStatus) -> bool {
     )
 }
 
+/// Create and update take the same inputs, on two builder types.
+macro_rules! stack_input {
+    ($builder:expr, $name:expr, $body:expr, $params:expr, $tags:expr) => {
+        $builder
+            .stack_name($name)
+            .template_body($body)
+            .set_parameters(Some(parameters($params)))
+            .set_tags(Some(cfn_tags($tags)))
+            .capabilities(Capability::CapabilityNamedIam)
+    };
+}
+
 impl Aws {
     pub async fn describe_stack(&self, name: &str) -> Result<Option<Stack>, AwsError> {
         let out = match self.cfn.describe_stacks().stack_name(name).send().await {
@@ -145,13 +157,7 @@ impl Aws {
         params: &BTreeMap<String, String>,
         tags: &[(String, String)],
     ) -> Result<(), AwsError> {
-        self.cfn
-            .create_stack()
-            .stack_name(name)
-            .template_body(body)
-            .set_parameters(Some(parameters(params)))
-            .set_tags(Some(cfn_tags(tags)))
-            .capabilities(Capability::CapabilityNamedIam)
+        stack_input!(self.cfn.create_stack(), name, body, params, tags)
             .send()
             .await
             .map_err(map("create stack"))?;
@@ -166,14 +172,7 @@ impl Aws {
         params: &BTreeMap<String, String>,
         tags: &[(String, String)],
     ) -> Result<bool, AwsError> {
-        match self
-            .cfn
-            .update_stack()
-            .stack_name(name)
-            .template_body(body)
-            .set_parameters(Some(parameters(params)))
-            .set_tags(Some(cfn_tags(tags)))
-            .capabilities(Capability::CapabilityNamedIam)
+        match stack_input!(self.cfn.update_stack(), name, body, params, tags)
             .send()
             .await
             .map_err(map("update stack"))

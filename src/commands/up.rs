@@ -84,7 +84,7 @@ async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutp
             continue;
         }
         if stack.status.needs_replacing() {
-            let reasons = failed_reasons(ctx, name).await;
+            let reasons = failed_reasons(ctx, name).await?;
             if !ctx.yes {
                 return Err(Error::NeedsReplacing {
                     stack: name.into(),
@@ -169,18 +169,18 @@ async fn finish_change(
     Ok(StackOutputs::read(stack.outputs)?)
 }
 
-async fn failed_reasons(ctx: &Ctx<'_>, name: &str) -> Vec<String> {
-    ctx.aws
+async fn failed_reasons(ctx: &Ctx<'_>, name: &str) -> Result<Vec<String>, Error> {
+    Ok(ctx
+        .aws
         .stack_resources(name)
-        .await
-        .unwrap_or_default()
+        .await?
         .into_iter()
         .filter(|r| r.failed)
         .filter_map(|r| {
             r.reason
                 .map(|why| format!("{} ({}): {why}", r.logical_id, r.kind))
         })
-        .collect()
+        .collect())
 }
 
 /// The service behind the listener's default action, on a placeholder image until the

@@ -406,6 +406,18 @@ fn a_lab_not_found_names_the_region_and_account_it_looked_in() {
     moto.run(&["status"]).ok();
 }
 
+/// Exit 2 and exactly one `error:` line, which says `want`.
+fn one_usage_error(args: &[&str], r: &Run, want: &str) {
+    assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+    let errors: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{args:?}: {}", r.stderr);
+    assert!(errors[0].contains(want), "{args:?}: {}", r.stderr);
+}
+
 /// Usage errors that clap catches, table-driven: each exits 2 with one `error:` line,
 /// before any call.
 #[test]
@@ -418,14 +430,7 @@ fn out_of_range_values_are_usage_errors() {
         (&["deploy", "like-service", "--timeout", "-1"], "'-1'"),
     ] {
         let r = Run::from(clean_command(home.path()).args(args).output().unwrap());
-        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
-        let errors: Vec<&str> = r
-            .stderr
-            .lines()
-            .filter(|l| l.starts_with("error:"))
-            .collect();
-        assert_eq!(errors.len(), 1, "{args:?}: {}", r.stderr);
-        assert!(errors[0].contains(want), "{args:?}: {}", r.stderr);
+        one_usage_error(args, &r, want);
     }
 }
 
@@ -458,14 +463,7 @@ fn usage_errors_of_every_command_exit_2_with_a_hint() {
         (&["up", "--lab", "Bad_Name"], "Bad_Name"),
     ] {
         let r = moto.run(args);
-        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
-        let errors: Vec<&str> = r
-            .stderr
-            .lines()
-            .filter(|l| l.starts_with("error:"))
-            .collect();
-        assert_eq!(errors.len(), 1, "{args:?}: {}", r.stderr);
-        assert!(errors[0].contains(want), "{args:?}: {}", r.stderr);
+        one_usage_error(args, &r, want);
         assert!(
             r.stderr.contains("\nhint: "),
             "{args:?} has no hint: {}",

@@ -7,7 +7,7 @@ use crate::common;
 
 use common::Moto;
 
-fn settings() -> insta::Settings {
+pub(crate) fn settings() -> insta::Settings {
     let mut s = insta::Settings::clone_current();
     s.set_prepend_module_to_snapshot(false);
     for (pattern, replacement) in [
@@ -22,6 +22,7 @@ fn settings() -> insta::Settings {
         ),
         (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[time]"),
         (r"mysfits-alb-\d+", "mysfits-alb-[n]"),
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
     ] {
         s.add_filter(pattern, replacement);
     }
