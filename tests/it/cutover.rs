@@ -348,7 +348,9 @@ async fn a_5xx_breach_during_a_bake_rolls_back_to_zero() {
         .run(&["split", "like-service", "--canary", "10", "--no-wait", "-v"])
         .ok();
     assert!(
-        canary.stderr.contains("`mysfits shift like-service 50`"),
+        canary
+            .stderr
+            .contains("next: send it more: mysfits shift like-service 50"),
         "the next command: {}",
         canary.stderr
     );
