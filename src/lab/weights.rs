@@ -55,11 +55,8 @@ impl Forward {
             Forward::Weighted(groups) => {
                 let sum: u32 = groups.iter().map(|(_, w)| w).sum();
                 let mine: u32 = groups.iter().filter(|(t, _)| t == tg).map(|(_, w)| w).sum();
-                if sum == 0 {
-                    0
-                } else {
-                    ((mine * 100 + sum / 2) / sum) as u8
-                }
+                // No weight anywhere: nothing goes to anyone.
+                (mine * 100 + sum / 2).checked_div(sum).unwrap_or(0) as u8
             }
         }
     }
