@@ -67,7 +67,7 @@ impl Cutover<'_> {
         let wanted = Forward::at(&self.target_group, &self.default_target_group, weight);
         let row = Row::new(&ctx.reporter, &format!("{} {weight} %", self.service));
         if wanted.same(&self.current) {
-            row.finish("in place", true);
+            row.finish("already set", true);
             return Ok(());
         }
         let was = self.weight();

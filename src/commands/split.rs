@@ -266,7 +266,18 @@ async fn ensure_rule(
         return Ok((current, arn));
     };
     let (done, arn) = write_rule(ctx, live, own, &placement, &wanted, forward, service).await?;
-    row.finish(&format!("{done} (priority {})", placement.priority), true);
+    // A new rule is made at its first weight; say which when it is not 100 %.
+    let share = match forward {
+        // The service's group comes first in the forward `split` builds.
+        Forward::Weighted(groups) if own.is_none() => {
+            format!(" at {} %", forward.percent(&groups[0].0))
+        }
+        _ => String::new(),
+    };
+    row.finish(
+        &format!("{done} (priority {}){share}", placement.priority),
+        true,
+    );
     if !placement.moves.is_empty() {
         ctx.printer.note(&format!(
             "renumbered the lab's own rules in one SetRulePriorities call to make room at priority {}: {}",

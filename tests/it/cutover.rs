@@ -312,6 +312,12 @@ async fn a_walk_sets_each_weight_and_ends_as_the_plain_split() {
     moto.run(&["shift", "like-service", "100"]).ok();
     assert_eq!(lab.action().await.unwrap(), plain);
 
+    // A plain split over a weighted rule is today's split: 100 % at once, one call.
+    moto.run(&["shift", "like-service", "10"]).ok();
+    let plain_again = moto.run(&["split", "like-service", "-v"]).ok();
+    assert_eq!(plain_again.api_calls().1, 1, "{}", plain_again.stderr);
+    assert_eq!(lab.action().await.unwrap(), plain);
+
     // merge from 10 %: rule, service, target group, as at 100 %.
     moto.run(&["split", "like-service", "--canary", "10"]).ok();
     assert_eq!(
@@ -423,6 +429,12 @@ async fn a_5xx_breach_during_a_bake_rolls_back_to_zero() {
     );
     println!("rollback latency (5xx published → exit with 0 % set): {latency:?}");
     println!("rollback run: {}", mutating(&r));
+
+    // Cleanup takes a weighted rule with the rest: nothing of the split is left.
+    moto.run(&["cleanup", "--yes"]).ok();
+    let probe = common::probe::Probe::new(&moto).await;
+    assert!(probe.target_group(LIKE).await.is_none());
+    assert!(probe.service("like-service").await.is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
