@@ -454,3 +454,46 @@ async fn shift_without_a_split_names_the_split_command() {
     );
     assert_eq!(lab.shares().await, None, "nothing created");
 }
+
+/// Ctrl-C during a bake stops the watch and leaves the weights as they were set: exit
+/// 130, the bake named as pending, and the same command again makes no change.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_a_bake_leaves_the_weights() {
+    let moto = Moto::start();
+    let lab = Lab::new(&moto).await;
+    moto.run(&["split", "like-service", "--canary", "10", "--no-wait"])
+        .ok();
+    let child = moto
+        .mysfits()
+        .args(["shift", "like-service", "50", "--bake", "30s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the weight to be set, then interrupt the bake.
+    let started = Instant::now();
+    while lab.shares().await.unwrap() != shares(&[(LIKE, 50), ("mysfits-default", 50)]) {
+        assert!(started.elapsed() < Duration::from_secs(10), "never set");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("stopped while pending: like-service 50 %"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        lab.shares().await.unwrap(),
+        shares(&[(LIKE, 50), ("mysfits-default", 50)])
+    );
+    let again = moto.run(&["shift", "like-service", "50", "-v"]).ok();
+    assert_eq!(again.api_calls().1, 0, "{}", again.stderr);
+}
