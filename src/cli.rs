@@ -229,7 +229,8 @@ pub struct SplitArgs {
 /// How a weight is watched before the next (split's walk, shift).
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// How long each weight is watched before the next, e.g. 30s, 5m [default: 5m]
+    /// How long each weight is watched, e.g. 30s, 5m (a --steps walk: 5m unless given;
+    /// shift and a lone --canary watch only when given)
     #[arg(long, value_name = "DURATION", value_parser = parse_bake)]
     pub bake: Option<std::time::Duration>,
     /// Roll back when more than this percent of the service's requests answer 5xx
