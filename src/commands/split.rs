@@ -23,6 +23,8 @@ pub struct SplitResult {
     pub patterns: Vec<String>,
     pub priority: Option<u32>,
     pub target_group: String,
+    /// What the rest of the app must do now (the manifest's `split_needs`).
+    pub note: Option<String>,
 }
 
 impl SplitResult {
@@ -37,6 +39,7 @@ impl SplitResult {
             patterns: patterns.iter().map(|p| p.as_str().to_string()).collect(),
             priority,
             target_group,
+            note: service.split_needs.clone(),
         }
     }
 }
@@ -90,6 +93,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
         ensure_target_group(ctx, &tg_row, existing_tg, &tg_name, service, &outputs).await?;
     let priority = ensure_rule(ctx, &live, own, placement, &patterns, &tg_arn, service).await?;
     ensure_service(ctx, service, &outputs, &revision, &tg_arn, &patterns, args).await?;
+    if let Some(needs) = &service.split_needs {
+        ctx.printer.remark(needs);
+    }
     Ok(SplitResult::new(service, &patterns, priority, tg_name))
 }
 

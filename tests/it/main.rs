@@ -17,3 +17,4 @@ mod split;
 mod templates;
 mod terminal;
 mod unreliable;
+mod website;
