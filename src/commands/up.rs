@@ -27,9 +27,14 @@ pub struct UpResult {
     rows: Vec<Vec<String>>,
 }
 
+/// The page's URL on a line of its own: a table cell would wrap it at 100 columns.
 impl Render for UpResult {
     fn text(&self) -> String {
-        table(&[], self.rows.clone())
+        format!(
+            "Website: {}\n{}",
+            self.site_url,
+            table(&[], self.rows.clone())
+        )
     }
 }
 
@@ -295,7 +300,6 @@ async fn publish_site(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), Error
 
 fn summary_rows(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Vec<Vec<String>> {
     let mut rows = vec![
-        vec!["Website".into(), outputs.website_url.clone()],
         vec!["Load balancer".into(), outputs.alb_url.clone()],
         vec!["Cluster".into(), outputs.cluster_name.clone()],
         vec!["Table".into(), outputs.table_name.clone()],

@@ -100,7 +100,7 @@ async fn up_publishes_the_page_with_its_config_and_a_rerun_puts_nothing() {
     let mutating = up
         .stderr
         .lines()
-        .filter(|l| l.contains("S3.PutObject"))
+        .filter(|l| l.trim().starts_with("aws S3.PutObject"))
         .count();
     let files = site_files();
     assert_eq!(
