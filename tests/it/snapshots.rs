@@ -23,7 +23,10 @@ fn settings() -> insta::Settings {
         (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[time]"),
         (r"mysfits-alb-\d+", "mysfits-alb-[n]"),
         // CloudFormation names the website bucket with a random suffix.
-        (r"mysfits-websitebucket-[a-z0-9]+", "mysfits-websitebucket-[id]"),
+        (
+            r"mysfits-websitebucket-[a-z0-9]+",
+            "mysfits-websitebucket-[id]",
+        ),
     ] {
         s.add_filter(pattern, replacement);
     }
