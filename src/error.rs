@@ -70,6 +70,8 @@ pub enum Error {
     Worker(&'static str, String),
     #[error("the built-in sample data does not parse: {0}")]
     SampleData(String),
+    #[error("website bucket {0} (the stack's WebsiteBucket output) does not exist: the page cannot be published")]
+    WebsiteBucketMissing(String),
     #[error("stack '{0}' kept changing while up tried to update it: nothing more was changed")]
     StackKeptChanging(String),
     #[error("{0} is the default route's service: it answers every path no rule takes, so it cannot be split out")]
@@ -291,6 +293,9 @@ impl Error {
             Error::NoRoutedService { .. } => vec![format!("e.g. `mysfits split SERVICE --path '/api/*'{lab_flag}`")],
             Error::ForeignTargetGroup { name, .. } => vec![format!("rename or delete {name} (mysfits never touches what it did not make), or use another --lab")],
             Error::RuleGone(_) => vec![format!("someone changed the listener meanwhile: run the same split again{lab_flag}")],
+            Error::WebsiteBucketMissing(_) => vec![
+                format!("someone deleted it outside CloudFormation; replace the stack: `mysfits cleanup{lab_flag} --yes`, then `mysfits up{lab_flag}`"),
+            ],
             Error::StackKeptChanging(_) => vec![format!("wait until no one else changes it (`mysfits status{lab_flag}`), then run `mysfits up{lab_flag}` again")],
             Error::TaskNotRunning(_) => vec![format!("the task may still start: `mysfits status{lab_flag}`; `mysfits cleanup{lab_flag}` stops it, or pass a longer --timeout")],
             Error::Worker(..) | Error::SampleData(_) => vec!["this is a bug in mysfits: please report it with the command line".into()],

@@ -14,6 +14,7 @@ pub mod error;
 pub mod logs;
 pub mod poll;
 pub mod rollout;
+pub mod s3;
 pub mod sts;
 pub mod tagging;
 
@@ -33,6 +34,7 @@ pub struct Aws {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub ddb: aws_sdk_dynamodb::Client,
+    pub s3: aws_sdk_s3::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub sts: aws_sdk_sts::Client,
     pub calls: ApiCalls,
@@ -62,6 +64,18 @@ impl Aws {
             logs: client!(aws_sdk_cloudwatchlogs),
             cloudwatch: client!(aws_sdk_cloudwatch),
             ddb: client!(aws_sdk_dynamodb),
+            // Path-style (`endpoint/bucket/key`): a local endpoint has no per-bucket host
+            // names. Checksums only where S3 requires them (DeleteObjects): a PutObject
+            // then sends its plain body, which every S3-compatible endpoint takes.
+            s3: aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(config)
+                    .force_path_style(true)
+                    .request_checksum_calculation(
+                        aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
+                    )
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
             tagging: client!(aws_sdk_resourcegroupstagging),
             sts: client!(aws_sdk_sts),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),

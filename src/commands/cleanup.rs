@@ -19,6 +19,8 @@ struct Found {
     cluster: Option<String>,
     /// The stack's ECR repositories, for the sweep to check once the stack is gone.
     repositories: Vec<String>,
+    /// The stack's website bucket, likewise.
+    bucket: Option<String>,
 }
 
 /// A cleanup: its plan by phase, and whether it was carried out (not with `--dry-run`).
@@ -70,7 +72,7 @@ pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<CleanupResult, Error> {
     for step in &plan {
         execute(ctx, step, found.cluster.as_deref()).await?;
     }
-    sweep(ctx, &found.repositories).await?;
+    sweep(ctx, &found.repositories, found.bucket.as_deref()).await?;
     Ok(result(plan, true))
 }
 
@@ -121,10 +123,21 @@ async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
     };
     let task_definitions = ctx.aws.lab_task_definitions(lab).await?;
     // Images only in repositories the stack itself owns: never a look-alike made by hand.
+    // Likewise the website bucket: only the stack's own, never one found by its name.
     let mut images = Vec::new();
     let mut repositories = Vec::new();
+    let mut bucket = None;
+    let mut website = None;
     if stack.is_some() {
         for r in ctx.aws.stack_resources(ctx.lab.stack()).await? {
+            if r.kind == "AWS::S3::Bucket" && !r.physical_id.is_empty() {
+                if let Some(objects) = ctx.aws.bucket_objects(&r.physical_id).await? {
+                    if !objects.is_empty() {
+                        website = Some((r.physical_id.clone(), objects.len()));
+                    }
+                    bucket = Some(r.physical_id.clone());
+                }
+            }
             if r.kind == "AWS::ECR::Repository" && !r.physical_id.is_empty() {
                 let n = ctx.aws.repository_images(&r.physical_id).await?.len();
                 if n > 0 {
@@ -179,9 +192,11 @@ async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
                 })
                 .collect(),
             images,
+            website,
         },
         cluster,
         repositories,
+        bucket,
     })
 }
 
@@ -232,6 +247,10 @@ async fn delete_one(
             let ids = aws.repository_images(&item.id).await?;
             aws.delete_images(&item.id, ids).await?;
         }
+        Phase::Website => {
+            let n = aws.empty_bucket(&item.id).await?;
+            return Ok(format!("emptied ({n} deleted)"));
+        }
         Phase::Stack => {
             // The progress rows' labels come from the stack's own template, not the
             // manifest's (which may be broken, or name other services by now); a template
@@ -274,7 +293,7 @@ fn ignore_missing(result: Result<(), AwsError>, code: &str) -> Result<(), AwsErr
 }
 
 /// After deleting: anything still carrying the lab's tag or name is listed, and fails the run.
-async fn sweep(ctx: &Ctx<'_>, repositories: &[String]) -> Result<(), Error> {
+async fn sweep(ctx: &Ctx<'_>, repositories: &[String], bucket: Option<&str>) -> Result<(), Error> {
     let lab = ctx.lab.name();
     let mut left: Vec<String> = Vec::new();
     if let Some(s) = ctx.aws.describe_stack(ctx.lab.stack()).await? {
@@ -301,6 +320,11 @@ async fn sweep(ctx: &Ctx<'_>, repositories: &[String]) -> Result<(), Error> {
             .into_iter()
             .map(|r| format!("repository {r}")),
     );
+    if let Some(b) = bucket {
+        if ctx.aws.bucket_objects(b).await?.is_some() {
+            left.push(format!("website bucket {b}"));
+        }
+    }
     for arn in ctx.aws.tagged_resources(lab).await? {
         if still_there(ctx, &arn).await? {
             left.push(format!("tagged resource {arn}"));
@@ -337,6 +361,10 @@ async fn still_there(ctx: &Ctx<'_>, arn: &str) -> Result<bool, Error> {
         return Ok(
             matches!(ctx.aws.describe_task(cluster, arn).await, Ok(t) if t.phase != crate::lab::task::TaskPhase::Stopped),
         );
+    }
+    // The tagging index lags a bucket's deletion; S3 itself answers for it.
+    if let Some(bucket) = arn.split(":s3:::").nth(1) {
+        return Ok(ctx.aws.bucket_objects(bucket).await?.is_some());
     }
     if let Some(id) = arn::resource_id(arn, "natgateway") {
         return Ok(ctx

@@ -30,6 +30,8 @@ pub struct SplitResult {
     pub weights: Vec<WeightPart>,
     /// The steps watched on the way, in order.
     pub bakes: Vec<BakePart>,
+    /// What the rest of the app must do now (the manifest's `split_needs`).
+    pub note: Option<String>,
 }
 
 /// Everything was said on stderr, row by row.
@@ -123,6 +125,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
             ),
         );
     }
+    if let Some(needs) = &service.split_needs {
+        ctx.printer.remark(needs);
+    }
     Ok(SplitResult {
         service: service.name.clone(),
         patterns: patterns.iter().map(|p| p.as_str().to_string()).collect(),
@@ -130,6 +135,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
         target_group: tg_name,
         weights: cut.weights(),
         bakes,
+        note: service.split_needs.clone(),
     })
 }
 

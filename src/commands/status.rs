@@ -15,6 +15,8 @@ use crate::output::{lines, Render};
 pub struct Report {
     lab: String,
     stack: StackPart,
+    /// The lab's page (`WebsiteUrl`); `None` for a stack made before the lab had one.
+    site_url: Option<String>,
     outputs: BTreeMap<String, String>,
     services: Vec<ServicePart>,
     rules: Vec<RulePart>,
@@ -104,6 +106,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Report, Error> {
             name: stack.name.clone(),
             status: stack.status.to_string(),
         },
+        site_url: stack.outputs.get("WebsiteUrl").cloned(),
         outputs: stack.outputs.clone(),
         services: services
             .iter()
@@ -150,6 +153,9 @@ impl Render for Report {
             "Lab {}: stack {} is {}",
             r.lab, r.stack.name, r.stack.status
         ));
+        if let Some(url) = &r.site_url {
+            out.push(format!("Website: {url}"));
+        }
         out.push(String::new());
         out.push("Outputs".into());
         let keys = ["AlbUrl", "ClusterName", "TableName", "LogGroupName"];

@@ -7,26 +7,34 @@ use crate::error::Error;
 use crate::lab::data::{sample_items, SAMPLE_KEY};
 use crate::lab::names::TAG_LAB;
 use crate::lab::outputs::StackOutputs;
+use crate::lab::site;
 use crate::lab::stack::{Phase, StackEnd, StackStatus};
 use crate::lab::template::{self, StackOptions};
 use crate::output::table::table;
 use crate::output::Render;
 use crate::report::Row;
 
-/// The lab as `up` left it: where it is and the stack's outputs.
+/// The lab as `up` left it: where it is, its page, and the stack's outputs.
 #[derive(Debug, serde::Serialize)]
 pub struct UpResult {
     pub lab: String,
     pub region: String,
+    /// The lab's page (the `WebsiteUrl` output), published by this run.
+    pub site_url: String,
     pub outputs: std::collections::BTreeMap<String, String>,
     /// The rows of the text form: load balancer, cluster, table, repositories.
     #[serde(skip)]
     rows: Vec<Vec<String>>,
 }
 
+/// The page's URL on a line of its own: a table cell would wrap it at 100 columns.
 impl Render for UpResult {
     fn text(&self) -> String {
-        table(&[], self.rows.clone())
+        format!(
+            "Website: {}\n{}",
+            self.site_url,
+            table(&[], self.rows.clone())
+        )
     }
 }
 
@@ -42,14 +50,20 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::UpArgs) -> Result<UpResult, E
     let outputs = ensure_stack(ctx, &options).await?;
     ensure_default_service(ctx, &outputs, placeholder_image).await?;
     load_sample_data(ctx, &outputs).await?;
+    publish_site(ctx, &outputs).await?;
     let default = ctx.manifest().default_service();
     ctx.next(
         "build and roll out the monolith",
         &format!("mysfits deploy {} --tag v1", default.name),
     );
+    ctx.printer.next(
+        "then open the lab's page (the mysfits, likes, adoptions)",
+        &outputs.website_url,
+    );
     Ok(UpResult {
         lab: ctx.lab.to_string(),
         region: ctx.aws.region.clone(),
+        site_url: outputs.website_url.clone(),
         rows: summary_rows(ctx, &outputs),
         outputs: outputs.all,
     })
@@ -237,6 +251,50 @@ async fn load_sample_data(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), E
     }
     ctx.aws.put_items(table, &items).await?;
     row.finish(&format!("loaded {} mysfits", items.len()), true);
+    Ok(())
+}
+
+/// The page and its `config.js` in the website bucket: only the objects whose bytes
+/// differ from what S3 holds (its ETag is the MD5 of a single-part put), and objects no
+/// longer part of the page removed. A re-run with nothing changed puts nothing.
+async fn publish_site(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), Error> {
+    let bucket = outputs.website_bucket.as_str();
+    let row = Row::new(&ctx.reporter, "website");
+    let objects = site::objects(&outputs.alb_url);
+    let current = ctx
+        .aws
+        .bucket_objects(bucket)
+        .await?
+        .ok_or_else(|| Error::WebsiteBucketMissing(bucket.to_string()))?;
+    let changed: Vec<_> = objects
+        .iter()
+        .filter(|o| current.get(&o.key) != Some(&o.etag))
+        .collect();
+    let stale: Vec<String> = current
+        .keys()
+        .filter(|k| !objects.iter().any(|o| &o.key == *k))
+        .cloned()
+        .collect();
+    for (i, object) in changed.iter().enumerate() {
+        row.update(&format!("{}/{}: {}", i + 1, changed.len(), object.key));
+        ctx.aws
+            .put_object(
+                bucket,
+                &object.key,
+                object.body.clone(),
+                object.content_type,
+            )
+            .await?;
+    }
+    if !stale.is_empty() {
+        ctx.aws.delete_objects(bucket, &stale).await?;
+    }
+    let done = match (changed.len(), stale.len()) {
+        (0, 0) => "up to date".to_string(),
+        (n, 0) => format!("published {n} of {} files", objects.len()),
+        (n, s) => format!("published {n} of {} files, removed {s}", objects.len()),
+    };
+    row.finish(&format!("{done}: {}", outputs.website_url), true);
     Ok(())
 }
 

@@ -41,6 +41,7 @@ struct RawService {
     #[serde(default)]
     environment: BTreeMap<String, String>,
     platform: Option<String>,
+    split_needs: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -88,6 +89,9 @@ pub struct Service {
     pub environment: BTreeMap<String, String>,
     /// What the image is built for and the tasks run on.
     pub platform: Platform,
+    /// What the rest of the app (the monolith) must do once this service is split out;
+    /// `split` says it as a `note:`.
+    pub split_needs: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -287,6 +291,10 @@ impl Manifest {
                 route,
                 environment: raw.environment,
                 platform,
+                split_needs: raw
+                    .split_needs
+                    .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .filter(|n| !n.is_empty()),
             });
         }
         if default_owner.is_none() {
@@ -394,6 +402,10 @@ mod tests {
             Route::Paths(vec![PathPattern::parse("/mysfits/*/like").unwrap()])
         );
         assert_eq!(like.environment["MONOLITH_URL"], "${alb_dns}");
+        let needs = like.split_needs.as_deref().unwrap();
+        assert!(needs.contains("POST /mysfits/<id>/fulfill-like"), "{needs}");
+        assert!(needs.contains("--tag nolike"), "{needs}");
+        assert_eq!(m.default_service().split_needs, None);
         assert_eq!((like.port, like.cpu, like.memory), (80, 256, 512));
     }
 

@@ -13,6 +13,7 @@ pub mod plan;
 pub mod platform;
 pub mod rollout;
 pub mod samples;
+pub mod site;
 pub mod stack;
 pub mod task;
 pub mod template;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 /// Every fixed output of `templates/core.yaml` (repository URIs come per service).
-pub const OUTPUT_KEYS: [&str; 20] = [
+pub const OUTPUT_KEYS: [&str; 22] = [
     "VpcId",
     "PublicSubnets",
     "PrivateSubnets",
@@ -24,6 +24,8 @@ pub const OUTPUT_KEYS: [&str; 20] = [
     "LogGroupName",
     "TableName",
     "TableArn",
+    "WebsiteBucket",
+    "WebsiteUrl",
 ];
 
 /// The stack's outputs, read once (after `complete` proved every key is there) into
@@ -45,6 +47,9 @@ pub struct StackOutputs {
     pub task_role_arn: String,
     pub log_group_name: String,
     pub table_name: String,
+    /// The lab's page: its bucket and the S3 website URL.
+    pub website_bucket: String,
+    pub website_url: String,
     pub all: BTreeMap<String, String>,
 }
 
@@ -92,6 +97,8 @@ impl StackOutputs {
             task_role_arn: get("TaskRoleArn")?,
             log_group_name: get("LogGroupName")?,
             table_name: get("TableName")?,
+            website_bucket: get("WebsiteBucket")?,
+            website_url: get("WebsiteUrl")?,
             all: all.clone(),
         })
     }

@@ -112,6 +112,11 @@ impl Printer {
         }
     }
 
+    /// Something the user must know to finish the job (not an error); never hidden.
+    pub fn remark(&self, text: &str) {
+        self.line(&format!("{}: {text}", styled("note").cyan().bold()));
+    }
+
     pub fn warn(&self, text: &str) {
         self.line(&format!("{}: {text}", styled("warning").yellow().bold()));
     }

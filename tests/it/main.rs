@@ -18,3 +18,4 @@ mod split;
 mod templates;
 mod terminal;
 mod unreliable;
+mod website;

@@ -23,6 +23,11 @@ pub(crate) fn settings() -> insta::Settings {
         (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[time]"),
         (r"mysfits-alb-\d+", "mysfits-alb-[n]"),
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+        // CloudFormation names the website bucket with a random suffix.
+        (
+            r"mysfits-websitebucket-[a-z0-9]+",
+            "mysfits-websitebucket-[id]",
+        ),
     ] {
         s.add_filter(pattern, replacement);
     }

@@ -10,7 +10,8 @@ and stops when its stdin reaches end of file. Modes:
 * ``throttle``: a ``--rate`` share of requests (seeded, so runs repeat) get the answer
   AWS gives a caller over its rate, in the protocol of the service signed for: HTTP 400
   ``ThrottlingException`` (JSON services), HTTP 400 ``Throttling`` (query services:
-  CloudFormation, Elastic Load Balancing), HTTP 503 ``RequestLimitExceeded`` (EC2).
+  CloudFormation, Elastic Load Balancing), HTTP 503 ``RequestLimitExceeded`` (EC2),
+  HTTP 503 ``SlowDown`` (S3, its REST-XML error document).
   The rest go to moto unchanged.
 * ``hang``: accepts the connection, reads the request and never answers.
 * ``html500``: answers HTTP 500 with an HTML page, as a proxy or load balancer in the
@@ -39,6 +40,9 @@ QUERY_THROTTLE = (b'<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</C
 EC2_THROTTLE = (b'<Response><Errors><Error><Code>RequestLimitExceeded</Code>'
                 b'<Message>Request limit exceeded.</Message></Error></Errors>'
                 b'<RequestID>chaos</RequestID></Response>')
+S3_THROTTLE = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+               b'<Message>Please reduce your request rate.</Message>'
+               b'<RequestId>chaos</RequestId></Error>')
 HTML_500 = (b"<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n"
             b"<body><center><h1>500 Internal Server Error</h1></center></body>\r\n</html>\r\n")
 QUERY_SERVICES = {"cloudformation", "elasticloadbalancing"}
@@ -96,6 +100,8 @@ def handler(mode: str, upstream: str, stats: Stats, stop: threading.Event) -> ty
                 service = signed_service(self.headers.get("Authorization", ""))
                 if service == "ec2":
                     self._answer(503, "text/xml", EC2_THROTTLE)
+                elif service == "s3":
+                    self._answer(503, "application/xml", S3_THROTTLE)
                 elif service in QUERY_SERVICES:
                     self._answer(400, "text/xml", QUERY_THROTTLE)
                 else:

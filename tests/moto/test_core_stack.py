@@ -8,7 +8,9 @@ Against ``launch.py`` (moto on 127.0.0.1, a free port):
   ``mysfits up`` after ``cleanup`` reuses every name), and with PrivateTasks=true:
   CREATE_COMPLETE, every output, what the resources look like, DELETE_COMPLETE and
   nothing of the lab left (``patches/cfn_deletions.py``, ``cfn_vpc_dns.py``,
-  ``cfn_target_group_attributes.py``);
+  ``cfn_target_group_attributes.py``), the website bucket's index document, public access
+  block, ownership rule and public-read policy (``cfn_s3_bucket_website.py``,
+  ``cfn_s3_bucket_policy.py``);
 * on a fresh stack each: the UpdateService rollout (``ecs_deployments.py``) and the
   services' deployment settings (``ecs_service_settings.py``);
 * a Fargate RunTask in the stack's VPC (``cfn_vpc_dns.py``, ``ecs_task_enis.py``,
@@ -45,6 +47,7 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from botocore import exceptions as c_errors
 from botocore.config import Config
 
 from patches.ecs_task_enis import PUBLIC_IP_ENV
@@ -142,7 +145,11 @@ def clients(endpoint: str) -> Clients:
     )
     config = Config(retries={"max_attempts": 1}, proxies={})
     names = ["cloudformation", "ec2", "elbv2", "ecs", "iam", "logs", "dynamodb", "ecr"]
-    return {n: session.client(n, endpoint_url=endpoint, config=config) for n in names}
+    made = {n: session.client(n, endpoint_url=endpoint, config=config) for n in names}
+    # Path-style, as the tool addresses S3: loopback has no per-bucket host names.
+    made["s3"] = session.client("s3", endpoint_url=endpoint, config=config.merge(
+        Config(s3={"addressing_style": "path"})))
+    return made
 
 
 class Launcher:
@@ -294,6 +301,7 @@ def leftovers(c: Clients, vpc_id: str) -> list[str]:
     left += [f"repository {r['repositoryName']}" for r in c["ecr"].describe_repositories()["repositories"]]
     left += [f"log group {g['logGroupName']}" for g in c["logs"].describe_log_groups()["logGroups"]]
     left += [f"role {r['RoleName']}" for r in c["iam"].list_roles()["Roles"] if r["RoleName"].startswith(LAB)]
+    left += [f"bucket {b['Name']}" for b in c["s3"].list_buckets().get("Buckets", [])]
     return left
 
 
@@ -342,6 +350,11 @@ class Live:
     log_groups: list[dict[str, Any]]
     table: dict[str, Any]
     repositories: dict[str, dict[str, Any]]
+    # The website bucket's configuration as S3 answers it (an error's code where it has none).
+    website: dict[str, Any] | str
+    bucket_policy: dict[str, Any] | str
+    public_access_block: dict[str, Any] | str
+    ownership_rules: list[dict[str, Any]] | str
 
 
 @dataclass
@@ -369,6 +382,14 @@ def policy_document(doc: Any) -> dict[str, Any]:
         return ast.literal_eval(text)
 
 
+def s3_answer(call: Any, key: str, **kwargs: Any) -> Any:
+    """One S3 Get…'s ``key``, or the error code S3 answered instead."""
+    try:
+        return call(**kwargs)[key]
+    except c_errors.ClientError as exc:
+        return exc.response["Error"]["Code"]
+
+
 def observe(c: Clients, outputs: dict[str, str]) -> Live:
     """Every describe the checks need, made before the stack is deleted."""
     ec2, elbv2, iam = c["ec2"], c["elbv2"], c["iam"]
@@ -386,6 +407,11 @@ def observe(c: Clients, outputs: dict[str, str]) -> Live:
     ]
     repositories = c["ecr"].describe_repositories(
         repositoryNames=[f"{LAB}/{s}" for s in SERVICE_NAMES])["repositories"]
+    s3, bucket = c["s3"], outputs["WebsiteBucket"]
+    policy = s3_answer(s3.get_bucket_policy, "Policy", Bucket=bucket)
+    if policy.startswith("{"):
+        policy = json.loads(policy)
+    ownership = s3_answer(s3.get_bucket_ownership_controls, "OwnershipControls", Bucket=bucket)
     return Live(
         vpc_dns={
             key: ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attr)[key]["Value"]
@@ -421,6 +447,11 @@ def observe(c: Clients, outputs: dict[str, str]) -> Live:
         log_groups=c["logs"].describe_log_groups(logGroupNamePrefix=outputs["LogGroupName"])["logGroups"],
         table=c["dynamodb"].describe_table(TableName=outputs["TableName"])["Table"],
         repositories={r["repositoryName"]: r for r in repositories},
+        website=s3_answer(s3.get_bucket_website, "IndexDocument", Bucket=bucket),
+        bucket_policy=policy,
+        public_access_block=s3_answer(s3.get_public_access_block,
+                                      "PublicAccessBlockConfiguration", Bucket=bucket),
+        ownership_rules=ownership["Rules"] if isinstance(ownership, dict) else ownership,
     )
 
 
@@ -645,6 +676,30 @@ class TestCoreStack:
         repository = live.repositories.get(f"{LAB}/{service}")
         assert repository is not None
         assert repository["repositoryUri"] == core.outputs[f"RepoUri{logical_id(service)}"]
+
+    def test_website_bucket_serves_its_index_document(self, live: Live) -> None:
+        assert live.website == {"Suffix": "index.html"}  # cfn_s3_bucket_website.py
+
+    def test_website_url_is_the_buckets_website_endpoint(self, core: CoreRound) -> None:
+        url = core.outputs["WebsiteUrl"]
+        assert url.startswith(f"http://{core.outputs['WebsiteBucket']}.s3-website"), url
+
+    def test_website_bucket_policy_lets_anyone_read_objects_only(self, core: CoreRound,
+                                                                  live: Live) -> None:
+        assert isinstance(live.bucket_policy, dict), live.bucket_policy  # cfn_s3_bucket_policy.py
+        [statement] = live.bucket_policy["Statement"]
+        assert (statement["Effect"], statement["Principal"], statement["Action"]) == (
+            "Allow", "*", "s3:GetObject")
+        assert statement["Resource"] == f"arn:aws:s3:::{core.outputs['WebsiteBucket']}/*"
+
+    def test_website_bucket_blocks_acls_but_not_its_policy(self, live: Live) -> None:
+        assert live.public_access_block == {
+            "BlockPublicAcls": True, "IgnorePublicAcls": True,
+            "BlockPublicPolicy": False, "RestrictPublicBuckets": False,
+        }
+
+    def test_website_bucket_objects_owned_by_the_bucket(self, live: Live) -> None:
+        assert live.ownership_rules == [{"ObjectOwnership": "BucketOwnerEnforced"}]
 
     def test_delete_complete(self, core: CoreRound) -> None:
         assert core.delete_status == "DELETE_COMPLETE"

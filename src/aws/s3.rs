@@ -1,0 +1,127 @@
+//! S3: the objects of the lab's website bucket, published and emptied.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+
+use super::error::{map, AwsError};
+use super::Aws;
+
+/// DeleteObjects takes at most this many keys a call.
+const DELETE_BATCH: usize = 1000;
+
+impl Aws {
+    /// Every object's key and ETag (quotes stripped), all pages; `None` when the bucket
+    /// does not exist.
+    pub async fn bucket_objects(
+        &self,
+        bucket: &str,
+    ) -> Result<Option<BTreeMap<String, String>>, AwsError> {
+        let mut objects = BTreeMap::new();
+        let mut pages = self
+            .s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            match page.map_err(map("list bucket objects")) {
+                Ok(p) => objects.extend(p.contents().iter().filter_map(|o| {
+                    let key = o.key()?.to_string();
+                    Some((key, o.e_tag().unwrap_or_default().trim_matches('"').into()))
+                })),
+                Err(e) if e.is_code("NoSuchBucket") => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Some(objects))
+    }
+
+    pub async fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), AwsError> {
+        self.s3
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(ByteStream::from(body))
+            .content_type(content_type)
+            // The page changes with each `up` (config.js with the stack): browsers revalidate.
+            .cache_control("no-cache")
+            .send()
+            .await
+            .map_err(map("put object"))?;
+        Ok(())
+    }
+
+    /// Deletes these keys, a batch per call; a key that failed fails the whole.
+    pub async fn delete_objects(&self, bucket: &str, keys: &[String]) -> Result<(), AwsError> {
+        for chunk in keys.chunks(DELETE_BATCH) {
+            let ids = chunk
+                .iter()
+                .map(|k| ObjectIdentifier::builder().key(k).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| AwsError::Other {
+                    op: "delete objects",
+                    detail: e.to_string(),
+                })?;
+            let delete = Delete::builder()
+                .set_objects(Some(ids))
+                .quiet(true)
+                .build()
+                .map_err(|e| AwsError::Other {
+                    op: "delete objects",
+                    detail: e.to_string(),
+                })?;
+            let out = self
+                .s3
+                .delete_objects()
+                .bucket(bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(map("delete objects"))?;
+            if let Some(failed) = out.errors().first() {
+                return Err(AwsError::Service {
+                    op: "delete objects",
+                    code: failed.code().unwrap_or("Error").to_string(),
+                    message: format!(
+                        "{} of {} keys not deleted, e.g. {}: {}",
+                        out.errors().len(),
+                        chunk.len(),
+                        failed.key().unwrap_or_default(),
+                        failed.message().unwrap_or_default()
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes every object, until a listing comes back empty (a few rounds: something
+    /// writing into the bucket meanwhile is an error, not a loop). The count deleted; a
+    /// bucket already gone holds none.
+    pub async fn empty_bucket(&self, bucket: &str) -> Result<usize, AwsError> {
+        let mut deleted = 0;
+        for _ in 0..5 {
+            let keys: Vec<String> = match self.bucket_objects(bucket).await? {
+                Some(objects) => objects.into_keys().collect(),
+                None => return Ok(deleted),
+            };
+            if keys.is_empty() {
+                return Ok(deleted);
+            }
+            self.delete_objects(bucket, &keys).await?;
+            deleted += keys.len();
+        }
+        Err(AwsError::Other {
+            op: "empty bucket",
+            detail: format!("objects keep appearing in {bucket} while it is emptied"),
+        })
+    }
+}

@@ -1,0 +1,152 @@
+//! The lab's website: the page under `site/`, embedded so that an installed binary can
+//! publish it, and the `config.js` that tells the page where the lab's API is.
+
+/// Written by `up` next to the embedded files, never embedded itself.
+pub const CONFIG_KEY: &str = "config.js";
+
+/// (object key, contents) of every file of the page, keyed as under `site/`.
+pub const SITE_FILES: &[(&str, &[u8])] = &[
+    ("index.html", include_bytes!("../../site/index.html")),
+    ("app.js", include_bytes!("../../site/app.js")),
+    ("style.css", include_bytes!("../../site/style.css")),
+    (
+        "images/placeholder.svg",
+        include_bytes!("../../site/images/placeholder.svg"),
+    ),
+];
+
+/// One object of the published site: what `up` puts in the bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteObject {
+    pub key: String,
+    pub body: Vec<u8>,
+    pub content_type: &'static str,
+    /// What S3 answers as the ETag of a single-part put of `body` (SSE-S3): its MD5 in hex.
+    pub etag: String,
+}
+
+impl SiteObject {
+    fn new(key: &str, body: Vec<u8>) -> Self {
+        Self {
+            content_type: content_type(key)
+                .unwrap_or_else(|| panic!("site/{key}: no content type for its extension")),
+            etag: md5_hex(&body),
+            key: key.to_string(),
+            body,
+        }
+    }
+}
+
+/// The content type a browser needs for a key, by its extension; `None` for one the page
+/// should not hold (the unit test below keeps `site/` to these).
+pub fn content_type(key: &str) -> Option<&'static str> {
+    let ext = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+    Some(match ext.as_str() {
+        "html" => "text/html; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "txt" => "text/plain; charset=utf-8",
+        _ => return None,
+    })
+}
+
+/// `config.js`: the page reads the lab's API URL from it (no trailing slash, so the page
+/// appends `/mysfits` without doubling it).
+pub fn config_js(api_url: &str) -> String {
+    let url = serde_json::to_string(api_url.trim_end_matches('/')).expect("a string serializes");
+    format!("window.MYSFITS_CONFIG = {{\"apiUrl\": {url}}};")
+}
+
+/// Every object `up` publishes: the embedded page, then `config.js` for this API.
+pub fn objects(api_url: &str) -> Vec<SiteObject> {
+    SITE_FILES
+        .iter()
+        .map(|(key, body)| SiteObject::new(key, body.to_vec()))
+        .chain(std::iter::once(SiteObject::new(
+            CONFIG_KEY,
+            config_js(api_url).into_bytes(),
+        )))
+        .collect()
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    use md5::Digest;
+    md5::Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn files_under(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            if entry.file_type().unwrap().is_dir() {
+                files_under(&entry.path(), &format!("{name}/"), out);
+            } else {
+                out.push(name);
+            }
+        }
+    }
+
+    /// A file added to `site/` and not listed here would be missing from every published
+    /// page; this catches it.
+    #[test]
+    fn every_file_under_site_is_embedded() {
+        let mut on_disk = Vec::new();
+        files_under(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("site"),
+            "",
+            &mut on_disk,
+        );
+        on_disk.sort();
+        let mut embedded: Vec<String> = SITE_FILES.iter().map(|(k, _)| k.to_string()).collect();
+        embedded.sort();
+        assert_eq!(embedded, on_disk);
+        assert!(!on_disk.contains(&CONFIG_KEY.to_string()), "up writes it");
+        for key in &on_disk {
+            assert!(content_type(key).is_some(), "site/{key}: unknown type");
+        }
+    }
+
+    #[test]
+    fn config_js_names_the_api_without_a_trailing_slash() {
+        assert_eq!(
+            config_js("http://lab-alb-1.elb.amazonaws.com/"),
+            r#"window.MYSFITS_CONFIG = {"apiUrl": "http://lab-alb-1.elb.amazonaws.com"};"#
+        );
+        // JSON-escaped, so no URL can break out of the string.
+        assert_eq!(
+            config_js(r#"http://a"b"#),
+            r#"window.MYSFITS_CONFIG = {"apiUrl": "http://a\"b"};"#
+        );
+    }
+
+    #[test]
+    fn objects_carry_types_and_md5_etags() {
+        let objects = objects("http://x");
+        assert_eq!(objects.len(), SITE_FILES.len() + 1);
+        let index = objects.iter().find(|o| o.key == "index.html").unwrap();
+        assert_eq!(index.content_type, "text/html; charset=utf-8");
+        let config = objects.iter().find(|o| o.key == CONFIG_KEY).unwrap();
+        assert_eq!(config.content_type, "text/javascript; charset=utf-8");
+        assert_eq!(
+            SiteObject::new("a.txt", vec![]).etag,
+            "d41d8cd98f00b204e9800998ecf8427e"
+        );
+        assert_eq!(content_type("images/x.SVG"), Some("image/svg+xml"));
+        assert_eq!(content_type("Makefile"), None);
+    }
+}
