@@ -19,6 +19,7 @@ uses Debian's chromedriver, so nothing is downloaded.
 import http.client
 import json
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -36,6 +37,9 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 WAIT_S = 20
 # Every name but loopback resolves to nothing: the page may reach only this machine.
 RESOLVER_RULES = "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE *.localhost, EXCLUDE 127.0.0.1"
+# Names are not all: an IP literal is never resolved. Everything not loopback goes to
+# a proxy that is a closed port on 127.0.0.1, so it fails without leaving the machine.
+PROXY_BYPASS = "localhost;*.localhost;127.0.0.1"
 
 
 class StepFailed(Exception):
@@ -62,14 +66,15 @@ def api_get(api_url, path):
     return json.loads(body)
 
 
-def start_browser(profile_dir):
+def start_browser(profile_dir, proxy):
     if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
         raise StepFailed(f"{CHROMIUM} or {CHROMEDRIVER} is missing; "
                          "install them with: scripts/system-deps.sh (Debian chromium, chromium-driver)")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for arg in ["--headless=new", "--disable-dev-shm-usage", "--window-size=1280,1000",
-                f"--host-resolver-rules={RESOLVER_RULES}", f"--user-data-dir={profile_dir}",
+                f"--host-resolver-rules={RESOLVER_RULES}", f"--proxy-server=http://{proxy}",
+                f"--proxy-bypass-list={PROXY_BYPASS}", f"--user-data-dir={profile_dir}",
                 "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--disable-default-apps",
                 "--disable-domain-reliability", "--disable-features=Translate,OptimizationHints,MediaRouter"]:
@@ -212,10 +217,13 @@ def main(argv):
         sys.exit(f"browser_check: {site_url} is not a loopback URL; this check only opens 127.0.0.1")
     artifacts.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="browser-check.") as profile:
+    # Bound and never listening: a connection to it is refused for as long as we run.
+    with tempfile.TemporaryDirectory(prefix="browser-check.") as profile, socket.socket() as dead:
+        dead.bind(("127.0.0.1", 0))
+        proxy = f"127.0.0.1:{dead.getsockname()[1]}"
         check = None
         try:
-            check = Check(start_browser(profile), artifacts)
+            check = Check(start_browser(profile, proxy), artifacts)
             try:
                 run(check, site_url, like_mark)
             except Exception:
