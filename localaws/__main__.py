@@ -12,7 +12,8 @@ Prints, once everything answers, exactly these lines to stdout and nothing else:
 The `mysfits` binary talks to it only through the AWS APIs (AWS_ENDPOINT_URL), exactly
 as to AWS. What differs from AWS is written in DESIGN.md ("The local engine"): a load
 balancer's DNS name is ``<name>-<id>.elb.localhost:<port>`` (``*.localhost`` is
-loopback: RFC 6761), ECR repository URIs are ``127.0.0.1:<registry port>/<name>``, and
+loopback: RFC 6761), a bucket's website is ``http://<bucket>.s3-website.localhost:<port>``
+(one port for every bucket), ECR repository URIs are ``127.0.0.1:<registry port>/<name>``, and
 a task's public IP is 127.0.0.1.
 
 Stops on SIGTERM/SIGINT, or when its stdin (a pipe) closes; then it stops every
@@ -92,7 +93,9 @@ def main() -> int:
     from moto.elbv2.models import elbv2_backends  # noqa: E402
     from moto.logs.models import logs_backends  # noqa: E402
 
-    from . import alb, ecs, health, podman, registry  # noqa: E402
+    from moto.s3.models import s3_backends  # noqa: E402
+
+    from . import alb, ecs, health, podman, registry, website  # noqa: E402
 
     lock = patches.lock
     applied = patches.apply(engine=True)
@@ -102,6 +105,8 @@ def main() -> int:
     ecs.apply(applied, lock)
     plane = alb.AlbDataPlane(checker, log=lambda m: _log(args.verbose, m), verbose=args.verbose)
     _patch_load_balancers(plane, applied)
+    sites = website.WebsiteServer(s3_backends, lock)
+    website.apply(sites, applied)
     _serialize_requests(lock)
     for line in applied:
         _log(args.verbose, f"patch: {line}")
@@ -129,6 +134,7 @@ def main() -> int:
                      log=lambda m: print(f"[localaws] {m}", file=sys.stderr, flush=True))
     checker.start()
     engine.start()
+    sites.start()
 
     if _stdin_is_watchable():
         watch_stdin(stop)
@@ -144,6 +150,7 @@ def main() -> int:
     removed = engine.shutdown()
     checker.stop()
     plane.stop_all()
+    sites.stop()
     _remove_images(registry_host)
     threading.Thread(target=server.stop, daemon=True).start()
     registry_proc.terminate()

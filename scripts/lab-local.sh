@@ -8,8 +8,10 @@
 #
 # Between the steps it sends real requests through the load balancer and checks the
 # answers (12 mysfits; a like served by the monolith, then by the like-service, +1 each
-# time; "Like processed." in the like-service's logs). Exits non-zero at the first
-# check that fails, and leaves nothing running either way.
+# time; "Like processed." in the like-service's logs), and clicks through the lab's
+# website in headless Chromium the same two times (scripts/browser_check.py; its
+# screenshots go to ${MYSFITS_ARTIFACTS:-target/artifacts}/browser/). Exits non-zero at
+# the first check that fails, and leaves nothing running either way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -50,23 +52,31 @@ echo "   AWS endpoint $AWS_ENDPOINT_URL, ECR registry 127.0.0.1:${registry#REGIS
 
 run() { echo; echo "\$ mysfits $*"; "$bin" "$@"; }
 check() { .venv/bin/python scripts/lab_check.py "$@"; }
+shots="${MYSFITS_ARTIFACTS:-target/artifacts}/browser"
+rm -rf "$shots"
+browser() { .venv/bin/python scripts/browser_check.py "$site" "$1" "$shots/$2"; }
 mysfit=4e53920c-505a-4a90-a694-b9300791f0ae
 
 phase "lab 1: core infrastructure"
 run up
-url=$("$bin" status --output json | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["outputs"]["AlbUrl"])')
+output() { "$bin" status --output json | .venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['outputs']['$1'])"; }
+url=$(output AlbUrl)
+site=$(output WebsiteUrl)
 echo "   load balancer: $url"
+echo "   website: $site"
 
 phase "lab 2-3: the monolith, built, pushed, rolled out"
 run deploy monolith-service --tag nolike --build-arg "BASE_IMAGE=$base"
 check list "$url"
 check like "$url" "$mysfit" mysfits-default
+browser mysfits-default monolith
 
 phase "lab 4: the like-service, carved out behind the same load balancer"
 run deploy like-service --tag v1 --build-arg "BASE_IMAGE=$base"
 run split like-service --path '/mysfits/*/like'
 check like "$url" "$mysfit" mysfits-like-service
 check list "$url"
+browser mysfits-like-service like-service
 run route "/mysfits/$mysfit/like"
 # The log driver forwards lines as they are written; give the newest one a few seconds.
 for _ in 1 2 3 4 5 6 7 8 9 10; do

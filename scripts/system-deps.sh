@@ -10,6 +10,10 @@ need=()
 for tool in podman runc slirp4netns docker-registry mmdebstrap bc tmux; do
   command -v "$tool" >/dev/null || need+=("$tool")
 done
+# The browser check of the lab's page (scripts/browser_check.py): Debian's chromium and
+# its chromedriver, so Selenium never downloads a browser or a driver.
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
 # Debian's own python3 needs python3-venv for `python3 -m venv` (scripts/venv.sh).
 python3 -m venv --help >/dev/null 2>&1 || need+=(python3-venv)
 [ ${#need[@]} -eq 0 ] && exit 0

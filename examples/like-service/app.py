@@ -2,7 +2,9 @@
 
 It does the processing, then asks the monolith to persist the like through
 POST http://$MONOLITH_URL/mysfits/<id>/fulfill-like, so only the monolith talks
-to DynamoDB (the lab's strangler pattern).
+to DynamoDB (the lab's strangler pattern). The monolith's answer is passed on, so a
+like answers {"Update": "Success"} as before the split; a monolith that cannot be
+reached, is slow, or has no fulfill-like route is a JSON 502/504, never a silent 200.
 
 Env: MONOLITH_URL (required: host[:port], no scheme; on AWS the ALB's DNS name),
 PORT (default 80), HOST (default 0.0.0.0), MONOLITH_TIMEOUT (seconds, default 5).
@@ -16,6 +18,14 @@ from flask import Flask, jsonify
 
 def process_like_request():
     print("Like processed.", flush=True)
+
+
+def _json(answer):
+    try:
+        body = answer.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def create_app(monolith_url, timeout=5.0):
@@ -43,7 +53,11 @@ def create_app(monolith_url, timeout=5.0):
         except requests.RequestException as err:
             return jsonify(error=f"could not reach the monolith: POST {url}: {err}"), 502
         if answer.status_code == 404:
-            return jsonify(error=f"no mysfit with id {mysfit_id}"), 404
+            if _json(answer).get("mysfitId") == mysfit_id:
+                return jsonify(error=f"no mysfit with id {mysfit_id}"), 404
+            # The workshop's monolith ships fulfill-like commented out (Lab 4 step 1).
+            return jsonify(error=f"the monolith has no route POST /mysfits/<id>/fulfill-like "
+                                 f"(404 from {url}); deploy a monolith that serves it"), 502
         if answer.status_code >= 400:
             return jsonify(error=f"monolith answered {answer.status_code} to POST {url}",
                            monolith_body=answer.text[:500]), 502

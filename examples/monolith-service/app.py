@@ -1,5 +1,9 @@
 """Mythical Mysfits monolith: the whole API on one port, backed by DynamoDB.
 
+It answers as the workshop's monolith does (examples/README.md has the contract):
+camelCase mysfits, {"Update": "Success"} for like, adopt and fulfill-like. Where the
+workshop answers 500 (unknown id, bad filter) it answers a JSON 404 or 400.
+
 Env: DDB_TABLE_NAME (required), PORT (default 80), HOST (default 0.0.0.0).
 """
 import os
@@ -8,6 +12,27 @@ import sys
 from flask import Flask, jsonify, request
 
 from mysfits_table import INDEXES, MysfitsTable, NotFound
+
+
+# Each API key and the table attribute it comes from (the workshop's names and order).
+API_FIELDS = {
+    "mysfitId": "MysfitId", "name": "Name", "species": "Species",
+    "description": "Description", "age": "Age", "goodevil": "GoodEvil",
+    "lawchaos": "LawChaos", "thumbImageUri": "ThumbImageUri",
+    "profileImageUri": "ProfileImageUri", "likes": "Likes", "adopted": "Adopted",
+}
+# An item loaded by hand may lack an attribute; the key is still there, of its type.
+DEFAULTS = {"Age": 0, "Likes": 0, "Adopted": False}
+UPDATED = {"Update": "Success"}
+
+
+def api_mysfit(item):
+    """A table item as the workshop's API shows it. `likes` is a string of digits there
+    (DynamoDB's number passed through), so it is here too: pages written for the
+    workshop get what they expect."""
+    mysfit = {key: item.get(attr, DEFAULTS.get(attr, "")) for key, attr in API_FIELDS.items()}
+    mysfit["likes"] = str(mysfit["likes"])
+    return mysfit
 
 
 def process_like_request():
@@ -30,7 +55,8 @@ def create_app(table_name):
 
     @app.errorhandler(NotFound)
     def not_found(err):
-        return jsonify(error=f"no mysfit with id {err}"), 404
+        # mysfitId tells a caller (like-service) this 404 is about the mysfit, not the route.
+        return jsonify(error=f"no mysfit with id {err}", mysfitId=str(err)), 404
 
     @app.errorhandler(404)
     def no_route(_err):
@@ -39,6 +65,12 @@ def create_app(table_name):
     @app.errorhandler(405)
     def bad_method(_err):
         return jsonify(error="method not allowed"), 405
+
+    @app.errorhandler(500)
+    def failed(err):
+        # Flask has logged the traceback; the caller gets JSON, not an HTML page.
+        cause = getattr(err, "original_exception", None) or err
+        return jsonify(error=f"internal error: {type(cause).__name__}: {cause}"), 500
 
     @app.route("/")
     def health():
@@ -49,31 +81,34 @@ def create_app(table_name):
     def list_mysfits():
         attribute = request.args.get("filter")
         if attribute is None:
-            return jsonify(mysfits=table.all())
+            return jsonify(mysfits=[api_mysfit(m) for m in table.all()])
         if attribute not in INDEXES:
             return jsonify(error=f"filter must be one of {sorted(INDEXES)}"), 400
         value = request.args.get("value")
         if not value:
             return jsonify(error="filter needs a value, e.g. ?filter=GoodEvil&value=Good"), 400
-        return jsonify(mysfits=table.query(attribute, value))
+        return jsonify(mysfits=[api_mysfit(m) for m in table.query(attribute, value)])
 
     @app.route("/mysfits/<mysfit_id>")
     def get_mysfit(mysfit_id):
-        return jsonify(table.get(mysfit_id))
+        return jsonify(api_mysfit(table.get(mysfit_id)))
 
     @app.route("/mysfits/<mysfit_id>/like", methods=["POST"])
     def like(mysfit_id):
         process_like_request()
-        return jsonify(table.like(mysfit_id))
+        table.like(mysfit_id)
+        return jsonify(UPDATED)
 
     @app.route("/mysfits/<mysfit_id>/fulfill-like", methods=["POST"])
     def fulfill_like(mysfit_id):
-        # Called by like-service after it did the processing: persist only.
-        return jsonify(table.like(mysfit_id))
+        # The lab's split (Lab 4 step 1): like-service did the processing; persist only.
+        table.like(mysfit_id)
+        return jsonify(UPDATED)
 
     @app.route("/mysfits/<mysfit_id>/adopt", methods=["POST"])
     def adopt(mysfit_id):
-        return jsonify(table.adopt(mysfit_id))
+        table.adopt(mysfit_id)
+        return jsonify(UPDATED)
 
     return app
 

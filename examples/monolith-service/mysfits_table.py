@@ -55,18 +55,16 @@ class MysfitsTable:
     def _update(self, mysfit_id, expression, values):
         # The condition stops UpdateItem from creating a new item for an unknown id.
         try:
-            out = self.table.update_item(
+            self.table.update_item(
                 Key={"MysfitId": mysfit_id},
                 UpdateExpression=expression,
                 ExpressionAttributeValues=values,
                 ConditionExpression="attribute_exists(MysfitId)",
-                ReturnValues="ALL_NEW",
             )
         except ClientError as err:
             if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise NotFound(mysfit_id) from err
             raise
-        return _plain(out["Attributes"])
 
     def like(self, mysfit_id):
         # ADD is atomic, so concurrent likes are all counted.

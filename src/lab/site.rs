@@ -4,14 +4,59 @@
 /// Written by `up` next to the embedded files, never embedded itself.
 pub const CONFIG_KEY: &str = "config.js";
 
-/// (object key, contents) of every file of the page, keyed as under `site/`.
+/// (object key, contents) of every file of the page, keyed as under `site/` (all but its
+/// README).
 pub const SITE_FILES: &[(&str, &[u8])] = &[
     ("index.html", include_bytes!("../../site/index.html")),
     ("app.js", include_bytes!("../../site/app.js")),
     ("style.css", include_bytes!("../../site/style.css")),
     (
-        "images/placeholder.svg",
-        include_bytes!("../../site/images/placeholder.svg"),
+        "images/chimera.svg",
+        include_bytes!("../../site/images/chimera.svg"),
+    ),
+    (
+        "images/cyclops.svg",
+        include_bytes!("../../site/images/cyclops.svg"),
+    ),
+    (
+        "images/dragon.svg",
+        include_bytes!("../../site/images/dragon.svg"),
+    ),
+    (
+        "images/gorgon.svg",
+        include_bytes!("../../site/images/gorgon.svg"),
+    ),
+    (
+        "images/haetae.svg",
+        include_bytes!("../../site/images/haetae.svg"),
+    ),
+    (
+        "images/kraken.svg",
+        include_bytes!("../../site/images/kraken.svg"),
+    ),
+    (
+        "images/mandrake.svg",
+        include_bytes!("../../site/images/mandrake.svg"),
+    ),
+    (
+        "images/pegasus.svg",
+        include_bytes!("../../site/images/pegasus.svg"),
+    ),
+    (
+        "images/phoenix.svg",
+        include_bytes!("../../site/images/phoenix.svg"),
+    ),
+    (
+        "images/plesiosaurus.svg",
+        include_bytes!("../../site/images/plesiosaurus.svg"),
+    ),
+    (
+        "images/troll.svg",
+        include_bytes!("../../site/images/troll.svg"),
+    ),
+    (
+        "images/yeti.svg",
+        include_bytes!("../../site/images/yeti.svg"),
     ),
 ];
 
@@ -95,7 +140,8 @@ mod tests {
             let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
             if entry.file_type().unwrap().is_dir() {
                 files_under(&entry.path(), &format!("{name}/"), out);
-            } else {
+            } else if name != "README.md" {
+                // The page's own notes, for whoever edits it; not published.
                 out.push(name);
             }
         }

@@ -10,13 +10,16 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
 import pytest
 import requests
 from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -107,6 +110,27 @@ def load_app_module(service_dir, module_name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@contextmanager
+def serve_in_thread(app):
+    """A WSGI app on 127.0.0.1 (a free port) in a daemon thread; yields "127.0.0.1:<port>"."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def monolith_in_thread(table):
+    """The monolith over real HTTP (for the like-service and the browser), on moto."""
+    app = load_app_module(MONOLITH_DIR, "monolith_in_thread").create_app(TABLE_NAME)
+    with serve_in_thread(app) as host:
+        yield host
 
 
 class Service:
