@@ -24,7 +24,8 @@ fn site_files() -> Vec<(String, Vec<u8>)> {
             let key = format!("{prefix}{}", entry.file_name().to_string_lossy());
             if entry.file_type().unwrap().is_dir() {
                 walk(&entry.path(), &format!("{key}/"), out);
-            } else {
+            } else if key != "README.md" {
+                // The page's notes are not published.
                 out.push((key, std::fs::read(entry.path()).unwrap()));
             }
         }
