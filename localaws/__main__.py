@@ -92,7 +92,7 @@ def main() -> int:
     from moto.elbv2.models import elbv2_backends  # noqa: E402
     from moto.logs.models import logs_backends  # noqa: E402
 
-    from . import alb, ecs, health, podman, registry  # noqa: E402
+    from . import alb, ecs, health, metrics, podman, registry  # noqa: E402
 
     lock = patches.lock
     applied = patches.apply(engine=True)
@@ -100,7 +100,9 @@ def main() -> int:
     checker = health.Health(lambda account, region: elbv2_backends[account][region])
     health.apply(checker, applied)
     ecs.apply(applied, lock)
-    plane = alb.AlbDataPlane(checker, log=lambda m: _log(args.verbose, m), verbose=args.verbose)
+    plane = alb.AlbDataPlane(checker, log=lambda m: _log(args.verbose, m), verbose=args.verbose,
+                             metrics=metrics.AlbMetrics())
+    applied.append("CloudWatch: AWS/ApplicationELB metrics from the load balancers' own counts")
     _patch_load_balancers(plane, applied)
     _serialize_requests(lock)
     for line in applied:

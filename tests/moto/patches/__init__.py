@@ -11,8 +11,9 @@ aside. ``tests/moto/test_core_stack.py`` checks them against moto.
 
 from __future__ import annotations
 
-from . import (cfn_deletions, cfn_target_group_attributes, cfn_vpc_dns, ecs_deployments,
-               ecs_service_settings, ecs_task_enis, ecs_task_lifecycle, elbv2_rule_priorities)
+from . import (cfn_deletions, cfn_target_group_attributes, cfn_vpc_dns, cloudwatch_dimensions,
+               ecs_deployments, ecs_service_settings, ecs_task_enis, ecs_task_lifecycle,
+               elbv2_rule_priorities)
 from ._shared import lock
 
 __all__ = ["apply", "lock"]
@@ -37,5 +38,6 @@ def apply(engine: bool = False) -> list[str]:
     ecs_task_lifecycle.apply(applied)
     cfn_target_group_attributes.apply(applied)
     elbv2_rule_priorities.apply(applied)
+    cloudwatch_dimensions.apply(applied)
     _applied = applied
     return applied

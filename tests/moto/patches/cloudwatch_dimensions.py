@@ -1,0 +1,56 @@
+"""CloudWatch finds a metric by its whole set of dimensions, in any order.
+
+AWS (CloudWatch concepts, "Dimensions"): "CloudWatch treats each unique combination of
+dimensions as a separate metric. If you published a metric with dimensions, you must
+specify all of them to retrieve statistics"; the order in which dimensions are named
+does not matter. So ``HTTPCode_Target_5XX_Count`` with ``[LoadBalancer]`` is the load
+balancer's series, and with ``[TargetGroup, LoadBalancer]`` one target group's.
+
+moto 5.2: GetMetricStatistics returns every datapoint whose dimensions *include* the
+query's, so a ``[LoadBalancer]`` query adds each target group's series to the load
+balancer's own; GetMetricData compares sorted dimension lists, but
+``Dimension.__lt__`` is broken (it compares a value with a name), so the sort keeps
+the order given and ``[LoadBalancer, TargetGroup]`` never finds what was put as
+``[TargetGroup, LoadBalancer]``.
+
+The patch orders dimensions by (name, value), and GetMetricStatistics keeps, of what
+moto's own query found, the datapoints whose dimension set equals the query's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _key(dimensions: Any) -> set[tuple[Any, Any]]:
+    return {(d["Name"], d.get("Value")) if isinstance(d, dict) else (d.name, d.value)
+            for d in dimensions or []}
+
+
+def apply(applied: list[str]) -> None:
+    from moto.cloudwatch.models import CloudWatchBackend, Dimension
+
+    probe = [Dimension("TargetGroup", "targetgroup/b/1"), Dimension("LoadBalancer", "app/a/1")]
+    if [d.name for d in sorted(probe)] != ["LoadBalancer", "TargetGroup"]:
+        def __lt__(self: Any, other: Any) -> bool:
+            return (self.name or "", self.value or "") < (other.name or "", other.value or "")
+
+        Dimension.__lt__ = __lt__  # type: ignore[method-assign]
+
+    original = CloudWatchBackend.get_metric_statistics
+
+    def get_metric_statistics(self: Any, namespace: str, metric_name: str, start_time: Any,
+                              end_time: Any, period: int, stats: list[str],
+                              dimensions: list[dict[str, str]], unit: str | None = None) -> Any:
+        found = original(self, namespace, metric_name, start_time, end_time, period, stats,
+                         dimensions, unit)
+        want = _key(dimensions)
+        kept = []
+        for point in found:
+            point.metric_data = [md for md in point.metric_data if _key(md.dimensions) == want]
+            if point.metric_data:
+                kept.append(point)
+        return kept
+
+    CloudWatchBackend.get_metric_statistics = get_metric_statistics  # type: ignore[method-assign]
+    applied.append("CloudWatch: a metric is its whole dimension set, in any order")
