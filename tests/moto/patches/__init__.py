@@ -11,8 +11,8 @@ aside. ``tests/moto/test_core_stack.py`` checks them against moto.
 
 from __future__ import annotations
 
-from . import (cfn_deletions, cfn_target_group_attributes, cfn_vpc_dns, cloudwatch_dimensions,
-               ecs_deployments, ecs_service_settings, ecs_task_enis, ecs_task_lifecycle,
+from . import (cfn_deletions, cfn_target_group_attributes, cfn_vpc_dns, cloudwatch_cbor,
+               cloudwatch_dimensions, ecs_deployments, ecs_service_settings, ecs_task_enis, ecs_task_lifecycle,
                elbv2_rule_priorities)
 from ._shared import lock
 
@@ -39,5 +39,6 @@ def apply(engine: bool = False) -> list[str]:
     cfn_target_group_attributes.apply(applied)
     elbv2_rule_priorities.apply(applied)
     cloudwatch_dimensions.apply(applied)
+    cloudwatch_cbor.apply(applied)
     _applied = applied
     return applied
