@@ -84,6 +84,9 @@ pub enum AwsCommand {
     /// Carve a service out behind the same load balancer with a path rule
     #[command(after_help = crate::help::SPLIT)]
     Split(SplitArgs),
+    /// Set the weight of a split service's path by hand, watching it when asked
+    #[command(after_help = crate::help::SHIFT)]
+    Shift(ShiftArgs),
     /// Show which service answers a request path, and why
     #[command(after_help = crate::help::ROUTE)]
     Route(RouteArgs),
@@ -108,6 +111,7 @@ impl AwsCommand {
             AwsCommand::Deploy(a) => &a.aws,
             AwsCommand::Run(a) => &a.aws,
             AwsCommand::Split(a) => &a.aws,
+            AwsCommand::Shift(a) => &a.aws,
             AwsCommand::Route(a) => &a.aws,
             AwsCommand::Merge(a) => &a.aws,
             AwsCommand::Status(a) => &a.aws,
@@ -211,6 +215,59 @@ pub struct SplitArgs {
     /// Give up waiting after this many seconds
     #[arg(long, value_name = "SECONDS", default_value_t = 1200)]
     pub timeout: u64,
+    /// Send only this percent of the paths' requests to the service, the rest to the
+    /// default service (1-100; 100 is the plain split)
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub canary: Option<u8>,
+    /// Walk the weight through these percents, watching each for --bake (ascending, 1-100)
+    #[arg(long, value_name = "P1,P2,...", value_parser = parse_steps)]
+    pub steps: Option<Steps>,
+    #[command(flatten)]
+    pub watch: WatchArgs,
+}
+
+/// How a weight is watched before the next (split's walk, shift).
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// How long each weight is watched before the next, e.g. 30s, 5m [default: 5m]
+    #[arg(long, value_name = "DURATION", value_parser = parse_bake)]
+    pub bake: Option<std::time::Duration>,
+    /// Roll back when more than this percent of the service's requests answer 5xx
+    /// (once at least 5 did)
+    #[arg(long = "max-5xx", value_name = "PERCENT", default_value = "1", value_parser = crate::lab::bake::parse_percent)]
+    pub max_5xx: f64,
+}
+
+/// `--steps`: strictly ascending percents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Steps(pub Vec<u8>);
+
+fn parse_steps(s: &str) -> Result<Steps, String> {
+    crate::lab::weights::parse_steps(s).map(Steps)
+}
+
+/// A bake: a humantime duration above zero.
+fn parse_bake(s: &str) -> Result<std::time::Duration, String> {
+    match humantime::parse_duration(s) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        Ok(_) => Err(format!("'{s}' is no time to watch: give e.g. 30s or 5m")),
+        Err(e) => Err(format!("'{s}' is not a duration like 30s or 5m: {e}")),
+    }
+}
+
+/// `mysfits shift`'s arguments.
+#[derive(Debug, Args)]
+pub struct ShiftArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// A service split out with `mysfits split`
+    pub service: String,
+    /// Percent of its paths' requests it answers (0-100): 100 is the plain split, 0 sends
+    /// all back to the default service and keeps the rule
+    #[arg(value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub weight: u8,
+    #[command(flatten)]
+    pub watch: WatchArgs,
 }
 
 /// `mysfits route`'s arguments.

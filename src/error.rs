@@ -90,6 +90,16 @@ pub enum Error {
     NotAPath(String),
     #[error("{0} is the default route's service: there is no split to merge")]
     MergeDefault(String),
+    #[error("{0} is the default route's service: it takes what the rules leave, there is no weight to shift")]
+    ShiftDefault(String),
+    #[error("{0} is not split out yet: there is no listener rule to shift")]
+    NotSplit(String),
+    #[error("{service} rolled back to 0 %: {breach}")]
+    RolledBack {
+        service: String,
+        breach: String,
+        rerun: String,
+    },
     #[error("unknown service '{name}': the manifest has {known}")]
     UnknownService { name: String, known: String },
     #[error("no image tag for {0}: deploy needs --tag (or --image URI)")]
@@ -270,6 +280,13 @@ impl Error {
             }],
             Error::NotAPath(p) => vec![format!("e.g. `mysfits route /{}{lab_flag}`", p.trim_start_matches('/'))],
             Error::MergeDefault(_) => vec![format!("merge a service split out by path; `mysfits status{lab_flag}` lists the rules")],
+            Error::ShiftDefault(_) => vec![format!("shift a service split out by path, e.g. `mysfits shift like-service 50{lab_flag}`")],
+            Error::NotSplit(s) => vec![format!("split it first, e.g. with a canary: `mysfits split {s} --canary 10{lab_flag}`")],
+            Error::RolledBack { service, rerun, .. } => vec![
+                format!("all its paths' requests go to the default service again; the rule stays: `mysfits status{lab_flag}`"),
+                format!("see why: `mysfits logs {service}{lab_flag}`"),
+                format!("once fixed, run it again: `{rerun}`"),
+            ],
             Error::SplitDefault(_) => vec![format!("split another service of the manifest, e.g. `mysfits split like-service{lab_flag}`")],
             Error::NoRoutedService { .. } => vec![format!("e.g. `mysfits split SERVICE --path '/api/*'{lab_flag}`")],
             Error::ForeignTargetGroup { name, .. } => vec![format!("rename or delete {name} (mysfits never touches what it did not make), or use another --lab")],
@@ -298,6 +315,8 @@ impl Error {
             | Error::NoTag(_)
             | Error::NotAPath(_)
             | Error::MergeDefault(_)
+            | Error::ShiftDefault(_)
+            | Error::NotSplit(_)
             | Error::SplitDefault(_)
             | Error::NoRoutedService { .. }
             | Error::FileExists(_)

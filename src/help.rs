@@ -34,8 +34,20 @@ pub const SPLIT: &str = "Example: mysfits split like-service --path '/mysfits/*/
 
 Changes: creates the service's target group, a listener rule for its paths (placed where
 no rule is left unreachable; the lab's own rules renumbered when needed) and its Fargate
-service. The same split again changes nothing; `mysfits merge` takes it back.
-Costs: one more Fargate task (about $0.012 an hour) and its public IPv4.";
+service. --canary 10 sends 10 % there and the rest to the default service; --steps
+10,50,100 walks the weight, watching each step for --bake (target health, deployment,
+5xx) and putting 0 % back on a breach (exit 1). The same split again changes nothing;
+a walk cut short resumes where it stood; `mysfits merge` takes it back.
+Costs: one more Fargate task (about $0.012 an hour) and its public IPv4; CloudWatch
+metric reads while it watches (fractions of a cent).";
+
+pub const SHIFT: &str = "Example: mysfits shift like-service 50 --bake 5m
+
+Changes: sets the weights of the service's listener rule (the rest goes to the default
+service; 100 is the plain split, 0 keeps the rule with no traffic). With --bake it
+watches target health, the deployment and the 5xx in CloudWatch, and on a breach puts
+0 % back and exits 1. The same weight again changes nothing.
+Costs: CloudWatch metric reads (fractions of a cent); nothing else.";
 
 pub const ROUTE: &str = "Example: mysfits route /mysfits/123/like
 

@@ -3,13 +3,15 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, PathPatternConditionConfig, ProtocolEnum, RuleCondition, Tag,
-    TargetGroupAttribute, TargetTypeEnum,
+    Action, ActionTypeEnum, ForwardActionConfig, PathPatternConditionConfig, ProtocolEnum,
+    RuleCondition, Tag, TargetGroupAttribute, TargetGroupStickinessConfig, TargetGroupTuple,
+    TargetTypeEnum,
 };
 
 use super::error::{map, AwsError};
 use super::Aws;
 use crate::lab::names::TAG_LAB;
+use crate::lab::weights::Forward;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RuleInfo {
@@ -18,6 +20,8 @@ pub struct RuleInfo {
     pub priority: Option<u32>,
     pub patterns: Vec<String>,
     pub target_groups: Vec<String>,
+    /// The forward action, plain or weighted; `None` for other actions.
+    pub forward: Option<Forward>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -67,23 +71,34 @@ impl Aws {
                         }
                     }
                 }
-                let mut target_groups = Vec::new();
-                for a in r.actions() {
-                    if let Some(tg) = a.target_group_arn() {
-                        target_groups.push(tg.to_string());
-                    } else if let Some(fwd) = a.forward_config() {
-                        target_groups.extend(
-                            fwd.target_groups()
-                                .iter()
-                                .filter_map(|t| t.target_group_arn().map(String::from)),
-                        );
-                    }
-                }
+                let forward = r
+                    .actions()
+                    .iter()
+                    .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
+                    .and_then(|a| {
+                        let groups: Vec<(String, Option<i32>)> = a
+                            .forward_config()
+                            .map(|f| {
+                                f.target_groups()
+                                    .iter()
+                                    .filter_map(|t| {
+                                        Some((t.target_group_arn()?.to_string(), t.weight()))
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        Forward::read(a.target_group_arn(), &groups)
+                    });
+                let target_groups = match &forward {
+                    Some(f) => f.shares().into_iter().map(|(tg, _)| tg).collect(),
+                    None => Vec::new(),
+                };
                 RuleInfo {
                     arn: r.rule_arn().unwrap_or_default().to_string(),
                     priority: r.priority().and_then(|p| p.parse().ok()),
                     patterns,
                     target_groups,
+                    forward,
                 }
             })
             .collect())
@@ -315,7 +330,7 @@ impl Aws {
         listener: &str,
         priority: u32,
         patterns: &[String],
-        target_group: &str,
+        forward: &Forward,
         tags: &[(String, String)],
     ) -> Result<String, AwsError> {
         let out = self
@@ -324,12 +339,7 @@ impl Aws {
             .listener_arn(listener)
             .priority(priority as i32)
             .conditions(path_condition(patterns))
-            .actions(
-                Action::builder()
-                    .r#type(ActionTypeEnum::Forward)
-                    .target_group_arn(target_group)
-                    .build(),
-            )
+            .actions(forward_action(forward))
             .set_tags(Some(elb_tags(tags)))
             .send()
             .await
@@ -377,6 +387,50 @@ impl Aws {
             .await
             .map_err(map("modify listener rule"))?;
         Ok(())
+    }
+
+    /// Changes a rule's forward action (its weights) in place, in one call: ALB applies it
+    /// to new requests at once, with no moment without a rule.
+    pub async fn modify_rule_forward(&self, rule: &str, forward: &Forward) -> Result<(), AwsError> {
+        self.elb
+            .modify_rule()
+            .rule_arn(rule)
+            .actions(forward_action(forward))
+            .send()
+            .await
+            .map_err(map("modify listener rule weights"))?;
+        Ok(())
+    }
+}
+
+/// A plain forward is exactly what `split` has always made (one `TargetGroupArn`); a
+/// weighted one lists its groups, stickiness off so each request is weighed afresh.
+fn forward_action(forward: &Forward) -> Action {
+    let action = Action::builder().r#type(ActionTypeEnum::Forward);
+    match forward {
+        Forward::Plain(tg) => action.target_group_arn(tg).build(),
+        Forward::Weighted(groups) => action
+            .forward_config(
+                ForwardActionConfig::builder()
+                    .set_target_groups(Some(
+                        groups
+                            .iter()
+                            .map(|(tg, w)| {
+                                TargetGroupTuple::builder()
+                                    .target_group_arn(tg)
+                                    .weight(*w as i32)
+                                    .build()
+                            })
+                            .collect(),
+                    ))
+                    .target_group_stickiness_config(
+                        TargetGroupStickinessConfig::builder()
+                            .enabled(false)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build(),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod calls;
 pub mod cfn;
+pub mod cloudwatch;
 pub mod config;
 pub mod ddb;
 pub mod ec2;
@@ -30,6 +31,7 @@ pub struct Aws {
     pub ecr: aws_sdk_ecr::Client,
     pub ec2: aws_sdk_ec2::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub ddb: aws_sdk_dynamodb::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub sts: aws_sdk_sts::Client,
@@ -58,6 +60,7 @@ impl Aws {
             ecr: client!(aws_sdk_ecr),
             ec2: client!(aws_sdk_ec2),
             logs: client!(aws_sdk_cloudwatchlogs),
+            cloudwatch: client!(aws_sdk_cloudwatch),
             ddb: client!(aws_sdk_dynamodb),
             tagging: client!(aws_sdk_resourcegroupstagging),
             sts: client!(aws_sdk_sts),

@@ -7,7 +7,7 @@ use crate::lab::names::lab_flag;
 use crate::output::{Printer, ProgressLog};
 
 /// The command line as typed, quoted for a shell where needed.
-fn command_line() -> String {
+pub(crate) fn command_line() -> String {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quoted: Vec<String> = args.iter().map(|a| shell_quote(a)).collect();
     format!("mysfits {}", quoted.join(" "))
@@ -35,6 +35,10 @@ fn undo(command: &AwsCommand, lab: &str) -> Option<String> {
         AwsCommand::Split(args) => Some(format!(
             "undo: `mysfits merge {}{flag}` takes the split back",
             args.service.as_deref().unwrap_or("SERVICE")
+        )),
+        AwsCommand::Shift(args) => Some(format!(
+            "the weight stays where it was set; `mysfits shift {} 0{flag}` sends all back to the default service",
+            args.service
         )),
         AwsCommand::Deploy(_) => Some(format!(
             "a started rollout goes on in ECS, guarded by the circuit breaker: `mysfits status{flag}` shows it"

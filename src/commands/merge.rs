@@ -52,8 +52,15 @@ pub async fn run(ctx: &Ctx<'_>, name: &str, dry_run: bool) -> Result<MergeResult
     // What goes, before anything goes: the same plan, question and --yes as cleanup.
     let mut plan = Vec::new();
     if let Some(r) = rule {
+        // At any weight: the rule goes, and with it every share but the default's.
+        let weights = live.weights(r);
+        let shares = if weights.len() > 1 {
+            format!(", {}", crate::commands::rules::shares_text(&weights))
+        } else {
+            String::new()
+        };
         plan.push(format!(
-            "listener rule {} (priority {}): its paths go to {} again",
+            "listener rule {} (priority {}{shares}): its paths go to {} again",
             r.patterns.join(", "),
             r.priority.unwrap_or_default(),
             live.default_target

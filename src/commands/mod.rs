@@ -1,6 +1,7 @@
 //! One file per subcommand. Each reads like the lab: a short list of named, idempotent steps.
 
 mod cleanup;
+mod cutover;
 mod deploy;
 mod docs;
 mod init;
@@ -10,6 +11,7 @@ mod merge;
 mod route;
 mod rules;
 mod run;
+mod shift;
 mod split;
 mod status;
 mod task;
@@ -127,6 +129,9 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
             .map(|r| printer.render(format, &r)),
         AwsCommand::Status(_) => status::run(&ctx).await.map(|r| printer.render(format, &r)),
         AwsCommand::Split(args) => split::run(&ctx, args)
+            .await
+            .map(|r| printer.render(format, &r)),
+        AwsCommand::Shift(args) => shift::run(&ctx, args)
             .await
             .map(|r| printer.render(format, &r)),
         AwsCommand::Route(args) => route::live(&ctx, &args.path)

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::commands::rules::{shares_text, WeightPart};
 use crate::commands::{rules, Ctx};
 use crate::error::Error;
 use crate::lab::alb::{evaluate, place, NewRule, Request, Rule};
@@ -18,6 +19,9 @@ pub struct Answer {
     priority: Option<u32>,
     pattern: Option<String>,
     source: &'static str,
+    /// Who may answer, with what share (the live listener only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    weights: Vec<WeightPart>,
 }
 
 fn answer(path: &str, rules: &[Rule], default: &str, source: &'static str) -> Answer {
@@ -32,6 +36,7 @@ fn answer(path: &str, rules: &[Rule], default: &str, source: &'static str) -> An
                 .find(|p| p.matches(path))
                 .map(|p| p.as_str().to_string()),
             source,
+            weights: Vec::new(),
         },
         None => Answer {
             path: path.into(),
@@ -39,23 +44,24 @@ fn answer(path: &str, rules: &[Rule], default: &str, source: &'static str) -> An
             priority: None,
             pattern: None,
             source,
+            weights: Vec::new(),
         },
     }
 }
 
 impl Render for Answer {
     fn text(&self) -> String {
+        // A weighted rule: every service that may answer, with its share.
+        let who = if self.weights.len() > 1 {
+            shares_text(&self.weights)
+        } else {
+            self.service.clone()
+        };
         match (&self.priority, &self.pattern) {
             (Some(p), Some(pat)) => {
-                format!(
-                    "{} → {} (rule priority {p}: {pat})",
-                    self.path, self.service
-                )
+                format!("{} → {who} (rule priority {p}: {pat})", self.path)
             }
-            _ => format!(
-                "{} → {} (default action: no rule matches)",
-                self.path, self.service
-            ),
+            _ => format!("{} → {who} (default action: no rule matches)", self.path),
         }
     }
 }
@@ -71,7 +77,12 @@ pub async fn live(ctx: &Ctx<'_>, path: &str) -> Result<Answer, Error> {
     check_path(path)?;
     let outputs = ctx.outputs().await?;
     let live = rules::live(ctx, &outputs).await?;
-    Ok(answer(path, &live.model, &live.default_target, "listener"))
+    let mut a = answer(path, &live.model, &live.default_target, "listener");
+    let rule = live.rules.iter().find(|r| r.priority == a.priority);
+    if let Some(rule) = rule {
+        a.weights = live.weights(rule);
+    }
+    Ok(a)
 }
 
 /// The manifest's routes, with priorities chosen as `split` would choose them.

@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::lab::alb::{PathPattern, Rule};
 use crate::lab::names::TAG_LAB;
 use crate::lab::outputs::StackOutputs;
+use crate::lab::weights::Forward;
 
 pub struct Live {
     pub listener: String,
@@ -17,6 +18,8 @@ pub struct Live {
     pub model: Vec<Rule>,
     /// The service behind the default action.
     pub default_target: String,
+    /// The service behind each target group, from the services' load balancers.
+    pub service_of: BTreeMap<String, String>,
 }
 
 impl Live {
@@ -27,6 +30,47 @@ impl Live {
             .find(|r| r.priority == Some(priority))
             .map(|r| r.arn.as_str())
     }
+
+    /// Who shares a rule's requests, and how much of them each gets.
+    pub fn weights(&self, rule: &RuleInfo) -> Vec<WeightPart> {
+        rule.forward
+            .as_ref()
+            .map(|f| weight_parts(f, |tg| self.service_of.get(tg).cloned()))
+            .unwrap_or_default()
+    }
+}
+
+/// One target group of a rule's forward action and its share of the requests.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct WeightPart {
+    pub service: String,
+    pub target_group: String,
+    pub weight: u8,
+}
+
+/// The forward's groups with their shares, each named for its service where one is known.
+pub fn weight_parts(
+    forward: &Forward,
+    service: impl Fn(&str) -> Option<String>,
+) -> Vec<WeightPart> {
+    forward
+        .shares()
+        .into_iter()
+        .map(|(tg, weight)| WeightPart {
+            service: service(&tg).unwrap_or_else(|| tg_name(&tg)),
+            target_group: tg_name(&tg),
+            weight,
+        })
+        .collect()
+}
+
+/// `like-service 10 %, monolith-service 90 %`.
+pub fn shares_text(parts: &[WeightPart]) -> String {
+    parts
+        .iter()
+        .map(|p| format!("{} {} %", p.service, p.weight))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub async fn live(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<Live, Error> {
@@ -92,11 +136,16 @@ pub async fn live(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<Live, Error> 
             })
         })
         .collect();
+    let service_of = by_tg
+        .iter()
+        .map(|(tg, s)| (tg.to_string(), s.to_string()))
+        .collect();
     Ok(Live {
         listener,
         rules,
         model,
         default_target,
+        service_of,
     })
 }
 

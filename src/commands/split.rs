@@ -2,7 +2,9 @@
 //! forwards the pattern to it, and a Fargate service on the revision `deploy` registered.
 
 use crate::aws::elb::RuleInfo;
+use crate::commands::cutover::{BakePart, Cutover, Watch};
 use crate::commands::deploy::watch_rollout;
+use crate::commands::rules::WeightPart;
 use crate::commands::task::service_spec;
 use crate::commands::{rules, Ctx};
 use crate::error::Error;
@@ -13,6 +15,7 @@ use crate::lab::manifest::{Route, Service};
 use crate::lab::names::TAG_LAB;
 use crate::lab::outputs::StackOutputs;
 use crate::lab::rollout::short;
+use crate::lab::weights::{steps_of, walk, Forward, Step};
 use crate::output::Render;
 use crate::report::Row;
 
@@ -23,22 +26,10 @@ pub struct SplitResult {
     pub patterns: Vec<String>,
     pub priority: Option<u32>,
     pub target_group: String,
-}
-
-impl SplitResult {
-    fn new(
-        service: &Service,
-        patterns: &[PathPattern],
-        priority: Option<u32>,
-        target_group: String,
-    ) -> Self {
-        Self {
-            service: service.name.clone(),
-            patterns: patterns.iter().map(|p| p.as_str().to_string()).collect(),
-            priority,
-            target_group,
-        }
-    }
+    /// The rule's groups and their shares as the split left them.
+    pub weights: Vec<WeightPart>,
+    /// The steps watched on the way, in order.
+    pub bakes: Vec<BakePart>,
 }
 
 /// Everything was said on stderr, row by row.
@@ -88,9 +79,70 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
 
     let tg_arn =
         ensure_target_group(ctx, &tg_row, existing_tg, &tg_name, service, &outputs).await?;
-    let priority = ensure_rule(ctx, &live, own, placement, &patterns, &tg_arn, service).await?;
+    let default_tg = outputs.default_target_group_arn.clone();
+    let had = own.and_then(|r| r.forward.clone());
+    let steps = plan_steps(args, had.as_ref().map(|f| f.percent(&tg_arn)));
+    // A new rule starts at the walk's first weight; an existing one is moved by the walk.
+    let first = match (steps.first(), &had) {
+        (Some(s), _) => Forward::at(&tg_arn, &default_tg, s.weight),
+        (None, Some(f)) => f.clone(),
+        (None, None) => Forward::Plain(tg_arn.clone()),
+    };
+    let (priority, rule_arn) =
+        ensure_rule(ctx, &live, own, placement, &patterns, &first, service).await?;
     ensure_service(ctx, service, &outputs, &revision, &tg_arn, &patterns, args).await?;
-    Ok(SplitResult::new(service, &patterns, priority, tg_name))
+
+    let mut cut = Cutover {
+        service: &service.name,
+        cluster: outputs.cluster_name.as_str(),
+        rule_arn,
+        target_group: tg_arn,
+        default_target_group: default_tg,
+        default_service: live.default_target.clone(),
+        load_balancer: outputs.all.get("AlbArn").cloned().unwrap_or_default(),
+        current: had.unwrap_or(first),
+    };
+    let weighted = args.canary.is_some() || args.steps.is_some();
+    let bakes = if weighted {
+        cut.walk(ctx, &steps, &Watch::from_args(&args.watch))
+            .await?
+    } else {
+        // Today's split: the plain forward, set only when a cut-over left weights.
+        if cut.weight() != 100 || !matches!(cut.current, Forward::Plain(_)) {
+            cut.set(ctx, 100).await?;
+        }
+        Vec::new()
+    };
+    if weighted && cut.weight() < 100 {
+        ctx.next(
+            "send it more",
+            &format!(
+                "mysfits shift {} {}",
+                service.name,
+                crate::commands::shift::next_weight(cut.weight())
+            ),
+        );
+    }
+    Ok(SplitResult {
+        service: service.name.clone(),
+        patterns: patterns.iter().map(|p| p.as_str().to_string()).collect(),
+        priority,
+        target_group: tg_name,
+        weights: cut.weights(),
+        bakes,
+    })
+}
+
+/// The weights to walk: `--canary N` alone sets N (watched only with an explicit
+/// `--bake`); `--steps` resumes from the first step at or above the rule's weight; no
+/// flag is today's plain split, 100 % at once.
+fn plan_steps(args: &crate::cli::SplitArgs, current: Option<u8>) -> Vec<Step> {
+    let steps = args.steps.as_ref().map(|s| s.0.as_slice()).unwrap_or(&[]);
+    match (args.canary, args.steps.is_some()) {
+        (None, false) => walk(&[100], None, false),
+        (Some(c), false) => walk(&[c], None, args.watch.bake.is_some()),
+        (canary, true) => walk(&steps_of(canary, steps), current, true),
+    }
 }
 
 /// The service to split and its patterns (the manifest's route when no `--path`), with
@@ -196,9 +248,9 @@ async fn ensure_rule(
     own: Option<&RuleInfo>,
     placement: Option<Placement>,
     patterns: &[PathPattern],
-    tg_arn: &str,
+    forward: &Forward,
     service: &Service,
-) -> Result<Option<u32>, Error> {
+) -> Result<(Option<u32>, String), Error> {
     let wanted: Vec<String> = patterns.iter().map(|p| p.as_str().to_string()).collect();
     let row = Row::new(
         &ctx.reporter,
@@ -210,9 +262,10 @@ async fn ensure_rule(
             &format!("unchanged (priority {})", current.unwrap_or_default()),
             true,
         );
-        return Ok(current);
+        let arn = own.map(|r| r.arn.clone()).unwrap_or_default();
+        return Ok((current, arn));
     };
-    let done = write_rule(ctx, live, own, &placement, &wanted, tg_arn, service).await?;
+    let (done, arn) = write_rule(ctx, live, own, &placement, &wanted, forward, service).await?;
     row.finish(&format!("{done} (priority {})", placement.priority), true);
     if !placement.moves.is_empty() {
         ctx.printer.note(&format!(
@@ -234,7 +287,7 @@ async fn ensure_rule(
     for d in &placement.dark {
         ctx.printer.warn(&format!("accepted with --force, so {d}"));
     }
-    Ok(Some(placement.priority))
+    Ok((Some(placement.priority), arn))
 }
 
 /// The rule's calls: the lab's rules renumbered (and this one moved) in one
@@ -245,9 +298,9 @@ async fn write_rule(
     own: Option<&RuleInfo>,
     placement: &Placement,
     wanted: &[String],
-    tg_arn: &str,
+    forward: &Forward,
     service: &Service,
-) -> Result<String, Error> {
+) -> Result<(String, String), Error> {
     let mut pairs = Vec::new();
     for m in &placement.moves {
         let arn = live
@@ -263,7 +316,7 @@ async fn write_rule(
         ctx.aws.set_rule_priorities(&pairs).await?;
     }
     let mut done = Vec::new();
-    match own {
+    let arn = match own {
         Some(rule) => {
             if let Some(from) = current.filter(|&c| c != placement.priority) {
                 done.push(format!("priority {from} → {}", placement.priority));
@@ -272,24 +325,27 @@ async fn write_rule(
                 ctx.aws.modify_rule_patterns(&rule.arn, wanted).await?;
                 done.push("pattern changed in place".to_string());
             }
+            rule.arn.clone()
         }
         None => {
-            ctx.aws
+            let arn = ctx
+                .aws
                 .create_rule(
                     &live.listener,
                     placement.priority,
                     wanted,
-                    tg_arn,
+                    forward,
                     &ctx.lab.tags(Some(&service.name)),
                 )
                 .await?;
             done.push("created".to_string());
+            arn
         }
-    }
+    };
     if !placement.moves.is_empty() {
         done.push(format!("renumbered {}", placement.describe_moves()));
     }
-    Ok(done.join(", "))
+    Ok((done.join(", "), arn))
 }
 
 /// The Fargate service behind the rule: created on the revision `deploy` registered.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::aws::elb::TargetHealth;
-use crate::commands::rules::tg_name;
+use crate::commands::rules::{shares_text, tg_name, weight_parts, WeightPart};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::table::table;
@@ -45,6 +45,8 @@ struct RulePart {
     patterns: Vec<String>,
     target_group: Option<String>,
     service: Option<String>,
+    /// Who shares the rule's requests: one group at 100 % for a plain forward.
+    weights: Vec<WeightPart>,
 }
 
 #[derive(Debug, Serialize)]
@@ -127,6 +129,11 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Report, Error> {
                         .and_then(|t| service_of.get(t))
                         .map(|s| s.to_string()),
                     target_group: tg.as_deref().map(tg_name),
+                    weights: r
+                        .forward
+                        .as_ref()
+                        .map(|f| weight_parts(f, |t| service_of.get(t).map(|s| s.to_string())))
+                        .unwrap_or_default(),
                 }
             })
             .collect(),
@@ -205,7 +212,12 @@ impl Render for Report {
                             rule.patterns.join(", ")
                         },
                         rule.target_group.clone().unwrap_or_default(),
-                        rule.service.clone().unwrap_or_default(),
+                        // Weighted: every service with its share.
+                        if rule.weights.len() > 1 {
+                            shares_text(&rule.weights)
+                        } else {
+                            rule.service.clone().unwrap_or_default()
+                        },
                     ]
                 })
                 .collect(),

@@ -21,6 +21,13 @@ pub fn resource_id<'a>(arn: &'a str, kind: &str) -> Option<&'a str> {
     arn.split(&format!(":{kind}/")).nth(1)
 }
 
+/// The part of an ELB ARN that CloudWatch names it by: `targetgroup/<name>/<id>` for a
+/// target group, `app/<name>/<id>` for a load balancer.
+pub fn elb_dimension(arn: &str) -> &str {
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or(arn);
+    resource.strip_prefix("loadbalancer/").unwrap_or(resource)
+}
+
 pub fn is_kind(arn: &str, kind: &str) -> bool {
     arn.contains(&format!(":{kind}/"))
 }
@@ -44,5 +51,12 @@ mod tests {
         assert_eq!(resource_id(nat, "natgateway"), Some("nat-0abc"));
         assert!(is_kind(td, "task-definition"));
         assert_eq!(tail("no-slashes"), "no-slashes");
+        let tg = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/mysfits-like-service/73e2d6bc24d8a067";
+        assert_eq!(
+            elb_dimension(tg),
+            "targetgroup/mysfits-like-service/73e2d6bc24d8a067"
+        );
+        let lb = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/mysfits-alb/50dc6c495c0c9188";
+        assert_eq!(elb_dimension(lb), "app/mysfits-alb/50dc6c495c0c9188");
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod alb;
 pub mod arn;
+pub mod bake;
 pub mod data;
 pub mod image;
 pub mod manifest;
@@ -15,6 +16,7 @@ pub mod samples;
 pub mod stack;
 pub mod task;
 pub mod template;
+pub mod weights;
 
 /// What the default-route service runs until its first deploy: answers `/` on port 80.
 pub const PLACEHOLDER_IMAGE: &str = "public.ecr.aws/nginx/nginx:stable-alpine";

@@ -416,6 +416,25 @@ fn out_of_range_values_are_usage_errors() {
         (&["split", "like-service", "--priority", "50001"], "'50001'"),
         (&["logs", "like-service", "--since", "soon"], "not an age"),
         (&["deploy", "like-service", "--timeout", "-1"], "'-1'"),
+        (
+            &["split", "like-service", "--steps", "50,10"],
+            "steps must ascend: 10 comes after 50",
+        ),
+        (
+            &["split", "like-service", "--steps", "10,101"],
+            "'101' is not a weight",
+        ),
+        (&["split", "like-service", "--canary", "0"], "'0'"),
+        (&["split", "like-service", "--canary", "101"], "'101'"),
+        (
+            &["split", "like-service", "--bake", "soon"],
+            "not a duration",
+        ),
+        (&["shift", "like-service", "101"], "'101'"),
+        (
+            &["shift", "like-service", "50", "--max-5xx", "200"],
+            "not a percent",
+        ),
     ] {
         let r = Run::from(clean_command(home.path()).args(args).output().unwrap());
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
@@ -451,6 +470,10 @@ fn usage_errors_of_every_command_exit_2_with_a_hint() {
         ),
         (
             &["merge", "monolith-service"],
+            "is the default route's service",
+        ),
+        (
+            &["shift", "monolith-service", "50"],
             "is the default route's service",
         ),
         (&["route", "mysfits/1/like"], "is not a request path"),

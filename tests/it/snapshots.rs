@@ -71,6 +71,8 @@ async fn every_commands_output_as_text_and_json() {
         true,
     );
     once(&moto, "split", &["split", "like-service"], true);
+    // At 10 %: shift's own output, and route, status and merge with the shares.
+    both(&moto, "shift", &["shift", "like-service", "10"]);
     both(&moto, "route", &["route", "/mysfits/1/like"]);
     both(
         &moto,
