@@ -11,8 +11,8 @@ web on the default route, like on /mysfits/*/like. Steady traffic goes to
 1. Rollback latency, RUNS times: like's image answers 500 on every path but its health
    check (MODE=errors); `mysfits split like --steps 10,50,100 --bake 20s` sets 10 %,
    and the watch must put all traffic back on web. Breach = the first 5xx a client got
-   after the 10 % was set; restored = the first read of the rule (DescribeRules every
-   50 ms) with weights 0/100. Each run after the first resumes the walk from 0 %.
+   (none can before: at 0 % like gets no request); restored = the first read of the
+   rule (DescribeRules every 50 ms) with weights 0/100. Each run after the first resumes the walk from 0 %.
 2. Calls per step: like fixed (MODE=ok, deploy v2), the same walk with `--bake 5s -v`;
    each `aws <Service.Operation>` line `-v` prints is counted in the step it belongs to
    (a step begins with the call that sets its weights). Then the walk once more: the
@@ -26,6 +26,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -42,6 +43,8 @@ RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 PATH = "/mysfits/1/like"
 PATTERN = "/mysfits/*/like"
 STEPS = [10, 50, 100]
+# A call as `-v` prints it: "aws Elastic Load Balancing v2.ModifyRule 11 ms[, …]".
+CALL = re.compile(r"aws (.+?\.[A-Za-z]+) \d+ ms")
 # What mysfits counts as read-only (src/aws/calls.rs); everything else mutates.
 READ_ONLY = ("Describe", "List", "Get", "Scan", "Query", "BatchGet", "Validate")
 
@@ -152,6 +155,8 @@ def watched(lab: Lab, listener: str, args: list[str]) -> tuple[int, list[tuple[f
 def rollback_runs(lab: Lab, listener: str, traffic: Traffic) -> list[dict[str, float]]:
     rows = []
     for run in range(1, RUNS + 1):
+        # At 0 % nobody gets like's 500s: the first one after this is the breach's start.
+        began = time.monotonic()
         code, lines, shares = watched(lab, listener, ["split", "like", "--steps", "10,50,100",
                                                       "--bake", "20s", "-v"])
         set10 = next((t for t, s in shares if s == 10), None)
@@ -160,11 +165,11 @@ def rollback_runs(lab: Lab, listener: str, traffic: Traffic) -> list[dict[str, f
             print(f"run {run}: exit {code}, shares {[s for _, s in shares]}", file=sys.stderr)
             print("\n".join(line for _, line in lines[-15:]), file=sys.stderr)
             raise SystemExit("the broken canary was not rolled back")
-        first_5xx = next(t for t, status in traffic.answers if t >= set10 and status >= 500)
-        modify = [t for t, line in lines if line.strip().startswith("aws ") and
-                  ".ModifyRule" in line]
+        first_5xx = next(t for t, status in list(traffic.answers) if t >= began and status >= 500)
+        modify = [t for t, line in lines if (m := CALL.match(line.strip())) and
+                  m.group(1).endswith(".ModifyRule")]
         rollback_call = next((t for t in modify if t > first_5xx), restored)
-        errors = sum(1 for t, status in traffic.answers if set10 <= t <= restored and status >= 500)
+        errors = sum(1 for t, status in list(traffic.answers) if began <= t <= restored and status >= 500)
         why = next((line for _, line in lines if "rolled back" in line), "")
         rows.append({"run": run, "detect": rollback_call - first_5xx, "latency": restored - first_5xx,
                      "errors": errors, "why": why.strip()})
@@ -175,10 +180,10 @@ def steps_of(lines: list[tuple[float, str]]) -> list[tuple[str, Counter[str]]]:
     """The -v call lines split into steps; a step starts at the call that sets weights."""
     steps: list[tuple[str, Counter[str]]] = [("before the first step", Counter())]
     for _, line in lines:
-        words = line.split()
-        if len(words) < 2 or words[0] != "aws":
+        found = CALL.match(line.strip())
+        if found is None:
             continue
-        op = words[1]
+        op = found.group(1)
         if op.endswith((".ModifyRule", ".CreateRule")):
             steps.append((f"step {len(steps)}", Counter()))
         steps[-1][1][op] += 1
