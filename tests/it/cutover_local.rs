@@ -379,7 +379,8 @@ async fn a_canary_answering_500_is_rolled_back_within_one_bake() {
     let last = api.forward().await;
     assert_eq!(last, Forward::weighted(&[(LIKE_TG, 0), (DEFAULT_TG, 100)]));
     let shares: Vec<_> = seen.iter().filter_map(|(_, f)| f.like_share()).collect();
-    assert_eq!(shares, vec![10, 0], "never past the first step: {seen:?}");
+    // 0 % until like is up, 10 %, back to 0 %: never past the first step.
+    assert_eq!(shares, vec![0, 10, 0], "{seen:?}");
 
     // Every 5xx is the canary's own 500: no share went to it before it had a healthy
     // target (that would be the load balancer's 503, which no bake watches).
@@ -393,12 +394,18 @@ async fn a_canary_answering_500_is_rolled_back_within_one_bake() {
         .find(|a| a.status == 500 && a.service == "like")
         .expect("the canary answered 500s")
         .at;
-    let restored = seen
+    // The first 0 % after the 10 % (the new rule held 0 % before it, too).
+    let canary = seen
+        .iter()
+        .position(|(_, f)| f.like_share() == Some(10))
+        .unwrap();
+    let restored = seen[canary..]
         .iter()
         .find(|(_, f)| f.like_share() == Some(0))
         .unwrap()
         .0;
-    let latency = restored.saturating_duration_since(first_5xx);
+    assert!(restored > first_5xx, "restored before any 5xx: {seen:?}");
+    let latency = restored - first_5xx;
     println!(
         "rollback latency: {:.1} s from the first 5xx answered to weights 0/100 read back \
          ({} requests, {} answered 5xx)",
@@ -432,7 +439,8 @@ async fn a_healthy_canary_walks_10_50_100_and_ends_as_a_plain_split() {
     let answers = traffic.stop();
     assert_eq!(split.code, 0, "{}", split.stderr);
     let shares: Vec<_> = seen.iter().filter_map(|(_, f)| f.like_share()).collect();
-    assert_eq!(shares, vec![10, 50, 100], "{seen:?}");
+    // The new rule holds 0 % until like is up, then the steps.
+    assert_eq!(shares, vec![0, 10, 50, 100], "{seen:?}");
     // The end is today's plain split: one forward to like's group, no ForwardConfig.
     assert_eq!(api.forward().await, Forward::Plain(LIKE_TG.into()));
     let actions = api.actions().await.unwrap();
