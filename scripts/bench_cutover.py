@@ -228,7 +228,7 @@ def main() -> None:
         engine.wait(120)
         shutil.rmtree(home, ignore_errors=True)
 
-    print("Rollback of a canary answering 500 at 10 % (bake 20 s, traffic 50 requests/s):")
+    print("Rollback of a canary answering 500 at 10 % (bake 20 s, a request every 20 ms):")
     print(f"{'run':>3}  {'5xx -> rollback call (s)':>24}  {'5xx -> weights 0/100 read (s)':>29}  {'5xx answered':>12}")
     for r in rows:
         print(f"{r['run']:>3}  {r['detect']:>24.1f}  {r['latency']:>29.1f}  {r['errors']:>12}")
