@@ -95,7 +95,7 @@ def main() -> int:
 
     from moto.s3.models import s3_backends  # noqa: E402
 
-    from . import alb, ecs, health, podman, registry, website  # noqa: E402
+    from . import alb, ecs, health, metrics, podman, registry, website  # noqa: E402
 
     lock = patches.lock
     applied = patches.apply(engine=True)
@@ -103,7 +103,9 @@ def main() -> int:
     checker = health.Health(lambda account, region: elbv2_backends[account][region])
     health.apply(checker, applied)
     ecs.apply(applied, lock)
-    plane = alb.AlbDataPlane(checker, log=lambda m: _log(args.verbose, m), verbose=args.verbose)
+    plane = alb.AlbDataPlane(checker, log=lambda m: _log(args.verbose, m), verbose=args.verbose,
+                             metrics=metrics.AlbMetrics())
+    applied.append("CloudWatch: AWS/ApplicationELB metrics from the load balancers' own counts")
     _patch_load_balancers(plane, applied)
     sites = website.WebsiteServer(s3_backends, lock)
     website.apply(sites, applied)

@@ -5,7 +5,8 @@ traffic. `AlbDataPlane` puts one ThreadingHTTPServer per load balancer on 127.0.
 for every request, reads the live listener and rules from moto's backend, evaluates them
 the way ALB does and proxies to a target that a `TargetDirectory` maps to a local
 address. Nothing is cached, so rules, listeners and targets changed through the API take
-effect on the next request.
+effect on the next request. With an `AlbMetrics` (metrics.py), every answer is also
+counted into moto's CloudWatch, and the target groups' host counts are sampled.
 
 moto 5.2.5 storage this relies on (moto/elbv2/models.py):
 - `backend.load_balancers[lb_arn].listeners` : {listener_arn: FakeListener}; `.port` int.
@@ -35,13 +36,18 @@ from collections.abc import Callable
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
+
+if TYPE_CHECKING:  # test_alb.py imports this file as a top-level module
+    from .metrics import AlbMetrics
 
 __all__ = ["AlbDataPlane", "TargetDirectory", "condition_matches", "wildcard_match"]
 
 # ALB's default when no target answers in time (the lab leaves idle timeout alone).
 TARGET_TIMEOUT_S = 30.0
+# How often HealthyHostCount / UnHealthyHostCount are sampled (AWS: once a minute).
+HOST_SAMPLE_S = 5.0
 
 # RFC 9110 hop-by-hop headers (never forwarded either way), plus Expect: the 100-continue
 # is answered here and the body is sent to the target whole.
@@ -339,11 +345,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         started = time.monotonic()
         plane = self.server.plane
+        # Who answered, for the metrics: set by _act/_forward as the request goes.
+        self.answered_by, self.group_arn, self.target_seconds = "elb", None, 0.0
         try:
             body = self._read_body()
         except (ValueError, OSError):  # malformed chunked framing or a client gone mid-body
             self.close_connection = True
-            self._alb_error(400)
+            plane._metric(self.server, None, self._alb_error(400), "elb", 0.0)
             return
         outcome = "-"
         try:
@@ -354,6 +362,8 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # a bug or moto state we do not understand: say so, keep serving
             plane._log(f"alb: {self.command} {self._target()}: {type(exc).__name__}: {exc}")
             code = self._alb_error(500)
+            self.answered_by = "elb"
+        plane._metric(self.server, self.group_arn, code, self.answered_by, self.target_seconds)
         if plane.verbose:
             ms = (time.monotonic() - started) * 1000
             plane._log(f"{self.command} {self._target()} -> {outcome} {code} {ms:.0f}ms")
@@ -386,12 +396,14 @@ class _Handler(BaseHTTPRequestHandler):
             code = int(cfg.get("StatusCode") or 200)
             ctype = cfg.get("ContentType") or "text/plain; charset=utf-8"
             self._reply(code, [("Content-Type", ctype)], (cfg.get("MessageBody") or "").encode(), alb=False)
+            self.answered_by = "fixed-response"
             return code, "fixed-response"
         if kind == "redirect":
             cfg = action.get("RedirectConfig") or {}
             location = self._redirect_location(cfg, req)
             code = 302 if cfg.get("StatusCode") == "HTTP_302" else 301
             self._reply(code, [("Location", location)], b"", alb=False)
+            self.answered_by = "redirect"
             return code, f"redirect {location}"
         tg_arn = self.server.plane._pick_group(action)
         if tg_arn is None:
@@ -429,6 +441,7 @@ class _Handler(BaseHTTPRequestHandler):
         tg_name = tg.name if tg is not None else tg_arn.split("/")[-2]
         tg_header = [("x-mysfits-target-group", tg_name)]
         plane._count(tg_arn, "requests")
+        self.group_arn = tg_arn
         target = plane._pick_target(tg_arn)
         if target is None:
             plane._count(tg_arn, "elb_5xx")
@@ -436,6 +449,7 @@ class _Handler(BaseHTTPRequestHandler):
         host, port = target
         where = f"{tg_name} {host}:{port}"
         conn = http.client.HTTPConnection(host, port, timeout=plane.target_timeout)
+        sent = time.monotonic()
         try:
             conn.putrequest(self.command, self._target(), skip_host=True, skip_accept_encoding=True)
             for k, v in self._upstream_headers():
@@ -456,6 +470,8 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             conn.close()
         plane._count(tg_arn, f"{code // 100}xx")
+        # TargetResponseTime: request sent to the target until its whole answer is in.
+        self.answered_by, self.target_seconds = "target", time.monotonic() - sent
         # The body is re-framed with our own Content-Length (HEAD: the target's stands).
         keep = [
             (k, v)
@@ -491,8 +507,14 @@ class AlbDataPlane:
         log: Callable[[str], None] = lambda m: None,
         verbose: bool = False,
         target_timeout: float = TARGET_TIMEOUT_S,
+        metrics: AlbMetrics | None = None,
+        host_sample_s: float = HOST_SAMPLE_S,
     ):
         self.targets = targets
+        self.metrics = metrics
+        self.host_sample_s = host_sample_s
+        self._sampler: threading.Thread | None = None
+        self._sampling = threading.Event()
         self.verbose = verbose
         self.target_timeout = target_timeout
         self._log = log
@@ -526,6 +548,9 @@ class AlbDataPlane:
             )
             thread.start()
             self._servers[lb_arn] = (server, thread)
+            if self.metrics is not None and self._sampler is None:
+                self._sampler = threading.Thread(target=self._sample_loop, name="alb:hosts", daemon=True)
+                self._sampler.start()
             return server.server_address[1]
 
     def port(self, lb_arn: str) -> int | None:
@@ -552,10 +577,33 @@ class AlbDataPlane:
         thread.join(timeout=5)
 
     def stop_all(self) -> None:
+        self._sampling.set()
         with self._lock:
             arns = list(self._servers)
         for arn in arns:
             self.stop(arn)
+
+    def sample_hosts(self) -> None:
+        """HealthyHostCount / UnHealthyHostCount of every target group a served load
+        balancer forwards to (by its listeners' live rules), into the metrics."""
+        if self.metrics is None:
+            return
+        with self._lock:
+            served = [(s.account_id, s.region, arn) for arn, (s, _) in self._servers.items()]
+        for account_id, region, lb_arn in served:
+            lb = self._backend(account_id, region).load_balancers.get(lb_arn)
+            if lb is None:
+                continue
+            groups: dict[str, None] = {}
+            for listener in _snapshot(lambda: lb.listeners):
+                for rule in _snapshot(lambda: listener.rules):
+                    for action in _sorted_actions(list(rule.actions or [])):
+                        for tg_arn in _forwarded_groups(action):
+                            groups[tg_arn] = None
+            for tg_arn in groups:
+                states = [e[2] for e in self.targets.endpoints(tg_arn)]
+                self.metrics.hosts(account_id, region, lb_arn, tg_arn,
+                                   states.count("healthy"), states.count("unhealthy"))
 
     def stats(self, target_group_arn: str) -> dict[str, int]:
         """Counts for requests forwarded to the group: requests, 2xx/3xx/4xx/5xx as the
@@ -564,6 +612,17 @@ class AlbDataPlane:
             return dict(self._stats.get(target_group_arn) or _zero_stats())
 
     # -- helpers used by the handler threads
+
+    def _sample_loop(self) -> None:
+        while not self._sampling.wait(self.host_sample_s):
+            try:
+                self.sample_hosts()
+            except Exception as exc:  # moto state changing under us: next sample
+                self._log(f"alb: host counts: {type(exc).__name__}: {exc}")
+
+    def _metric(self, server: _LbServer, tg_arn: str | None, code: int, answered_by: str, seconds: float) -> None:
+        if self.metrics is not None:
+            self.metrics.request(server.account_id, server.region, server.lb_arn, tg_arn, code, answered_by, seconds)
 
     def _count(self, tg_arn: str, key: str) -> None:
         with self._lock:
@@ -594,6 +653,14 @@ class AlbDataPlane:
             self._rr[tg_arn] = n + 1
         host, port, _ = pool[n % len(pool)]
         return host, int(port)
+
+
+def _forwarded_groups(action: dict[str, Any]) -> list[str]:
+    if action.get("Type") != "forward":
+        return []
+    groups = (action.get("ForwardConfig") or {}).get("TargetGroups") or []
+    arns = [g["TargetGroupArn"] for g in groups if g.get("TargetGroupArn")]
+    return arns or ([action["TargetGroupArn"]] if action.get("TargetGroupArn") else [])
 
 
 def _is_loopback(host: str) -> bool:

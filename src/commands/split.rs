@@ -84,8 +84,13 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
     let default_tg = outputs.default_target_group_arn.clone();
     let had = own.and_then(|r| r.forward.clone());
     let steps = plan_steps(args, had.as_ref().map(|f| f.percent(&tg_arn)));
-    // A new rule starts at the walk's first weight; an existing one is moved by the walk.
+    let weighted = args.canary.is_some() || args.steps.is_some();
+    // A new rule of a cut-over starts at 0 %: the service has no healthy target yet, and
+    // a share sent to an empty group is the load balancer's own 503, which no bake
+    // watches. The walk sets the first weight once the service is up. Without a
+    // cut-over: today's plain forward; an existing rule is moved by the walk.
     let first = match (steps.first(), &had) {
+        (Some(_), _) if weighted => Forward::at(&tg_arn, &default_tg, 0),
         (Some(s), _) => Forward::at(&tg_arn, &default_tg, s.weight),
         (None, Some(f)) => f.clone(),
         (None, None) => Forward::Plain(tg_arn.clone()),
@@ -104,7 +109,6 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
         load_balancer: outputs.all.get("AlbArn").cloned().unwrap_or_default(),
         current: had.unwrap_or(first),
     };
-    let weighted = args.canary.is_some() || args.steps.is_some();
     let bakes = if weighted {
         cut.walk(ctx, &steps, &Watch::from_args(&args.watch))
             .await?

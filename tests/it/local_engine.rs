@@ -8,11 +8,11 @@ use common::engine::{http, loopback_url, write_manifest, Engine};
 use common::Run;
 
 /// The echo app's build context, copied for this test; `app_env` rewrites its app.env.
-fn app_dir(engine: &Engine) -> std::path::PathBuf {
+pub(crate) fn app_dir(engine: &Engine) -> std::path::PathBuf {
     engine.home.path().join("echo-app")
 }
 
-fn app_env(engine: &Engine, mode: &str, version: &str) {
+pub(crate) fn app_env(engine: &Engine, mode: &str, version: &str) {
     std::fs::write(
         app_dir(engine).join("app.env"),
         format!("MODE={mode}\nVERSION={version}\n"),
@@ -20,7 +20,7 @@ fn app_env(engine: &Engine, mode: &str, version: &str) {
     .unwrap();
 }
 
-fn manifest(engine: &Engine) -> std::path::PathBuf {
+pub(crate) fn manifest(engine: &Engine) -> std::path::PathBuf {
     let fixture = common::repo_root().join("tests/fixtures/echo-app");
     std::fs::create_dir_all(app_dir(engine)).unwrap();
     for file in ["Dockerfile", "server.py", "app.env"] {
@@ -50,21 +50,21 @@ fn manifest(engine: &Engine) -> std::path::PathBuf {
     )
 }
 
-fn deploy(engine: &Engine, service: &str, tag: &str, args: &[&str]) -> Run {
+pub(crate) fn deploy(engine: &Engine, service: &str, tag: &str, args: &[&str]) -> Run {
     let base = format!("BASE_IMAGE={}", engine.base_image());
     let mut all = vec!["deploy", service, "--tag", tag, "--build-arg", &base];
     all.extend_from_slice(args);
     engine.run(&all)
 }
 
-fn alb(engine: &Engine) -> (u16, String) {
+pub(crate) fn alb(engine: &Engine) -> (u16, String) {
     let status = engine.run(&["status", "--output", "json"]).ok();
     let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
     loopback_url(json["outputs"]["AlbUrl"].as_str().unwrap())
 }
 
 /// (status, service, version) of one request through the load balancer.
-fn through(alb: &(u16, String), method: &str, path: &str) -> (u16, String, String) {
+pub(crate) fn through(alb: &(u16, String), method: &str, path: &str) -> (u16, String, String) {
     let (status, body) = http(alb.0, &alb.1, method, path);
     let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
     let field = |k: &str| json[k].as_str().unwrap_or("-").to_string();

@@ -6,6 +6,7 @@ mod common;
 mod bad_inputs;
 mod build_push;
 mod cutover;
+mod cutover_local;
 mod deploy;
 mod json;
 mod lab;

@@ -141,6 +141,18 @@ impl Engine {
             .unwrap_or_default()
     }
 
+    /// An SDK config for checking, from the test, what the tool did (as `Moto::sdk`).
+    pub async fn sdk(&self) -> aws_types::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(self.endpoint())
+            .credentials_provider(aws_credential_types::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .load()
+            .await
+    }
+
     pub fn sdk_config_env(&self) -> Vec<(&'static str, String)> {
         vec![("AWS_ENDPOINT_URL", self.endpoint())]
     }
