@@ -44,6 +44,10 @@ impl Render for SplitResult {
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitResult, Error> {
     // Offline checks first: nothing is created when the input is wrong.
     let (service, patterns) = service_and_patterns(ctx, args)?;
+    // Said first: it is what must be true before traffic moves.
+    if let Some(needs) = &service.split_needs {
+        ctx.printer.remark(needs);
+    }
     let tg_name = ctx.lab.target_group(&service.name)?;
     let outputs = ctx.outputs_for_change().await?;
     let family = ctx.lab.family(&service.name);
@@ -119,6 +123,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
         }
         Vec::new()
     };
+    if weighted && cut.weight() == 100 {
+        answers(ctx, service, &patterns);
+    }
     if weighted && cut.weight() < 100 {
         ctx.next(
             "send it more",
@@ -128,9 +135,6 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
                 crate::commands::shift::next_weight(cut.weight())
             ),
         );
-    }
-    if let Some(needs) = &service.split_needs {
-        ctx.printer.remark(needs);
     }
     Ok(SplitResult {
         service: service.name.clone(),
@@ -297,12 +301,20 @@ async fn ensure_rule(
     }
     if own.is_none() {
         for p in patterns {
-            ctx.printer.note(&format!(
-                "paths matching {} went to {} before; now {} answers them",
-                p.as_str(),
-                taken_from(live, p),
-                service.name
-            ));
+            let from = taken_from(live, p);
+            ctx.printer.note(&match forward {
+                Forward::Plain(_) => format!(
+                    "paths matching {} went to {from} before; now {} answers them",
+                    p.as_str(),
+                    service.name
+                ),
+                // A cut-over's rule starts at 0 %: nothing moves before the walk.
+                Forward::Weighted(_) => format!(
+                    "paths matching {} go to {from} until the walk below moves them to {}",
+                    p.as_str(),
+                    service.name
+                ),
+            });
         }
     }
     for d in &placement.dark {
@@ -406,6 +418,14 @@ async fn ensure_service(
         )
         .await?;
     }
+    if args.canary.is_none() && args.steps.is_none() {
+        answers(ctx, service, patterns);
+    }
+    Ok(())
+}
+
+/// The split done: the service has the whole share of its paths.
+fn answers(ctx: &Ctx<'_>, service: &Service, patterns: &[PathPattern]) {
     ctx.printer.success(&format!(
         "{} answers {} behind the same load balancer",
         service.name,
@@ -419,7 +439,6 @@ async fn ensure_service(
         "check the routing",
         &format!("mysfits route {}", patterns[0].example_path()),
     );
-    Ok(())
 }
 
 /// The service named, or the one whose manifest route is the given pattern.
