@@ -169,6 +169,17 @@ fn existing_tags(tags: &[String]) -> String {
 }
 
 /// Where a search looked, and how to look elsewhere.
+/// The page's bucket policy is public read (an S3 website has to be); an account whose
+/// S3 Block Public Access blocks public policies refuses it, and says so in the reason.
+fn public_access_blocked(reasons: &[String]) -> Option<String> {
+    reasons.iter().any(|r| r.contains("BlockPublicPolicy")).then(|| {
+        "this account's S3 Block Public Access refuses the lab page's public-read bucket policy: \
+         see it with `aws s3control get-public-access-block --account-id <account>`, and allow \
+         public bucket policies for the account (or run the lab in an account that does)"
+            .into()
+    })
+}
+
 pub fn elsewhere(place: &Place) -> String {
     format!(
         "this looked in region {} (from {}); if the lab is in another region, name it with `--region REGION` or AWS_REGION (and its account with `--profile NAME`)",
@@ -232,11 +243,13 @@ impl Error {
             Error::NotOurs { .. } => vec![format!("choose another lab name: `mysfits up --lab {lab}-2`")],
             Error::NeedsReplacing { reasons, .. } => {
                 let mut h: Vec<String> = reasons.iter().map(|r| format!("it failed because {r}")).collect();
+                h.extend(public_access_blocked(reasons));
                 h.push(format!("replace it: `mysfits up{lab_flag} --yes`"));
                 h
             }
             Error::StackFailed { reasons, .. } => {
                 let mut h: Vec<String> = reasons.iter().skip(1).map(|r| format!("also: {r}")).collect();
+                h.extend(public_access_blocked(reasons));
                 h.push(format!("see `mysfits status{lab_flag}`; once fixed, `mysfits up{lab_flag} --yes` replaces a failed stack"));
                 h
             }
@@ -362,6 +375,32 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bucket_policy_refused_by_block_public_access_says_where_to_look() {
+        let failed = Error::StackFailed {
+            stack: "mysfits".into(),
+            status: StackStatus::RollbackComplete,
+            reasons: vec![
+                "WebsiteBucketPolicy (AWS::S3::BucketPolicy): API: s3:PutBucketPolicy \
+                 Access Denied because public policies are blocked by the BlockPublicPolicy \
+                 block public access setting."
+                    .into(),
+            ],
+        };
+        let hints = failed.hints("mysfits");
+        assert!(hints[0].contains("S3 Block Public Access"), "{hints:?}");
+        assert!(hints[0].contains("get-public-access-block"), "{hints:?}");
+        let other = Error::StackFailed {
+            stack: "mysfits".into(),
+            status: StackStatus::RollbackComplete,
+            reasons: vec!["Vpc (AWS::EC2::VPC): limit exceeded".into()],
+        };
+        assert!(!other
+            .hints("mysfits")
+            .iter()
+            .any(|h| h.contains("Block Public")));
+    }
 
     #[test]
     fn a_stack_not_ready_for_change_says_what_to_do() {
