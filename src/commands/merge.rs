@@ -31,17 +31,9 @@ pub async fn run(ctx: &Ctx<'_>, name: &str, dry_run: bool) -> Result<MergeResult
     let tg_name = ctx.lab.target_group(name)?;
     let outputs = ctx.outputs_for_change().await?;
     let live = rules::live(ctx, &outputs).await?;
-    let tg = ctx
-        .aws
-        .find_target_group(&tg_name)
-        .await?
-        .filter(|t| t.tags.get(TAG_LAB).map(String::as_str) == Some(ctx.lab.name()));
+    let tg = rules::own_target_group(ctx, &tg_name).await?;
 
-    let rule = tg.as_ref().and_then(|t| {
-        live.rules
-            .iter()
-            .find(|r| r.priority.is_some() && r.target_groups.contains(&t.arn))
-    });
+    let rule = tg.as_ref().and_then(|t| live.rule_of(&t.arn));
     let cluster = outputs.cluster_name.as_str();
     let ecs_service = ctx
         .aws

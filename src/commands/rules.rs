@@ -23,6 +23,13 @@ pub struct Live {
 }
 
 impl Live {
+    /// The (non-default) rule that forwards to the target group `tg_arn`.
+    pub fn rule_of(&self, tg_arn: &str) -> Option<&RuleInfo> {
+        self.rules
+            .iter()
+            .find(|r| r.priority.is_some() && r.target_groups.iter().any(|t| t == tg_arn))
+    }
+
     /// The rule at `priority` (unique on a listener).
     pub fn arn_at(&self, priority: u32) -> Option<&str> {
         self.rules
@@ -71,6 +78,18 @@ pub fn shares_text(parts: &[WeightPart]) -> String {
         .map(|p| format!("{} {} %", p.service, p.weight))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The lab's own target group of that name; one without the lab's tag is not ours.
+pub async fn own_target_group(
+    ctx: &Ctx<'_>,
+    name: &str,
+) -> Result<Option<crate::aws::elb::TargetGroupInfo>, Error> {
+    Ok(ctx
+        .aws
+        .find_target_group(name)
+        .await?
+        .filter(|t| t.tags.get(TAG_LAB).map(String::as_str) == Some(ctx.lab.name())))
 }
 
 pub async fn live(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<Live, Error> {

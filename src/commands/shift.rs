@@ -6,7 +6,6 @@ use crate::commands::rules::{self, shares_text, WeightPart};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::lab::manifest::Route;
-use crate::lab::names::TAG_LAB;
 use crate::output::Render;
 
 /// The rule's weights after the shift, and the bake when there was one.
@@ -39,16 +38,8 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::ShiftArgs) -> Result<ShiftRes
     let tg_name = ctx.lab.target_group(name)?;
     let outputs = ctx.outputs_for_change().await?;
     let live = rules::live(ctx, &outputs).await?;
-    let tg = ctx
-        .aws
-        .find_target_group(&tg_name)
-        .await?
-        .filter(|t| t.tags.get(TAG_LAB).map(String::as_str) == Some(ctx.lab.name()));
-    let rule = tg.as_ref().and_then(|t| {
-        live.rules
-            .iter()
-            .find(|r| r.priority.is_some() && r.target_groups.contains(&t.arn))
-    });
+    let tg = rules::own_target_group(ctx, &tg_name).await?;
+    let rule = tg.as_ref().and_then(|t| live.rule_of(&t.arn));
     let (Some(tg), Some(rule), Some(forward)) =
         (tg.as_ref(), rule, rule.and_then(|r| r.forward.clone()))
     else {

@@ -69,11 +69,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
             lab: ctx.lab.to_string(),
         });
     }
-    let own = existing_tg.as_ref().and_then(|tg| {
-        live.rules
-            .iter()
-            .find(|r| r.priority.is_some() && r.target_groups.contains(&tg.arn))
-    });
+    let own = existing_tg.as_ref().and_then(|tg| live.rule_of(&tg.arn));
     // The rule's place, decided before anything is created or changed.
     let placement = decide_placement(&live, own, service, &patterns, args)?;
     let current = own.and_then(|r| r.priority);

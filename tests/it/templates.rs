@@ -65,7 +65,7 @@ fn a_broken_template_fails_cfn_lint() {
 /// checkov, from the venv of its own that scripts/venv.sh makes (its pins conflict with
 /// moto's), else from PATH.
 fn checkov_bin() -> std::path::PathBuf {
-    let venv = repo_root().join(".venv-checkov/bin/checkov");
+    let venv = repo_root().join(".venv/checkov/bin/checkov");
     if venv.exists() {
         venv
     } else {
@@ -86,7 +86,7 @@ fn checkov_scan(path: &std::path::Path) -> serde_json::Value {
         .args(["--output", "json", "--file"])
         .arg(path)
         .output()
-        .expect("run checkov (scripts/venv.sh makes .venv-checkov)");
+        .expect("run checkov (scripts/venv.sh makes .venv/checkov)");
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "checkov printed no JSON ({e}):\n{}{}",
