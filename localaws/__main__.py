@@ -95,7 +95,7 @@ def main() -> int:
 
     from moto.s3.models import s3_backends  # noqa: E402
 
-    from . import alb, ecs, health, metrics, podman, registry, website  # noqa: E402
+    from . import alb, aws_names, ecs, health, metrics, podman, registry, website  # noqa: E402
 
     lock = patches.lock
     applied = patches.apply(engine=True)
@@ -120,16 +120,28 @@ def main() -> int:
     _, port = server.get_host_and_port()
     _wait_until_answering(port, 30)
 
+    # A task's network is sealed (seal.py): it reaches the engine at 10.0.2.2 and
+    # nothing else. Its 10.0.2.2:443 is this TLS front, for SDKs that ignore
+    # AWS_ENDPOINT_URL and call AWS's own host names (aws_names.py).
+    front = aws_names.AwsFront(os.path.join(state_dir, "tls"), HOST)
+    front.start()
+    podman.TASKS = podman.TaskNetwork(https_port=front.port,
+                                      mounts=[(front.ca_path, aws_names.CA_IN_TASK)])
+
     def env_for_tasks(region: str) -> dict[str, str]:
         # What ECS gives a task: its role's credentials and region; here also the
         # endpoint, because "AWS" is this engine, reached from the container's network.
         return {"AWS_ENDPOINT_URL": f"http://{podman.HOST_LOOPBACK}:{port}",
                 "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+                "AWS_REGION": region, "AWS_DEFAULT_REGION": region, **aws_names.task_env()}
 
     def hosts_for_tasks(account: str, region: str) -> dict[str, str]:
         balancers = elbv2_backends[account][region].load_balancers.values()
-        return {lb.dns_name.split(":")[0]: podman.HOST_LOOPBACK for lb in list(balancers)}
+        buckets = list(s3_backends[account]["aws"].buckets)
+        names = [*aws_names.hostnames(region)] + aws_names.bucket_hostnames(region, buckets)
+        hosts = {name: podman.HOST_LOOPBACK for name in names}
+        hosts.update({lb.dns_name.split(":")[0]: podman.HOST_LOOPBACK for lb in list(balancers)})
+        return hosts
 
     engine = ecs.Ecs(engine_id, lock, checker, ecs_backends, elbv2_backends, logs_backends,
                      env_for_tasks, hosts_for_tasks, registry_host,
@@ -153,6 +165,7 @@ def main() -> int:
     checker.stop()
     plane.stop_all()
     sites.stop()
+    front.stop()
     _remove_images(registry_host)
     threading.Thread(target=server.stop, daemon=True).start()
     registry_proc.terminate()

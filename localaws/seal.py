@@ -100,6 +100,12 @@ def seal(pid: int, https_port: int = 0) -> None:
         _in_netns(pid, [_tool("ip6tables-restore")], RULES_V6)
 
 
+def loaded(pid: int) -> bool:
+    """Whether the namespace of ``pid`` holds the seal (its OUTPUT policy is DROP)."""
+    out = _in_netns(pid, [_tool("iptables"), "-S", "OUTPUT"])
+    return "-P OUTPUT DROP" in out.splitlines()
+
+
 def refused(pid: int) -> int:
     """Packets the seal has refused so far in the namespace of ``pid`` (both families)."""
     total = 0
