@@ -32,6 +32,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+from collections.abc import Callable
 
 # The host's loopback as a slirp4netns task sees it (podman.HOST_LOOPBACK).
 ENGINE = "10.0.2.2"
@@ -117,6 +119,38 @@ def refused(pid: int) -> int:
             if len(words) > 2 and words[2] == "REJECT":
                 total += int(words[0])
     return total
+
+
+# How often a running task's refusals are read for its log (one iptables call per family).
+WATCH_S = 3.0
+
+
+def notice(count: int, total: int) -> str:
+    return (f"[localaws] the task network refused {count} packet(s) to addresses other than "
+            f"the engine ({total} so far): a task reaches only the engine at {ENGINE} (its "
+            "AWS endpoint, AWS's own host names over HTTPS, the load balancers); see "
+            "docs/local-engine.md")
+
+
+def watch(pid: int, say: Callable[[str], None], done: threading.Event,
+          every: float | None = None) -> threading.Thread:
+    """Tells the task's log (``say``) whenever the seal has refused more packets, until
+    ``done`` is set or the namespace is gone."""
+
+    def run() -> None:
+        seen = 0
+        while not done.wait(every or WATCH_S):
+            try:
+                total = refused(pid)
+            except (SealError, OSError, subprocess.TimeoutExpired):
+                return  # the task has stopped
+            if total > seen:
+                say(notice(total - seen, total))
+            seen = total
+
+    thread = threading.Thread(target=run, name=f"seal-{pid}", daemon=True)
+    thread.start()
+    return thread
 
 
 def hooks_dir(https_port: int) -> str:

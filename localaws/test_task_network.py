@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from localaws import aws_names, podman, preflight, seal
+from localaws import aws_names, logs, podman, preflight, seal
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION = "us-east-1"
@@ -106,6 +106,33 @@ def test_a_public_address_is_refused_at_once_and_never_leaves_the_task() -> None
     took, code, said = _exec(name, "/bin/busybox", "nc", "-w", "10", "10.0.2.2", "1")
     assert "Connection refused" in said and took < 1.0, said
     assert seal.refused(pid) == counted
+    podman.remove(name)
+
+
+def test_the_task_log_says_what_the_seal_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.logs.models import logs_backends
+
+    monkeypatch.setattr(seal, "WATCH_S", 0.3)
+    backend = logs_backends[DEFAULT_ACCOUNT_ID][REGION]
+    backend.create_log_group("sealed", {})
+    name = _task("noticed", preflight.IMAGE, ["/bin/busybox", "sh", "-c",
+                                              "echo calling out; /bin/busybox nc 192.0.2.1 443; "
+                                              "/bin/busybox sleep 60"])
+    logs.forward(name, backend, "sealed", "app/app/1", threading.RLock())
+    deadline, lines = time.monotonic() + 10, []
+    while time.monotonic() < deadline:
+        events = backend.get_log_events("sealed", None, "app/app/1", None, None, 100, None, True)[0]
+        lines = [e["message"] for e in events]
+        if any(line.startswith("[localaws]") for line in lines):
+            break
+        time.sleep(0.2)
+    assert lines[:2] == [
+        "calling out", "nc: can't connect to remote host (192.0.2.1): Connection refused"], lines
+    assert lines[2:] == [seal.notice(1, 1)], lines
+    assert "refused 1 packet(s) to addresses other than the engine" in lines[2]
     podman.remove(name)
 
 
