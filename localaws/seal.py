@@ -61,9 +61,14 @@ def rules_v4(https_port: int) -> str:
         "COMMIT\n")
 
 
+# The kernel's own link-local ICMPv6 (router and neighbour solicitations, MLD) goes only
+# to slirp4netns, which forwards none of it; let through, it is neither refused nor
+# counted.
 RULES_V6 = (
     "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT DROP [0:0]\n"
     "-A OUTPUT -o lo -j ACCEPT\n"
+    "-A OUTPUT -d ff02::/16 -p ipv6-icmp -j ACCEPT\n"
+    "-A OUTPUT -d fe80::/10 -p ipv6-icmp -j ACCEPT\n"
     "-A OUTPUT -p tcp -j REJECT --reject-with tcp-reset\n"
     "-A OUTPUT -j REJECT --reject-with icmp6-adm-prohibited\n"
     "COMMIT\n")
