@@ -27,6 +27,7 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import random
+import re
 import secrets
 import socket
 import sys
@@ -81,9 +82,11 @@ class TargetDirectory(Protocol):
 # ---------------------------------------------------------------- matching
 
 
-def _tokens(pattern: str, escapes: bool) -> list[str]:
+def _tokens(pattern: str, escapes: bool, decode: bool = False) -> list[str]:
     """Split a wildcard pattern into '*', '?' and one-character literals ('\\*' style
-    escapes become literals when `escapes`; ALB documents them for query strings)."""
+    escapes become literals when `escapes`; ALB documents them for query strings).
+    With `decode`, %HH sequences stand for the characters they encode, always as
+    literals: a rule's "a%2Ab" is "a*b" spelled out, never a wildcard."""
     out: list[str] = []
     i = 0
     while i < len(pattern):
@@ -92,17 +95,26 @@ def _tokens(pattern: str, escapes: bool) -> list[str]:
             out.append("\\" + pattern[i + 1])  # two chars: cannot equal a wildcard token
             i += 2
             continue
+        run = _PERCENT_RUN.match(pattern, i) if decode and ch == "%" else None
+        if run is not None:
+            out += [("\\" + c) if c in "*?" else c for c in unquote(run.group())]
+            i = run.end()
+            continue
         out.append(ch)
         i += 1
     return out
 
 
-def wildcard_match(pattern: str, text: str, *, ignore_case: bool = False, escapes: bool = False) -> bool:
+_PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def wildcard_match(pattern: str, text: str, *, ignore_case: bool = False, escapes: bool = False,
+                   decode: bool = False) -> bool:
     """Whole-string match; `*` is any run (including '/'), `?` exactly one character.
     Two-pointer glob (only the last '*' needs retrying), so no exponential backtracking."""
+    toks = _tokens(pattern, escapes, decode)
     if ignore_case:
-        pattern, text = pattern.lower(), text.lower()
-    toks = _tokens(pattern, escapes)
+        toks, text = [tok.lower() for tok in toks], text.lower()
     p = t = 0
     star: tuple[int, int] | None = None
     while t < len(text):
@@ -129,7 +141,7 @@ class _Request:
         self.path, _, self.query = target.partition("?")
         self.headers = headers
         self.client_ip = client_ip
-        self.host = _strip_port(headers.get("Host") or "")
+        self.host = _strip_port(_field_value(headers.get("Host") or ""))
 
     def query_pairs(self) -> list[tuple[str | None, str]]:
         # Key None for a bare value ("?foo"), which ALB matches only by value.
@@ -143,6 +155,11 @@ class _Request:
             else:
                 pairs.append((None, unquote(part)))
         return pairs
+
+
+def _field_value(raw: str) -> str:
+    # RFC 7230 §3.2.4: whitespace around a field value is not part of it ("Host: a.com ").
+    return raw.strip(" \t")
 
 
 def _strip_port(host: str) -> str:
@@ -170,17 +187,18 @@ def condition_matches(cond: dict[str, Any], req: _Request) -> bool:
         name = cfg.get("HttpHeaderName")
         if not name:
             return False
-        got = req.headers.get_all(name) or []
+        got = [_field_value(h) for h in req.headers.get_all(name) or []]
         return any(wildcard_match(v, h, ignore_case=True) for v in cfg.get("Values") or [] for h in got)
     if field == "query-string":
         pairs = req.query_pairs()
+        # The request's key and value are percent-decoded; the rule's own %HH stand for
+        # literal characters (a literal '*' or '?' is written '\*', '\?').
+        glob = {"ignore_case": True, "escapes": True, "decode": True}
         for kv in (cond.get("QueryStringConfig") or {}).get("Values") or []:
-            want_key, want_val = kv.get("Key"), unquote(kv.get("Value", ""))
+            want_key, want_val = kv.get("Key"), kv.get("Value", "")
             for key, val in pairs:
-                key_ok = want_key is None or (
-                    key is not None and wildcard_match(unquote(want_key), key, ignore_case=True, escapes=True)
-                )
-                if key_ok and wildcard_match(want_val, val, ignore_case=True, escapes=True):
+                key_ok = want_key is None or (key is not None and wildcard_match(want_key, key, **glob))
+                if key_ok and wildcard_match(want_val, val, **glob):
                     return True
         return False
     if field == "source-ip":
@@ -417,7 +435,7 @@ class _Handler(BaseHTTPRequestHandler):
             "#{protocol}": "http",
             "#{host}": req.host or "127.0.0.1",
             "#{port}": local_port,
-            "#{path}": req.path.lstrip("/"),
+            "#{path}": req.path[1:] if req.path.startswith("/") else req.path,  # only the one "/"
             "#{query}": req.query,
         }
 

@@ -243,6 +243,13 @@ def lab() -> Iterator[tuple[Lab, AlbDataPlane, int, list[str]]]:
             lab.rule(prio, path(pattern), lab.fwd(group))
         lab.rule(30, path("/ip/*") + [{"Field": "source-ip", "SourceIpConfig": {"Values": ["127.0.0.0/8"]}}], lab.fwd("tg-c"))
         lab.rule(31, path("/ip10/*") + [{"Field": "source-ip", "SourceIpConfig": {"Values": ["10.0.0.0/8"]}}], lab.fwd("tg-c"))
+        # %2A is a '*' spelled out, not a wildcard (a literal '*' is also written '\*').
+        lab.rule(32, [{"Field": "query-string", "QueryStringConfig": {"Values": [{"Key": "k", "Value": "a%2Ab"}]}}],
+                 lab.fwd("tg-c"))
+        lab.rule(33, path("//a/*"), {"Type": "redirect", "RedirectConfig": {"Path": "/r0/#{path}", "StatusCode": "HTTP_302"}})
+        lab.rule(35, [{"Field": "host-header", "HostHeaderConfig": {"Values": ["www.example.com"]}}], lab.fwd("tg-c"))
+        lab.rule(34, [{"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Env", "Values": ["prod"]}}],
+                 lab.fwd("tg-c"))
 
         lines: list[str] = []
         plane = AlbDataPlane(lab.dir, log=lines.append, verbose=True, target_timeout=TIMEOUT)
@@ -316,6 +323,19 @@ ROUTES: list[tuple[str, str, dict[str, str], str]] = [
     ("GET", "/ip/1", {}, "tg-c"),
     ("GET", "/ip10/1", {}, "tg-a"),
     ("GET", "/", {}, "tg-a"),
+    # RFC 7230 §3.2.4: the whitespace around a header's value is not part of it.
+    ("GET", "/anything", {"Host": "www.example.com "}, "tg-c"),
+    ("GET", "/anything", {"Host": "www.example.com:8080\t"}, "tg-c"),
+    ("GET", "/anything", {"Host": "www.example.co"}, "tg-a"),
+    ("GET", "/env", {"X-Env": "prod\t"}, "tg-c"),
+    ("GET", "/env", {"X-Env": "prod "}, "tg-c"),
+    ("GET", "/env", {"X-Env": "prodx"}, "tg-a"),
+    # The rule's "a%2Ab" is the literal "a*b": the request's value is decoded, then compared.
+    ("GET", "/q?k=a*b", {}, "tg-c"),
+    ("GET", "/q?k=a%2Ab", {}, "tg-c"),
+    ("GET", "/q?k=A%2aB", {}, "tg-c"),
+    ("GET", "/q?k=aXb", {}, "tg-a"),
+    ("GET", "/q?k=ab", {}, "tg-a"),
 ]
 
 
@@ -359,6 +379,9 @@ def test_fixed_redirect_and_head(lab: Any) -> None:
     status, hdrs, body = call(port, "GET", "/old/x/y?q=1")
     assert status == 301
     assert hdrs["Location"] == f"http://127.0.0.1:{port}/new/old/x/y?q=1"
+    # "#{path} (the leading "/" is removed)": only that one, so //a/b keeps its second.
+    status, hdrs, _ = call(port, "GET", "//a/b?x=1")
+    assert (status, hdrs["Location"]) == (302, f"http://127.0.0.1:{port}/r0//a/b?x=1")
     status, hdrs, body = call(port, "HEAD", "/mysfits")
     assert status == 200 and body == b"" and int(hdrs["Content-Length"]) > 0
     # repeated response headers survive
@@ -543,5 +566,11 @@ def test_wildcard_match(pattern: str, text: str, want: bool) -> None:
 def test_wildcard_escapes_and_case() -> None:
     assert wildcard_match(r"a\*b", "a*b", escapes=True)
     assert not wildcard_match(r"a\*b", "axb", escapes=True)
+    # Decoded %HH are literals, whatever they encode; case folds after decoding.
+    assert not wildcard_match("a%2Ab", "axb", escapes=True, decode=True)
+    assert not wildcard_match("a%3Fb", "axb", escapes=True, decode=True)
+    assert wildcard_match("a%3Fb", "a?b", escapes=True, decode=True)
+    assert wildcard_match("%C3%89T%C3%89*", "été!", ignore_case=True, escapes=True, decode=True)
+    assert wildcard_match("100%", "100%", escapes=True, decode=True)  # not a %HH: itself
     assert wildcard_match("API.*", "api.example.com", ignore_case=True)
     assert not wildcard_match("API.*", "api.example.com")
