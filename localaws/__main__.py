@@ -106,7 +106,7 @@ def main() -> int:
     plane = alb.AlbDataPlane(checker, log=lambda m: _log(args.verbose, m), verbose=args.verbose,
                              metrics=metrics.AlbMetrics())
     applied.append("CloudWatch: AWS/ApplicationELB metrics from the load balancers' own counts")
-    _patch_load_balancers(plane, applied)
+    alb.apply(plane, applied)
     sites = website.WebsiteServer(s3_backends, lock)
     website.apply(sites, applied)
     _serialize_requests(lock)
@@ -174,32 +174,6 @@ def main() -> int:
         subprocess.run(["rm", "-rf", state_dir], check=False)
     _log(args.verbose, f"stopped; {removed} containers removed")
     return 0
-
-
-def _patch_load_balancers(plane: object, applied: list[str]) -> None:
-    """A load balancer is served on 127.0.0.1 from the moment it exists; its DNS name
-    says where (``<name>-<id>.elb.localhost:<port>``), so every URL the stack outputs
-    reaches it. Deleting it stops the server."""
-    from moto.elbv2.models import ELBv2Backend
-
-    original_create = ELBv2Backend.create_load_balancer
-    original_delete = ELBv2Backend.delete_load_balancer
-
-    def create_load_balancer(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        balancer = original_create(self, *args, **kwargs)
-        port = plane.start(self.account_id, self.region_name, balancer.arn)  # type: ignore[attr-defined]
-        suffix = balancer.arn.rsplit("/", 1)[-1][:8]
-        balancer.dns_name = f"{balancer.name}-{suffix}.elb.localhost:{port}"
-        return balancer
-
-    def delete_load_balancer(self, arn):  # type: ignore[no-untyped-def]
-        result = original_delete(self, arn)
-        plane.stop(arn)  # type: ignore[attr-defined]
-        return result
-
-    ELBv2Backend.create_load_balancer = create_load_balancer  # type: ignore[method-assign]
-    ELBv2Backend.delete_load_balancer = delete_load_balancer  # type: ignore[method-assign]
-    applied.append("ELBv2: each load balancer serves HTTP on 127.0.0.1 (DNS name host:port)")
 
 
 def _serialize_requests(lock: object) -> None:

@@ -1,8 +1,10 @@
 """HTTP data plane for moto's Application Load Balancers.
 
 moto keeps ELBv2 state (load balancers, listeners, rules, target groups) but serves no
-traffic. `AlbDataPlane` puts one ThreadingHTTPServer per load balancer on 127.0.0.1 and,
-for every request, reads the live listener and rules from moto's backend, evaluates them
+traffic. `AlbDataPlane` puts ThreadingHTTPServers on 127.0.0.1: one per load balancer
+(the port of its DNS name, serving its listener with the lowest port) and one per
+listener (`listen`), and, for every request, reads the live listener and rules from
+moto's backend, evaluates them
 the way ALB does and proxies to a target that a `TargetDirectory` maps to a local
 address. Nothing is cached, so rules, listeners and targets changed through the API take
 effect on the next request. With an `AlbMetrics` (metrics.py), every answer is also
@@ -43,8 +45,10 @@ from urllib.parse import unquote
 if TYPE_CHECKING:  # test_alb.py imports this file as a top-level module
     from .metrics import AlbMetrics
 
-__all__ = ["AlbDataPlane", "TargetDirectory", "condition_matches", "wildcard_match"]
+__all__ = ["AlbDataPlane", "TargetDirectory", "apply", "condition_matches", "wildcard_match"]
 
+# The tag the engine puts on every listener: the 127.0.0.1 port that serves it.
+PORT_TAG = "localaws:port"
 # ALB's default when no target answers in time (the lab leaves idle timeout alone).
 TARGET_TIMEOUT_S = 30.0
 # How often HealthyHostCount / UnHealthyHostCount are sampled (AWS: once a minute).
@@ -260,11 +264,14 @@ _ALB_REASONS = {
 class _LbServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, plane: AlbDataPlane, account_id: str, region: str, lb_arn: str):
+    def __init__(self, plane: AlbDataPlane, account_id: str, region: str, lb_arn: str,
+                 listener_arn: str | None = None):
         self.plane = plane
         self.account_id = account_id
         self.region = region
         self.lb_arn = lb_arn
+        # None: the load balancer's own port, serving whichever listener has the lowest port.
+        self.listener_arn = listener_arn
         self.open_conns: set[socket.socket] = set()
         self.conns_lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -392,9 +399,12 @@ class _Handler(BaseHTTPRequestHandler):
         backend = srv.plane._backend(srv.account_id, srv.region)
         lb = backend.load_balancers.get(srv.lb_arn)
         listeners = _snapshot(lambda: lb.listeners) if lb is not None else []
-        if not listeners:
+        if srv.listener_arn is None:
+            listener = min(listeners, key=lambda li: int(li.port or 0), default=None)
+        else:
+            listener = next((li for li in listeners if li.arn == srv.listener_arn), None)
+        if listener is None:
             return self._alb_error(503), "no-listener"
-        listener = min(listeners, key=lambda li: int(li.port or 0))
         req = _Request(self.command, self._target(), self.headers, self.client_address[0])
         for rule in sorted(_snapshot(lambda: listener.rules), key=_priority_key):
             if all(condition_matches(c, req) for c in list(rule.conditions or [])):
@@ -447,6 +457,9 @@ class _Handler(BaseHTTPRequestHandler):
         proto = fill(cfg.get("Protocol") or "#{protocol}").lower()
         host = fill(cfg.get("Host") or "#{host}")
         port = fill(cfg.get("Port") or "#{port}")
+        if (cfg.get("Host") or "#{host}") == "#{host}" and port.isdigit():
+            # Another listener of this load balancer (80 -> 443): where it is served here.
+            port = str(self.server.plane._served_port(self.server, int(port)) or port)
         path = fill(cfg.get("Path") or "/#{path}")
         query = fill(cfg.get("Query") if cfg.get("Query") is not None else "#{query}")
         default_port = {"http": "80", "https": "443"}.get(proto)
@@ -538,6 +551,7 @@ class AlbDataPlane:
         self._log = log
         self._lock = threading.Lock()
         self._servers: dict[str, tuple[_LbServer, threading.Thread]] = {}
+        self._listeners: dict[str, tuple[_LbServer, threading.Thread]] = {}
         self._stats: dict[str, dict[str, int]] = {}
         self._rr: dict[str, int] = {}
 
@@ -548,8 +562,8 @@ class AlbDataPlane:
         return elbv2_backends[account_id][region]
 
     def start(self, account_id: str, region: str, lb_arn: str) -> int:
-        """Start serving the load balancer on 127.0.0.1 on a free port (one port per load
-        balancer; it serves the LB's listener with the lowest port, looked up at request
+        """Start serving the load balancer on 127.0.0.1 on a free port (the port of its DNS
+        name; it serves the LB's listener with the lowest port, looked up at request
         time, so a listener created after start() is used). Returns the port.
         Idempotent per lb_arn. Raises LookupError for a load balancer moto does not have."""
         with self._lock:
@@ -557,42 +571,66 @@ class AlbDataPlane:
                 return self._servers[lb_arn][0].server_address[1]
             if lb_arn not in self._backend(account_id, region).load_balancers:
                 raise LookupError(f"no load balancer {lb_arn} in {account_id}/{region}")
-            server = _LbServer(self, account_id, region, lb_arn)
-            thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.1},
-                name=f"alb:{lb_arn.split('/')[-2]}",
-                daemon=True,
-            )
-            thread.start()
-            self._servers[lb_arn] = (server, thread)
+            self._servers[lb_arn] = self._serve(_LbServer(self, account_id, region, lb_arn))
             if self.metrics is not None and self._sampler is None:
                 self._sampler = threading.Thread(target=self._sample_loop, name="alb:hosts", daemon=True)
                 self._sampler.start()
-            return server.server_address[1]
+            return self._servers[lb_arn][0].server_address[1]
+
+    def listen(self, account_id: str, region: str, lb_arn: str, listener_arn: str) -> int:
+        """Serve one listener of a served load balancer on a free port of its own (every
+        listener is reachable, side by side, whatever its port). Returns the port.
+        Idempotent per listener_arn; stopped by unlisten() or with its load balancer."""
+        self.start(account_id, region, lb_arn)
+        with self._lock:
+            if listener_arn not in self._listeners:
+                server = _LbServer(self, account_id, region, lb_arn, listener_arn)
+                self._listeners[listener_arn] = self._serve(server)
+            return self._listeners[listener_arn][0].server_address[1]
+
+    def unlisten(self, listener_arn: str) -> None:
+        with self._lock:
+            entry = self._listeners.pop(listener_arn, None)
+        if entry is not None:
+            _close(*entry)
 
     def port(self, lb_arn: str) -> int | None:
         with self._lock:
             entry = self._servers.get(lb_arn)
             return entry[0].server_address[1] if entry else None
 
+    def listener_port(self, listener_arn: str) -> int | None:
+        with self._lock:
+            entry = self._listeners.get(listener_arn)
+            return entry[0].server_address[1] if entry else None
+
     def stop(self, lb_arn: str) -> None:
-        """Stop serving lb_arn: close the listening socket and open client connections."""
+        """Stop serving lb_arn and its listeners: close the listening sockets and open
+        client connections."""
         with self._lock:
             entry = self._servers.pop(lb_arn, None)
-        if entry is None:
-            return
-        server, thread = entry
-        server.shutdown()
-        server.server_close()
-        with server.conns_lock:
-            conns = list(server.open_conns)
-        for conn in conns:  # idle keep-alive clients would otherwise hold a thread each
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        thread.join(timeout=5)
+            own = [arn for arn, (srv, _) in self._listeners.items() if srv.lb_arn == lb_arn]
+            entries = [self._listeners.pop(arn) for arn in own]
+        for server, thread in ([entry] if entry else []) + entries:
+            _close(server, thread)
+
+    def _serve(self, server: _LbServer) -> tuple[_LbServer, threading.Thread]:
+        name = server.lb_arn.split("/")[-2] + (f":{server.listener_arn[-6:]}" if server.listener_arn else "")
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                                  name=f"alb:{name}", daemon=True)
+        thread.start()
+        return server, thread
+
+    def _served_port(self, server: _LbServer, listener_port: int) -> int | None:
+        """The local port serving this load balancer's listener on ``listener_port``."""
+        lb = self._backend(server.account_id, server.region).load_balancers.get(server.lb_arn)
+        listeners = _snapshot(lambda: lb.listeners) if lb is not None else []
+        for listener in listeners:
+            if int(listener.port or 0) == listener_port:
+                lowest = min(listeners, key=lambda li: int(li.port or 0))
+                front = self.port(server.lb_arn) if listener is lowest else None
+                return self.listener_port(listener.arn) or front
+        return None
 
     def stop_all(self) -> None:
         self._sampling.set()
@@ -690,3 +728,65 @@ def _is_loopback(host: str) -> bool:
 
 def _zero_stats() -> dict[str, int]:
     return {"requests": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0, "elb_5xx": 0}
+
+
+def _close(server: _LbServer, thread: threading.Thread) -> None:
+    """Close the listening socket and the open client connections (idle keep-alive
+    clients would otherwise hold a thread each)."""
+    server.shutdown()
+    server.server_close()
+    with server.conns_lock:
+        conns = list(server.open_conns)
+    for conn in conns:
+        try:
+            conn.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    thread.join(timeout=5)
+
+
+def apply(plane: AlbDataPlane, applied: list[str]) -> Callable[[], None]:
+    """A load balancer is served on 127.0.0.1 from the moment it exists; its DNS name
+    says where (``<name>-<id>.elb.localhost:<port>``, that port serving its listener with
+    the lowest port), so every URL the stack outputs reaches it. Every listener is also
+    served on a port of its own from the moment it exists, written on it as the tag
+    ``localaws:port``. Deleting either stops its server. Returns what undoes it."""
+    from moto.elbv2.models import ELBv2Backend
+
+    names = ("create_load_balancer", "delete_load_balancer", "create_listener", "delete_listener")
+    saved = {name: ELBv2Backend.__dict__[name] for name in names}
+
+    def restore() -> None:
+        for name, value in saved.items():
+            setattr(ELBv2Backend, name, value)
+
+    def create_load_balancer(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        balancer = saved["create_load_balancer"](self, *args, **kwargs)
+        port = plane.start(self.account_id, self.region_name, balancer.arn)
+        suffix = balancer.arn.rsplit("/", 1)[-1][:8]
+        balancer.dns_name = f"{balancer.name}-{suffix}.elb.localhost:{port}"
+        return balancer
+
+    def delete_load_balancer(self, arn):  # type: ignore[no-untyped-def]
+        result = saved["delete_load_balancer"](self, arn)
+        plane.stop(arn)
+        return result
+
+    def create_listener(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        listener = saved["create_listener"](self, *args, **kwargs)
+        port = plane.listen(self.account_id, self.region_name, listener.load_balancer_arn, listener.arn)
+        self.tagging_service.tag_resource(listener.arn, [{"Key": PORT_TAG, "Value": str(port)}])
+        return listener
+
+    def delete_listener(self, listener_arn):  # type: ignore[no-untyped-def]
+        listener = saved["delete_listener"](self, listener_arn)
+        plane.unlisten(listener_arn)
+        return listener
+
+    ELBv2Backend.create_load_balancer = create_load_balancer  # type: ignore[method-assign]
+    ELBv2Backend.delete_load_balancer = delete_load_balancer  # type: ignore[method-assign]
+    ELBv2Backend.create_listener = create_listener  # type: ignore[method-assign]
+    ELBv2Backend.delete_listener = delete_listener  # type: ignore[method-assign]
+    applied.append("ELBv2: each load balancer serves HTTP on 127.0.0.1 (DNS name host:port), "
+                   f"and each listener on a port of its own (tag {PORT_TAG})")
+    return restore

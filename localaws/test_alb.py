@@ -26,7 +26,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alb import AlbDataPlane, wildcard_match  # noqa: E402
+from alb import PORT_TAG, AlbDataPlane, apply, wildcard_match  # noqa: E402
 
 REGION = "us-east-1"
 TIMEOUT = 0.5  # the plane's target timeout in these tests (30 s by default)
@@ -423,6 +423,49 @@ def test_listener_created_after_start_lowest_port(lab: Any) -> None:
     with pytest.raises(ConnectionRefusedError):
         call(port, "GET", "/")
     plane.stop(lb2)  # stopping twice is harmless
+
+
+def test_every_listener_is_served_side_by_side(lab: Any) -> None:
+    lab_, plane, _, _ = lab
+    restore = apply(plane, [])
+    try:
+        lb = lab_.elb.create_load_balancer(Name="sides", Subnets=lab_.subnets)["LoadBalancers"][0]
+        front = int(lb["DNSName"].rsplit(":", 1)[1])
+        assert lb["DNSName"].startswith("sides-") and plane.port(lb["LoadBalancerArn"]) == front
+
+        def fixed(text: str) -> dict[str, Any]:
+            return {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200", "MessageBody": text}}
+
+        def listener(port: int, action: dict[str, Any]) -> tuple[str, int]:
+            arn = lab_.elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port,
+                                           DefaultActions=[action])["Listeners"][0]["ListenerArn"]
+            tags = lab_.elb.describe_tags(ResourceArns=[arn])["TagDescriptions"][0]["Tags"]
+            return arn, int({t["Key"]: t["Value"] for t in tags}[PORT_TAG])
+
+        http80, port80 = listener(80, fixed("eighty"))
+        http8080, port8080 = listener(8080, fixed("eighty-eighty"))
+        assert len({front, port80, port8080}) == 3
+        # Each listener answers by its own rules, on its own port, at the same time.
+        assert call(port80, "GET", "/")[2] == b"eighty"
+        assert call(port8080, "GET", "/")[2] == b"eighty-eighty"
+        assert call(front, "GET", "/")[2] == b"eighty"  # the DNS name's port: the lowest listener
+        # A redirect to another listener's port lands where that listener is served here.
+        to8080 = {"Type": "redirect", "RedirectConfig": {"Port": "8080", "StatusCode": "HTTP_301"}}
+        lab_.elb.create_rule(ListenerArn=http80, Priority=1, Conditions=path("/other/*"), Actions=[to8080])
+        status, hdrs, _ = call(port80, "GET", "/other/x?y=1", {"Host": f"sides.elb.localhost:{port80}"})
+        assert (status, hdrs["Location"]) == (301, f"http://sides.elb.localhost:{port8080}/other/x?y=1")
+        # Deleting a listener closes its port; the DNS name's port now serves the next one.
+        lab_.elb.delete_listener(ListenerArn=http80)
+        with pytest.raises(ConnectionRefusedError):
+            call(port80, "GET", "/")
+        assert call(front, "GET", "/")[2] == b"eighty-eighty"
+        lab_.elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+        for port in (front, port8080):
+            with pytest.raises(ConnectionRefusedError):
+                call(port, "GET", "/")
+        assert plane.listener_port(http8080) is None
+    finally:
+        restore()
 
 
 def test_unknown_load_balancer_is_refused(lab: Any) -> None:
