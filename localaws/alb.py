@@ -26,8 +26,13 @@ moto 5.2.5 storage this relies on (moto/elbv2/models.py):
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import http.client
+import http.cookies
 import ipaddress
+import json
 import random
 import re
 import secrets
@@ -51,6 +56,10 @@ __all__ = ["AlbDataPlane", "TargetDirectory", "apply", "condition_matches", "wil
 PORT_TAG = "localaws:port"
 # ALB's default when no target answers in time (the lab leaves idle timeout alone).
 TARGET_TIMEOUT_S = 30.0
+# Duration-based stickiness: AWS's default duration, and the cookie's own expiry ("7 days,
+# which is non-configurable"); the stickiness duration travels inside the cookie.
+STICKY_DEFAULT_S = 86400
+STICKY_COOKIE_S = 7 * 86400
 # How often HealthyHostCount / UnHealthyHostCount are sampled (AWS: once a minute).
 HOST_SAMPLE_S = 5.0
 
@@ -473,7 +482,9 @@ class _Handler(BaseHTTPRequestHandler):
         tg_header = [("x-mysfits-target-group", tg_name)]
         plane._count(tg_arn, "requests")
         self.group_arn = tg_arn
-        target = plane._pick_target(tg_arn)
+        sticky = _sticky_seconds(tg)
+        wanted = plane._sticky_target(tg_arn, self._cookie("AWSALB")) if sticky else None
+        target = plane._pick_target(tg_arn, prefer=wanted)
         if target is None:
             plane._count(tg_arn, "elb_5xx")
             return self._alb_error(503, tg_header), f"{tg_name} (no targets)"
@@ -509,8 +520,20 @@ class _Handler(BaseHTTPRequestHandler):
             for k, v in resp_headers
             if k.lower() not in _HOP_BY_HOP and (k.lower() != "content-length" or self.command == "HEAD")
         ]
+        if sticky:
+            keep += plane._sticky_cookies(tg_arn, target, sticky)
         self._reply(code, keep + tg_header, resp_body, alb=False, reason=reason or None)
         return code, where
+
+    def _cookie(self, name: str) -> str | None:
+        jar: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
+        for header in self.headers.get_all("Cookie") or []:
+            try:
+                jar.load(header)
+            except http.cookies.CookieError:
+                continue
+        morsel = jar.get(name)
+        return morsel.value if morsel is not None else None
 
     def _upstream_headers(self) -> list[tuple[str, str]]:
         named_hop = {t.strip().lower() for v in self.headers.get_all("Connection") or [] for t in v.split(",")}
@@ -554,6 +577,8 @@ class AlbDataPlane:
         self._listeners: dict[str, tuple[_LbServer, threading.Thread]] = {}
         self._stats: dict[str, dict[str, int]] = {}
         self._rr: dict[str, int] = {}
+        # Signs the AWSALB cookies of this engine run (AWS encrypts them with a rotating key).
+        self._cookie_key = secrets.token_bytes(32)
 
     @staticmethod
     def _backend(account_id: str, region: str) -> Any:
@@ -694,7 +719,33 @@ class AlbDataPlane:
             return None
         return random.choices([g["TargetGroupArn"] for g in groups], weights=weights)[0]
 
-    def _pick_target(self, tg_arn: str) -> tuple[str, int] | None:
+    def _sticky_cookies(self, tg_arn: str, target: tuple[str, int], seconds: int) -> list[tuple[str, str]]:
+        """AWSALB and AWSALBCORS naming ``target`` until ``seconds`` from now; AWS re-issues
+        them with every response (the expiry restarts after every request)."""
+        payload = json.dumps([tg_arn, target[0], target[1], int(time.time()) + seconds]).encode()
+        value = (base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." +
+                 hmac.new(self._cookie_key, payload, hashlib.sha256).hexdigest()[:32])
+        expires = formatdate(time.time() + STICKY_COOKIE_S, usegmt=True)
+        return [("Set-Cookie", f"AWSALB={value}; Expires={expires}; Path=/"),
+                ("Set-Cookie", f"AWSALBCORS={value}; Expires={expires}; Path=/; SameSite=None; Secure")]
+
+    def _sticky_target(self, tg_arn: str, cookie: str | None) -> tuple[str, int] | None:
+        """The target an AWSALB cookie names for this group, if it is this engine's, unaltered
+        and not past its stickiness duration; else None (a new target is chosen)."""
+        if not cookie or "." not in cookie:
+            return None
+        encoded, _, signature = cookie.rpartition(".")
+        try:
+            payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+            group, host, port, until = json.loads(payload)
+        except (ValueError, TypeError):
+            return None
+        good = hmac.new(self._cookie_key, payload, hashlib.sha256).hexdigest()[:32]
+        if not hmac.compare_digest(good, signature) or group != tg_arn or until < time.time():
+            return None
+        return str(host), int(port)
+
+    def _pick_target(self, tg_arn: str, prefer: tuple[str, int] | None = None) -> tuple[str, int] | None:
         # Only loopback endpoints: a directory bug must not send lab traffic off this machine.
         eps = [e for e in self.targets.endpoints(tg_arn) if _is_loopback(e[0])]
         pool = [e for e in eps if e[2] == "healthy"]
@@ -704,11 +755,23 @@ class AlbDataPlane:
             pool = [e for e in eps if e[2] in _FAIL_OPEN_STATES]
         if not pool:
             return None
+        if prefer is not None and any((h, int(p)) == prefer for h, p, _ in pool):
+            return prefer  # a sticky session's target, still routable
         with self._lock:
             n = self._rr.get(tg_arn, 0)
             self._rr[tg_arn] = n + 1
         host, port, _ = pool[n % len(pool)]
         return host, int(port)
+
+
+def _sticky_seconds(tg: Any) -> int:
+    """The duration of a target group's duration-based stickiness (lb_cookie), 0 if off."""
+    attrs = getattr(tg, "attributes", None) or {}
+    if str(attrs.get("stickiness.enabled", "false")).lower() != "true":
+        return 0
+    if attrs.get("stickiness.type", "lb_cookie") != "lb_cookie":
+        return 0  # app_cookie (and the NLB types) are not implemented
+    return int(attrs.get("stickiness.lb_cookie.duration_seconds") or STICKY_DEFAULT_S)
 
 
 def _forwarded_groups(action: dict[str, Any]) -> list[str]:

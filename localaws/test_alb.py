@@ -175,6 +175,7 @@ def lab() -> Iterator[tuple[Lab, AlbDataPlane, int, list[str]]]:
         lab.group("tg-refused", ("refused1", "healthy"))
         lab.group("tg-slow", ("slow1", "healthy"))
         lab.group("tg-stats", ("s1", "healthy"))
+        lab.group("tg-sticky", ("k1", "healthy"), ("k2", "healthy"), ("k3", "healthy"))
 
         lab.listener = lab.elb.create_listener(
             LoadBalancerArn=lab.lb, Protocol="HTTP", Port=80, DefaultActions=[lab.fwd("tg-a")]
@@ -247,6 +248,7 @@ def lab() -> Iterator[tuple[Lab, AlbDataPlane, int, list[str]]]:
         lab.rule(32, [{"Field": "query-string", "QueryStringConfig": {"Values": [{"Key": "k", "Value": "a%2Ab"}]}}],
                  lab.fwd("tg-c"))
         lab.rule(33, path("//a/*"), {"Type": "redirect", "RedirectConfig": {"Path": "/r0/#{path}", "StatusCode": "HTTP_302"}})
+        lab.rule(36, path("/sticky/*"), lab.fwd("tg-sticky"))
         lab.rule(35, [{"Field": "host-header", "HostHeaderConfig": {"Values": ["www.example.com"]}}], lab.fwd("tg-c"))
         lab.rule(34, [{"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Env", "Values": ["prod"]}}],
                  lab.fwd("tg-c"))
@@ -580,6 +582,49 @@ def test_stats_and_log(lab: Any) -> None:
     assert plane.stats("arn:unknown")["requests"] == 0
     assert plane.stats(lab_.tg["tg-refused"])["elb_5xx"] >= 1
     assert any(re.fullmatch(r"GET /stats/ok -> tg-stats 127\.0\.0\.1:\d+ 404 \d+ms", ln) for ln in lines), lines[-8:]
+
+
+def test_duration_based_stickiness(lab: Any) -> None:
+    lab_, _, port, _ = lab
+
+    def get(cookie: str | None = None) -> tuple[str, dict[str, str]]:
+        _, hdrs, body = call(port, "GET", "/sticky/1", {"Cookie": cookie} if cookie else {})
+        cookies = dict(c.split(";", 1)[0].split("=", 1) for c in hdrs.get_all("Set-Cookie") or [])
+        return json.loads(body)["name"], cookies
+
+    # Off (the default): round robin, no load balancer cookie.
+    names = [get() for _ in range(3)]
+    assert sorted(n for n, _ in names) == ["k1", "k2", "k3"]
+    assert all("AWSALB" not in c for _, c in names)
+
+    arn = lab_.tg["tg-sticky"]
+    attrs = [{"Key": "stickiness.enabled", "Value": "true"}, {"Key": "stickiness.type", "Value": "lb_cookie"},
+             {"Key": "stickiness.lb_cookie.duration_seconds", "Value": "1"}]
+    lab_.elb.modify_target_group_attributes(TargetGroupArn=arn, Attributes=attrs)
+    try:
+        first, cookies = get()
+        _, hdrs, _ = call(port, "GET", "/sticky/1")
+        raw = hdrs.get_all("Set-Cookie")
+        assert re.fullmatch(r"AWSALB=[\w.-]+; Expires=\w{3}, \d{2} \w{3} \d{4} [\d:]{8} GMT; Path=/", raw[-2]), raw
+        assert raw[-1].startswith("AWSALBCORS=") and raw[-1].endswith("; Path=/; SameSite=None; Secure")
+        assert cookies["AWSALB"] == cookies["AWSALBCORS"]
+        # With the cookie, every request goes to the same target, and the cookie is renewed.
+        jar = f"session=x; AWSALB={cookies['AWSALB']}"
+        assert {get(jar)[0] for _ in range(6)} == {first}
+        # An altered cookie is no cookie: round robin again.
+        forged = cookies["AWSALB"][:-1] + ("0" if cookies["AWSALB"][-1] != "0" else "1")
+        assert len({get(f"AWSALB={forged}")[0] for _ in range(3)}) == 3
+        # Its target unhealthy: another one, and the new cookie names it.
+        lab_.set_states("tg-sticky", *["unhealthy" if n == first else "healthy" for n in ("k1", "k2", "k3")])
+        moved, renewed = get(jar)
+        assert moved != first and {get(f"AWSALB={renewed['AWSALB']}")[0] for _ in range(4)} == {moved}
+        lab_.set_states("tg-sticky", "healthy", "healthy", "healthy")
+        # Past the stickiness duration (1 s here), the cookie no longer binds.
+        time.sleep(1.2)
+        assert len({get(f"AWSALB={renewed['AWSALB']}")[0] for _ in range(3)}) == 3
+    finally:
+        lab_.elb.modify_target_group_attributes(
+            TargetGroupArn=arn, Attributes=[{"Key": "stickiness.enabled", "Value": "false"}])
 
 
 # ---------------------------------------------------------------- matcher
