@@ -10,11 +10,14 @@ Prints, once everything answers, exactly these lines to stdout and nothing else:
     ENGINE_ID=<id>            the label value mysfits.engine=<id> of its containers
 
 The `mysfits` binary talks to it only through the AWS APIs (AWS_ENDPOINT_URL), exactly
-as to AWS. What differs from AWS is written in DESIGN.md ("The local engine"): a load
+as to AWS. What differs from AWS is written in docs/local-engine.md: a load
 balancer's DNS name is ``<name>-<id>.elb.localhost:<port>`` (``*.localhost`` is
-loopback: RFC 6761), a bucket's website is ``http://<bucket>.s3-website.localhost:<port>``
-(one port for every bucket), ECR repository URIs are ``127.0.0.1:<registry port>/<name>``, and
-a task's public IP is 127.0.0.1.
+loopback: RFC 6761; that port serves its lowest listener, and every listener has a port
+of its own, tagged ``localaws:port``), a bucket's website is
+``http://<bucket>.s3-website.localhost:<port>`` (one port for every bucket), ECR
+repository URIs are ``127.0.0.1:<registry port>/<name>``, a task's public IP is
+127.0.0.1, and a task's network reaches the engine and nothing else (seal.py), AWS's
+own host names included (aws_names.py).
 
 Stops on SIGTERM/SIGINT, or when its stdin (a pipe) closes; then it stops every
 container it started, removes them and the images it pulled, and stops the registry.
