@@ -65,8 +65,7 @@ def forward(container_id: str, logs_backend: Any, group: str, stream: str,
 
 def _watch_seal(container_id: str, put: Any, done: threading.Event) -> None:
     # Only the container that owns the network: the others share its counters.
-    mode = podman.run(["inspect", "--format", "{{.HostConfig.NetworkMode}}", container_id],
-                      check=False).strip()
-    pid = podman.pid(container_id)
-    if pid is not None and mode.startswith("slirp4netns"):
-        seal.watch(pid, put, done)
+    out = podman.run(["inspect", "--format", "{{.State.Pid}} {{.HostConfig.NetworkMode}}",
+                      container_id], check=False).split()
+    if len(out) == 2 and out[0].isdigit() and out[0] != "0" and out[1].startswith("slirp4netns"):
+        seal.watch(int(out[0]), put, done)
