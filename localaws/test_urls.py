@@ -21,6 +21,7 @@ from moto import mock_aws
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import website  # noqa: E402
 from alb import AlbDataPlane  # noqa: E402
+from alb import apply as serve_load_balancers  # noqa: E402
 
 REGION = "us-east-1"
 
@@ -46,15 +47,9 @@ def aws() -> Iterator[None]:
 
 
 def test_load_balancer_dns_name_opens_in_urllib(aws: None) -> None:
-    import importlib
-
     # The engine's own patch, as `python -m localaws` applies it.
-    engine = importlib.import_module("localaws.__main__")
-    from moto.elbv2.models import ELBv2Backend
-
-    saved = ELBv2Backend.create_load_balancer, ELBv2Backend.delete_load_balancer
     plane = AlbDataPlane(_NoTargets(), log=lambda _: None)
-    engine._patch_load_balancers(plane, [])
+    restore = serve_load_balancers(plane, [])
     try:
         kw = dict(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
         ec2, elb = boto3.client("ec2", **kw), boto3.client("elbv2", **kw)
@@ -71,7 +66,7 @@ def test_load_balancer_dns_name_opens_in_urllib(aws: None) -> None:
         assert fetch(f"http://{lb['DNSName']}/") == (200, b"served")
     finally:
         plane.stop_all()
-        ELBv2Backend.create_load_balancer, ELBv2Backend.delete_load_balancer = saved
+        restore()
 
 
 def test_website_url_opens_in_urllib(aws: None) -> None:
