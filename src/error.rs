@@ -106,7 +106,7 @@ pub enum Error {
     UnknownService { name: String, known: String },
     #[error("no image tag for {0}: deploy needs --tag (or --image URI)")]
     NoTag(String),
-    #[error("{service} has no `build:` in the manifest, so deploy has no image to build for it")]
+    #[error("{service} has no `build:` in the manifest, so deploy cannot build its image")]
     NoBuild {
         service: String,
         tag: Option<String>,
@@ -274,7 +274,7 @@ impl Error {
             Error::UnknownService { .. } => vec!["see the services with `mysfits status`, or add it to mysfits.yaml".into()],
             Error::NoTag(s) => vec![format!("e.g. `mysfits deploy {s} --tag v1`")],
             Error::NoBuild { service, tag } => vec![format!(
-                "pass an image built elsewhere: `mysfits deploy {service} --image URI`, or a tag already pushed to its repository: `mysfits deploy {service} --tag {} --no-build`",
+                "pass an image built elsewhere: `mysfits deploy {service} --image URI{lab_flag}`, or a tag already pushed to its repository: `mysfits deploy {service} --tag {} --no-build{lab_flag}`",
                 tag.as_deref().unwrap_or("TAG")
             )],
             Error::Build(BuildError::NotInstalled(_)) => {
@@ -328,7 +328,7 @@ impl Error {
             Error::Rule(e) => e.hints(),
             Error::Placement(e) => e.hints(&lab_flag),
             Error::ManifestRoutes(_) => vec!["change the services' routes in the manifest so that each one keeps some paths of its own".into()],
-            Error::NoRevision { deploy, .. } => vec![format!("register one first: `{deploy}`")],
+            Error::NoRevision { deploy, .. } => vec![format!("register one first: `{deploy}{lab_flag}`")],
             Error::TaskStopped(_) => vec![format!("see the container's log lines in CloudWatch Logs (group /mysfits/{lab})")],
             Error::ProbeFailed { .. } => vec!["the task was stopped; check that the app listens on the manifest's port and answers its health_check path".into()],
             Error::DeployTimedOut { .. } => vec![format!("the deployment goes on; watch it with `mysfits status{lab_flag}`")],

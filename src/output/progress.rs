@@ -1,7 +1,8 @@
 //! Progress rows: redrawn spinners on a terminal, plain lines elsewhere (pipes,
 //! `CI=true`), so logs stay readable. Off a terminal a row is one line, printed when it
-//! finishes (its status changes are not lines: a stack's 31 resources were 62 lines), and
-//! a heartbeat line says what is still pending at least every 10 s, so a long wait never
+//! finishes (its status changes are not lines: a stack's 31 resources were 62 lines; only
+//! a row whose tool prints, a build, is also named above the tool's lines), and a
+//! heartbeat line says what is still pending at least every 10 s, so a long wait never
 //! looks like a hang.
 
 use std::sync::{Arc, Condvar, Mutex};
@@ -23,6 +24,8 @@ struct Row {
     started: Instant,
     bar: Option<ProgressBar>,
     status: String,
+    /// Off a terminal: the row's name and status were printed above its tool's lines.
+    headed: bool,
 }
 
 #[derive(Default)]
@@ -218,6 +221,7 @@ impl Reporter for TermReporter {
             started: Instant::now(),
             bar,
             status: "pending".into(),
+            headed: false,
         });
         id
     }
@@ -280,6 +284,19 @@ impl Reporter for TermReporter {
             return;
         }
         let mut state = self.shared.state.lock().unwrap();
+        // Off a terminal the row's own line comes at its end: its tool's lines (a build)
+        // get the row's name and status above them first, once.
+        let heading = state
+            .rows
+            .iter_mut()
+            .find(|r| r.id == id && r.bar.is_none() && !r.headed)
+            .map(|row| {
+                row.headed = true;
+                format!("  {}: {}", row.label, row.status)
+            });
+        if let Some(heading) = heading {
+            self.shared.plain(&mut state, &heading);
+        }
         state.last_line = Some(Instant::now());
         printer.tool_output(line);
     }

@@ -508,22 +508,23 @@ fn deploying_a_service_without_build_says_what_to_pass() {
         "services:\n  - name: web\n    route: default\n",
     )
     .unwrap();
-    for (args, tag) in [
-        (&["deploy", "web"][..], "TAG"),
-        (&["deploy", "web", "--tag", "v2"][..], "v2"),
+    for (args, tag, lab) in [
+        (&["deploy", "web"][..], "TAG", ""),
+        (&["deploy", "web", "--tag", "v2"][..], "v2", ""),
         (
-            &["deploy", "web", "--tag", "v2", "--builder", "podman"][..],
+            &["deploy", "web", "--tag", "v2", "--lab", "plain"][..],
             "v2",
+            " --lab plain",
         ),
     ] {
-        let r = moto.run(args).fails_with(
-            "web has no `build:` in the manifest, so deploy has no image to build for it",
-        );
+        let r = moto
+            .run(args)
+            .fails_with("web has no `build:` in the manifest, so deploy cannot build its image");
         assert_eq!(r.code, 2, "{args:?}");
         assert_eq!(
             r.stderr.lines().skip(1).collect::<Vec<_>>(),
             [format!(
-                "hint: pass an image built elsewhere: `mysfits deploy web --image URI`, or a tag already pushed to its repository: `mysfits deploy web --tag {tag} --no-build`"
+                "hint: pass an image built elsewhere: `mysfits deploy web --image URI{lab}`, or a tag already pushed to its repository: `mysfits deploy web --tag {tag} --no-build{lab}`"
             )],
             "{args:?}: {}",
             r.stderr
