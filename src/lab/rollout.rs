@@ -87,8 +87,11 @@ pub enum Verdict {
 /// Judges the deployment of `revision` among the service's deployments.
 pub fn judge(deployments: &[DeploymentView], revision: &str) -> Verdict {
     let Some(ours) = deployments.iter().find(|d| d.task_definition == revision) else {
-        // Ours is gone: the breaker rolled back and a deployment of another revision took over.
-        return Verdict::Failed("the deployment was replaced (rolled back)".into());
+        // Ours is gone: a deployment of another revision took over, and a failed one with
+        // no task left is not listed any more.
+        return Verdict::Failed(
+            "a deployment of another revision replaced it (the circuit breaker's rollback, or someone else's update)".into(),
+        );
     };
     match ours.rollout_state {
         Some(RolloutState::Failed) => {
