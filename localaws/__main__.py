@@ -10,11 +10,14 @@ Prints, once everything answers, exactly these lines to stdout and nothing else:
     ENGINE_ID=<id>            the label value mysfits.engine=<id> of its containers
 
 The `mysfits` binary talks to it only through the AWS APIs (AWS_ENDPOINT_URL), exactly
-as to AWS. What differs from AWS is written in DESIGN.md ("The local engine"): a load
+as to AWS. What differs from AWS is written in docs/local-engine.md: a load
 balancer's DNS name is ``<name>-<id>.elb.localhost:<port>`` (``*.localhost`` is
-loopback: RFC 6761), a bucket's website is ``http://<bucket>.s3-website.localhost:<port>``
-(one port for every bucket), ECR repository URIs are ``127.0.0.1:<registry port>/<name>``, and
-a task's public IP is 127.0.0.1.
+loopback: RFC 6761; that port serves its lowest listener, and every listener has a port
+of its own, tagged ``localaws:port``), a bucket's website is
+``http://<bucket>.s3-website.localhost:<port>`` (one port for every bucket), ECR
+repository URIs are ``127.0.0.1:<registry port>/<name>``, a task's public IP is
+127.0.0.1, and a task's network reaches the engine and nothing else (seal.py), AWS's
+own host names included (aws_names.py).
 
 Stops on SIGTERM/SIGINT, or when its stdin (a pipe) closes; then it stops every
 container it started, removes them and the images it pulled, and stops the registry.
@@ -95,7 +98,7 @@ def main() -> int:
 
     from moto.s3.models import s3_backends  # noqa: E402
 
-    from . import alb, ecs, health, metrics, podman, registry, website  # noqa: E402
+    from . import alb, aws_names, ecs, health, metrics, podman, registry, website  # noqa: E402
 
     lock = patches.lock
     applied = patches.apply(engine=True)
@@ -106,7 +109,7 @@ def main() -> int:
     plane = alb.AlbDataPlane(checker, log=lambda m: _log(args.verbose, m), verbose=args.verbose,
                              metrics=metrics.AlbMetrics())
     applied.append("CloudWatch: AWS/ApplicationELB metrics from the load balancers' own counts")
-    _patch_load_balancers(plane, applied)
+    alb.apply(plane, applied)
     sites = website.WebsiteServer(s3_backends, lock)
     website.apply(sites, applied)
     _serialize_requests(lock)
@@ -120,16 +123,28 @@ def main() -> int:
     _, port = server.get_host_and_port()
     _wait_until_answering(port, 30)
 
+    # A task's network is sealed (seal.py): it reaches the engine at 10.0.2.2 and
+    # nothing else. Its 10.0.2.2:443 is this TLS front, for SDKs that ignore
+    # AWS_ENDPOINT_URL and call AWS's own host names (aws_names.py).
+    front = aws_names.AwsFront(os.path.join(state_dir, "tls"), HOST)
+    front.start()
+    podman.TASKS = podman.TaskNetwork(https_port=front.port,
+                                      mounts=[(front.ca_path, aws_names.CA_IN_TASK)])
+
     def env_for_tasks(region: str) -> dict[str, str]:
         # What ECS gives a task: its role's credentials and region; here also the
         # endpoint, because "AWS" is this engine, reached from the container's network.
         return {"AWS_ENDPOINT_URL": f"http://{podman.HOST_LOOPBACK}:{port}",
                 "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+                "AWS_REGION": region, "AWS_DEFAULT_REGION": region, **aws_names.task_env()}
 
     def hosts_for_tasks(account: str, region: str) -> dict[str, str]:
         balancers = elbv2_backends[account][region].load_balancers.values()
-        return {lb.dns_name.split(":")[0]: podman.HOST_LOOPBACK for lb in list(balancers)}
+        buckets = list(s3_backends[account]["aws"].buckets)
+        names = [*aws_names.hostnames(region)] + aws_names.bucket_hostnames(region, buckets)
+        hosts = {name: podman.HOST_LOOPBACK for name in names}
+        hosts.update({lb.dns_name.split(":")[0]: podman.HOST_LOOPBACK for lb in list(balancers)})
+        return hosts
 
     engine = ecs.Ecs(engine_id, lock, checker, ecs_backends, elbv2_backends, logs_backends,
                      env_for_tasks, hosts_for_tasks, registry_host,
@@ -153,6 +168,7 @@ def main() -> int:
     checker.stop()
     plane.stop_all()
     sites.stop()
+    front.stop()
     _remove_images(registry_host)
     threading.Thread(target=server.stop, daemon=True).start()
     registry_proc.terminate()
@@ -161,32 +177,6 @@ def main() -> int:
         subprocess.run(["rm", "-rf", state_dir], check=False)
     _log(args.verbose, f"stopped; {removed} containers removed")
     return 0
-
-
-def _patch_load_balancers(plane: object, applied: list[str]) -> None:
-    """A load balancer is served on 127.0.0.1 from the moment it exists; its DNS name
-    says where (``<name>-<id>.elb.localhost:<port>``), so every URL the stack outputs
-    reaches it. Deleting it stops the server."""
-    from moto.elbv2.models import ELBv2Backend
-
-    original_create = ELBv2Backend.create_load_balancer
-    original_delete = ELBv2Backend.delete_load_balancer
-
-    def create_load_balancer(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        balancer = original_create(self, *args, **kwargs)
-        port = plane.start(self.account_id, self.region_name, balancer.arn)  # type: ignore[attr-defined]
-        suffix = balancer.arn.rsplit("/", 1)[-1][:8]
-        balancer.dns_name = f"{balancer.name}-{suffix}.elb.localhost:{port}"
-        return balancer
-
-    def delete_load_balancer(self, arn):  # type: ignore[no-untyped-def]
-        result = original_delete(self, arn)
-        plane.stop(arn)  # type: ignore[attr-defined]
-        return result
-
-    ELBv2Backend.create_load_balancer = create_load_balancer  # type: ignore[method-assign]
-    ELBv2Backend.delete_load_balancer = delete_load_balancer  # type: ignore[method-assign]
-    applied.append("ELBv2: each load balancer serves HTTP on 127.0.0.1 (DNS name host:port)")
 
 
 def _serialize_requests(lock: object) -> None:

@@ -1,8 +1,10 @@
 """HTTP data plane for moto's Application Load Balancers.
 
 moto keeps ELBv2 state (load balancers, listeners, rules, target groups) but serves no
-traffic. `AlbDataPlane` puts one ThreadingHTTPServer per load balancer on 127.0.0.1 and,
-for every request, reads the live listener and rules from moto's backend, evaluates them
+traffic. `AlbDataPlane` puts ThreadingHTTPServers on 127.0.0.1: one per load balancer
+(the port of its DNS name, serving its listener with the lowest port) and one per
+listener (`listen`), and, for every request, reads the live listener and rules from
+moto's backend, evaluates them
 the way ALB does and proxies to a target that a `TargetDirectory` maps to a local
 address. Nothing is cached, so rules, listeners and targets changed through the API take
 effect on the next request. With an `AlbMetrics` (metrics.py), every answer is also
@@ -24,9 +26,15 @@ moto 5.2.5 storage this relies on (moto/elbv2/models.py):
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import http.client
+import http.cookies
 import ipaddress
+import json
 import random
+import re
 import secrets
 import socket
 import sys
@@ -42,10 +50,16 @@ from urllib.parse import unquote
 if TYPE_CHECKING:  # test_alb.py imports this file as a top-level module
     from .metrics import AlbMetrics
 
-__all__ = ["AlbDataPlane", "TargetDirectory", "condition_matches", "wildcard_match"]
+__all__ = ["AlbDataPlane", "TargetDirectory", "apply", "condition_matches", "wildcard_match"]
 
+# The tag the engine puts on every listener: the 127.0.0.1 port that serves it.
+PORT_TAG = "localaws:port"
 # ALB's default when no target answers in time (the lab leaves idle timeout alone).
 TARGET_TIMEOUT_S = 30.0
+# Duration-based stickiness: AWS's default duration, and the cookie's own expiry ("7 days,
+# which is non-configurable"); the stickiness duration travels inside the cookie.
+STICKY_DEFAULT_S = 86400
+STICKY_COOKIE_S = 7 * 86400
 # How often HealthyHostCount / UnHealthyHostCount are sampled (AWS: once a minute).
 HOST_SAMPLE_S = 5.0
 
@@ -81,9 +95,11 @@ class TargetDirectory(Protocol):
 # ---------------------------------------------------------------- matching
 
 
-def _tokens(pattern: str, escapes: bool) -> list[str]:
+def _tokens(pattern: str, escapes: bool, decode: bool = False) -> list[str]:
     """Split a wildcard pattern into '*', '?' and one-character literals ('\\*' style
-    escapes become literals when `escapes`; ALB documents them for query strings)."""
+    escapes become literals when `escapes`; ALB documents them for query strings).
+    With `decode`, %HH sequences stand for the characters they encode, always as
+    literals: a rule's "a%2Ab" is "a*b" spelled out, never a wildcard."""
     out: list[str] = []
     i = 0
     while i < len(pattern):
@@ -92,17 +108,26 @@ def _tokens(pattern: str, escapes: bool) -> list[str]:
             out.append("\\" + pattern[i + 1])  # two chars: cannot equal a wildcard token
             i += 2
             continue
+        run = _PERCENT_RUN.match(pattern, i) if decode and ch == "%" else None
+        if run is not None:
+            out += [("\\" + c) if c in "*?" else c for c in unquote(run.group())]
+            i = run.end()
+            continue
         out.append(ch)
         i += 1
     return out
 
 
-def wildcard_match(pattern: str, text: str, *, ignore_case: bool = False, escapes: bool = False) -> bool:
+_PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def wildcard_match(pattern: str, text: str, *, ignore_case: bool = False, escapes: bool = False,
+                   decode: bool = False) -> bool:
     """Whole-string match; `*` is any run (including '/'), `?` exactly one character.
     Two-pointer glob (only the last '*' needs retrying), so no exponential backtracking."""
+    toks = _tokens(pattern, escapes, decode)
     if ignore_case:
-        pattern, text = pattern.lower(), text.lower()
-    toks = _tokens(pattern, escapes)
+        toks, text = [tok.lower() for tok in toks], text.lower()
     p = t = 0
     star: tuple[int, int] | None = None
     while t < len(text):
@@ -129,7 +154,7 @@ class _Request:
         self.path, _, self.query = target.partition("?")
         self.headers = headers
         self.client_ip = client_ip
-        self.host = _strip_port(headers.get("Host") or "")
+        self.host = _strip_port(_field_value(headers.get("Host") or ""))
 
     def query_pairs(self) -> list[tuple[str | None, str]]:
         # Key None for a bare value ("?foo"), which ALB matches only by value.
@@ -143,6 +168,11 @@ class _Request:
             else:
                 pairs.append((None, unquote(part)))
         return pairs
+
+
+def _field_value(raw: str) -> str:
+    # RFC 7230 §3.2.4: whitespace around a field value is not part of it ("Host: a.com ").
+    return raw.strip(" \t")
 
 
 def _strip_port(host: str) -> str:
@@ -170,17 +200,18 @@ def condition_matches(cond: dict[str, Any], req: _Request) -> bool:
         name = cfg.get("HttpHeaderName")
         if not name:
             return False
-        got = req.headers.get_all(name) or []
+        got = [_field_value(h) for h in req.headers.get_all(name) or []]
         return any(wildcard_match(v, h, ignore_case=True) for v in cfg.get("Values") or [] for h in got)
     if field == "query-string":
         pairs = req.query_pairs()
+        # The request's key and value are percent-decoded; the rule's own %HH stand for
+        # literal characters (a literal '*' or '?' is written '\*', '\?').
+        glob = {"ignore_case": True, "escapes": True, "decode": True}
         for kv in (cond.get("QueryStringConfig") or {}).get("Values") or []:
-            want_key, want_val = kv.get("Key"), unquote(kv.get("Value", ""))
+            want_key, want_val = kv.get("Key"), kv.get("Value", "")
             for key, val in pairs:
-                key_ok = want_key is None or (
-                    key is not None and wildcard_match(unquote(want_key), key, ignore_case=True, escapes=True)
-                )
-                if key_ok and wildcard_match(want_val, val, ignore_case=True, escapes=True):
+                key_ok = want_key is None or (key is not None and wildcard_match(want_key, key, **glob))
+                if key_ok and wildcard_match(want_val, val, **glob):
                     return True
         return False
     if field == "source-ip":
@@ -242,11 +273,14 @@ _ALB_REASONS = {
 class _LbServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, plane: AlbDataPlane, account_id: str, region: str, lb_arn: str):
+    def __init__(self, plane: AlbDataPlane, account_id: str, region: str, lb_arn: str,
+                 listener_arn: str | None = None):
         self.plane = plane
         self.account_id = account_id
         self.region = region
         self.lb_arn = lb_arn
+        # None: the load balancer's own port, serving whichever listener has the lowest port.
+        self.listener_arn = listener_arn
         self.open_conns: set[socket.socket] = set()
         self.conns_lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -374,9 +408,12 @@ class _Handler(BaseHTTPRequestHandler):
         backend = srv.plane._backend(srv.account_id, srv.region)
         lb = backend.load_balancers.get(srv.lb_arn)
         listeners = _snapshot(lambda: lb.listeners) if lb is not None else []
-        if not listeners:
+        if srv.listener_arn is None:
+            listener = min(listeners, key=lambda li: int(li.port or 0), default=None)
+        else:
+            listener = next((li for li in listeners if li.arn == srv.listener_arn), None)
+        if listener is None:
             return self._alb_error(503), "no-listener"
-        listener = min(listeners, key=lambda li: int(li.port or 0))
         req = _Request(self.command, self._target(), self.headers, self.client_address[0])
         for rule in sorted(_snapshot(lambda: listener.rules), key=_priority_key):
             if all(condition_matches(c, req) for c in list(rule.conditions or [])):
@@ -417,7 +454,7 @@ class _Handler(BaseHTTPRequestHandler):
             "#{protocol}": "http",
             "#{host}": req.host or "127.0.0.1",
             "#{port}": local_port,
-            "#{path}": req.path.lstrip("/"),
+            "#{path}": req.path[1:] if req.path.startswith("/") else req.path,  # only the one "/"
             "#{query}": req.query,
         }
 
@@ -429,6 +466,9 @@ class _Handler(BaseHTTPRequestHandler):
         proto = fill(cfg.get("Protocol") or "#{protocol}").lower()
         host = fill(cfg.get("Host") or "#{host}")
         port = fill(cfg.get("Port") or "#{port}")
+        if (cfg.get("Host") or "#{host}") == "#{host}" and port.isdigit():
+            # Another listener of this load balancer (80 -> 443): where it is served here.
+            port = str(self.server.plane._served_port(self.server, int(port)) or port)
         path = fill(cfg.get("Path") or "/#{path}")
         query = fill(cfg.get("Query") if cfg.get("Query") is not None else "#{query}")
         default_port = {"http": "80", "https": "443"}.get(proto)
@@ -442,7 +482,9 @@ class _Handler(BaseHTTPRequestHandler):
         tg_header = [("x-mysfits-target-group", tg_name)]
         plane._count(tg_arn, "requests")
         self.group_arn = tg_arn
-        target = plane._pick_target(tg_arn)
+        sticky = _sticky_seconds(tg)
+        wanted = plane._sticky_target(tg_arn, self._cookie("AWSALB")) if sticky else None
+        target = plane._pick_target(tg_arn, prefer=wanted)
         if target is None:
             plane._count(tg_arn, "elb_5xx")
             return self._alb_error(503, tg_header), f"{tg_name} (no targets)"
@@ -478,8 +520,20 @@ class _Handler(BaseHTTPRequestHandler):
             for k, v in resp_headers
             if k.lower() not in _HOP_BY_HOP and (k.lower() != "content-length" or self.command == "HEAD")
         ]
+        if sticky:
+            keep += plane._sticky_cookies(tg_arn, target, sticky)
         self._reply(code, keep + tg_header, resp_body, alb=False, reason=reason or None)
         return code, where
+
+    def _cookie(self, name: str) -> str | None:
+        jar: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
+        for header in self.headers.get_all("Cookie") or []:
+            try:
+                jar.load(header)
+            except http.cookies.CookieError:
+                continue
+        morsel = jar.get(name)
+        return morsel.value if morsel is not None else None
 
     def _upstream_headers(self) -> list[tuple[str, str]]:
         named_hop = {t.strip().lower() for v in self.headers.get_all("Connection") or [] for t in v.split(",")}
@@ -520,8 +574,11 @@ class AlbDataPlane:
         self._log = log
         self._lock = threading.Lock()
         self._servers: dict[str, tuple[_LbServer, threading.Thread]] = {}
+        self._listeners: dict[str, tuple[_LbServer, threading.Thread]] = {}
         self._stats: dict[str, dict[str, int]] = {}
         self._rr: dict[str, int] = {}
+        # Signs the AWSALB cookies of this engine run (AWS encrypts them with a rotating key).
+        self._cookie_key = secrets.token_bytes(32)
 
     @staticmethod
     def _backend(account_id: str, region: str) -> Any:
@@ -530,8 +587,8 @@ class AlbDataPlane:
         return elbv2_backends[account_id][region]
 
     def start(self, account_id: str, region: str, lb_arn: str) -> int:
-        """Start serving the load balancer on 127.0.0.1 on a free port (one port per load
-        balancer; it serves the LB's listener with the lowest port, looked up at request
+        """Start serving the load balancer on 127.0.0.1 on a free port (the port of its DNS
+        name; it serves the LB's listener with the lowest port, looked up at request
         time, so a listener created after start() is used). Returns the port.
         Idempotent per lb_arn. Raises LookupError for a load balancer moto does not have."""
         with self._lock:
@@ -539,42 +596,66 @@ class AlbDataPlane:
                 return self._servers[lb_arn][0].server_address[1]
             if lb_arn not in self._backend(account_id, region).load_balancers:
                 raise LookupError(f"no load balancer {lb_arn} in {account_id}/{region}")
-            server = _LbServer(self, account_id, region, lb_arn)
-            thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.1},
-                name=f"alb:{lb_arn.split('/')[-2]}",
-                daemon=True,
-            )
-            thread.start()
-            self._servers[lb_arn] = (server, thread)
+            self._servers[lb_arn] = self._serve(_LbServer(self, account_id, region, lb_arn))
             if self.metrics is not None and self._sampler is None:
                 self._sampler = threading.Thread(target=self._sample_loop, name="alb:hosts", daemon=True)
                 self._sampler.start()
-            return server.server_address[1]
+            return self._servers[lb_arn][0].server_address[1]
+
+    def listen(self, account_id: str, region: str, lb_arn: str, listener_arn: str) -> int:
+        """Serve one listener of a served load balancer on a free port of its own (every
+        listener is reachable, side by side, whatever its port). Returns the port.
+        Idempotent per listener_arn; stopped by unlisten() or with its load balancer."""
+        self.start(account_id, region, lb_arn)
+        with self._lock:
+            if listener_arn not in self._listeners:
+                server = _LbServer(self, account_id, region, lb_arn, listener_arn)
+                self._listeners[listener_arn] = self._serve(server)
+            return self._listeners[listener_arn][0].server_address[1]
+
+    def unlisten(self, listener_arn: str) -> None:
+        with self._lock:
+            entry = self._listeners.pop(listener_arn, None)
+        if entry is not None:
+            _close(*entry)
 
     def port(self, lb_arn: str) -> int | None:
         with self._lock:
             entry = self._servers.get(lb_arn)
             return entry[0].server_address[1] if entry else None
 
+    def listener_port(self, listener_arn: str) -> int | None:
+        with self._lock:
+            entry = self._listeners.get(listener_arn)
+            return entry[0].server_address[1] if entry else None
+
     def stop(self, lb_arn: str) -> None:
-        """Stop serving lb_arn: close the listening socket and open client connections."""
+        """Stop serving lb_arn and its listeners: close the listening sockets and open
+        client connections."""
         with self._lock:
             entry = self._servers.pop(lb_arn, None)
-        if entry is None:
-            return
-        server, thread = entry
-        server.shutdown()
-        server.server_close()
-        with server.conns_lock:
-            conns = list(server.open_conns)
-        for conn in conns:  # idle keep-alive clients would otherwise hold a thread each
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        thread.join(timeout=5)
+            own = [arn for arn, (srv, _) in self._listeners.items() if srv.lb_arn == lb_arn]
+            entries = [self._listeners.pop(arn) for arn in own]
+        for server, thread in ([entry] if entry else []) + entries:
+            _close(server, thread)
+
+    def _serve(self, server: _LbServer) -> tuple[_LbServer, threading.Thread]:
+        name = server.lb_arn.split("/")[-2] + (f":{server.listener_arn[-6:]}" if server.listener_arn else "")
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                                  name=f"alb:{name}", daemon=True)
+        thread.start()
+        return server, thread
+
+    def _served_port(self, server: _LbServer, listener_port: int) -> int | None:
+        """The local port serving this load balancer's listener on ``listener_port``."""
+        lb = self._backend(server.account_id, server.region).load_balancers.get(server.lb_arn)
+        listeners = _snapshot(lambda: lb.listeners) if lb is not None else []
+        for listener in listeners:
+            if int(listener.port or 0) == listener_port:
+                lowest = min(listeners, key=lambda li: int(li.port or 0))
+                front = self.port(server.lb_arn) if listener is lowest else None
+                return self.listener_port(listener.arn) or front
+        return None
 
     def stop_all(self) -> None:
         self._sampling.set()
@@ -638,7 +719,33 @@ class AlbDataPlane:
             return None
         return random.choices([g["TargetGroupArn"] for g in groups], weights=weights)[0]
 
-    def _pick_target(self, tg_arn: str) -> tuple[str, int] | None:
+    def _sticky_cookies(self, tg_arn: str, target: tuple[str, int], seconds: int) -> list[tuple[str, str]]:
+        """AWSALB and AWSALBCORS naming ``target`` until ``seconds`` from now; AWS re-issues
+        them with every response (the expiry restarts after every request)."""
+        payload = json.dumps([tg_arn, target[0], target[1], int(time.time()) + seconds]).encode()
+        value = (base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." +
+                 hmac.new(self._cookie_key, payload, hashlib.sha256).hexdigest()[:32])
+        expires = formatdate(time.time() + STICKY_COOKIE_S, usegmt=True)
+        return [("Set-Cookie", f"AWSALB={value}; Expires={expires}; Path=/"),
+                ("Set-Cookie", f"AWSALBCORS={value}; Expires={expires}; Path=/; SameSite=None; Secure")]
+
+    def _sticky_target(self, tg_arn: str, cookie: str | None) -> tuple[str, int] | None:
+        """The target an AWSALB cookie names for this group, if it is this engine's, unaltered
+        and not past its stickiness duration; else None (a new target is chosen)."""
+        if not cookie or "." not in cookie:
+            return None
+        encoded, _, signature = cookie.rpartition(".")
+        try:
+            payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+            group, host, port, until = json.loads(payload)
+        except (ValueError, TypeError):
+            return None
+        good = hmac.new(self._cookie_key, payload, hashlib.sha256).hexdigest()[:32]
+        if not hmac.compare_digest(good, signature) or group != tg_arn or until < time.time():
+            return None
+        return str(host), int(port)
+
+    def _pick_target(self, tg_arn: str, prefer: tuple[str, int] | None = None) -> tuple[str, int] | None:
         # Only loopback endpoints: a directory bug must not send lab traffic off this machine.
         eps = [e for e in self.targets.endpoints(tg_arn) if _is_loopback(e[0])]
         pool = [e for e in eps if e[2] == "healthy"]
@@ -648,11 +755,23 @@ class AlbDataPlane:
             pool = [e for e in eps if e[2] in _FAIL_OPEN_STATES]
         if not pool:
             return None
+        if prefer is not None and any((h, int(p)) == prefer for h, p, _ in pool):
+            return prefer  # a sticky session's target, still routable
         with self._lock:
             n = self._rr.get(tg_arn, 0)
             self._rr[tg_arn] = n + 1
         host, port, _ = pool[n % len(pool)]
         return host, int(port)
+
+
+def _sticky_seconds(tg: Any) -> int:
+    """The duration of a target group's duration-based stickiness (lb_cookie), 0 if off."""
+    attrs = getattr(tg, "attributes", None) or {}
+    if str(attrs.get("stickiness.enabled", "false")).lower() != "true":
+        return 0
+    if attrs.get("stickiness.type", "lb_cookie") != "lb_cookie":
+        return 0  # app_cookie (and the NLB types) are not implemented
+    return int(attrs.get("stickiness.lb_cookie.duration_seconds") or STICKY_DEFAULT_S)
 
 
 def _forwarded_groups(action: dict[str, Any]) -> list[str]:
@@ -672,3 +791,65 @@ def _is_loopback(host: str) -> bool:
 
 def _zero_stats() -> dict[str, int]:
     return {"requests": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0, "elb_5xx": 0}
+
+
+def _close(server: _LbServer, thread: threading.Thread) -> None:
+    """Close the listening socket and the open client connections (idle keep-alive
+    clients would otherwise hold a thread each)."""
+    server.shutdown()
+    server.server_close()
+    with server.conns_lock:
+        conns = list(server.open_conns)
+    for conn in conns:
+        try:
+            conn.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    thread.join(timeout=5)
+
+
+def apply(plane: AlbDataPlane, applied: list[str]) -> Callable[[], None]:
+    """A load balancer is served on 127.0.0.1 from the moment it exists; its DNS name
+    says where (``<name>-<id>.elb.localhost:<port>``, that port serving its listener with
+    the lowest port), so every URL the stack outputs reaches it. Every listener is also
+    served on a port of its own from the moment it exists, written on it as the tag
+    ``localaws:port``. Deleting either stops its server. Returns what undoes it."""
+    from moto.elbv2.models import ELBv2Backend
+
+    names = ("create_load_balancer", "delete_load_balancer", "create_listener", "delete_listener")
+    saved = {name: ELBv2Backend.__dict__[name] for name in names}
+
+    def restore() -> None:
+        for name, value in saved.items():
+            setattr(ELBv2Backend, name, value)
+
+    def create_load_balancer(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        balancer = saved["create_load_balancer"](self, *args, **kwargs)
+        port = plane.start(self.account_id, self.region_name, balancer.arn)
+        suffix = balancer.arn.rsplit("/", 1)[-1][:8]
+        balancer.dns_name = f"{balancer.name}-{suffix}.elb.localhost:{port}"
+        return balancer
+
+    def delete_load_balancer(self, arn):  # type: ignore[no-untyped-def]
+        result = saved["delete_load_balancer"](self, arn)
+        plane.stop(arn)
+        return result
+
+    def create_listener(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        listener = saved["create_listener"](self, *args, **kwargs)
+        port = plane.listen(self.account_id, self.region_name, listener.load_balancer_arn, listener.arn)
+        self.tagging_service.tag_resource(listener.arn, [{"Key": PORT_TAG, "Value": str(port)}])
+        return listener
+
+    def delete_listener(self, listener_arn):  # type: ignore[no-untyped-def]
+        listener = saved["delete_listener"](self, listener_arn)
+        plane.unlisten(listener_arn)
+        return listener
+
+    ELBv2Backend.create_load_balancer = create_load_balancer  # type: ignore[method-assign]
+    ELBv2Backend.delete_load_balancer = delete_load_balancer  # type: ignore[method-assign]
+    ELBv2Backend.create_listener = create_listener  # type: ignore[method-assign]
+    ELBv2Backend.delete_listener = delete_listener  # type: ignore[method-assign]
+    applied.append("ELBv2: each load balancer serves HTTP on 127.0.0.1 (DNS name host:port), "
+                   f"and each listener on a port of its own (tag {PORT_TAG})")
+    return restore

@@ -9,13 +9,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from . import seal
 
 LABEL = "mysfits.engine"
 # Seen from a container started with slirp4netns and allow_host_loopback, this address
 # is the host's 127.0.0.1: the way a task reaches the engine's AWS endpoint and load
-# balancers while every packet on the host stays on loopback.
-HOST_LOOPBACK = "10.0.2.2"
+# balancers while every packet on the host stays on loopback. The only address outside
+# the container a task can reach (seal.py).
+HOST_LOOPBACK = seal.ENGINE
 
 
 class PodmanError(RuntimeError):
@@ -26,15 +29,33 @@ def _podman() -> list[str]:
     return [os.environ.get("MYSFITS_ENGINE_PODMAN", "podman")]
 
 
-def run(args: list[str], timeout: float = 300, check: bool = True) -> str:
+def run(args: list[str], timeout: float = 300, check: bool = True,
+        options: list[str] | None = None) -> str:
+    """``podman [options] args``; options are podman's own (global) flags."""
     try:
-        done = subprocess.run(_podman() + args, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(_podman() + (options or []) + args, capture_output=True, text=True,
+                              timeout=timeout)
     except subprocess.TimeoutExpired as exc:
         raise PodmanError(f"podman {args[0]} timed out after {timeout:.0f}s") from exc
     if check and done.returncode != 0:
         last = (done.stderr or done.stdout).strip().splitlines()[-3:]
         raise PodmanError(f"podman {' '.join(args[:2])} failed: {' / '.join(last)}")
     return done.stdout
+
+
+@dataclass
+class TaskNetwork:
+    """What the engine gives every task's network besides the seal (localaws/seal.py):
+    where the task's ``10.0.2.2:443`` leads (the engine's TLS front for the standard
+    AWS host names, localaws/aws_names.py; 0: nowhere), and files mounted read-only
+    into every container (host path, container path), e.g. the CA that signs it."""
+
+    https_port: int = 0
+    mounts: list[tuple[str, str]] = field(default_factory=list)
+
+
+# Set once by the engine at start; the engine check uses the default (the seal alone).
+TASKS = TaskNetwork()
 
 
 @dataclass
@@ -59,13 +80,18 @@ def pull(image: str) -> None:
 
 
 def start(spec: Spec, engine_id: str) -> str:
+    """Start one container of a task. The first container of a task owns its network and
+    is sealed before its first instruction runs (seal.py, as an OCI prestart hook)."""
     args = ["run", "--detach", "--init", "--name", spec.name, "--label", f"{LABEL}={engine_id}"]
     for key, value in spec.labels.items():
         args += ["--label", f"{key}={value}"]
+    for host_path, path in TASKS.mounts:
+        args += ["--volume", f"{host_path}:{path}:ro"]
     if spec.network_of:
         args += ["--network", f"container:{spec.network_of}"]
     else:
-        args += ["--network", "slirp4netns:allow_host_loopback=true"]
+        args += ["--network", "slirp4netns:allow_host_loopback=true",
+                 "--annotation", f"{seal.ANNOTATION}=1"]
         for port in spec.ports:
             host = f"127.0.0.1:{port}:" if spec.publish_same else "127.0.0.1::"
             args += ["--publish", f"{host}{port}"]
@@ -77,7 +103,13 @@ def start(spec: Spec, engine_id: str) -> str:
         args += ["--entrypoint", json.dumps(spec.entry_point)]
     args.append(spec.image)
     args += spec.command or []
-    return run(args, timeout=300).strip()
+    return run(args, timeout=300, options=["--hooks-dir", seal.hooks_dir(TASKS.https_port)]).strip()
+
+
+def pid(name: str) -> int | None:
+    """The pid of a running container's first process (its namespaces' owner)."""
+    out = run(["inspect", "--format", "{{.State.Pid}}", name], check=False).strip()
+    return int(out) if out.isdigit() and out != "0" else None
 
 
 def published(name: str) -> dict[int, int]:

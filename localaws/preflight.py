@@ -1,6 +1,12 @@
 """Can this machine run the engine's tasks? One tiny task, started exactly as the engine
-starts one (``podman.start``: ``--init``, runc, slirp4netns, the same containers.conf),
-plus the name resolution the engine's URLs need. Seconds, not minutes into a deploy.
+starts one (``podman.start``: ``--init``, runc, slirp4netns, the seal on its network,
+the same containers.conf), plus the name resolution the engine's URLs need. Seconds,
+not minutes into a deploy.
+
+The task checks the seal (seal.py): its connection to 10.0.2.50, an address inside
+slirp4netns's own network that nothing answers, must be refused at once. Sealed, the
+rules refuse it in the task's namespace; unsealed, it would end after ARP gives up
+(about 3 s, "No route to host"). Either way no packet leaves this machine.
 
     python3 -m localaws.preflight     # exit 0, or one `error:` line and a `hint:` line
 
@@ -24,6 +30,7 @@ BUSYBOX = "/bin/busybox"
 
 # What podman says when a package is missing, and the package that provides it.
 KNOWN = [
+    ("mysfits seal", "iptables"),
     ("container-init binary not found", "catatonit"),
     ("catatonit", "catatonit"),
     ("slirp4netns", "slirp4netns"),
@@ -61,17 +68,29 @@ def _image() -> None:
         os.unlink(path)
 
 
+# Exit 0 when the probe is refused at once, 7 (with nc's words) when it is not.
+PROBE = ("out=$(/bin/busybox nc -w 3 10.0.2.50 9 </dev/null 2>&1); "
+         "case \"$out\" in *refused*) exit 0;; *) echo \"$out\"; exit 7;; esac")
+NOT_SEALED = 7
+
+
 def _task() -> None:
     name = f"mysfits-preflight-{os.getpid()}"
     spec = podman.Spec(name=name, image=IMAGE, environment={}, ports=[80], publish_same=False,
                        hosts={"preflight.elb.localhost": podman.HOST_LOOPBACK},
-                       labels={}, command=["/bin/busybox", "true"])
+                       labels={}, command=["/bin/busybox", "sh", "-c", PROBE])
     try:
         podman.start(spec, "preflight")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             state, code = podman.states("preflight").get(name, ("gone", None))
             if code is not None or state in ("exited", "stopped"):
+                if code == NOT_SEALED:
+                    said = podman.run(["logs", name], check=False).strip()
+                    raise Failed(f"a test task's network is not sealed: a connection to "
+                                 f"10.0.2.50 was not refused at once ({said})",
+                                 "iptables-restore must work in a container's network "
+                                 "namespace: see localaws/seal.py")
                 if code not in (0, None):
                     raise Failed(f"a test task exited with code {code}",
                                  f"podman logs {name} shows why")

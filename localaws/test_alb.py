@@ -26,7 +26,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alb import AlbDataPlane, wildcard_match  # noqa: E402
+from alb import PORT_TAG, AlbDataPlane, apply, wildcard_match  # noqa: E402
 
 REGION = "us-east-1"
 TIMEOUT = 0.5  # the plane's target timeout in these tests (30 s by default)
@@ -175,6 +175,7 @@ def lab() -> Iterator[tuple[Lab, AlbDataPlane, int, list[str]]]:
         lab.group("tg-refused", ("refused1", "healthy"))
         lab.group("tg-slow", ("slow1", "healthy"))
         lab.group("tg-stats", ("s1", "healthy"))
+        lab.group("tg-sticky", ("k1", "healthy"), ("k2", "healthy"), ("k3", "healthy"))
 
         lab.listener = lab.elb.create_listener(
             LoadBalancerArn=lab.lb, Protocol="HTTP", Port=80, DefaultActions=[lab.fwd("tg-a")]
@@ -243,6 +244,14 @@ def lab() -> Iterator[tuple[Lab, AlbDataPlane, int, list[str]]]:
             lab.rule(prio, path(pattern), lab.fwd(group))
         lab.rule(30, path("/ip/*") + [{"Field": "source-ip", "SourceIpConfig": {"Values": ["127.0.0.0/8"]}}], lab.fwd("tg-c"))
         lab.rule(31, path("/ip10/*") + [{"Field": "source-ip", "SourceIpConfig": {"Values": ["10.0.0.0/8"]}}], lab.fwd("tg-c"))
+        # %2A is a '*' spelled out, not a wildcard (a literal '*' is also written '\*').
+        lab.rule(32, [{"Field": "query-string", "QueryStringConfig": {"Values": [{"Key": "k", "Value": "a%2Ab"}]}}],
+                 lab.fwd("tg-c"))
+        lab.rule(33, path("//a/*"), {"Type": "redirect", "RedirectConfig": {"Path": "/r0/#{path}", "StatusCode": "HTTP_302"}})
+        lab.rule(36, path("/sticky/*"), lab.fwd("tg-sticky"))
+        lab.rule(35, [{"Field": "host-header", "HostHeaderConfig": {"Values": ["www.example.com"]}}], lab.fwd("tg-c"))
+        lab.rule(34, [{"Field": "http-header", "HttpHeaderConfig": {"HttpHeaderName": "X-Env", "Values": ["prod"]}}],
+                 lab.fwd("tg-c"))
 
         lines: list[str] = []
         plane = AlbDataPlane(lab.dir, log=lines.append, verbose=True, target_timeout=TIMEOUT)
@@ -316,6 +325,19 @@ ROUTES: list[tuple[str, str, dict[str, str], str]] = [
     ("GET", "/ip/1", {}, "tg-c"),
     ("GET", "/ip10/1", {}, "tg-a"),
     ("GET", "/", {}, "tg-a"),
+    # RFC 7230 §3.2.4: the whitespace around a header's value is not part of it.
+    ("GET", "/anything", {"Host": "www.example.com "}, "tg-c"),
+    ("GET", "/anything", {"Host": "www.example.com:8080\t"}, "tg-c"),
+    ("GET", "/anything", {"Host": "www.example.co"}, "tg-a"),
+    ("GET", "/env", {"X-Env": "prod\t"}, "tg-c"),
+    ("GET", "/env", {"X-Env": "prod "}, "tg-c"),
+    ("GET", "/env", {"X-Env": "prodx"}, "tg-a"),
+    # The rule's "a%2Ab" is the literal "a*b": the request's value is decoded, then compared.
+    ("GET", "/q?k=a*b", {}, "tg-c"),
+    ("GET", "/q?k=a%2Ab", {}, "tg-c"),
+    ("GET", "/q?k=A%2aB", {}, "tg-c"),
+    ("GET", "/q?k=aXb", {}, "tg-a"),
+    ("GET", "/q?k=ab", {}, "tg-a"),
 ]
 
 
@@ -359,6 +381,9 @@ def test_fixed_redirect_and_head(lab: Any) -> None:
     status, hdrs, body = call(port, "GET", "/old/x/y?q=1")
     assert status == 301
     assert hdrs["Location"] == f"http://127.0.0.1:{port}/new/old/x/y?q=1"
+    # "#{path} (the leading "/" is removed)": only that one, so //a/b keeps its second.
+    status, hdrs, _ = call(port, "GET", "//a/b?x=1")
+    assert (status, hdrs["Location"]) == (302, f"http://127.0.0.1:{port}/r0//a/b?x=1")
     status, hdrs, body = call(port, "HEAD", "/mysfits")
     assert status == 200 and body == b"" and int(hdrs["Content-Length"]) > 0
     # repeated response headers survive
@@ -400,6 +425,49 @@ def test_listener_created_after_start_lowest_port(lab: Any) -> None:
     with pytest.raises(ConnectionRefusedError):
         call(port, "GET", "/")
     plane.stop(lb2)  # stopping twice is harmless
+
+
+def test_every_listener_is_served_side_by_side(lab: Any) -> None:
+    lab_, plane, _, _ = lab
+    restore = apply(plane, [])
+    try:
+        lb = lab_.elb.create_load_balancer(Name="sides", Subnets=lab_.subnets)["LoadBalancers"][0]
+        front = int(lb["DNSName"].rsplit(":", 1)[1])
+        assert lb["DNSName"].startswith("sides-") and plane.port(lb["LoadBalancerArn"]) == front
+
+        def fixed(text: str) -> dict[str, Any]:
+            return {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200", "MessageBody": text}}
+
+        def listener(port: int, action: dict[str, Any]) -> tuple[str, int]:
+            arn = lab_.elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port,
+                                           DefaultActions=[action])["Listeners"][0]["ListenerArn"]
+            tags = lab_.elb.describe_tags(ResourceArns=[arn])["TagDescriptions"][0]["Tags"]
+            return arn, int({t["Key"]: t["Value"] for t in tags}[PORT_TAG])
+
+        http80, port80 = listener(80, fixed("eighty"))
+        http8080, port8080 = listener(8080, fixed("eighty-eighty"))
+        assert len({front, port80, port8080}) == 3
+        # Each listener answers by its own rules, on its own port, at the same time.
+        assert call(port80, "GET", "/")[2] == b"eighty"
+        assert call(port8080, "GET", "/")[2] == b"eighty-eighty"
+        assert call(front, "GET", "/")[2] == b"eighty"  # the DNS name's port: the lowest listener
+        # A redirect to another listener's port lands where that listener is served here.
+        to8080 = {"Type": "redirect", "RedirectConfig": {"Port": "8080", "StatusCode": "HTTP_301"}}
+        lab_.elb.create_rule(ListenerArn=http80, Priority=1, Conditions=path("/other/*"), Actions=[to8080])
+        status, hdrs, _ = call(port80, "GET", "/other/x?y=1", {"Host": f"sides.elb.localhost:{port80}"})
+        assert (status, hdrs["Location"]) == (301, f"http://sides.elb.localhost:{port8080}/other/x?y=1")
+        # Deleting a listener closes its port; the DNS name's port now serves the next one.
+        lab_.elb.delete_listener(ListenerArn=http80)
+        with pytest.raises(ConnectionRefusedError):
+            call(port80, "GET", "/")
+        assert call(front, "GET", "/")[2] == b"eighty-eighty"
+        lab_.elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+        for port in (front, port8080):
+            with pytest.raises(ConnectionRefusedError):
+                call(port, "GET", "/")
+        assert plane.listener_port(http8080) is None
+    finally:
+        restore()
 
 
 def test_unknown_load_balancer_is_refused(lab: Any) -> None:
@@ -516,6 +584,49 @@ def test_stats_and_log(lab: Any) -> None:
     assert any(re.fullmatch(r"GET /stats/ok -> tg-stats 127\.0\.0\.1:\d+ 404 \d+ms", ln) for ln in lines), lines[-8:]
 
 
+def test_duration_based_stickiness(lab: Any) -> None:
+    lab_, _, port, _ = lab
+
+    def get(cookie: str | None = None) -> tuple[str, dict[str, str]]:
+        _, hdrs, body = call(port, "GET", "/sticky/1", {"Cookie": cookie} if cookie else {})
+        cookies = dict(c.split(";", 1)[0].split("=", 1) for c in hdrs.get_all("Set-Cookie") or [])
+        return json.loads(body)["name"], cookies
+
+    # Off (the default): round robin, no load balancer cookie.
+    names = [get() for _ in range(3)]
+    assert sorted(n for n, _ in names) == ["k1", "k2", "k3"]
+    assert all("AWSALB" not in c for _, c in names)
+
+    arn = lab_.tg["tg-sticky"]
+    attrs = [{"Key": "stickiness.enabled", "Value": "true"}, {"Key": "stickiness.type", "Value": "lb_cookie"},
+             {"Key": "stickiness.lb_cookie.duration_seconds", "Value": "1"}]
+    lab_.elb.modify_target_group_attributes(TargetGroupArn=arn, Attributes=attrs)
+    try:
+        first, cookies = get()
+        _, hdrs, _ = call(port, "GET", "/sticky/1")
+        raw = hdrs.get_all("Set-Cookie")
+        assert re.fullmatch(r"AWSALB=[\w.-]+; Expires=\w{3}, \d{2} \w{3} \d{4} [\d:]{8} GMT; Path=/", raw[-2]), raw
+        assert raw[-1].startswith("AWSALBCORS=") and raw[-1].endswith("; Path=/; SameSite=None; Secure")
+        assert cookies["AWSALB"] == cookies["AWSALBCORS"]
+        # With the cookie, every request goes to the same target, and the cookie is renewed.
+        jar = f"session=x; AWSALB={cookies['AWSALB']}"
+        assert {get(jar)[0] for _ in range(6)} == {first}
+        # An altered cookie is no cookie: round robin again.
+        forged = cookies["AWSALB"][:-1] + ("0" if cookies["AWSALB"][-1] != "0" else "1")
+        assert len({get(f"AWSALB={forged}")[0] for _ in range(3)}) == 3
+        # Its target unhealthy: another one, and the new cookie names it.
+        lab_.set_states("tg-sticky", *["unhealthy" if n == first else "healthy" for n in ("k1", "k2", "k3")])
+        moved, renewed = get(jar)
+        assert moved != first and {get(f"AWSALB={renewed['AWSALB']}")[0] for _ in range(4)} == {moved}
+        lab_.set_states("tg-sticky", "healthy", "healthy", "healthy")
+        # Past the stickiness duration (1 s here), the cookie no longer binds.
+        time.sleep(1.2)
+        assert len({get(f"AWSALB={renewed['AWSALB']}")[0] for _ in range(3)}) == 3
+    finally:
+        lab_.elb.modify_target_group_attributes(
+            TargetGroupArn=arn, Attributes=[{"Key": "stickiness.enabled", "Value": "false"}])
+
+
 # ---------------------------------------------------------------- matcher
 
 
@@ -543,5 +654,11 @@ def test_wildcard_match(pattern: str, text: str, want: bool) -> None:
 def test_wildcard_escapes_and_case() -> None:
     assert wildcard_match(r"a\*b", "a*b", escapes=True)
     assert not wildcard_match(r"a\*b", "axb", escapes=True)
+    # Decoded %HH are literals, whatever they encode; case folds after decoding.
+    assert not wildcard_match("a%2Ab", "axb", escapes=True, decode=True)
+    assert not wildcard_match("a%3Fb", "axb", escapes=True, decode=True)
+    assert wildcard_match("a%3Fb", "a?b", escapes=True, decode=True)
+    assert wildcard_match("%C3%89T%C3%89*", "été!", ignore_case=True, escapes=True, decode=True)
+    assert wildcard_match("100%", "100%", escapes=True, decode=True)  # not a %HH: itself
     assert wildcard_match("API.*", "api.example.com", ignore_case=True)
     assert not wildcard_match("API.*", "api.example.com")

@@ -149,8 +149,11 @@ def run(check, site_url, like_mark):
     shown = check.cards()
     if len(shown) != 12:
         raise StepFailed(f"the page shows {len(shown)} mysfits, expected 12{check.page_error()}")
+    # An image still loading is not broken: wait until each has loaded or failed.
+    check.wait("images loaded", lambda: check.js(
+        "return [...document.querySelectorAll('#grid img')].every(i => i.complete);"))
     broken = check.js("return [...document.querySelectorAll('#grid img')]"
-                      ".filter(i => !i.complete || i.naturalWidth === 0).map(i => i.alt);")
+                      ".filter(i => i.naturalWidth === 0).map(i => i.alt);")
     if broken:
         raise StepFailed(f"images that did not load: {', '.join(broken)}")
     api_url = check.js("return (window.MYSFITS_CONFIG || {}).apiUrl || '';")

@@ -44,6 +44,8 @@ finish() {
 trap finish EXIT
 read -r moto <&"${ENGINE[0]}"
 read -r registry <&"${ENGINE[0]}"
+read -r engine_id <&"${ENGINE[0]}"
+engine_id=${engine_id#ENGINE_ID=}
 export AWS_ENDPOINT_URL="http://127.0.0.1:${moto#MOTO_PORT=}"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true   # never ask an instance-metadata address
@@ -93,7 +95,8 @@ run status
 
 phase "cleanup: nothing left"
 run cleanup --yes
-left=$(podman ps --all --quiet --filter label=mysfits.task | wc -l)
+# This engine's containers only: another engine on the machine (a test run) has its own.
+left=$(podman ps --all --quiet --filter "label=mysfits.engine=$engine_id" | wc -l)
 if [ "$left" -ne 0 ]; then
   echo "   FAILED: $left lab container(s) still exist" >&2
   exit 1

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Real requests through the lab's load balancer, for scripts/lab-local.sh.
 
-    lab_check.py list URL                 GET /mysfits: exactly 12 mysfits
+    lab_check.py list URL                 GET /mysfits: exactly 12 mysfits, fetched with
+                                          urllib as it is (any client resolves the URL)
     lab_check.py like URL ID GROUP        POST /mysfits/ID/like answered by target group
                                           GROUP, and the mysfit's likes went up by one
 
@@ -11,8 +12,11 @@ stack's AlbUrl (a *.localhost name: loopback, RFC 6761), so it connects to 127.0
 
 import http.client
 import json
+import socket
 import sys
+import urllib.error
 import urllib.parse
+import urllib.request
 
 
 def request(url: str, method: str, path: str) -> tuple[int, dict, object]:
@@ -31,6 +35,29 @@ def request(url: str, method: str, path: str) -> tuple[int, dict, object]:
     return response.status, {k.lower(): v for k, v in response.getheaders()}, data
 
 
+def urlopen(url: str) -> tuple[int, object]:
+    """The URL exactly as `mysfits status` prints it, through Python's standard library:
+    the name must resolve here (libnss-myhostname), and only to loopback."""
+    host = urllib.parse.urlsplit(url).hostname or ""
+    try:
+        addresses = {a[4][0] for a in socket.getaddrinfo(host, None)}
+    except socket.gaierror as exc:
+        fail(f"{host} does not resolve on this machine ({exc.strerror}); "
+             "scripts/system-deps.sh installs libnss-myhostname")
+    if not addresses <= {"127.0.0.1", "::1"}:
+        sys.exit(f"lab_check: {host} resolves to {sorted(addresses)}; this check only talks to loopback")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=30) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, body = error.code, error.read()
+    try:
+        return status, json.loads(body)
+    except ValueError:
+        return status, body.decode(errors="replace")
+
+
 def likes(item: dict) -> int:
     return int(item.get("likes", item.get("Likes", 0)))
 
@@ -43,7 +70,7 @@ def fail(message: str) -> None:
 def main() -> None:
     what, url = sys.argv[1], sys.argv[2].rstrip("/")
     if what == "list":
-        status, _, data = request(url, "GET", "/mysfits")
+        status, data = urlopen(f"{url}/mysfits")
         mysfits = data.get("mysfits") if isinstance(data, dict) else None
         print(f"   GET {url}/mysfits -> {status}, {len(mysfits or [])} mysfits")
         if status != 200 or not isinstance(mysfits, list) or len(mysfits) != 12:

@@ -17,6 +17,10 @@ packages=(
   # The engine's tasks: podman with runc (crun fails on hybrid cgroups), conmon,
   # slirp4netns for the task network, catatonit for `podman run --init`.
   podman runc conmon slirp4netns catatonit
+  # The seal on a task's network (localaws/seal.py): netfilter rules loaded into each
+  # task's own network namespace so that it reaches the engine and nothing else.
+  # Only a Suggests of podman.
+  iptables
   # ECR on the engine; the example apps' base image from Debian packages.
   docker-registry mmdebstrap
   # The engine check's tiny task image (one static binary, no base image needed).

@@ -23,6 +23,22 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// The command line, parsed (clap exits on `--help` and usage errors). Help is fitted
+    /// to a terminal's width, and not wrapped at all off one: a pipe gets whole lines.
+    pub fn parse_command_line() -> Self {
+        use clap::{CommandFactory, FromArgMatches};
+        use std::io::IsTerminal;
+        let mut command = Self::command();
+        if !std::io::stdout().is_terminal() {
+            command = command.term_width(0);
+        }
+        let mut matches = command.get_matches();
+        Self::from_arg_matches_mut(&mut matches)
+            .unwrap_or_else(|e| e.format(&mut Self::command()).exit())
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Name of the lab: the stack name and the prefix of every name derived from it

@@ -107,6 +107,11 @@ pub enum Error {
     UnknownService { name: String, known: String },
     #[error("no image tag for {0}: deploy needs --tag (or --image URI)")]
     NoTag(String),
+    #[error("{service} has no `build:` in the manifest, so deploy cannot build its image")]
+    NoBuild {
+        service: String,
+        tag: Option<String>,
+    },
     #[error(transparent)]
     Build(#[from] crate::image::build::BuildError),
     #[error("build context {context} does not exist: with no mysfits.yaml the built-in lab builds {service} from {context} under the working directory ({cwd})")]
@@ -155,8 +160,12 @@ pub enum Error {
     NoPublicIp,
     #[error("GET {url} got no answer: {detail}")]
     ProbeFailed { url: String, detail: String },
-    #[error("{0} has no task-definition revision yet")]
-    NoRevision(String),
+    #[error("{service} has no task-definition revision yet")]
+    NoRevision {
+        service: String,
+        /// The deploy that registers one, as the manifest allows (built, or `--image`).
+        deploy: String,
+    },
     #[error("deployment of {service} did not finish in {waited}s: {last}")]
     DeployTimedOut {
         service: String,
@@ -313,6 +322,10 @@ impl Error {
             Error::Leftovers(_) => vec![format!("run `mysfits cleanup{lab_flag} --yes` again; it is safe to repeat")],
             Error::UnknownService { .. } => vec!["see the services with `mysfits status`, or add it to mysfits.yaml".into()],
             Error::NoTag(s) => vec![format!("e.g. `mysfits deploy {s} --tag v1`")],
+            Error::NoBuild { service, tag } => vec![format!(
+                "pass an image built elsewhere: `mysfits deploy {service} --image URI{lab_flag}`, or a tag already pushed to its repository: `mysfits deploy {service} --tag {} --no-build{lab_flag}`",
+                tag.as_deref().unwrap_or("TAG")
+            )],
             Error::Build(BuildError::NotInstalled(_)) => {
                 vec!["install it, or pick the other with --builder docker|podman (or MYSFITS_BUILDER)".into()]
             }
@@ -363,7 +376,7 @@ impl Error {
             Error::Rule(e) => e.hints(),
             Error::Placement(e) => e.hints(&lab_flag),
             Error::ManifestRoutes(_) => vec!["change the services' routes in the manifest so that each one keeps some paths of its own".into()],
-            Error::NoRevision(s) => vec![format!("register one first: `mysfits deploy {s} --tag v1`")],
+            Error::NoRevision { deploy, .. } => vec![format!("register one first: `{deploy}{lab_flag}`")],
             Error::TaskStopped(_) => vec![format!("see the container's log lines in CloudWatch Logs (group /mysfits/{lab})")],
             Error::ProbeFailed { .. } => vec!["the task was stopped; check that the app listens on the manifest's port and answers its health_check path".into()],
             Error::DeployTimedOut { .. } => vec![format!("the deployment goes on; watch it with `mysfits status{lab_flag}`")],
@@ -379,6 +392,7 @@ impl Error {
             | Error::Manifest(_)
             | Error::UnknownService { .. }
             | Error::NoTag(_)
+            | Error::NoBuild { .. }
             | Error::NotAPath(_)
             | Error::MergeDefault(_)
             | Error::ShiftDefault(_)

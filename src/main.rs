@@ -13,14 +13,12 @@ mod settings;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::output::Printer;
 use crate::settings::Settings;
 
 fn main() -> ExitCode {
     // Parsing happens before the runtime starts, so `--help` costs no threads.
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_command_line();
     let printer = Printer::new(settings::verbosity(&cli.global));
     let lab_name = cli.global.lab.clone();
     let result = Settings::from_cli(cli).and_then(|settings| {

@@ -1,6 +1,7 @@
 //! `mysfits deploy`: labs 1–3 of the lab. Build, push, pin the task definition to the
 //! pushed digest, register a revision only when something changed, roll the service.
 
+use std::path::Path;
 use std::time::Duration;
 
 use crate::aws::rollout::{Outcome, Previous, Watch};
@@ -9,7 +10,7 @@ use crate::commands::task::task_spec;
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::image::build::{BuildError, Builder};
-use crate::image::push::resolve_digest;
+use crate::image::push::{resolve_digest, Build};
 use crate::lab::manifest::{Route, Service};
 use crate::lab::rollout::{short, Rollback};
 use crate::output::Render;
@@ -60,15 +61,29 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<DeployResult, Error
     let service = ctx.service(&args.service)?;
     // Everything that can be checked offline is checked before any call (the tag and
     // image reference already by clap).
-    let Some(source) = args.source() else {
-        return Err(Error::NoTag(service.name.clone()));
+    let no_build = |tag: Option<&str>| Error::NoBuild {
+        service: service.name.clone(),
+        tag: tag.map(String::from),
     };
-    let builder = if matches!(source, ImageSource::Tag(_)) && !args.no_build {
-        let builder = Builder::new(args.builder.program())?;
-        check_context(ctx, &builder, service)?;
-        Some(builder)
-    } else {
-        None
+    let Some(source) = args.source() else {
+        return Err(match service.build {
+            Some(_) => Error::NoTag(service.name.clone()),
+            None => no_build(None),
+        });
+    };
+    // The builder and the context, when this deploy builds.
+    let build = match source {
+        ImageSource::Tag(tag) if !args.no_build => {
+            // Images built elsewhere (`build:` left out) are only ever deployed as they are.
+            let context = service
+                .build
+                .as_deref()
+                .ok_or_else(|| no_build(Some(tag)))?;
+            let builder = Builder::new(args.builder.program())?;
+            check_context(ctx, &builder, service, context)?;
+            Some((builder, context))
+        }
+        _ => None,
     };
     let timeout = Duration::from_secs(args.timeout);
     let outputs = ctx.outputs_for_change().await?;
@@ -86,11 +101,11 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<DeployResult, Error
                 None => outputs.repository(&service.name)?.to_string(),
             };
             let reference = format!("{repository}:{tag}");
-            if let Some(builder) = &builder {
+            if let Some((builder, context)) = &build {
                 crate::image::push::build_and_push(
                     &ctx.aws,
                     &ctx.reporter,
-                    builder,
+                    Build { builder, context },
                     service,
                     &reference,
                     &args.build_args,
@@ -280,8 +295,13 @@ pub(super) async fn ensure_revision(
 
 /// The built-in lab's contexts exist only where `mysfits init` wrote them: say so, rather
 /// than name a path the user never wrote.
-fn check_context(ctx: &Ctx<'_>, builder: &Builder, service: &Service) -> Result<(), Error> {
-    match builder.check_context(&service.build) {
+fn check_context(
+    ctx: &Ctx<'_>,
+    builder: &Builder,
+    service: &Service,
+    context: &Path,
+) -> Result<(), Error> {
+    match builder.check_context(context) {
         Err(BuildError::NoContext(context)) if ctx.manifest().built_in => {
             Err(Error::NoSampleApps {
                 service: service.name.clone(),

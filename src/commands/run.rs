@@ -48,7 +48,10 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<RunResult,
             .latest_revision(&ctx.lab.family(&service.name))
             .await?
             .map(|(arn, _)| arn)
-            .ok_or_else(|| Error::NoRevision(service.name.clone()))?,
+            .ok_or_else(|| Error::NoRevision {
+                service: service.name.clone(),
+                deploy: service.deploy_command(),
+            })?,
     };
     let cluster = outputs.cluster_name.as_str();
     let row = Row::new(

@@ -52,7 +52,10 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
     let outputs = ctx.outputs_for_change().await?;
     let family = ctx.lab.family(&service.name);
     let Some((revision, _)) = ctx.aws.latest_revision(&family).await? else {
-        return Err(Error::NoRevision(service.name.clone()));
+        return Err(Error::NoRevision {
+            service: service.name.clone(),
+            deploy: service.deploy_command(),
+        });
     };
     let live = rules::live(ctx, &outputs).await?;
 

@@ -27,7 +27,7 @@ pub struct UpResult {
     rows: Vec<Vec<String>>,
 }
 
-/// The page's URL on a line of its own: a table cell would wrap it at 100 columns.
+/// The page's URL first, on a line of its own (the one to open), then the stack's outputs.
 impl Render for UpResult {
     fn text(&self) -> String {
         format!(
@@ -52,10 +52,11 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::UpArgs) -> Result<UpResult, E
     load_sample_data(ctx, &outputs).await?;
     publish_site(ctx, &outputs).await?;
     let default = ctx.manifest().default_service();
-    ctx.next(
-        "build and roll out the monolith",
-        &format!("mysfits deploy {} --tag v1", default.name),
-    );
+    let what = match default.build {
+        Some(_) => "build and roll out the monolith",
+        None => "roll out the monolith's image",
+    };
+    ctx.next(what, &default.deploy_command());
     ctx.printer.next(
         "then open the lab's page (the mysfits, likes, adoptions)",
         &outputs.website_url,

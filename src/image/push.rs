@@ -1,5 +1,7 @@
 //! An image built, pushed and resolved to the digest a task definition pins.
 
+use std::path::Path;
+
 use crate::aws::Aws;
 use crate::error::Error;
 use crate::image::build::Builder;
@@ -8,12 +10,18 @@ use crate::lab::manifest::Service;
 use crate::report::Reporter;
 use crate::report::Row;
 
+/// What builds the image (the container CLI) and from where (the service's `build:`).
+pub struct Build<'a> {
+    pub builder: &'a Builder,
+    pub context: &'a Path,
+}
+
 /// Builds the service's image for its platform, logs in to ECR when pushing there, and
 /// pushes, all in one progress row whose status follows the builder's output.
 pub async fn build_and_push(
     aws: &Aws,
     reporter: &dyn Reporter,
-    builder: &Builder,
+    Build { builder, context }: Build<'_>,
     service: &Service,
     reference: &str,
     build_args: &[(String, String)],
@@ -25,7 +33,7 @@ pub async fn build_and_push(
     let step = async {
         row.update(&format!("building for {platform} with {}", builder.name()));
         builder
-            .build(&service.build, reference, platform, build_args, &on_line)
+            .build(context, reference, platform, build_args, &on_line)
             .await?;
         if ecr {
             row.update("logging in to ECR");

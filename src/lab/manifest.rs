@@ -26,7 +26,9 @@ struct RawManifest {
 #[serde(deny_unknown_fields)]
 struct RawService {
     name: String,
-    build: PathBuf,
+    /// Absent for an image built elsewhere (a CI pipeline): deployed with `--image` or
+    /// `--tag … --no-build` only.
+    build: Option<PathBuf>,
     #[serde(default = "default_port")]
     port: u16,
     #[serde(default = "default_cpu")]
@@ -78,8 +80,9 @@ pub enum Route {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Service {
     pub name: String,
-    /// Build context, resolved against the manifest's directory.
-    pub build: PathBuf,
+    /// Build context, resolved against the manifest's directory; `None` when the
+    /// service's images are built elsewhere and `deploy` never builds it.
+    pub build: Option<PathBuf>,
     pub port: u16,
     pub cpu: u32,
     pub memory: u32,
@@ -277,11 +280,13 @@ impl Manifest {
             };
             services.push(Service {
                 // Relative to the manifest's directory; kept as written when that is `.`.
-                build: if base == Path::new(".") || base.as_os_str().is_empty() {
-                    raw.build.clone()
-                } else {
-                    base.join(&raw.build)
-                },
+                build: raw.build.map(|b| {
+                    if base == Path::new(".") || base.as_os_str().is_empty() {
+                        b
+                    } else {
+                        base.join(b)
+                    }
+                }),
                 name: raw.name,
                 port: raw.port,
                 cpu: raw.cpu,
@@ -320,6 +325,17 @@ impl Manifest {
 
     pub fn names(&self) -> Vec<&str> {
         self.services.iter().map(|s| s.name.as_str()).collect()
+    }
+}
+
+impl Service {
+    /// The `deploy` that gives the service a revision: a built tag, or (without `build:`)
+    /// an image from elsewhere.
+    pub fn deploy_command(&self) -> String {
+        match self.build {
+            Some(_) => format!("mysfits deploy {} --tag v1", self.name),
+            None => format!("mysfits deploy {} --image URI", self.name),
+        }
     }
 }
 
@@ -479,8 +495,32 @@ mod tests {
     fn build_contexts_are_relative_to_the_manifest() {
         let text = "services:\n  - name: a\n    build: app\n    route: default\n  - name: b\n    build: /abs/b\n    route: /b\n";
         let m = Manifest::parse(text, "x", Path::new("/srv/lab")).unwrap();
-        assert_eq!(m.service("a").unwrap().build, Path::new("/srv/lab/app"));
-        assert_eq!(m.service("b").unwrap().build, Path::new("/abs/b"));
+        assert_eq!(
+            m.service("a").unwrap().build.as_deref(),
+            Some(Path::new("/srv/lab/app"))
+        );
+        assert_eq!(
+            m.service("b").unwrap().build.as_deref(),
+            Some(Path::new("/abs/b"))
+        );
+    }
+
+    /// Images built elsewhere (a CI pipeline) need no build context.
+    #[test]
+    fn build_is_optional() {
+        let text = "services:\n  - name: a\n    route: default\n  - name: b\n    build: b\n    route: /b\n";
+        let m = Manifest::parse(text, "x", Path::new("/srv/lab")).unwrap();
+        let a = m.service("a").unwrap();
+        assert_eq!(a.build, None);
+        assert_eq!(a.deploy_command(), "mysfits deploy a --image URI");
+        let b = m.service("b").unwrap();
+        assert_eq!(b.build.as_deref(), Some(Path::new("/srv/lab/b")));
+        assert_eq!(b.deploy_command(), "mysfits deploy b --tag v1");
+        // Still a path when given: a list is named as an error at its line.
+        let err = parse("services:\n  - name: a\n    build: [x]\n    route: default\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("mysfits.yaml:3:"), "{err}");
     }
 
     #[test]

@@ -47,13 +47,17 @@ mod tests {
         let m = Manifest::parse(DEFAULT_MANIFEST, "built-in", Path::new(".")).unwrap();
         let mut on_disk = Vec::new();
         for service in &m.services {
-            for entry in std::fs::read_dir(root.join(&service.build)).unwrap() {
+            let build = service
+                .build
+                .as_ref()
+                .expect("the built-in services are built");
+            for entry in std::fs::read_dir(root.join(build)).unwrap() {
                 let entry = entry.unwrap();
                 // Test runs of the apps leave bytecode caches; they are not sources.
                 if entry.file_type().unwrap().is_file() {
                     on_disk.push(format!(
                         "{}/{}",
-                        service.build.display(),
+                        build.display(),
                         entry.file_name().to_string_lossy()
                     ));
                 }

@@ -1,6 +1,9 @@
 //! Progress rows: redrawn spinners on a terminal, plain lines elsewhere (pipes,
-//! `CI=true`), so logs stay readable; off a terminal a heartbeat line says what is still
-//! pending at least every 10 s, so a long wait never looks like a hang.
+//! `CI=true`), so logs stay readable. Off a terminal a row is one line, printed when it
+//! finishes (its status changes are not lines: a stack's 31 resources were 62 lines; only
+//! a row whose tool prints, a build, is also named above the tool's lines), and a
+//! heartbeat line says what is still pending at least every 10 s, so a long wait never
+//! looks like a hang.
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
@@ -21,6 +24,8 @@ struct Row {
     started: Instant,
     bar: Option<ProgressBar>,
     status: String,
+    /// Off a terminal: the row's name and status were printed above its tool's lines.
+    headed: bool,
 }
 
 #[derive(Default)]
@@ -102,7 +107,7 @@ impl Drop for TermReporter {
 }
 
 /// Off a terminal: when rows are pending and nothing was printed for HEARTBEAT, one
-/// line naming each pending row, its status and how long it has waited.
+/// line naming the pending rows, their status and how long they have waited.
 fn heartbeat(shared: &Shared) {
     let mut state = shared.state.lock().unwrap();
     loop {
@@ -118,14 +123,60 @@ fn heartbeat(shared: &Shared) {
         if state.rows.is_empty() || quiet_for < HEARTBEAT {
             continue;
         }
-        let pending: Vec<String> = state
+        let pending: Vec<(&str, &str, Instant)> = state
             .rows
             .iter()
-            .map(|r| format!("{}: {} ({})", r.label, r.status, elapsed(r.started)))
+            .map(|r| (r.label.as_str(), r.status.as_str(), r.started))
             .collect();
-        let line = format!("  … still waiting on {}", pending.join("; "));
+        let line = waiting_line(&pending);
         shared.plain(&mut state, &line);
     }
+}
+
+/// More pending rows than this are grouped by status in a heartbeat.
+const NAMED_ROWS: usize = 4;
+/// The rows a group names before `and N more`.
+const NAMED_PER_STATUS: usize = 3;
+
+/// The heartbeat's line: each pending row with its status and wait, or, for many rows (a
+/// stack's resources), the rows grouped by status with a few named, so it stays one
+/// readable line.
+fn waiting_line(rows: &[(&str, &str, Instant)]) -> String {
+    if rows.len() <= NAMED_ROWS {
+        let each: Vec<String> = rows
+            .iter()
+            .map(|(label, status, started)| format!("{label}: {status} ({})", elapsed(*started)))
+            .collect();
+        return format!("  … still waiting on {}", each.join("; "));
+    }
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (label, status, _) in rows {
+        match groups.iter_mut().find(|(s, _)| s == status) {
+            Some((_, labels)) => labels.push(label),
+            None => groups.push((status, vec![label])),
+        }
+    }
+    let groups: Vec<String> = groups
+        .iter()
+        .map(|(status, labels)| {
+            let named = labels[..labels.len().min(NAMED_PER_STATUS)].join(", ");
+            match labels.len().saturating_sub(NAMED_PER_STATUS) {
+                0 => format!("{status}: {named}"),
+                more => format!("{status}: {named} and {more} more"),
+            }
+        })
+        .collect();
+    let oldest = rows
+        .iter()
+        .map(|(_, _, t)| *t)
+        .min()
+        .expect("more rows than 0");
+    format!(
+        "  … still waiting on {} rows ({}): {}",
+        rows.len(),
+        elapsed(oldest),
+        groups.join("; ")
+    )
 }
 
 /// A line cut to `n` characters, so a row stays on one line.
@@ -170,6 +221,7 @@ impl Reporter for TermReporter {
             started: Instant::now(),
             bar,
             status: "pending".into(),
+            headed: false,
         });
         id
     }
@@ -183,14 +235,10 @@ impl Reporter for TermReporter {
             return;
         }
         row.status = status.to_string();
-        let line = match &row.bar {
-            Some(bar) => {
-                bar.set_message(status.to_string());
-                return;
-            }
-            None => format!("  {}: {status} ({})", row.label, elapsed(row.started)),
-        };
-        self.shared.plain(&mut state, &line);
+        // Off a terminal the status waits for the row's finish line or the heartbeat.
+        if let Some(bar) = &row.bar {
+            bar.set_message(status.to_string());
+        }
     }
 
     fn finish(&self, id: RowId, status: &str, ok: bool) {
@@ -236,6 +284,19 @@ impl Reporter for TermReporter {
             return;
         }
         let mut state = self.shared.state.lock().unwrap();
+        // Off a terminal the row's own line comes at its end: its tool's lines (a build)
+        // get the row's name and status above them first, once.
+        let heading = state
+            .rows
+            .iter_mut()
+            .find(|r| r.id == id && r.bar.is_none() && !r.headed)
+            .map(|row| {
+                row.headed = true;
+                format!("  {}: {}", row.label, row.status)
+            });
+        if let Some(heading) = heading {
+            self.shared.plain(&mut state, &heading);
+        }
         state.last_line = Some(Instant::now());
         printer.tool_output(line);
     }
@@ -243,6 +304,38 @@ impl Reporter for TermReporter {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Instant;
+
+    #[test]
+    fn a_few_pending_rows_are_each_named() {
+        let now = Instant::now();
+        let line = super::waiting_line(&[("Deployment of web", "0/1 running", now)]);
+        assert!(
+            line.starts_with("  … still waiting on Deployment of web: 0/1 running ("),
+            "{line}"
+        );
+    }
+
+    /// A stack's resources: one line still, grouped by status, a few named.
+    #[test]
+    fn many_pending_rows_are_grouped_by_status() {
+        let now = Instant::now();
+        let rows: Vec<(String, &str)> = (1..=6)
+            .map(|i| (format!("Subnet {i}"), "CREATE_COMPLETE"))
+            .chain([("Load balancer".to_string(), "CREATE_IN_PROGRESS")])
+            .collect();
+        let rows: Vec<(&str, &str, Instant)> =
+            rows.iter().map(|(l, s)| (l.as_str(), *s, now)).collect();
+        let line = super::waiting_line(&rows);
+        assert!(line.starts_with("  … still waiting on 7 rows ("), "{line}");
+        assert!(
+            line.ends_with(
+                "): CREATE_COMPLETE: Subnet 1, Subnet 2, Subnet 3 and 3 more; CREATE_IN_PROGRESS: Load balancer"
+            ),
+            "{line}"
+        );
+    }
+
     #[test]
     fn clip_keeps_rows_on_one_line() {
         assert_eq!(

@@ -496,3 +496,39 @@ fn usage_errors_of_every_command_exit_2_with_a_hint() {
     // None of it reached AWS: there is still no stack.
     moto.run(&["status"]).fails_with("is not set up");
 }
+
+/// A service without `build:` (images built elsewhere, e.g. in CI) is deployed only with
+/// `--image` or `--tag … --no-build`: without them, one `error:` line and one `hint:` line
+/// say what to pass, before any call.
+#[test]
+fn deploying_a_service_without_build_says_what_to_pass() {
+    let moto = Moto::start();
+    std::fs::write(
+        moto.home.path().join("mysfits.yaml"),
+        "services:\n  - name: web\n    route: default\n",
+    )
+    .unwrap();
+    for (args, tag, lab) in [
+        (&["deploy", "web"][..], "TAG", ""),
+        (&["deploy", "web", "--tag", "v2"][..], "v2", ""),
+        (
+            &["deploy", "web", "--tag", "v2", "--lab", "plain"][..],
+            "v2",
+            " --lab plain",
+        ),
+    ] {
+        let r = moto
+            .run(args)
+            .fails_with("web has no `build:` in the manifest, so deploy cannot build its image");
+        assert_eq!(r.code, 2, "{args:?}");
+        assert_eq!(
+            r.stderr.lines().skip(1).collect::<Vec<_>>(),
+            [format!(
+                "hint: pass an image built elsewhere: `mysfits deploy web --image URI{lab}`, or a tag already pushed to its repository: `mysfits deploy web --tag {tag} --no-build{lab}`"
+            )],
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    no_stacks(&moto);
+}

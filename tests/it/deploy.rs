@@ -245,3 +245,43 @@ async fn bad_deploy_inputs_register_nothing() {
         before
     );
 }
+
+/// A service whose images are built elsewhere (no `build:`, e.g. by a CI pipeline) goes
+/// the whole way without a builder: `up` and `split` name the deploy that fits it
+/// (`--image`), `deploy --image` registers it, and a tag the pipeline pushed to the lab's
+/// repository deploys with `--no-build`, pinned to its digest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_without_build_deploys_images_built_elsewhere() {
+    let moto = Moto::start();
+    std::fs::write(
+        moto.home.path().join("mysfits.yaml"),
+        "services:\n  - name: web\n    route: default\n  - name: api\n    route: /api/*\n",
+    )
+    .unwrap();
+    let up = moto.run(&["up"]).ok();
+    assert!(
+        up.stderr
+            .contains("next: roll out the monolith's image: mysfits deploy web --image URI\n"),
+        "{}",
+        up.stderr
+    );
+    let r = moto
+        .run(&["split", "api"])
+        .fails_with("api has no task-definition revision yet");
+    assert!(
+        r.stderr
+            .contains("hint: register one first: `mysfits deploy api --image URI`"),
+        "{}",
+        r.stderr
+    );
+    moto.run(&["deploy", "api", "--image", "registry.example/api:1"])
+        .ok();
+    moto.run(&["split", "api"]).ok();
+    let digest = put_ecr_image(&moto, "mysfits/web", "ci-42").await;
+    moto.run(&["deploy", "web", "--tag", "ci-42", "--no-build"])
+        .ok();
+    assert_eq!(
+        Probe::new(&moto).await.image("mysfits-web").await,
+        format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/mysfits/web@{digest}")
+    );
+}

@@ -309,10 +309,13 @@ async fn a_rerun_of_up_reuses_the_revision_it_registered() {
     );
 }
 
-/// `status` fits 100 columns with a digest-pinned image and long names; `--output json`
-/// keeps the full values.
+/// `status` with a digest-pinned image and long names never cuts a value. In a pipe
+/// nothing is wrapped. In a 100-column terminal the services table fits (the image in its
+/// short form), a rule's patterns wrap between patterns, and the long service's
+/// repository URI stays whole for the terminal to fold (once it was cut at 99 columns).
+/// `--output json` keeps the full values.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn status_fits_100_columns() {
+async fn status_never_cuts_a_value() {
     let moto = Moto::start();
     let yaml = "services:\n  - name: monolith-service\n    build: .\n    route: default\n  - name: a-long-service-name-24ch\n    build: .\n    route: ['/a-rather-long-path/*/with-parts', '/and/another/one/*']\n";
     std::fs::write(moto.home.path().join("mysfits.yaml"), yaml).unwrap();
@@ -326,18 +329,43 @@ async fn status_fits_100_columns() {
     moto.run(&["deploy", "a-long-service-name-24ch", "--image", "x:1"])
         .ok();
     moto.run(&["split", "a-long-service-name-24ch"]).ok();
-    let text = moto.run(&["status"]).ok().stdout;
-    for line in text.lines() {
-        assert!(
-            line.chars().count() <= 100,
-            "{} columns: {line:?}\n{text}",
-            line.chars().count()
-        );
+    let uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mysfits/a-long-service-name-24ch";
+    let piped = moto.run(&["status"]).ok().stdout;
+    for whole in [
+        format!("  RepoUriALongServiceName24ch  {uri}"),
+        "  /a-rather-long-path/*/with-parts, /and/another/one/*  mysfits-a-long-service-name-24ch  a-long-service-name-24ch".into(),
+    ] {
+        assert!(piped.lines().any(|l| l.ends_with(&whole)), "{whole:?} not in:\n{piped}");
+    }
+
+    let home = moto.home.path();
+    let term = common::tmux::Tmux::start_sized(
+        &format!("{} status", env!("CARGO_BIN_EXE_mysfits")),
+        &common::clean_env(home, &moto.endpoint()),
+        home,
+        (100, 60),
+    );
+    assert_eq!(term.exit_code(std::time::Duration::from_secs(60)), 0);
+    // The lines as printed: the terminal's folds joined back.
+    let text = term.screen(false);
+    let lines: Vec<&str> = text.lines().collect();
+    let services = lines.iter().position(|l| *l == "Services").unwrap();
+    for line in lines[services..].iter().take_while(|l| !l.is_empty()) {
+        assert!(line.chars().count() < 100, "{line:?}\n{text}");
     }
     assert!(
         text.contains("mysfits/monolith-service@sha256:abababababab "),
         "{text}"
     );
+    assert!(
+        lines.iter().any(|l| l.ends_with(&format!("  {uri}"))),
+        "{text}"
+    );
+    let first = lines
+        .iter()
+        .position(|l| l.contains(" /a-rather-long-path/*/with-parts, "))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(lines[first + 1].trim(), "/and/another/one/*", "{text}");
     let json: serde_json::Value =
         serde_json::from_str(&moto.run(&["status", "--output", "json"]).ok().stdout).unwrap();
     let images: Vec<&str> = json["services"]

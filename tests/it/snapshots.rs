@@ -120,3 +120,91 @@ async fn every_commands_output_as_text_and_json() {
         });
     }
 }
+
+/// A command as CI runs it, in a pipe: its exit code, stdout and stderr together. Times
+/// vary from run to run, and so may a heartbeat (a slow machine can spend 10 s in one
+/// call): both are filtered out, so what is snapshotted is the rows and the result.
+fn piped(name: &str, run: &common::Run) {
+    let text = format!(
+        "exit code: {}\n----- stdout -----\n{}\n----- stderr -----\n{}",
+        run.code, run.stdout, run.stderr
+    );
+    let mut s = settings();
+    s.add_filter(r"(?m)^  … still waiting on .*\n", "");
+    s.add_filter(r"\b\d+\.\ds\b|\b\d+m\d\ds\b", "[t]");
+    s.bind(|| insta::assert_snapshot!(name, text));
+}
+
+/// Off a terminal a progress row is one line, at its end: `up` once printed each of its
+/// 31 stack resources twice (`VPC: CREATE_COMPLETE (0.0s)`, then `✔ VPC CREATE_COMPLETE`),
+/// and its summary cut the monolith's repository URI after `monolith-servic`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn piped_up_and_cleanup_print_one_line_per_row() {
+    let moto = Moto::start();
+    let up = moto.run(&["up"]).ok();
+    let cfn = aws_sdk_cloudformation::Client::new(&moto.sdk().await);
+    let resources = cfn
+        .describe_stack_resources()
+        .stack_name("mysfits")
+        .send()
+        .await
+        .unwrap();
+    let created: Vec<&str> = up
+        .stderr
+        .lines()
+        .filter(|l| l.contains("CREATE_COMPLETE"))
+        .collect();
+    // moto lists a few resources without a logical id; the tool shows no row for them.
+    let rows = resources
+        .stack_resources()
+        .iter()
+        .filter(|r| r.logical_resource_id().is_some_and(|id| !id.is_empty()))
+        .count();
+    assert_eq!(
+        created.len(),
+        rows,
+        "one line per stack resource:\n{}",
+        up.stderr
+    );
+    assert!(
+        created.iter().all(|l| l.starts_with("  ✔ ")),
+        "{}",
+        up.stderr
+    );
+    assert!(
+        up.stdout.lines().any(|l| l
+            .ends_with(" 123456789012.dkr.ecr.us-east-1.amazonaws.com/mysfits/monolith-service")),
+        "{}",
+        up.stdout
+    );
+    piped("up.piped", &up);
+    let cleanup = moto.run(&["cleanup", "--yes"]).ok();
+    for run in [&up, &cleanup] {
+        assert_eq!(
+            status_lines(&run.stderr),
+            Vec::<&str>::new(),
+            "a status line besides the row's own:\n{}",
+            run.stderr
+        );
+    }
+    piped("cleanup.piped", &cleanup);
+}
+
+/// Lines in the form a row's status change once took off a terminal,
+/// `  label: status (1.2s)`, printed besides the row's `✔` line.
+fn status_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| {
+            let Some(time) = l.strip_suffix("s)").and_then(|l| l.rsplit_once(" (")) else {
+                return false;
+            };
+            l.starts_with("  ")
+                && time.0.contains(": ")
+                && time
+                    .1
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == 'm')
+        })
+        .collect()
+}

@@ -216,3 +216,128 @@ fn verbose_shows_each_aws_call_as_it_ends() {
     let tally = r.stderr.find("api calls:").unwrap();
     assert!(r.stderr.rfind("aws ").unwrap() < tally);
 }
+
+/// The monolith's repository in the built-in lab: a 100-column line in `up`'s summary.
+const REPO: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/mysfits/monolith-service";
+
+/// Lines holding a piece of `uri`: its start without the rest, or a tail on its own
+/// (what a table that cut it left: `…/monolith-servic`, then `e`).
+fn pieces<'a>(lines: &'a [String], uri: &str) -> Vec<&'a String> {
+    lines
+        .iter()
+        .filter(|l| {
+            let t = l.trim();
+            let head = l.find(&uri[..20]).is_some_and(|at| {
+                let rest = l[at..].trim_end();
+                rest != uri && uri.starts_with(rest)
+            });
+            let tail = !t.is_empty() && t != uri && uri.ends_with(t);
+            head || tail
+        })
+        .collect()
+}
+
+/// `up` in a 110-column terminal: its tables take the terminal's width (they once wrapped
+/// at 99 columns whatever it was), so the URI is whole on one row. In a 70-column one it
+/// cannot fit: the tool still does not cut it, the terminal folds the line (which a copy
+/// of it joins back, as `capture-pane -J` does).
+#[test]
+fn a_110_column_terminal_does_not_break_a_uri() {
+    let moto = Moto::start();
+    let env = clean_env(moto.home.path(), &moto.endpoint());
+    let term = Tmux::start_sized(&format!("{} up", bin()), &env, moto.home.path(), (110, 50));
+    assert_eq!(
+        term.exit_code(Duration::from_secs(120)),
+        0,
+        "{}",
+        term.screen(false)
+    );
+    let rows = term.rows();
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("  Repository monolith-service") && r.ends_with(REPO)),
+        "{}",
+        rows.join("\n")
+    );
+    assert!(pieces(&rows, REPO).is_empty(), "{}", rows.join("\n"));
+
+    let narrow = Tmux::start_sized(
+        &format!("{} status", bin()),
+        &env,
+        moto.home.path(),
+        (70, 50),
+    );
+    assert_eq!(narrow.exit_code(Duration::from_secs(60)), 0);
+    let screen = narrow.screen(false);
+    let lines: Vec<String> = screen.lines().map(String::from).collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("  RepoUriMonolithService") && l.ends_with(REPO)),
+        "{screen}"
+    );
+    assert!(pieces(&lines, REPO).is_empty(), "{screen}");
+}
+
+/// Off a terminal nothing is wrapped: with the longest lab and service names allowed
+/// (20 and 32 characters), the repository URI is 99 characters on a 146-character line,
+/// whole in `up`'s summary and in `status`, as is the command `up` says to run next
+/// (a deploy `--image`: the service has no `build:`).
+#[test]
+fn off_a_terminal_a_long_uri_is_never_wrapped() {
+    let moto = Moto::start();
+    let lab = "a-lab-named-20-chars";
+    let service = "a-service-whose-name-is-32-chars";
+    assert_eq!((lab.len(), service.len()), (20, 32));
+    std::fs::write(
+        moto.home.path().join("mysfits.yaml"),
+        format!("services:\n  - name: {service}\n    route: default\n"),
+    )
+    .unwrap();
+    let uri = format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/{lab}/{service}");
+    let up = moto.run(&["up", "--lab", lab]).ok();
+    let lines: Vec<String> = up.stdout.lines().map(String::from).collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == &format!("  Repository {service}  {uri}")),
+        "{}",
+        up.stdout
+    );
+    assert!(pieces(&lines, &uri).is_empty(), "{}", up.stdout);
+    let next = format!("mysfits deploy {service} --image URI --lab {lab}");
+    assert!(
+        up.stderr.lines().any(|l| l.ends_with(&next)),
+        "{next:?} not in:\n{}",
+        up.stderr
+    );
+    let status = moto.run(&["status", "--lab", lab]).ok();
+    let lines: Vec<String> = status.stdout.lines().map(String::from).collect();
+    assert!(
+        lines.iter().any(|l| l.ends_with(&format!("  {uri}"))),
+        "{}",
+        status.stdout
+    );
+    assert!(pieces(&lines, &uri).is_empty(), "{}", status.stdout);
+}
+
+/// Nor is `--help` wrapped off a terminal (clap wraps at 100 columns without one).
+#[test]
+fn help_off_a_terminal_is_not_wrapped() {
+    let home = tempfile::tempdir().unwrap();
+    let r = common::Run::from(
+        common::clean_command(home.path())
+            .args(["deploy", "--help"])
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.contains("--build-arg <KEY=VALUE>")
+                && l.ends_with("e.g. BASE_IMAGE=localhost/mysfits-base (repeatable)")),
+        "{}",
+        r.stdout
+    );
+}

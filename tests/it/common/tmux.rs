@@ -1,5 +1,5 @@
 //! The binary in a real terminal: a private tmux server (its own socket in a temp dir),
-//! one pane of 120×50 running one shell command, read back with `capture-pane`.
+//! one pane (120×50 unless sized) running one shell command, read back with `capture-pane`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,6 +13,16 @@ impl Tmux {
     /// Runs `script` (sh) in a fresh pane with exactly `env` (plus TERM); its exit code
     /// is written for [`Tmux::exit_code`].
     pub fn start(script: &str, env: &[(String, String)], cwd: &Path) -> Self {
+        Self::start_sized(script, env, cwd, (120, 50))
+    }
+
+    /// [`Tmux::start`] in a pane of `(columns, rows)`.
+    pub fn start_sized(
+        script: &str,
+        env: &[(String, String)],
+        cwd: &Path,
+        (columns, rows): (u16, u16),
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let exit = dir.path().join("exit");
         let mut vars: Vec<String> = env
@@ -32,7 +42,8 @@ impl Tmux {
         let tmux = Self { dir };
         let status = tmux
             .tmux()
-            .args(["new-session", "-d", "-s", "t", "-x", "120", "-y", "50"])
+            .args(["new-session", "-d", "-s", "t"])
+            .args(["-x", &columns.to_string(), "-y", &rows.to_string()])
             .arg(command)
             .status()
             .expect("run tmux (installed by scripts/system-deps.sh)");
@@ -52,11 +63,19 @@ impl Tmux {
 
     /// Everything the pane shows, scrollback included; `escapes` keeps colours.
     pub fn screen(&self, escapes: bool) -> String {
+        self.capture(if escapes { &["-J", "-e"] } else { &["-J"] })
+    }
+
+    /// The pane's rows as drawn, scrollback included: a line the terminal folded is two
+    /// rows here (unlike [`Tmux::screen`], which joins them).
+    pub fn rows(&self) -> Vec<String> {
+        self.capture(&[]).lines().map(String::from).collect()
+    }
+
+    fn capture(&self, flags: &[&str]) -> String {
         let mut cmd = self.tmux();
-        cmd.args(["capture-pane", "-p", "-J", "-S", "-", "-t", "t"]);
-        if escapes {
-            cmd.arg("-e");
-        }
+        cmd.args(["capture-pane", "-p", "-S", "-", "-t", "t"])
+            .args(flags);
         String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned()
     }
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from . import (cfn_deletions, cfn_s3_bucket_policy, cfn_s3_bucket_website,
                cfn_target_group_attributes, cfn_vpc_dns, cloudwatch_cbor, cloudwatch_dimensions,
                ecs_deployments, ecs_service_settings, ecs_task_enis, ecs_task_lifecycle,
-               elbv2_rule_priorities)
+               elbv2_rule_priorities, elbv2_rule_quotas)
 from ._shared import lock
 
 __all__ = ["apply", "lock"]
@@ -41,6 +41,7 @@ def apply(engine: bool = False) -> list[str]:
     cfn_s3_bucket_website.apply(applied)
     cfn_s3_bucket_policy.apply(applied)
     elbv2_rule_priorities.apply(applied)
+    elbv2_rule_quotas.apply(applied)
     cloudwatch_dimensions.apply(applied)
     cloudwatch_cbor.apply(applied)
     _applied = applied
