@@ -14,6 +14,14 @@ AWS behaviour copied (ECS Developer Guide):
   starts; after it, a task with an unhealthy target is stopped with the reason
   "Task failed ELB health checks in (target-group <arn>)".
 * An essential container that exits stops its task: "Essential container in task exited".
+* A failed image pull stops the task with ``CannotPullContainerError: <the runtime's
+  words>`` ("Troubleshooting Amazon ECS CannotPullContainer task errors").
+* Service throttle logic ("Amazon ECS service throttle logic"): when a service's tasks
+  fail to start (PENDING straight to STOPPED), "the time between subsequent restart
+  attempts is incrementally increased up to a maximum of 27 minutes", with the event
+  "(service <name>) is unable to consistently start tasks successfully."; a new task
+  definition returns the service to normal at once. Tasks that reached RUNNING (a crash,
+  failed health checks) are not throttled.
 * Deployment circuit breaker ("How the Amazon ECS deployment circuit breaker detects
   failures"): the deployment fails once its failed tasks reach the threshold
   ``max(3, min(200, ceil(0.5 * desiredCount)))``; ``rolloutState`` becomes ``FAILED``
@@ -37,6 +45,9 @@ from . import logs, podman
 from .health import Health
 
 TICK = 0.5
+# Service throttle logic: the first delay after a task failed to start, and the longest.
+THROTTLE_FIRST = 10.0
+THROTTLE_MAX = 27 * 60.0
 
 
 def _now() -> Any:
@@ -183,12 +194,18 @@ class Ecs:
                 image = definition["image"]
                 host = image.split("/", 1)[0]
                 if host == self.registry_host:
-                    podman.pull(image)
+                    try:
+                        podman.pull(image)
+                    except podman.PodmanError as exc:
+                        # ECS's stop reason for a failed pull, with the runtime's words
+                        # ("manifest unknown" for a tag or digest the registry lacks).
+                        raise podman.PodmanError(f"CannotPullContainerError: {exc}") from exc
                 elif not _exists(image):
                     # Never pull from the Internet: only loopback traffic leaves the engine.
                     raise podman.PodmanError(
-                        f"CannotPullContainerError: the local engine pulls only from its "
-                        f"registry {self.registry_host}; {image} is not there or on this machine")
+                        f"CannotPullContainerError: failed to resolve ref {image}: not found: "
+                        f"the local engine pulls only from its registry {self.registry_host}, "
+                        f"never from the Internet")
                 environment = dict(env)
                 environment.update({e["name"]: e["value"]
                                     for e in definition.get("environment") or []})
@@ -222,6 +239,7 @@ class Ecs:
                     container.last_status = "RUNNING"
                 local.state = "running"
                 local.started = time.monotonic()
+                self._throttle_reset(backend, local)
                 private_ip = _private_ip(task)
                 for entry in load_balancers:
                     group = self._group(backend, entry.get("targetGroupArn"))
@@ -241,6 +259,7 @@ class Ecs:
             with self.lock:
                 self._stopped(local, message[:1024], exit_code=None)
                 self._count_failure(local)
+                self._throttle(local)
 
     def _observe(self, containers: dict[str, tuple[str, int | None]] | None, now: float) -> None:
         for local in list(self.tasks.values()):
@@ -285,13 +304,49 @@ class Ecs:
         if local.counted_failure or local.service is None:
             return
         local.counted_failure = True
-        backend = self._backend_of_task(local)
-        service = backend.services.get(local.service) if backend else None
+        service = self._service_of(local)
         if service is None:
             return
         for deployment in service.deployments:
             if deployment.get("id") == local.deployment:
                 deployment["failedTasks"] = int(deployment.get("failedTasks") or 0) + 1
+
+    def _throttle(self, local: LocalTask) -> None:
+        """A service task that failed to start delays the next launch of its deployment:
+        THROTTLE_FIRST, doubled at each failure up to THROTTLE_MAX (ECS service throttle
+        logic; AWS documents the maximum, not the steps)."""
+        service = self._service_of(local)
+        if service is None:
+            return
+        throttle = getattr(service, "_mysfits_throttle", None)
+        if not throttle or throttle["deployment"] != local.deployment:
+            throttle = {"deployment": local.deployment, "failures": 0, "until": 0.0}
+            service._mysfits_throttle = throttle
+        throttle["failures"] += 1
+        delay = min(THROTTLE_FIRST * 2 ** (throttle["failures"] - 1), THROTTLE_MAX)
+        throttle["until"] = time.monotonic() + delay
+        if throttle["failures"] == 2:
+            self._event(service, f"(service {service.name}) is unable to consistently start "
+                                 "tasks successfully.")
+
+    def _throttle_reset(self, backend: Any, local: LocalTask) -> None:
+        """A task that reached RUNNING ends its deployment's throttle."""
+        service = backend.services.get(local.service or "")
+        throttle = getattr(service, "_mysfits_throttle", None) if service is not None else None
+        if throttle and throttle["deployment"] == local.deployment:
+            service._mysfits_throttle = None
+
+    def _throttled(self, service: Any, deployment: dict[str, Any]) -> bool:
+        """A new deployment (a new task definition, a rollback) starts unthrottled."""
+        throttle = getattr(service, "_mysfits_throttle", None)
+        return bool(throttle and throttle["deployment"] == deployment["id"]
+                    and time.monotonic() < throttle["until"])
+
+    def _service_of(self, local: LocalTask) -> Any:
+        if local.service is None:
+            return None
+        backend = self._backend_of_task(local)
+        return backend.services.get(local.service) if backend else None
 
     def _begin_stop(self, local: LocalTask, reason: str, drain: bool) -> None:
         if local.state in ("draining", "stopping", "stopped"):
@@ -432,12 +487,18 @@ class Ecs:
             if t.state != "running":
                 return False
             if not t.targets:
-                return True
+                # Behind a load balancer a task is healthy only through its targets; one
+                # whose container exited before its ports were published has none.
+                return not service.load_balancers
             states = [self.health.state(g.arn, tid, p) for g, tid, p in t.targets]
             return all(s is not None and s.state == "healthy" for s in states)
 
         live = [t for t in mine if t.state in ("starting", "running")]
         primary_live = [t for t in of(primary["id"]) if t.state in ("starting", "running")]
+        if primary.get("rolloutState") == "COMPLETED":
+            # Also one completed as it was created (moto: a service of 0 tasks): the
+            # breaker's rollback target.
+            service._mysfits_completed = primary["taskDefinition"]
 
         # The circuit breaker.
         if primary.get("rolloutState") == "IN_PROGRESS" and breaker.get("enable"):
@@ -446,8 +507,8 @@ class Ecs:
                 self._fail(backend, service, primary, bool(breaker.get("rollback")))
                 return
 
-        # Start the primary's tasks within maximumPercent.
-        if primary.get("rolloutState") != "FAILED":
+        # Start the primary's tasks within maximumPercent, unless launches are throttled.
+        if primary.get("rolloutState") != "FAILED" and not self._throttled(service, primary):
             room = max(max_total - len(live), 0) if max_total > desired else desired - len(primary_live)
             for _ in range(min(desired - len(primary_live), max(room, 0))):
                 self._new_service_task(backend, service, primary)

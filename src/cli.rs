@@ -153,7 +153,8 @@ pub struct UpArgs {
     /// Place tasks in private subnets behind NAT gateways (billed by the hour)
     #[arg(long)]
     pub private_tasks: bool,
-    /// Image the default-route service runs until its first deploy
+    /// Image of the default-route service's first revision, which runs no task: the
+    /// first deploy starts the service (a failed first deploy may roll back to it)
     #[arg(long, value_name = "URI", default_value = crate::lab::PLACEHOLDER_IMAGE)]
     pub placeholder_image: String,
 }

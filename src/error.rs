@@ -8,6 +8,7 @@ use crate::lab::alb::{PlacementError, RuleError};
 use crate::lab::manifest::ManifestError;
 use crate::lab::names::NameError;
 use crate::lab::outputs::MissingOutput;
+use crate::lab::rollout::{Rollback, RolledBackBy};
 use crate::lab::stack::StackStatus;
 
 #[derive(Debug, thiserror::Error)]
@@ -135,7 +136,17 @@ pub enum Error {
         service: String,
         reason: String,
         stopped: Vec<String>,
-        back_on: Option<String>,
+        rollback: Rollback,
+        by: RolledBackBy,
+    },
+    #[error("deployment of {service} failed, and it rolled back to {revision}, whose tasks also fail to start: {reason}")]
+    RollbackFails {
+        service: String,
+        /// Why the deployment itself failed.
+        failed: String,
+        revision: String,
+        reason: String,
+        stopped: Vec<String>,
     },
     #[error(transparent)]
     Rule(#[from] RuleError),
@@ -167,6 +178,44 @@ impl From<PlacementError> for Error {
     fn from(e: PlacementError) -> Self {
         Error::Placement(Box::new(e))
     }
+}
+
+/// Where a failed deployment left the service, and what to do next.
+fn deploy_failed(
+    service: &str,
+    stopped: &[String],
+    rollback: &Rollback,
+    by: RolledBackBy,
+    lab_flag: &str,
+) -> Vec<String> {
+    let mut h: Vec<String> = stopped
+        .iter()
+        .take(5)
+        .map(|s| format!("stopped task {s}"))
+        .collect();
+    h.push(match (rollback, by) {
+        (Rollback::Done(rev), RolledBackBy::Breaker) => {
+            format!("the circuit breaker rolled the service back to {rev}, which is running")
+        }
+        (Rollback::Done(rev), RolledBackBy::Mysfits) => format!(
+            "mysfits rolled the service back to {rev} at once, as it was before this deploy"
+        ),
+        (Rollback::Nothing, _) => format!(
+            "no earlier deployment of {service} completed, so there is nothing to roll back to: `mysfits status{lab_flag}`"
+        ),
+        (Rollback::Unfinished | Rollback::AlsoFails { .. }, _) => {
+            format!("the rollback has not finished: watch it with `mysfits status{lab_flag}`")
+        }
+    });
+    h.push(match by {
+        RolledBackBy::Mysfits => format!(
+            "push the image (built for the task's platform) or deploy a tag that exists: `mysfits deploy {service} --tag …{lab_flag}`"
+        ),
+        RolledBackBy::Breaker => format!(
+            "see why in its logs (`mysfits logs {service}{lab_flag}`), fix, and deploy a new tag"
+        ),
+    });
+    h
 }
 
 fn existing_tags(tags: &[String]) -> String {
@@ -292,13 +341,12 @@ impl Error {
                 "or run where your mysfits.yaml is, or pass --manifest PATH".into(),
             ],
             Error::TagMissing { tag, .. } => vec![format!("push the tag first (deploy without --no-build builds and pushes it), or deploy a tag that exists instead of '{tag}'")],
-            Error::DeployFailed { stopped, back_on, .. } => {
-                let mut h: Vec<String> = stopped.iter().take(5).map(|s| format!("stopped task {s}")).collect();
-                h.push(match back_on {
-                    Some(rev) => format!("the circuit breaker rolled the service back to {rev}, which is running"),
-                    None => "the rollback has not finished: watch it with `mysfits status`".into(),
-                });
-                h.push(format!("see the logs, fix, and deploy a new tag{lab_flag}"));
+            Error::DeployFailed { service, stopped, rollback, by, .. } => deploy_failed(service, stopped, rollback, *by, &lab_flag),
+            Error::RollbackFails { service, failed, revision, stopped, .. } => {
+                let mut h = vec![format!("the deployment failed first: {failed}")];
+                h.extend(stopped.iter().take(5).map(|s| format!("stopped task {s}")));
+                h.push(format!("ECS keeps trying to start {revision}'s tasks, and the service serves nothing meanwhile: `mysfits status{lab_flag}`"));
+                h.push(format!("fix the image, then deploy a tag that starts: `mysfits deploy {service} --tag …{lab_flag}`"));
                 h
             }
             Error::StackNotReady { status, .. } => vec![if status.phase() == crate::lab::stack::Phase::InProgress {
@@ -441,7 +489,8 @@ mod tests {
             service: "like-service".into(),
             reason: "ECS deployment circuit breaker: tasks failed to start.".into(),
             stopped: vec!["abc123: Essential container in task exited; web exited 3".into()],
-            back_on: Some("mysfits-like-service:1".into()),
+            rollback: Rollback::Done("mysfits-like-service:1".into()),
+            by: RolledBackBy::Breaker,
         };
         assert_eq!(
             err.to_string(),
@@ -453,6 +502,65 @@ mod tests {
             "stopped task abc123: Essential container in task exited; web exited 3"
         );
         assert!(hints[1].contains("rolled the service back to mysfits-like-service:1"));
+        assert!(
+            hints[2].contains("`mysfits logs like-service`"),
+            "{hints:?}"
+        );
+        assert_eq!(err.exit_code(), 1);
+    }
+
+    #[test]
+    fn a_deployment_rolled_back_at_once_says_so() {
+        let err = Error::DeployFailed {
+            service: "web".into(),
+            reason: "task abc: CannotPullContainerError: …: not found, and the image or tag does not exist in its registry: a retry cannot fix that".into(),
+            stopped: vec![],
+            rollback: Rollback::Done("mysfits-web:2".into()),
+            by: RolledBackBy::Mysfits,
+        };
+        let hints = err.hints("mysfits");
+        assert_eq!(
+            hints[0],
+            "mysfits rolled the service back to mysfits-web:2 at once, as it was before this deploy"
+        );
+        assert!(
+            hints[1].contains("`mysfits deploy web --tag …`"),
+            "{hints:?}"
+        );
+        let nothing = Error::DeployFailed {
+            service: "like".into(),
+            reason: "x".into(),
+            stopped: vec![],
+            rollback: Rollback::Nothing,
+            by: RolledBackBy::Breaker,
+        };
+        assert!(nothing.hints("lab2")[0]
+            .contains("nothing to roll back to: `mysfits status --lab lab2`"));
+    }
+
+    #[test]
+    fn a_rollback_that_fails_too_says_which_revision_and_why() {
+        let err = Error::RollbackFails {
+            service: "monolith-service".into(),
+            failed: "ECS deployment circuit breaker: tasks failed to start.".into(),
+            revision: "mysfits-monolith-service:1".into(),
+            reason: "CannotPullContainerError: public.ecr.aws/nginx/nginx:stable-alpine: not found"
+                .into(),
+            stopped: vec!["abc: Essential container in task exited".into()],
+        };
+        assert!(err.to_string().contains(
+            "rolled back to mysfits-monolith-service:1, whose tasks also fail to start: CannotPullContainerError"
+        ));
+        let hints = err.hints("mysfits");
+        assert_eq!(
+            hints[0],
+            "the deployment failed first: ECS deployment circuit breaker: tasks failed to start."
+        );
+        assert_eq!(
+            hints[1],
+            "stopped task abc: Essential container in task exited"
+        );
+        assert!(hints[3].contains("`mysfits deploy monolith-service --tag …`"));
         assert_eq!(err.exit_code(), 1);
     }
 

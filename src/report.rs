@@ -61,3 +61,39 @@ impl Reporter for Silent {
     fn event(&self, _: &str) {}
     fn output(&self, _: RowId, _: &str) {}
 }
+
+/// For tests that read what was reported: every row's label and end, every event, in order.
+#[cfg(test)]
+#[derive(Default)]
+pub struct Recorded(std::sync::Mutex<Vec<String>>);
+
+#[cfg(test)]
+impl Recorded {
+    pub fn lines(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+#[cfg(test)]
+impl Reporter for Recorded {
+    fn start(&self, label: &str) -> RowId {
+        let mut lines = self.0.lock().unwrap();
+        lines.push(format!("row {label}"));
+        RowId(lines.len() as u64)
+    }
+    fn update(&self, _: RowId, _: &str) {}
+    fn finish(&self, row: RowId, status: &str, ok: bool) {
+        let mut lines = self.0.lock().unwrap();
+        let label = lines[row.0 as usize - 1]
+            .trim_start_matches("row ")
+            .to_string();
+        lines.push(format!(
+            "{} {label}: {status}",
+            if ok { "ok" } else { "failed" }
+        ));
+    }
+    fn event(&self, text: &str) {
+        self.0.lock().unwrap().push(format!("event {text}"));
+    }
+    fn output(&self, _: RowId, _: &str) {}
+}

@@ -1,31 +1,50 @@
 //! Watching an ECS deployment until the circuit breaker's verdict: progress rows, service
-//! events and the stop reasons of failed tasks, as they happen.
+//! events and the stop reasons of failed tasks, as they happen. A task that stopped for a
+//! reason no retry can fix (`lab::stop_reason`) ends the wait at once: the service goes
+//! back to the revision it ran before, by UpdateService, without waiting for the breaker.
+//! A rollback whose own tasks fail is reported as soon as one does.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
 use aws_sdk_ecs::types::DesiredStatus;
 
-use super::ecs::deployment_view;
+use super::ecs::{deployment_view, update_service};
 use super::error::{map, AwsError};
 use super::poll::Poll;
-use crate::lab::rollout::{judge, rolled_back_to, short, DeploymentView, Verdict};
+use crate::lab::rollout::{
+    judge, replaced, rollback_of, rolled_back_to, short, DeploymentView, Rollback, RolledBackBy,
+    RolloutState, Verdict,
+};
+use crate::lab::stop_reason::{failed, retry, Retry};
 use crate::report::Reporter;
 use crate::report::Row;
+
+/// How many looks a failed rollout may stay primary before the wait concludes that ECS
+/// has no earlier completed deployment to roll back to (it makes the rollback deployment
+/// as it fails the rollout, so this is only slack: about 10 s at the usual 3 s).
+const NO_ROLLBACK_LOOKS: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Completed,
-    /// The breaker failed the rollout; `back_on` is the revision ECS rolled back to, once
-    /// that rollback completed with running tasks.
+    /// The rollout failed; what became of the service, and who rolled it back.
     Failed {
         reason: String,
         stopped: Vec<String>,
-        back_on: Option<String>,
+        rollback: Rollback,
+        by: RolledBackBy,
     },
     TimedOut {
         last: String,
     },
+}
+
+/// What the service ran before the deploy: the revision and task count to go back to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Previous {
+    pub task_definition: String,
+    pub desired: i32,
 }
 
 pub struct Watch<'a> {
@@ -33,8 +52,22 @@ pub struct Watch<'a> {
     pub cluster: &'a str,
     pub service: &'a str,
     pub revision: &'a str,
+    /// What to roll back to when a retry cannot help; without it, the completed
+    /// deployment the rollout replaces (a re-run finds it there), if any.
+    pub previous: Option<Previous>,
     pub timeout: Duration,
     pub interval: Duration,
+}
+
+/// A task of the service that stopped while the watch looked.
+#[derive(Debug, Clone)]
+struct Stopped {
+    task_definition: String,
+    stop_code: Option<String>,
+    /// The task's `stoppedReason`, then each container's reason or non-zero exit code.
+    reason: String,
+    /// `<task id>: <reason>`, as shown.
+    line: String,
 }
 
 impl Watch<'_> {
@@ -46,7 +79,11 @@ impl Watch<'_> {
         );
         let mut seen_events: HashSet<String> = HashSet::new();
         let mut seen_tasks: HashSet<String> = HashSet::new();
+        // Every task of another revision that stopped since the watch began: a rollback
+        // to that revision may already have failed before the rollout's verdict is read.
+        let mut others: Vec<Stopped> = Vec::new();
         let mut stopped = Vec::new();
+        let mut previous = self.previous.clone();
         let mut first = true;
         let mut last;
         loop {
@@ -64,25 +101,79 @@ impl Watch<'_> {
                     reporter.event(msg);
                 }
             }
-            first = false;
-            for reason in self.stopped_tasks(&mut seen_tasks).await? {
-                reporter.event(&format!("task stopped: {reason}"));
-                stopped.push(reason);
-            }
             let deployments: Vec<DeploymentView> =
                 service.deployments().iter().map(deployment_view).collect();
-            match judge(&deployments, self.revision) {
+            if previous.is_none() {
+                previous = replaced(&deployments, self.revision).map(|td| Previous {
+                    task_definition: td.to_string(),
+                    desired: service.desired_count(),
+                });
+            }
+            let mut futile = None;
+            for task in self.stopped_tasks(&mut seen_tasks).await? {
+                if task.task_definition != self.revision {
+                    // Stopped before the watch began: history, not this rollout's news.
+                    if !first {
+                        others.push(task);
+                    }
+                    continue;
+                }
+                reporter.event(&format!("task stopped: {}", task.line));
+                if let (None, Retry::Futile(why)) = (&futile, retry(&task.reason)) {
+                    futile = Some(format!(
+                        "task {}, and {}: a retry cannot fix that",
+                        task.line,
+                        why.why()
+                    ));
+                }
+                stopped.push(task.line);
+            }
+            first = false;
+            let verdict = judge(&deployments, self.revision);
+            if let (Some(reason), Verdict::Rolling(_)) = (futile, &verdict) {
+                row.finish(&format!("FAILED: {reason}"), false);
+                let rollback = match previous.as_ref() {
+                    Some(p) if p.task_definition != self.revision => {
+                        reporter.event(&format!(
+                            "rolling {} back to {} now, without waiting for the circuit breaker",
+                            self.service,
+                            short(&p.task_definition)
+                        ));
+                        update_service(
+                            self.ecs,
+                            self.cluster,
+                            self.service,
+                            &p.task_definition,
+                            Some(p.desired),
+                        )
+                        .await?;
+                        self.await_rollback(reporter, &mut poll, &mut seen_tasks, others)
+                            .await?
+                    }
+                    _ => Rollback::Nothing,
+                };
+                return Ok(Outcome::Failed {
+                    reason,
+                    stopped,
+                    rollback,
+                    by: RolledBackBy::Mysfits,
+                });
+            }
+            match verdict {
                 Verdict::Completed => {
                     row.finish("COMPLETED", true);
                     return Ok(Outcome::Completed);
                 }
                 Verdict::Failed(reason) => {
                     row.finish(&format!("FAILED: {reason}"), false);
-                    let back_on = self.await_rollback(reporter, &mut poll).await?;
+                    let rollback = self
+                        .await_rollback(reporter, &mut poll, &mut seen_tasks, others)
+                        .await?;
                     return Ok(Outcome::Failed {
                         reason,
                         stopped,
-                        back_on,
+                        rollback,
+                        by: RolledBackBy::Breaker,
                     });
                 }
                 Verdict::Rolling(line) => {
@@ -113,8 +204,8 @@ impl Watch<'_> {
         })
     }
 
-    /// Stop reasons of this revision's tasks that stopped since the last look.
-    async fn stopped_tasks(&self, seen: &mut HashSet<String>) -> Result<Vec<String>, AwsError> {
+    /// The service's tasks that stopped since the last look, of every revision.
+    async fn stopped_tasks(&self, seen: &mut HashSet<String>) -> Result<Vec<Stopped>, AwsError> {
         let list = self
             .ecs
             .list_tasks()
@@ -145,51 +236,101 @@ impl Watch<'_> {
         Ok(tasks
             .tasks()
             .iter()
-            .filter(|t| t.task_definition_arn() == Some(self.revision))
             .map(|t| {
                 let mut reason = t.stopped_reason().unwrap_or("stopped").to_string();
                 for c in t.containers() {
-                    if let Some(r) = c.reason() {
-                        reason.push_str(&format!("; {}: {r}", c.name().unwrap_or("container")));
-                    } else if let Some(code) = c.exit_code().filter(|c| *c != 0) {
-                        reason.push_str(&format!(
-                            "; {} exited {code}",
-                            c.name().unwrap_or("container")
-                        ));
+                    let name = c.name().unwrap_or("container");
+                    // A container's reason often repeats the task's: say it once.
+                    match (c.reason(), c.exit_code().filter(|c| *c != 0)) {
+                        (Some(r), _) if !reason.contains(r) => {
+                            reason.push_str(&format!("; {name}: {r}"))
+                        }
+                        (Some(_), _) => {}
+                        (None, Some(code)) => reason.push_str(&format!("; {name} exited {code}")),
+                        (None, None) => {}
                     }
                 }
-                format!("{}: {reason}", short(t.task_arn().unwrap_or_default()))
+                Stopped {
+                    task_definition: t.task_definition_arn().unwrap_or_default().to_string(),
+                    stop_code: t.stop_code().map(|c| c.as_str().to_string()),
+                    line: format!("{}: {reason}", short(t.task_arn().unwrap_or_default())),
+                    reason,
+                }
             })
             .collect())
     }
 
-    /// After a failed rollout, waits for ECS's rollback to the previous revision to finish,
-    /// so the user hears that the service is healthy again (or that it is not).
+    /// After a failed rollout, waits for the rollback to the previous revision to finish,
+    /// so the user hears that the service is healthy again, or, as soon as one of that
+    /// revision's tasks fails as well, that it is not. `others`: tasks of other revisions
+    /// that stopped while the rollout was watched.
     async fn await_rollback(
         &self,
         reporter: &dyn Reporter,
         poll: &mut Poll,
-    ) -> Result<Option<String>, AwsError> {
-        let row = Row::new(reporter, &format!("Rollback of {}", self.service));
+        seen: &mut HashSet<String>,
+        mut others: Vec<Stopped>,
+    ) -> Result<Rollback, AwsError> {
+        let mut looks = 0;
+        let mut row: Option<Row> = None;
         loop {
             let service = self.describe().await?;
             let deployments: Vec<DeploymentView> =
                 service.deployments().iter().map(deployment_view).collect();
+            others.extend(self.stopped_tasks(seen).await?);
+            let Some(back) = rollback_of(&deployments, self.revision) else {
+                // ECS rolls back to the last deployment that completed; with none, the
+                // failed one stays primary and stops launching tasks.
+                looks += 1;
+                if looks > NO_ROLLBACK_LOOKS {
+                    return Ok(Rollback::Nothing);
+                }
+                if poll.expired() {
+                    return Ok(Rollback::Unfinished);
+                }
+                poll.wait().await;
+                continue;
+            };
+            let target = back.task_definition.clone();
+            // Named for the revision it goes back to, once ECS says which.
+            let row = row.get_or_insert_with(|| {
+                Row::new(
+                    reporter,
+                    &format!("Rollback of {} to {}", self.service, short(&target)),
+                )
+            });
+            let failure = others
+                .iter()
+                .find(|t| t.task_definition == target && failed(t.stop_code.as_deref(), &t.reason));
+            if let Some(task) = failure {
+                row.finish(&format!("FAILED: {}", task.line), false);
+                return Ok(Rollback::AlsoFails {
+                    revision: target,
+                    reason: task.reason.clone(),
+                });
+            }
+            if back.rollout_state == Some(RolloutState::Failed) {
+                let reason = back
+                    .rollout_reason
+                    .clone()
+                    .unwrap_or_else(|| "its rollout failed".into());
+                row.finish(&format!("FAILED: {reason}"), false);
+                return Ok(Rollback::AlsoFails {
+                    revision: target,
+                    reason,
+                });
+            }
             if let Some(td) = rolled_back_to(&deployments, self.revision) {
                 row.finish(&format!("back on {}", short(td)), true);
-                return Ok(Some(td.to_string()));
+                return Ok(Rollback::Done(td.to_string()));
             }
-            if let Some(p) = deployments.iter().find(|d| d.primary) {
-                row.update(&format!(
-                    "{}: {}/{} running",
-                    short(&p.task_definition),
-                    p.running,
-                    p.desired
-                ));
-            }
+            row.update(&format!(
+                "{}/{} running, {} pending",
+                back.running, back.desired, back.pending
+            ));
             if poll.expired() {
                 row.finish("not finished (timed out)", false);
-                return Ok(None);
+                return Ok(Rollback::Unfinished);
             }
             poll.wait().await;
         }
@@ -197,20 +338,27 @@ impl Watch<'_> {
 }
 
 /// Recorded response sequences for the states moto cannot reach (DESIGN.md §5): a rollout
-/// that completes, one the circuit breaker rolls back, stopped tasks, a wait that times out.
+/// that completes, one the circuit breaker rolls back, one `deploy` rolls back itself at
+/// the first futile stop, a rollback whose tasks fail too, no rollback at all, stopped
+/// tasks, a wait that times out.
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Silent;
+    use crate::report::{Recorded, Silent};
     use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
     use aws_sdk_ecs::operation::describe_tasks::DescribeTasksOutput;
     use aws_sdk_ecs::operation::list_tasks::ListTasksOutput;
-    use aws_sdk_ecs::types::{Container, Deployment, DeploymentRolloutState, Service, Task};
+    use aws_sdk_ecs::operation::update_service::UpdateServiceOutput;
+    use aws_sdk_ecs::types::{
+        Container, Deployment, DeploymentRolloutState, Service, Task, TaskStopCode,
+    };
     use aws_sdk_ecs::Client;
-    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 
     const NEW: &str = "arn:aws:ecs:us-east-1:1:task-definition/lab-web:2";
     const OLD: &str = "arn:aws:ecs:us-east-1:1:task-definition/lab-web:1";
+    const BREAKER: &str = "ECS deployment circuit breaker: tasks failed to start.";
+    const MISSING: &str = "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref 1.dkr.ecr.us-east-1.amazonaws.com/lab/web:v9: not found";
 
     fn dep(
         td: &str,
@@ -230,32 +378,144 @@ mod tests {
             .build()
     }
 
+    fn rolling() -> DescribeServicesOutput {
+        services(vec![
+            dep(NEW, "PRIMARY", 0, DeploymentRolloutState::InProgress, None),
+            dep(OLD, "ACTIVE", 1, DeploymentRolloutState::Completed, None),
+        ])
+    }
+
+    /// The breaker failed the new deployment and rolls back to the old revision.
+    fn tripped() -> DescribeServicesOutput {
+        services(vec![
+            dep(OLD, "PRIMARY", 0, DeploymentRolloutState::InProgress, None),
+            dep(
+                NEW,
+                "ACTIVE",
+                0,
+                DeploymentRolloutState::Failed,
+                Some(BREAKER),
+            ),
+        ])
+    }
+
+    fn back_on_old() -> DescribeServicesOutput {
+        only(OLD, 1, DeploymentRolloutState::Completed)
+    }
+
+    /// The service with one deployment, the primary one.
+    fn only(td: &str, running: i32, state: DeploymentRolloutState) -> DescribeServicesOutput {
+        services(vec![dep(td, "PRIMARY", running, state, None)])
+    }
+
+    fn previous_old() -> Option<Previous> {
+        Some(Previous {
+            task_definition: OLD.into(),
+            desired: 1,
+        })
+    }
+
     fn services(deps: Vec<Deployment>) -> DescribeServicesOutput {
         DescribeServicesOutput::builder()
             .services(
                 Service::builder()
                     .service_name("web")
+                    .desired_count(1)
                     .set_deployments(Some(deps))
                     .build(),
             )
             .build()
     }
 
-    async fn watch(client: &Client, timeout: Duration) -> Outcome {
+    fn task(id: &str, td: &str, code: TaskStopCode, reason: &str) -> Task {
+        Task::builder()
+            .task_arn(format!("arn:aws:ecs:us-east-1:1:task/c/{id}"))
+            .task_definition_arn(td)
+            .stop_code(code)
+            .stopped_reason(reason)
+            .containers(Container::builder().name("web").reason(reason).build())
+            .build()
+    }
+
+    /// ListTasks answers each list in turn (the last one again and again); DescribeTasks
+    /// describes exactly the tasks asked for, from `tasks`.
+    fn stopped(lists: Vec<Vec<&'static str>>, tasks: Vec<Task>) -> (Rule, Rule) {
+        let mut seq = mock!(Client::list_tasks).sequence();
+        let last = lists.len() - 1;
+        for (i, ids) in lists.into_iter().enumerate() {
+            let arns: Vec<String> = ids
+                .iter()
+                .map(|id| format!("arn:aws:ecs:us-east-1:1:task/c/{id}"))
+                .collect();
+            let out = move || {
+                ListTasksOutput::builder()
+                    .set_task_arns(Some(arns.clone()))
+                    .build()
+            };
+            seq = seq.output(out);
+            if i == last {
+                return (
+                    seq.repeatedly().build(),
+                    mock!(Client::describe_tasks).then_compute_output(move |req| {
+                        DescribeTasksOutput::builder()
+                            .set_tasks(Some(
+                                tasks
+                                    .iter()
+                                    .filter(|t| {
+                                        req.tasks().iter().any(|a| Some(a.as_str()) == t.task_arn())
+                                    })
+                                    .cloned()
+                                    .collect(),
+                            ))
+                            .build()
+                    }),
+                );
+            }
+        }
+        unreachable!("at least one list")
+    }
+
+    fn client(rules: &[&Rule]) -> Client {
+        mock_client!(aws_sdk_ecs, RuleMode::MatchAny, rules.iter().copied())
+    }
+
+    /// One task of the new revision stops, between the first look and the second.
+    fn one_stop(reason: &'static str) -> (Rule, Rule) {
+        stopped(
+            vec![vec![], vec!["abc123"]],
+            vec![task("abc123", NEW, TaskStopCode::TaskFailedToStart, reason)],
+        )
+    }
+
+    fn update() -> Rule {
+        mock!(Client::update_service).then_output(|| UpdateServiceOutput::builder().build())
+    }
+
+    async fn watch_with(
+        client: &Client,
+        timeout: Duration,
+        previous: Option<Previous>,
+        reporter: &dyn Reporter,
+    ) -> Outcome {
         Watch {
             ecs: client,
             cluster: "c",
             service: "web",
             revision: NEW,
+            previous,
             timeout,
             interval: Duration::from_millis(1),
         }
-        .run(&Silent)
+        .run(reporter)
         .await
         .unwrap()
     }
 
-    fn no_stopped_tasks() -> aws_smithy_mocks::Rule {
+    async fn watch(client: &Client, timeout: Duration) -> Outcome {
+        watch_with(client, timeout, None, &Silent).await
+    }
+
+    fn no_stopped_tasks() -> Rule {
         mock!(Client::list_tasks).then_output(|| ListTasksOutput::builder().build())
     }
 
@@ -263,25 +523,12 @@ mod tests {
     async fn a_rollout_that_completes() {
         let describe = mock!(Client::describe_services)
             .sequence()
-            .output(|| {
-                services(vec![
-                    dep(NEW, "PRIMARY", 0, DeploymentRolloutState::InProgress, None),
-                    dep(OLD, "ACTIVE", 1, DeploymentRolloutState::Completed, None),
-                ])
-            })
+            .output(rolling)
             .times(2)
-            .output(|| {
-                services(vec![dep(
-                    NEW,
-                    "PRIMARY",
-                    1,
-                    DeploymentRolloutState::Completed,
-                    None,
-                )])
-            })
+            .output(|| only(NEW, 1, DeploymentRolloutState::Completed))
             .build();
         let list = no_stopped_tasks();
-        let client = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&describe, &list]);
+        let client = client(&[&describe, &list]);
         assert_eq!(
             watch(&client, Duration::from_secs(60)).await,
             Outcome::Completed
@@ -293,90 +540,242 @@ mod tests {
     async fn the_breaker_rolls_back_and_stopped_tasks_say_why() {
         let describe = mock!(Client::describe_services)
             .sequence()
-            .output(|| {
-                services(vec![
-                    dep(NEW, "PRIMARY", 0, DeploymentRolloutState::InProgress, None),
-                    dep(OLD, "ACTIVE", 1, DeploymentRolloutState::Completed, None),
-                ])
-            })
-            .output(|| {
-                services(vec![
-                    dep(OLD, "PRIMARY", 0, DeploymentRolloutState::InProgress, None),
-                    dep(
-                        NEW,
-                        "ACTIVE",
-                        0,
-                        DeploymentRolloutState::Failed,
-                        Some("ECS deployment circuit breaker: tasks failed to start."),
-                    ),
-                ])
-            })
-            .output(|| {
-                services(vec![dep(
-                    OLD,
-                    "PRIMARY",
-                    0,
-                    DeploymentRolloutState::InProgress,
-                    None,
-                )])
-            })
-            .output(|| {
-                services(vec![dep(
-                    OLD,
-                    "PRIMARY",
-                    1,
-                    DeploymentRolloutState::Completed,
-                    None,
-                )])
-            })
+            .output(rolling)
+            .output(tripped)
+            .output(|| only(OLD, 0, DeploymentRolloutState::InProgress))
+            .output(back_on_old)
             .build();
-        let list = mock!(Client::list_tasks)
-            .sequence()
-            .output(|| ListTasksOutput::builder().build())
-            .output(|| {
-                ListTasksOutput::builder()
-                    .task_arns("arn:aws:ecs:us-east-1:1:task/c/abc123")
-                    .build()
-            })
-            .repeatedly()
-            .build();
-        let tasks = mock!(Client::describe_tasks).then_output(|| {
-            DescribeTasksOutput::builder()
-                .tasks(
-                    Task::builder()
-                        .task_arn("arn:aws:ecs:us-east-1:1:task/c/abc123")
-                        .task_definition_arn(NEW)
-                        .stopped_reason("Essential container in task exited")
-                        .containers(Container::builder().name("web").exit_code(3).build())
-                        .build(),
-                )
-                .build()
-        });
-        let client = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&describe, &list, &tasks]);
-        match watch(&client, Duration::from_secs(60)).await {
+        let (list, tasks) = stopped(
+            vec![vec![], vec!["abc123"]],
+            vec![Task::builder()
+                .task_arn("arn:aws:ecs:us-east-1:1:task/c/abc123")
+                .task_definition_arn(NEW)
+                .stop_code(TaskStopCode::EssentialContainerExited)
+                .stopped_reason("Essential container in task exited")
+                .containers(Container::builder().name("web").exit_code(3).build())
+                .build()],
+        );
+        let updates = update();
+        let client = client(&[&describe, &list, &tasks, &updates]);
+        let reported = Recorded::default();
+        let outcome = watch_with(&client, Duration::from_secs(60), None, &reported).await;
+        assert_eq!(
+            outcome,
             Outcome::Failed {
-                reason,
-                stopped,
-                back_on,
-            } => {
-                assert_eq!(
-                    reason,
-                    "ECS deployment circuit breaker: tasks failed to start."
-                );
-                assert_eq!(
-                    stopped,
-                    ["abc123: Essential container in task exited; web exited 3"]
-                );
-                assert_eq!(back_on.as_deref(), Some(OLD));
+                reason: BREAKER.into(),
+                stopped: vec!["abc123: Essential container in task exited; web exited 3".into()],
+                rollback: Rollback::Done(OLD.into()),
+                by: RolledBackBy::Breaker,
             }
-            other => panic!("{other:?}"),
-        }
-        // Each stopped task is described once, not at every poll.
+        );
+        // Each stopped task is described once, not at every poll; a crash is the breaker's.
         assert_eq!(tasks.num_calls(), 1);
+        assert_eq!(updates.num_calls(), 0);
+        // The rollback's row names the revision it goes back to, not the failed one.
+        let lines = reported.lines();
+        assert!(
+            lines.contains(&"ok Rollback of web to lab-web:1: back on lab-web:1".to_string()),
+            "{lines:#?}"
+        );
     }
 
     #[tokio::test]
-    async fn a_wait_that_times_out() {
+    async fn a_missing_image_is_rolled_back_at_its_first_failed_task() {
+        let describe = mock!(Client::describe_services)
+            .sequence()
+            .output(rolling)
+            .times(2)
+            .output(|| {
+                services(vec![
+                    dep(OLD, "PRIMARY", 0, DeploymentRolloutState::InProgress, None),
+                    dep(NEW, "ACTIVE", 0, DeploymentRolloutState::InProgress, None),
+                ])
+            })
+            .output(back_on_old)
+            .build();
+        let (list, tasks) = one_stop(MISSING);
+        let updates = mock!(Client::update_service)
+            .match_requests(|r| r.task_definition() == Some(OLD) && r.desired_count() == Some(1))
+            .then_output(|| UpdateServiceOutput::builder().build());
+        let client = client(&[&describe, &list, &tasks, &updates]);
+        let reported = Recorded::default();
+        let outcome = watch_with(&client, Duration::from_secs(60), previous_old(), &reported).await;
+        let Outcome::Failed {
+            reason,
+            stopped,
+            rollback,
+            by,
+        } = outcome
+        else {
+            panic!("{outcome:?}")
+        };
+        assert!(
+            reason.starts_with("task abc123: CannotPullContainerError"),
+            "{reason}"
+        );
+        assert!(
+            reason.ends_with(
+                "the image or tag does not exist in its registry: a retry cannot fix that"
+            ),
+            "{reason}"
+        );
+        // The container's reason repeats the task's: said once.
+        assert_eq!(stopped, [format!("abc123: {MISSING}")]);
+        assert_eq!(
+            (rollback, by),
+            (Rollback::Done(OLD.into()), RolledBackBy::Mysfits)
+        );
+        assert_eq!(
+            updates.num_calls(),
+            1,
+            "one UpdateService, to the old revision"
+        );
+        let lines = reported.lines();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("event rolling web back to lab-web:1 now")),
+            "{lines:#?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_previous_revision_is_found_among_the_deployments_on_a_re_run() {
+        let describe = mock!(Client::describe_services)
+            .sequence()
+            .output(rolling)
+            .output(back_on_old)
+            .repeatedly()
+            .build();
+        // The futile stop happened before this run began: still this rollout's.
+        let (list, tasks) = stopped(
+            vec![vec!["abc123"]],
+            vec![task(
+                "abc123",
+                NEW,
+                TaskStopCode::TaskFailedToStart,
+                MISSING,
+            )],
+        );
+        let updates = mock!(Client::update_service)
+            .match_requests(|r| r.task_definition() == Some(OLD))
+            .then_output(|| UpdateServiceOutput::builder().build());
+        let client = client(&[&describe, &list, &tasks, &updates]);
+        let outcome = watch(&client, Duration::from_secs(60)).await;
+        assert!(
+            matches!(
+                &outcome,
+                Outcome::Failed { rollback: Rollback::Done(td), by: RolledBackBy::Mysfits, .. } if td == OLD
+            ),
+            "{outcome:?}"
+        );
+        assert_eq!(updates.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_time_out_pulling_is_left_to_the_breaker() {
+        let describe = mock!(Client::describe_services)
+            .sequence()
+            .output(rolling)
+            .times(3)
+            .output(|| only(NEW, 1, DeploymentRolloutState::Completed))
+            .build();
+        let timeout = "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref x: dial tcp 10.0.3.17:443: i/o timeout";
+        let (list, tasks) = one_stop(timeout);
+        let updates = update();
+        let client = client(&[&describe, &list, &tasks, &updates]);
+        let outcome = watch_with(&client, Duration::from_secs(60), previous_old(), &Silent).await;
+        assert_eq!(outcome, Outcome::Completed);
+        assert_eq!(updates.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_rollback_whose_tasks_fail_too_is_reported_at_its_first_failure() {
+        // The case: the breaker rolls back to a revision (up's placeholder) whose
+        // tasks cannot start either. Its first failure comes in the same look as the
+        // breaker's verdict.
+        let describe = mock!(Client::describe_services)
+            .sequence()
+            .output(|| only(NEW, 0, DeploymentRolloutState::InProgress))
+            .output(tripped)
+            .repeatedly()
+            .build();
+        let placeholder = "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref public.ecr.aws/nginx/nginx:stable-alpine: not found";
+        let (list, tasks) = stopped(
+            vec![vec!["old"], vec!["old", "new1", "back1"]],
+            vec![
+                task("old", OLD, TaskStopCode::TaskFailedToStart, placeholder),
+                task(
+                    "new1",
+                    NEW,
+                    TaskStopCode::EssentialContainerExited,
+                    "Essential container in task exited",
+                ),
+                task("back1", OLD, TaskStopCode::TaskFailedToStart, placeholder),
+            ],
+        );
+        let updates = update();
+        let client = client(&[&describe, &list, &tasks, &updates]);
+        let reported = Recorded::default();
+        let outcome = watch_with(&client, Duration::from_secs(3600), None, &reported).await;
+        assert_eq!(
+            outcome,
+            Outcome::Failed {
+                reason: BREAKER.into(),
+                stopped: vec!["new1: Essential container in task exited".into()],
+                rollback: Rollback::AlsoFails {
+                    revision: OLD.into(),
+                    reason: placeholder.into(),
+                },
+                by: RolledBackBy::Breaker,
+            }
+        );
+        assert_eq!(
+            describe.num_calls(),
+            3,
+            "reported at the first look at the rollback"
+        );
+        assert_eq!(updates.num_calls(), 0);
+        let lines = reported.lines();
+        assert!(
+            lines.contains(&format!(
+                "failed Rollback of web to lab-web:1: FAILED: back1: {placeholder}"
+            )),
+            "{lines:#?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_rollback_the_breaker_fails_too_is_reported() {
+        let describe = mock!(Client::describe_services)
+            .sequence()
+            .output(rolling)
+            .output(|| {
+                services(vec![
+                    dep(
+                        OLD,
+                        "PRIMARY",
+                        0,
+                        DeploymentRolloutState::Failed,
+                        Some(BREAKER),
+                    ),
+                    dep(NEW, "ACTIVE", 0, DeploymentRolloutState::Failed, Some("x")),
+                ])
+            })
+            .repeatedly()
+            .build();
+        let list = no_stopped_tasks();
+        let client = client(&[&describe, &list]);
+        let outcome = watch(&client, Duration::from_secs(3600)).await;
+        assert!(
+            matches!(&outcome, Outcome::Failed { rollback: Rollback::AlsoFails { revision, .. }, .. } if revision == OLD),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_completed_deployment_means_no_rollback() {
+        // A first deployment (split's) that the breaker fails: nothing to go back to.
         let describe = mock!(Client::describe_services)
             .sequence()
             .output(|| {
@@ -384,14 +783,63 @@ mod tests {
                     NEW,
                     "PRIMARY",
                     0,
-                    DeploymentRolloutState::InProgress,
-                    None,
+                    DeploymentRolloutState::Failed,
+                    Some(BREAKER),
                 )])
             })
             .repeatedly()
             .build();
         let list = no_stopped_tasks();
-        let client = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&describe, &list]);
+        let client = client(&[&describe, &list]);
+        let outcome = watch(&client, Duration::from_secs(3600)).await;
+        assert!(
+            matches!(
+                &outcome,
+                Outcome::Failed {
+                    rollback: Rollback::Nothing,
+                    by: RolledBackBy::Breaker,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        assert_eq!(describe.num_calls(), 2 + NO_ROLLBACK_LOOKS as usize);
+    }
+
+    #[tokio::test]
+    async fn a_futile_stop_without_a_previous_revision_ends_the_wait() {
+        let describe = mock!(Client::describe_services)
+            .sequence()
+            .output(|| only(NEW, 0, DeploymentRolloutState::InProgress))
+            .repeatedly()
+            .build();
+        let (list, tasks) = one_stop(MISSING);
+        let updates = update();
+        let client = client(&[&describe, &list, &tasks, &updates]);
+        let outcome = watch(&client, Duration::from_secs(3600)).await;
+        assert!(
+            matches!(
+                &outcome,
+                Outcome::Failed {
+                    rollback: Rollback::Nothing,
+                    by: RolledBackBy::Mysfits,
+                    ..
+                }
+            ),
+            "{outcome:?}"
+        );
+        assert_eq!(updates.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_wait_that_times_out() {
+        let describe = mock!(Client::describe_services)
+            .sequence()
+            .output(|| only(NEW, 0, DeploymentRolloutState::InProgress))
+            .repeatedly()
+            .build();
+        let list = no_stopped_tasks();
+        let client = client(&[&describe, &list]);
         match watch(&client, Duration::from_millis(20)).await {
             Outcome::TimedOut { last } => assert_eq!(last, "new lab-web:2: 0/1 running, 1 pending"),
             other => panic!("{other:?}"),

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::aws::rollout::{Outcome, Watch};
+use crate::aws::rollout::{Outcome, Previous, Watch};
 use crate::cli::{DeployArgs, ImageSource};
 use crate::commands::task::task_spec;
 use crate::commands::Ctx;
@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::image::build::{BuildError, Builder};
 use crate::image::push::{resolve_digest, Build};
 use crate::lab::manifest::{Route, Service};
-use crate::lab::rollout::short;
+use crate::lab::rollout::{short, Rollback};
 use crate::output::Render;
 use crate::report::Row;
 
@@ -151,8 +151,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<DeployResult, Error
         row.finish(&format!("already on {}", short(&revision)), true);
         if !args.no_wait {
             // A deploy stopped mid-rollout (Ctrl-C, a kill) left it rolling: the re-run
-            // watches it to the verdict instead of calling it done.
-            watch_rollout(ctx, cluster, &service.name, &revision, timeout).await?;
+            // watches it to the verdict instead of calling it done (and finds what it
+            // replaces among the deployments).
+            watch_rollout(ctx, cluster, &service.name, &revision, None, timeout).await?;
         }
         return Ok(DeployResult::new(
             service,
@@ -161,10 +162,28 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<DeployResult, Error
             Rollout::Unchanged,
         ));
     }
+    // A service that runs no task (`up` makes the default one so) gets the manifest's
+    // count with its first revision that is deployed.
+    let desired = (current.desired == 0).then_some(service.count as i32);
     ctx.aws
-        .update_service_revision(cluster, &service.name, &revision)
+        .update_service_revision(cluster, &service.name, &revision, desired)
         .await?;
-    row.finish(&format!("updated to {}", short(&revision)), true);
+    row.finish(
+        &match desired {
+            Some(n) => format!(
+                "updated to {}, {n} task{}",
+                short(&revision),
+                if n == 1 { "" } else { "s" }
+            ),
+            None => format!("updated to {}", short(&revision)),
+        },
+        true,
+    );
+    // What a rollback restores: the revision, and the count it ran.
+    let previous = Previous {
+        task_definition: current.task_definition,
+        desired: current.desired,
+    };
     if args.no_wait {
         ctx.next("watch it", "mysfits status");
         return Ok(DeployResult::new(
@@ -174,7 +193,15 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<DeployResult, Error
             Rollout::Started,
         ));
     }
-    watch_rollout(ctx, cluster, &service.name, &revision, timeout).await?;
+    watch_rollout(
+        ctx,
+        cluster,
+        &service.name,
+        &revision,
+        Some(previous),
+        timeout,
+    )
+    .await?;
     ctx.printer
         .success(&format!("{} runs {}", service.name, short(&revision)));
     Ok(DeployResult::new(
@@ -185,12 +212,14 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<DeployResult, Error
     ))
 }
 
-/// Watches the service's deployment of `revision` to the circuit breaker's verdict.
+/// Watches the service's deployment of `revision` to the circuit breaker's verdict, or
+/// rolls it back to `previous` at once when a task stops for a reason no retry fixes.
 pub(super) async fn watch_rollout(
     ctx: &Ctx<'_>,
     cluster: &str,
     service: &str,
     revision: &str,
+    previous: Option<Previous>,
     timeout: Duration,
 ) -> Result<(), Error> {
     let outcome = Watch {
@@ -198,6 +227,7 @@ pub(super) async fn watch_rollout(
         cluster,
         service,
         revision,
+        previous,
         timeout,
         interval: Duration::from_secs(3),
     }
@@ -206,14 +236,31 @@ pub(super) async fn watch_rollout(
     match outcome {
         Outcome::Completed => Ok(()),
         Outcome::Failed {
+            reason: failed,
+            stopped,
+            rollback: Rollback::AlsoFails { revision, reason },
+            ..
+        } => Err(Error::RollbackFails {
+            service: service.to_string(),
+            failed,
+            revision: short(&revision).to_string(),
             reason,
             stopped,
-            back_on,
+        }),
+        Outcome::Failed {
+            reason,
+            stopped,
+            rollback,
+            by,
         } => Err(Error::DeployFailed {
             service: service.to_string(),
             reason,
             stopped,
-            back_on: back_on.map(|b| short(&b).to_string()),
+            rollback: match rollback {
+                Rollback::Done(td) => Rollback::Done(short(&td).to_string()),
+                other => other,
+            },
+            by,
         }),
         Outcome::TimedOut { last } => Err(Error::DeployTimedOut {
             service: service.to_string(),

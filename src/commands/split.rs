@@ -413,6 +413,8 @@ async fn ensure_service(
             cluster,
             &service.name,
             revision,
+            // A new service: nothing to roll back to.
+            None,
             std::time::Duration::from_secs(args.timeout),
         )
         .await?;

@@ -198,8 +198,11 @@ async fn failed_reasons(ctx: &Ctx<'_>, name: &str) -> Result<Vec<String>, Error>
         .collect())
 }
 
-/// The service behind the listener's default action, on a placeholder image until the
-/// first deploy. An existing service is left as it is: `deploy` owns its revisions.
+/// The service behind the listener's default action, with no task until the first
+/// deploy: its first revision names a placeholder image that nothing starts (AWS would
+/// pull it, the local engine cannot), so `up` bills no task and waits for no image. The
+/// first `deploy` sets the manifest's count. An existing service is left as it is:
+/// `deploy` owns its revisions.
 async fn ensure_default_service(
     ctx: &Ctx<'_>,
     outputs: &StackOutputs,
@@ -224,18 +227,21 @@ async fn ensure_default_service(
     let task_definition =
         super::deploy::ensure_revision(ctx, service, outputs, placeholder_image).await?;
     row.update("creating");
-    let created = ctx
-        .aws
-        .create_service(&service_spec(
-            ctx.lab,
-            service,
-            outputs,
-            &task_definition,
-            outputs.default_target_group_arn.as_str(),
-        )?)
-        .await?;
+    let mut spec = service_spec(
+        ctx.lab,
+        service,
+        outputs,
+        &task_definition,
+        outputs.default_target_group_arn.as_str(),
+    )?;
+    spec.desired = 0;
+    let created = ctx.aws.create_service(&spec).await?;
     row.finish(
-        &format!("created on {placeholder_image} ({})", created.status),
+        &format!(
+            "created with no task until the first deploy ({}, {})",
+            crate::lab::arn::tail(&task_definition),
+            created.status
+        ),
         true,
     );
     Ok(())

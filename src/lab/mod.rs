@@ -15,9 +15,12 @@ pub mod rollout;
 pub mod samples;
 pub mod site;
 pub mod stack;
+pub mod stop_reason;
 pub mod task;
 pub mod template;
 pub mod weights;
 
-/// What the default-route service runs until its first deploy: answers `/` on port 80.
+/// The image of the default-route service's first revision, which `up` creates with no
+/// task; ECS's circuit breaker may roll a failed first deploy back to it (then on AWS it
+/// answers `/` on port 80).
 pub const PLACEHOLDER_IMAGE: &str = "public.ecr.aws/nginx/nginx:stable-alpine";

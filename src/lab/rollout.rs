@@ -23,14 +23,56 @@ pub struct DeploymentView {
     pub rollout_reason: Option<String>,
 }
 
+/// After a failed rollout of `failed`: the deployment rolling back, i.e. the primary one
+/// once it is another revision (ECS makes it when the breaker trips; `deploy` makes it
+/// with UpdateService when a retry cannot help).
+pub fn rollback_of<'a>(
+    deployments: &'a [DeploymentView],
+    failed: &str,
+) -> Option<&'a DeploymentView> {
+    deployments
+        .iter()
+        .find(|d| d.primary && d.task_definition != failed)
+}
+
 /// After a failed rollout of `failed`: the revision the rollback is back on, once the
 /// primary deployment is another revision, all running and no longer rolling.
 pub fn rolled_back_to<'a>(deployments: &'a [DeploymentView], failed: &str) -> Option<&'a str> {
-    let p = deployments.iter().find(|d| d.primary)?;
-    let done = p.task_definition != failed
-        && p.running >= p.desired
-        && p.rollout_state != Some(RolloutState::InProgress);
+    let p = rollback_of(deployments, failed)?;
+    let done =
+        p.running >= p.desired && matches!(p.rollout_state, Some(RolloutState::Completed) | None);
     done.then_some(p.task_definition.as_str())
+}
+
+/// The revision a rollout of `revision` replaces, as its deployments show it: another
+/// one whose rollout completed (what ECS's breaker would roll back to).
+pub fn replaced<'a>(deployments: &'a [DeploymentView], revision: &str) -> Option<&'a str> {
+    deployments
+        .iter()
+        .find(|d| d.task_definition != revision && d.rollout_state == Some(RolloutState::Completed))
+        .map(|d| d.task_definition.as_str())
+}
+
+/// What became of a service after its rollout failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rollback {
+    /// Back on this revision, as it was before the deploy.
+    Done(String),
+    /// Rolled back to `revision`, whose tasks fail too: the service serves nothing.
+    AlsoFails { revision: String, reason: String },
+    /// No earlier revision to go back to: no deployment of the service had completed.
+    Nothing,
+    /// The wait ended before the rollback did.
+    Unfinished,
+}
+
+/// Who started the rollback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RolledBackBy {
+    /// ECS's deployment circuit breaker, after its threshold of failed tasks.
+    Breaker,
+    /// `deploy`, at the first task that stopped for a reason a retry cannot fix.
+    Mysfits,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,8 +87,11 @@ pub enum Verdict {
 /// Judges the deployment of `revision` among the service's deployments.
 pub fn judge(deployments: &[DeploymentView], revision: &str) -> Verdict {
     let Some(ours) = deployments.iter().find(|d| d.task_definition == revision) else {
-        // Ours is gone: the breaker rolled back and a deployment of another revision took over.
-        return Verdict::Failed("the deployment was replaced (rolled back)".into());
+        // Ours is gone: a deployment of another revision took over, and a failed one with
+        // no task left is not listed any more.
+        return Verdict::Failed(
+            "a deployment of another revision replaced it (the circuit breaker's rollback, or someone else's update)".into(),
+        );
     };
     match ours.rollout_state {
         Some(RolloutState::Failed) => {
@@ -140,6 +185,34 @@ mod tests {
         let deps = [d("td:2", "PRIMARY", 2, None), d("td:1", "ACTIVE", 1, None)];
         assert!(matches!(judge(&deps, "td:2"), Verdict::Rolling(_)));
         assert_eq!(judge(&deps[..1], "td:2"), Verdict::Completed);
+    }
+
+    #[test]
+    fn the_replaced_revision_is_the_completed_one() {
+        let deps = [
+            d("td:2", "PRIMARY", 0, Some(InProgress)),
+            d("td:1", "ACTIVE", 2, Some(Completed)),
+        ];
+        assert_eq!(replaced(&deps, "td:2"), Some("td:1"));
+        assert_eq!(replaced(&deps[..1], "td:2"), None);
+        let failed_before = [
+            d("td:2", "PRIMARY", 0, Some(InProgress)),
+            d("td:1", "ACTIVE", 0, Some(Failed)),
+        ];
+        assert_eq!(replaced(&failed_before, "td:2"), None);
+    }
+
+    #[test]
+    fn a_rollback_of_no_tasks_is_done_once_completed() {
+        let mut none = d("td:1", "PRIMARY", 0, Some(InProgress));
+        none.desired = 0;
+        assert_eq!(rolled_back_to(std::slice::from_ref(&none), "td:2"), None);
+        none.rollout_state = Some(Completed);
+        assert_eq!(rolled_back_to(&[none], "td:2"), Some("td:1"));
+        // The breaker failed the rollback too: not done.
+        let failed = [d("td:1", "PRIMARY", 0, Some(Failed))];
+        assert_eq!(rolled_back_to(&failed, "td:2"), None);
+        assert_eq!(rollback_of(&failed, "td:2").map(|r| r.running), Some(0));
     }
 
     #[test]

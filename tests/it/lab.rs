@@ -35,7 +35,9 @@ async fn up_status_rerun_cleanup_leaves_nothing() {
         json["services"][0]["task_definition"],
         "mysfits-monolith-service:1"
     );
-    assert_eq!(json["services"][0]["desired"], 1);
+    // No task until the first deploy: up bills none and waits for no image.
+    assert_eq!(json["services"][0]["desired"], 0);
+    assert_eq!(json["services"][0]["running"], 0);
     assert_eq!(
         json["rules"][0]["priority"],
         serde_json::Value::Null,

@@ -13,6 +13,7 @@ mod lab;
 mod local_engine;
 mod logs;
 mod platform;
+mod rollback_local;
 mod run;
 mod snapshots;
 mod split;

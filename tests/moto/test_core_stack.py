@@ -729,6 +729,9 @@ class Rollout:
     forced: dict[str, Any]
     after_forced: dict[str, Any]
     scaled: dict[str, Any]
+    # A service created with no task (as `up` makes the default one), then deployed.
+    idle: dict[str, Any]
+    idle_deployed: dict[str, Any]
     delete_status: str
     leftovers: list[str]
 
@@ -762,9 +765,15 @@ def rollout(moto: Launcher, body: str) -> Rollout:
     after_forced = describe()
     scaled = ecs.update_service(cluster=cluster, service=name, desiredCount=0)["service"]
     ecs.delete_service(cluster=cluster, service=name)
+    ecs.create_service(cluster=cluster, serviceName="idle", taskDefinition=td1, desiredCount=0,
+                       launchType="FARGATE", networkConfiguration=public_network(o))
+    idle = ecs.describe_services(cluster=cluster, services=["idle"])["services"][0]
+    ecs.update_service(cluster=cluster, service="idle", taskDefinition=td2, desiredCount=1)
+    idle_deployed = ecs.describe_services(cluster=cluster, services=["idle"])["services"][0]
+    ecs.delete_service(cluster=cluster, service="idle", force=True)
     delete_status = delete_stack(c, stack_id)
     return Rollout(td1, td2, created, updated, after_update, forced, after_forced, scaled,
-                   delete_status, leftovers(c, o["VpcId"]))
+                   idle, idle_deployed, delete_status, leftovers(c, o["VpcId"]))
 
 
 class TestRollout:
@@ -795,6 +804,15 @@ class TestRollout:
     def test_scaling_changes_the_primary_and_starts_none(self, rollout: Rollout) -> None:
         assert len(rollout.scaled["deployments"]) == 1
         assert rollout.scaled["deployments"][0]["desiredCount"] == 0
+
+    def test_a_service_of_no_task_runs_none_and_is_completed(self, rollout: Rollout) -> None:
+        assert (rollout.idle["runningCount"], rollout.idle["pendingCount"]) == (0, 0)
+        assert deployments(rollout.idle) == [("PRIMARY", rollout.td1, "COMPLETED")]
+        assert rollout.idle["deployments"][0]["runningCount"] == 0
+
+    def test_its_first_deploy_runs_the_count_it_sets(self, rollout: Rollout) -> None:
+        assert deployments(rollout.idle_deployed) == [("PRIMARY", rollout.td2, "COMPLETED")]
+        assert rollout.idle_deployed["runningCount"] == 1
 
     def test_stack_deleted_after_the_service(self, rollout: Rollout) -> None:
         assert rollout.delete_status == "DELETE_COMPLETE"

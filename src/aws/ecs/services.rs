@@ -255,21 +255,34 @@ impl Aws {
         }
     }
 
-    /// Points the service at a revision; ECS starts a deployment.
+    /// Points the service at a revision (and a desired count, when given); ECS starts a
+    /// deployment.
     pub async fn update_service_revision(
         &self,
         cluster: &str,
         name: &str,
         revision: &str,
+        desired: Option<i32>,
     ) -> Result<(), AwsError> {
-        self.ecs
-            .update_service()
-            .cluster(cluster)
-            .service(name)
-            .task_definition(revision)
-            .send()
-            .await
-            .map_err(map("update service"))?;
-        Ok(())
+        update_service(&self.ecs, cluster, name, revision, desired).await
     }
+}
+
+/// UpdateService to `revision`, and to `desired` tasks when given.
+pub async fn update_service(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    name: &str,
+    revision: &str,
+    desired: Option<i32>,
+) -> Result<(), AwsError> {
+    ecs.update_service()
+        .cluster(cluster)
+        .service(name)
+        .task_definition(revision)
+        .set_desired_count(desired)
+        .send()
+        .await
+        .map_err(map("update service"))?;
+    Ok(())
 }

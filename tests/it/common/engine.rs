@@ -123,6 +123,29 @@ impl Engine {
             .collect()
     }
 
+    /// Builds `context` with podman and pushes it to the engine's registry as
+    /// `repository:tag`, without `mysfits`: for a test that times only a rollout.
+    pub fn push_image(&self, context: &Path, repository: &str, tag: &str) {
+        let reference = format!("127.0.0.1:{}/{repository}:{tag}", self.registry_port);
+        for args in [
+            vec!["build", "--quiet", "-t", &reference],
+            vec!["push", "--quiet", "--tls-verify=false", &reference],
+        ] {
+            let mut cmd = Command::new("podman");
+            cmd.args(&args).envs(&podman_env().0);
+            if args[0] == "build" {
+                cmd.arg(context);
+            }
+            let out = cmd.output().expect("run podman");
+            assert!(
+                out.status.success(),
+                "podman {}: {}",
+                args[0],
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
     /// The tags the engine's registry holds for a repository.
     pub fn registry_tags(&self, repository: &str) -> Vec<String> {
         let (status, body) = http(

@@ -12,8 +12,12 @@ service logs "has reached a steady state".
 moto 5.2: UpdateService keeps the old task definition in ``deployments[0]`` and never
 moves ``rolloutState``.
 
+A service never runs more tasks than it desires: one created with desiredCount 0 runs
+none, and its deployment is COMPLETED at once (moto reports ``MOTO_ECS_SERVICE_RUNNING``
+whatever the count, and a pendingCount below 0).
+
 The patch builds the new PRIMARY deployment on UpdateService and completes it on a later
-DescribeServices. As for moto's own CreateService, tasks count as running when
+DescribeServices; CreateService caps the running count at the desired one. As for moto's own CreateService, tasks count as running when
 ``MOTO_ECS_SERVICE_RUNNING`` >= the desired count; otherwise the rollout stays
 IN_PROGRESS (as on AWS while tasks fail to start). ``MYSFITS_MOTO_ROLLOUT_DESCRIBES``
 (default 0): how many DescribeServices calls after the update still see it IN_PROGRESS
@@ -47,6 +51,17 @@ def apply(applied: list[str], complete: bool = True) -> None:
 
     original_update = EC2ContainerServiceBackend.update_service
     original_describe = EC2ContainerServiceBackend.describe_services
+    original_create = EC2ContainerServiceBackend.create_service
+
+    def create_service(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with lock:
+            service = original_create(self, *args, **kwargs)
+            desired = int(service.desired_count or 0)
+            if service.running_count > desired:
+                service.running_count, service.pending_count = desired, 0
+                for deployment in service.deployments:
+                    deployment.update({"runningCount": desired, "pendingCount": 0})
+            return service
 
     def new_deployment_id() -> str:
         return f"ecs-svc/{mock_random.randint(0, 32**12)}"
@@ -164,9 +179,12 @@ def apply(applied: list[str], complete: bool = True) -> None:
                 complete_rollouts(list(services))
             return result
 
+    create_service.__doc__ = original_create.__doc__
+    EC2ContainerServiceBackend.create_service = create_service  # type: ignore[method-assign]
     update_service.__doc__ = original_update.__doc__
     describe_services.__doc__ = original_describe.__doc__
     EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
     EC2ContainerServiceBackend.describe_services = describe_services  # type: ignore[method-assign]
-    applied.append("ECS UpdateService: new PRIMARY deployment"
+    applied.append("ECS CreateService runs at most its desired count; "
+                   "UpdateService: new PRIMARY deployment"
                    + (", rollout to COMPLETED" if complete else " (the engine rolls it out)"))
