@@ -10,6 +10,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 
 use super::error::{map, AwsError};
 use super::Aws;
+use crate::lab::health::HealthCheck;
 use crate::lab::names::TAG_LAB;
 use crate::lab::weights::Forward;
 
@@ -30,8 +31,23 @@ pub struct TargetGroupInfo {
     pub name: String,
     pub port: Option<i32>,
     pub health_check_path: Option<String>,
+    /// The health check as the target group has it (0 for a setting AWS did not return).
+    #[serde(skip)]
+    pub health_check: HealthCheck,
     #[serde(skip)]
     pub tags: BTreeMap<String, String>,
+}
+
+/// A described target group's health check, to compare with the manifest's.
+fn health_check_of(t: &aws_sdk_elasticloadbalancingv2::types::TargetGroup) -> HealthCheck {
+    let n = |v: Option<i32>| v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0);
+    HealthCheck {
+        path: t.health_check_path().unwrap_or_default().to_string(),
+        interval: n(t.health_check_interval_seconds()),
+        timeout: n(t.health_check_timeout_seconds()),
+        healthy_threshold: n(t.healthy_threshold_count()),
+        unhealthy_threshold: n(t.unhealthy_threshold_count()),
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -42,10 +58,9 @@ pub struct TargetHealth {
     pub reason: Option<String>,
 }
 
-/// The lab's draining time: 15 s instead of AWS's default 300, so rollouts and merges
-/// do not wait five minutes per task.
+/// The draining time's attribute: the manifest's `draining` (15 s by default instead of
+/// AWS's 300), so rollouts and merges do not wait five minutes per task.
 const DRAINING_KEY: &str = "deregistration_delay.timeout_seconds";
-const DRAINING_SECONDS: &str = "15";
 
 impl Aws {
     pub async fn listener_rules(&self, listener: &str) -> Result<Vec<RuleInfo>, AwsError> {
@@ -146,6 +161,7 @@ impl Aws {
                 name: t.target_group_name().unwrap_or_default().to_string(),
                 port: t.port(),
                 health_check_path: t.health_check_path().map(String::from),
+                health_check: health_check_of(t),
                 tags: BTreeMap::new(),
             }));
         }
@@ -244,20 +260,23 @@ impl Aws {
             name: t.target_group_name().unwrap_or_default().to_string(),
             port: t.port(),
             health_check_path: t.health_check_path().map(String::from),
+            health_check: health_check_of(t),
             tags,
         }))
     }
 
-    /// A target group for Fargate tasks (target type ip) with the lab's fast settings:
-    /// health checks every 10 s, healthy after 2, and 15 s of draining instead of AWS's 300.
+    /// A target group for Fargate tasks (target type ip) with the manifest's health check
+    /// and draining time.
     pub async fn create_target_group(
         &self,
         name: &str,
         port: u16,
         vpc: &str,
-        health_check_path: &str,
+        health_check: &HealthCheck,
+        draining: u32,
         tags: &[(String, String)],
     ) -> Result<String, AwsError> {
+        let hc = health_check;
         let out = self
             .elb
             .create_target_group()
@@ -266,11 +285,11 @@ impl Aws {
             .port(port as i32)
             .vpc_id(vpc)
             .target_type(TargetTypeEnum::Ip)
-            .health_check_path(health_check_path)
-            .health_check_interval_seconds(10)
-            .health_check_timeout_seconds(5)
-            .healthy_threshold_count(2)
-            .unhealthy_threshold_count(3)
+            .health_check_path(&hc.path)
+            .health_check_interval_seconds(hc.interval as i32)
+            .health_check_timeout_seconds(hc.timeout as i32)
+            .healthy_threshold_count(hc.healthy_threshold as i32)
+            .unhealthy_threshold_count(hc.unhealthy_threshold as i32)
             .set_tags(Some(elb_tags(tags)))
             .send()
             .await
@@ -281,18 +300,39 @@ impl Aws {
             .and_then(|t| t.target_group_arn())
             .unwrap_or_default()
             .to_string();
-        self.set_draining_time(&arn).await?;
+        self.set_draining_time(&arn, draining).await?;
         Ok(arn)
     }
 
-    async fn set_draining_time(&self, arn: &str) -> Result<(), AwsError> {
+    /// Sets a target group's health check in one call (every setting, as the manifest has it).
+    pub async fn modify_health_check(
+        &self,
+        arn: &str,
+        health_check: &HealthCheck,
+    ) -> Result<(), AwsError> {
+        let hc = health_check;
+        self.elb
+            .modify_target_group()
+            .target_group_arn(arn)
+            .health_check_path(&hc.path)
+            .health_check_interval_seconds(hc.interval as i32)
+            .health_check_timeout_seconds(hc.timeout as i32)
+            .healthy_threshold_count(hc.healthy_threshold as i32)
+            .unhealthy_threshold_count(hc.unhealthy_threshold as i32)
+            .send()
+            .await
+            .map_err(map("modify target group health check"))?;
+        Ok(())
+    }
+
+    async fn set_draining_time(&self, arn: &str, seconds: u32) -> Result<(), AwsError> {
         self.elb
             .modify_target_group_attributes()
             .target_group_arn(arn)
             .attributes(
                 TargetGroupAttribute::builder()
                     .key(DRAINING_KEY)
-                    .value(DRAINING_SECONDS)
+                    .value(seconds.to_string())
                     .build(),
             )
             .send()
@@ -301,9 +341,13 @@ impl Aws {
         Ok(())
     }
 
-    /// Repairs a target group of ours whose creation was cut short before its draining
-    /// time was set: `Some(previous)` when it had to be set, `None` when it was right.
-    pub async fn ensure_draining_time(&self, arn: &str) -> Result<Option<String>, AwsError> {
+    /// Sets a target group's draining time when it differs (a changed manifest, or a
+    /// creation cut short before it was set): `Some(previous)` when it had to be set.
+    pub async fn ensure_draining_time(
+        &self,
+        arn: &str,
+        seconds: u32,
+    ) -> Result<Option<String>, AwsError> {
         let out = self
             .elb
             .describe_target_group_attributes()
@@ -318,10 +362,10 @@ impl Aws {
             .and_then(|a| a.value())
             .unwrap_or("300")
             .to_string();
-        if current == DRAINING_SECONDS {
+        if current == seconds.to_string() {
             return Ok(None);
         }
-        self.set_draining_time(arn).await?;
+        self.set_draining_time(arn, seconds).await?;
         Ok(Some(current))
     }
 

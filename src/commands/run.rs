@@ -76,7 +76,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<RunResult,
         cluster,
         &task,
         service.port,
-        &service.health_check,
+        &service.health_check.path,
         timeout,
     )
     .await;

@@ -5,7 +5,7 @@ use crate::aws::elb::RuleInfo;
 use crate::commands::cutover::{BakePart, Cutover, Watch};
 use crate::commands::deploy::watch_rollout;
 use crate::commands::rules::WeightPart;
-use crate::commands::task::service_spec;
+use crate::commands::task::{ensure_grace, service_spec};
 use crate::commands::{rules, Ctx};
 use crate::error::Error;
 use crate::lab::alb::{
@@ -219,8 +219,9 @@ fn decide_placement(
     Ok(Some(place(&others, &new, &request)?))
 }
 
-/// The target group: an existing one of ours repaired if a cut-short run left it without
-/// its draining time, else created. Its ARN.
+/// The target group: an existing one of ours brought to the manifest's health check and
+/// draining time (a changed manifest, or a run cut short before the draining time was
+/// set), each change said; else created. Its ARN.
 async fn ensure_target_group(
     ctx: &Ctx<'_>,
     row: &Row<'_>,
@@ -229,13 +230,26 @@ async fn ensure_target_group(
     service: &Service,
     outputs: &StackOutputs,
 ) -> Result<String, Error> {
+    let hc = &service.health_check;
     if let Some(tg) = existing {
-        match ctx.aws.ensure_draining_time(&tg.arn).await? {
-            None => row.finish("exists", true),
-            Some(was) => row.finish(
-                &format!("exists; draining time set to 15 s (was {was} s)"),
-                true,
-            ),
+        let mut changes = hc.changes_from(&tg.health_check);
+        if !changes.is_empty() {
+            ctx.aws.modify_health_check(&tg.arn, hc).await?;
+        }
+        if let Some(was) = ctx
+            .aws
+            .ensure_draining_time(&tg.arn, service.draining)
+            .await?
+        {
+            changes.push(format!(
+                "draining time set to {} s (was {was} s)",
+                service.draining
+            ));
+        }
+        if changes.is_empty() {
+            row.finish("exists", true);
+        } else {
+            row.finish(&format!("exists; {}", changes.join(", ")), true);
         }
         return Ok(tg.arn);
     }
@@ -245,11 +259,18 @@ async fn ensure_target_group(
             name,
             service.port,
             outputs.vpc_id.as_str(),
-            &service.health_check,
+            hc,
+            service.draining,
             &ctx.lab.tags(Some(&service.name)),
         )
         .await?;
-    row.finish("created (ip targets, 10 s checks, 15 s draining)", true);
+    row.finish(
+        &format!(
+            "created (ip targets, {} s checks, {} s draining)",
+            hc.interval, service.draining
+        ),
+        true,
+    );
     Ok(arn)
 }
 
@@ -393,8 +414,13 @@ async fn ensure_service(
     let cluster = outputs.cluster_name.as_str();
     let service_row = Row::new(&ctx.reporter, &format!("ECS service {}", service.name));
     if let Some(existing) = ctx.aws.describe_service(cluster, &service.name).await? {
+        let grace = ensure_grace(ctx, cluster, &existing, service).await?;
         service_row.finish(
-            &format!("exists ({})", short(&existing.task_definition)),
+            &format!(
+                "exists ({}){}",
+                short(&existing.task_definition),
+                grace.map(|g| format!("; {g}")).unwrap_or_default()
+            ),
             true,
         );
         ctx.next(

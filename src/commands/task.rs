@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::aws::ecs::{ServiceSpec, TaskSpec};
+use crate::aws::ecs::{ServiceInfo, ServiceSpec, TaskSpec};
+use crate::commands::Ctx;
+use crate::error::Error;
 use crate::lab::manifest::{resolve, Service};
 use crate::lab::names::Lab;
 use crate::lab::outputs::{MissingOutput, StackOutputs};
@@ -62,6 +64,30 @@ pub fn service_spec(
         target_group: target_group.to_string(),
         container: service.name.clone(),
         port: service.port,
+        grace_seconds: service.health_check.grace_seconds(),
         tags: lab.tags(Some(&service.name)),
     })
+}
+
+/// An existing service's grace period brought in line with its health check (the
+/// manifest's changed since the service was made): what changed, for its row.
+pub async fn ensure_grace(
+    ctx: &Ctx<'_>,
+    cluster: &str,
+    existing: &ServiceInfo,
+    service: &Service,
+) -> Result<Option<String>, Error> {
+    let wanted = service.health_check.grace_seconds();
+    if existing.grace_seconds == Some(wanted as i32) {
+        return Ok(None);
+    }
+    ctx.aws
+        .set_grace_period(cluster, &service.name, wanted)
+        .await?;
+    let was = existing
+        .grace_seconds
+        .map_or("none".to_string(), |g| format!("{g} s"));
+    Ok(Some(format!(
+        "health-check grace period set to {wanted} s (was {was})"
+    )))
 }

@@ -1,7 +1,7 @@
 //! `mysfits up`: the lab's setup. Core stack, the default-route service, sample data.
 //! Every step checks AWS first and changes only what differs.
 
-use crate::commands::task::service_spec;
+use crate::commands::task::{ensure_grace, service_spec};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::lab::data::{sample_items, SAMPLE_KEY};
@@ -213,10 +213,13 @@ async fn ensure_default_service(
     let row = Row::new(&ctx.reporter, &format!("ECS service {}", service.name));
     if let Some(existing) = ctx.aws.describe_service(cluster, &service.name).await? {
         let revision = crate::lab::arn::tail(&existing.task_definition).to_string();
+        let grace = ensure_grace(ctx, cluster, &existing, service).await?;
         row.finish(
             &format!(
-                "exists ({revision}, {}/{} running)",
-                existing.running, existing.desired
+                "exists ({revision}, {}/{} running){}",
+                existing.running,
+                existing.desired,
+                grace.map(|g| format!("; {g}")).unwrap_or_default()
             ),
             true,
         );

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::lab::alb::{check_rule, PathPattern, MAX_VALUES};
+use crate::lab::health::{draining_from_raw, HealthCheck, RawHealthCheck, Seconds};
 use crate::lab::names::{check_dns_name, NameError, SERVICE_MAX};
 use crate::lab::platform::Platform;
 
@@ -35,8 +36,8 @@ struct RawService {
     cpu: u32,
     #[serde(default = "default_memory")]
     memory: u32,
-    #[serde(default = "default_health")]
-    health_check: String,
+    health_check: Option<RawHealthCheck>,
+    draining: Option<Seconds>,
     #[serde(default = "default_count")]
     count: u32,
     route: RawRoute,
@@ -62,9 +63,6 @@ fn default_cpu() -> u32 {
 fn default_memory() -> u32 {
     512
 }
-fn default_health() -> String {
-    "/".into()
-}
 fn default_count() -> u32 {
     1
 }
@@ -86,7 +84,9 @@ pub struct Service {
     pub port: u16,
     pub cpu: u32,
     pub memory: u32,
-    pub health_check: String,
+    pub health_check: HealthCheck,
+    /// Seconds a deregistered target keeps its in-flight requests (ALB's deregistration delay).
+    pub draining: u32,
     pub count: u32,
     pub route: Route,
     pub environment: BTreeMap<String, String>,
@@ -244,16 +244,14 @@ impl Manifest {
                     raw.memory
                 )));
             }
-            if !raw.health_check.starts_with('/') {
-                return Err(invalid(
-                    line_of(text, "health_check:", at),
-                    format!(
-                        "{}: '{}' must be a path starting with '/'",
-                        key("health_check"),
-                        raw.health_check
-                    ),
-                ));
-            }
+            let bad = |b: crate::lab::health::Bad| {
+                invalid(
+                    line_of(text, &b.needle, at),
+                    format!("{}: {}", key(&b.key), b.message),
+                )
+            };
+            let health_check = HealthCheck::from_raw(raw.health_check).map_err(bad)?;
+            let draining = draining_from_raw(raw.draining).map_err(bad)?;
             for (var, value) in &raw.environment {
                 if let Some(bad) = unknown_placeholder(value) {
                     return Err(invalid(
@@ -291,7 +289,8 @@ impl Manifest {
                 port: raw.port,
                 cpu: raw.cpu,
                 memory: raw.memory,
-                health_check: raw.health_check,
+                health_check,
+                draining,
                 count: raw.count,
                 route,
                 environment: raw.environment,

@@ -67,18 +67,27 @@ pub fn parameters(
 ) -> BTreeMap<String, String> {
     let default = manifest.default_service();
     debug_assert_eq!(default.route, Route::Default);
-    BTreeMap::from([
-        ("LabName".to_string(), lab.name().to_string()),
-        ("DefaultServicePort".to_string(), default.port.to_string()),
+    let hc = &default.health_check;
+    [
+        ("LabName", lab.name().to_string()),
+        ("DefaultServicePort", default.port.to_string()),
+        ("DefaultHealthCheckPath", hc.path.clone()),
+        ("DefaultHealthCheckIntervalSeconds", hc.interval.to_string()),
+        ("DefaultHealthCheckTimeoutSeconds", hc.timeout.to_string()),
         (
-            "DefaultHealthCheckPath".to_string(),
-            default.health_check.clone(),
+            "DefaultHealthyThresholdCount",
+            hc.healthy_threshold.to_string(),
         ),
         (
-            "PrivateTasks".to_string(),
-            options.private_tasks.to_string(),
+            "DefaultUnhealthyThresholdCount",
+            hc.unhealthy_threshold.to_string(),
         ),
-    ])
+        ("DefaultDrainingSeconds", default.draining.to_string()),
+        ("PrivateTasks", options.private_tasks.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
 }
 
 /// Name of the output holding a service's repository URI.
@@ -179,6 +188,33 @@ mod tests {
                 "parameter {name} is never used"
             );
         }
+    }
+
+    const HEALTH_PARAMETERS: [&str; 6] = [
+        "DefaultHealthCheckPath",
+        "DefaultHealthCheckIntervalSeconds",
+        "DefaultHealthCheckTimeoutSeconds",
+        "DefaultHealthyThresholdCount",
+        "DefaultUnhealthyThresholdCount",
+        "DefaultDrainingSeconds",
+    ];
+
+    #[test]
+    fn the_default_services_health_check_and_draining_are_parameters() {
+        let lab = Lab::parse("mysfits").unwrap();
+        let (manifest, _) = rendered();
+        let params = parameters(&lab, &manifest, &StackOptions::default());
+        let got = |k: &str| params[k].as_str();
+        assert_eq!(
+            HEALTH_PARAMETERS.map(got),
+            ["/", "10", "5", "2", "3", "15"],
+            "the defaults, as the template had them built in"
+        );
+        let text = "services:\n  - name: web\n    build: .\n    route: default\n    health_check: {path: /up, interval: 5s, timeout: 2s, healthy_threshold: 4, unhealthy_threshold: 2}\n    draining: 3s\n";
+        let manifest = Manifest::parse(text, "m", Path::new(".")).unwrap();
+        let params = parameters(&lab, &manifest, &StackOptions::default());
+        let got = |k: &str| params[k].as_str();
+        assert_eq!(HEALTH_PARAMETERS.map(got), ["/up", "5", "2", "4", "2", "3"]);
     }
 
     #[test]

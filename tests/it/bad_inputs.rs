@@ -55,6 +55,37 @@ fn bad_manifests_name_file_line_and_key() {
     no_stacks(&moto);
 }
 
+/// Health-check settings and draining times ALB would refuse stop at the manifest, with
+/// the line, the key and ALB's range, before any call.
+#[test]
+fn out_of_range_health_checks_fail_before_any_call() {
+    let moto = Moto::start();
+    let dir = moto.home.path();
+    let web = "services:\n  - name: web\n    build: .\n    route: default\n";
+    std::fs::write(
+        dir.join("mysfits.yaml"),
+        format!("{web}    health_check:\n      path: /\n      interval: 1s\n"),
+    )
+    .unwrap();
+    let r = moto.run(&["up"]).fails_with(
+        "mysfits.yaml:7: services[0].health_check.interval: 1 s is out of range; ALB takes 5 s to 300 s",
+    );
+    assert_eq!(r.code, 2);
+    std::fs::write(
+        dir.join("slow.yaml"),
+        format!("{web}    health_check: {{interval: 5s, timeout: 6s}}\n"),
+    )
+    .unwrap();
+    moto.run(&["up", "--manifest", "slow.yaml"]).fails_with(
+        "slow.yaml:5: services[0].health_check.timeout: 6 s must be less than the interval (5 s)",
+    );
+    std::fs::write(dir.join("drain.yaml"), format!("{web}    draining: 2h\n")).unwrap();
+    moto.run(&["up", "--manifest", "drain.yaml"]).fails_with(
+        "drain.yaml:5: services[0].draining: 7200 s is out of range; ALB's deregistration delay takes 0 s to 3600 s",
+    );
+    no_stacks(&moto);
+}
+
 #[test]
 fn no_region_is_a_clear_error() {
     let home = tempfile::tempdir().unwrap();

@@ -20,6 +20,15 @@ pub(crate) fn app_env(engine: &Engine, mode: &str, version: &str) {
     .unwrap();
 }
 
+/// ALB's quickest health checks and a short draining time, so each rollout here waits
+/// seconds, not tens of seconds: a new task is healthy after two checks 5 s apart (ECS's
+/// grace period follows: 25 s), an old one is gone 3 s after it leaves. The echo app
+/// answers at once; the timeout is no wait for it, so it stays well above a busy
+/// machine's hiccup (4 s, the most a 5 s interval allows).
+const FAST_CHECKS: &str = "    health_check: {path: /, interval: 5s, timeout: 4s, healthy_threshold: 2, unhealthy_threshold: 2}
+    draining: 3s
+";
+
 pub(crate) fn manifest(engine: &Engine) -> std::path::PathBuf {
     let fixture = common::repo_root().join("tests/fixtures/echo-app");
     std::fs::create_dir_all(app_dir(engine)).unwrap();
@@ -37,15 +46,15 @@ pub(crate) fn manifest(engine: &Engine) -> std::path::PathBuf {
     build: {app}
     route: default
     environment: {{SERVICE: web}}
-  - name: like
+{FAST_CHECKS}  - name: like
     build: {app}
     route: /mysfits/*/like
     environment: {{SERVICE: like}}
-  - name: api
+{FAST_CHECKS}  - name: api
     build: {app}
     route: ['/api/*', '/v?/items']
     environment: {{SERVICE: api}}
-"
+{FAST_CHECKS}"
         ),
     )
 }

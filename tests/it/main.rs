@@ -8,6 +8,7 @@ mod build_push;
 mod cutover;
 mod cutover_local;
 mod deploy;
+mod health_checks;
 mod json;
 mod lab;
 mod local_engine;

@@ -12,7 +12,9 @@ Against ``launch.py`` (moto on 127.0.0.1, a free port):
   block, ownership rule and public-read policy (``cfn_s3_bucket_website.py``,
   ``cfn_s3_bucket_policy.py``);
 * on a fresh stack each: the UpdateService rollout (``ecs_deployments.py``) and the
-  services' deployment settings (``ecs_service_settings.py``);
+  services' deployment settings (``ecs_service_settings.py``); a stack update of the
+  default target group's health-check and draining parameters, in place
+  (``cfn_target_group_updates.py``);
 * a Fargate RunTask in the stack's VPC (``cfn_vpc_dns.py``, ``ecs_task_enis.py``,
   ``ecs_task_lifecycle.py``), on a launcher of its own: once as the launcher starts by
   default, once with ``MYSFITS_MOTO_PUBLIC_IP=127.0.0.1`` as the Rust tests start it,
@@ -619,7 +621,10 @@ class TestCoreStack:
     def test_template_declares_short_deregistration_delay(self, template: dict[str, Any]) -> None:
         declared = {a["Key"]: a["Value"] for a in
                     template["Resources"]["DefaultTargetGroup"]["Properties"].get("TargetGroupAttributes", [])}
-        assert int(declared.get("deregistration_delay.timeout_seconds", "300")) <= 30
+        value = declared.get("deregistration_delay.timeout_seconds", "300")
+        if isinstance(value, dict):  # a parameter's default, as `up` passes it for the example
+            value = template["Parameters"][value["!Ref"]]["Default"]
+        assert int(value) <= 30
 
     def test_deregistration_delay_applied(self, live: Live) -> None:
         assert int(live.target_group_attributes.get("deregistration_delay.timeout_seconds", "300")) <= 30
@@ -936,6 +941,92 @@ class TestServiceSettings:
 
     def test_nothing_left(self, service_settings: ServiceSettings) -> None:
         assert not service_settings.leftovers
+
+
+# ---------------------------------------------------------------- target group updates
+
+HEALTH_PARAMETERS = {"DefaultHealthCheckPath": "/health", "DefaultHealthCheckIntervalSeconds": "5",
+                     "DefaultHealthCheckTimeoutSeconds": "2", "DefaultHealthyThresholdCount": "3",
+                     "DefaultUnhealthyThresholdCount": "2", "DefaultDrainingSeconds": "4"}
+
+
+@dataclass
+class TargetGroupUpdate:
+    """The default target group before and after a stack update of its parameters."""
+
+    arn_before: str
+    before: dict[str, Any]
+    update_status: str
+    arn_after: str
+    after: dict[str, Any]
+    draining_after: str | None
+    listener_target: str
+    delete_status: str
+    leftovers: list[str]
+
+
+def health_of(group: dict[str, Any]) -> dict[str, Any]:
+    keys = ["HealthCheckPath", "HealthCheckIntervalSeconds", "HealthCheckTimeoutSeconds",
+            "HealthyThresholdCount", "UnhealthyThresholdCount"]
+    return {k: group.get(k) for k in keys}
+
+
+@pytest.fixture(scope="module")
+def target_group_update(moto: Launcher, body: str) -> TargetGroupUpdate:
+    moto_api(moto.endpoint, "reset")
+    c = moto.clients
+    elbv2, cfn = c["elbv2"], c["cloudformation"]
+    stack_id, o = create_lab_stack(c, body)
+
+    def group(arn: str) -> dict[str, Any]:
+        return elbv2.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"][0]
+
+    before = health_of(group(o["DefaultTargetGroupArn"]))
+    cfn.update_stack(StackName=stack_id, TemplateBody=body, Capabilities=["CAPABILITY_IAM"],
+                     Parameters=[{"ParameterKey": k, "ParameterValue": v}
+                                 for k, v in {"LabName": LAB, **HEALTH_PARAMETERS}.items()])
+    status = wait_stack(cfn, stack_id)
+    after_outputs = outputs_of(c, stack_id)
+    arn = after_outputs.get("DefaultTargetGroupArn", "")
+    after = health_of(group(arn)) if arn else {}
+    attributes = {a["Key"]: a["Value"] for a in elbv2.describe_target_group_attributes(
+        TargetGroupArn=arn)["Attributes"]} if arn else {}
+    listener = elbv2.describe_listeners(ListenerArns=[o["ListenerArn"]])["Listeners"][0]
+    delete_status = delete_stack(c, stack_id)
+    return TargetGroupUpdate(o["DefaultTargetGroupArn"], before, status, arn, after,
+                             attributes.get("deregistration_delay.timeout_seconds"),
+                             listener["DefaultActions"][0].get("TargetGroupArn", ""),
+                             delete_status, leftovers(c, o["VpcId"]))
+
+
+class TestTargetGroupUpdate:
+    def test_created_with_the_template_defaults(self, target_group_update: TargetGroupUpdate) -> None:
+        assert target_group_update.before == {
+            "HealthCheckPath": "/", "HealthCheckIntervalSeconds": 10, "HealthCheckTimeoutSeconds": 5,
+            "HealthyThresholdCount": 2, "UnhealthyThresholdCount": 3}
+
+    def test_update_complete(self, target_group_update: TargetGroupUpdate) -> None:
+        assert target_group_update.update_status == "UPDATE_COMPLETE"
+
+    def test_same_target_group_in_place(self, target_group_update: TargetGroupUpdate) -> None:
+        assert target_group_update.arn_after == target_group_update.arn_before
+
+    def test_health_check_follows_the_parameters(self, target_group_update: TargetGroupUpdate) -> None:
+        assert target_group_update.after == {
+            "HealthCheckPath": "/health", "HealthCheckIntervalSeconds": 5,
+            "HealthCheckTimeoutSeconds": 2, "HealthyThresholdCount": 3, "UnhealthyThresholdCount": 2}
+
+    def test_draining_follows_its_parameter(self, target_group_update: TargetGroupUpdate) -> None:
+        assert target_group_update.draining_after == "4"
+
+    def test_listener_still_forwards_to_it(self, target_group_update: TargetGroupUpdate) -> None:
+        assert target_group_update.listener_target == target_group_update.arn_before
+
+    def test_stack_deleted(self, target_group_update: TargetGroupUpdate) -> None:
+        assert target_group_update.delete_status == "DELETE_COMPLETE"
+
+    def test_nothing_left(self, target_group_update: TargetGroupUpdate) -> None:
+        assert not target_group_update.leftovers
 
 
 # ---------------------------------------------------------------- Fargate RunTask

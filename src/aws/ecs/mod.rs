@@ -4,7 +4,7 @@ mod services;
 mod task_definitions;
 mod tasks;
 
-pub use services::{update_service, ServiceSpec};
+pub use services::{update_service, ServiceInfo, ServiceSpec};
 pub use task_definitions::TaskSpec;
 
 use aws_sdk_ecs::types::{DeploymentRolloutState, Tag};

@@ -33,6 +33,8 @@ pub struct ServiceSpec {
     pub target_group: String,
     pub container: String,
     pub port: u16,
+    /// ECS's health-check grace period, from the target group's health check.
+    pub grace_seconds: u32,
     pub tags: Vec<(String, String)>,
 }
 
@@ -49,6 +51,8 @@ pub struct ServiceInfo {
     pub pending: i32,
     pub deployments: Vec<DeploymentView>,
     pub target_groups: Vec<String>,
+    #[serde(skip)]
+    pub grace_seconds: Option<i32>,
     #[serde(skip)]
     pub tags: BTreeMap<String, String>,
 }
@@ -70,6 +74,7 @@ fn service_info(s: &aws_sdk_ecs::types::Service) -> ServiceInfo {
             .iter()
             .filter_map(|lb| lb.target_group_arn().map(String::from))
             .collect(),
+        grace_seconds: s.health_check_grace_period_seconds(),
         tags: s
             .tags()
             .iter()
@@ -182,7 +187,7 @@ impl Aws {
                     .build(),
             )
             // Time for a new task to pass its first health checks before ECS judges it.
-            .health_check_grace_period_seconds(60)
+            .health_check_grace_period_seconds(spec.grace_seconds as i32)
             .deployment_configuration(
                 DeploymentConfiguration::builder()
                     .deployment_circuit_breaker(
@@ -253,6 +258,24 @@ impl Aws {
             }
             poll.wait().await;
         }
+    }
+
+    /// Changes only the service's health-check grace period: no new deployment.
+    pub async fn set_grace_period(
+        &self,
+        cluster: &str,
+        name: &str,
+        seconds: u32,
+    ) -> Result<(), AwsError> {
+        self.ecs
+            .update_service()
+            .cluster(cluster)
+            .service(name)
+            .health_check_grace_period_seconds(seconds as i32)
+            .send()
+            .await
+            .map_err(map("set service grace period"))?;
+        Ok(())
     }
 
     /// Points the service at a revision (and a desired count, when given); ECS starts a

@@ -12,9 +12,9 @@ aside. ``tests/moto/test_core_stack.py`` checks them against moto.
 from __future__ import annotations
 
 from . import (cfn_deletions, cfn_s3_bucket_policy, cfn_s3_bucket_website,
-               cfn_target_group_attributes, cfn_vpc_dns, cloudwatch_cbor, cloudwatch_dimensions,
-               ecs_deployments, ecs_service_settings, ecs_task_enis, ecs_task_lifecycle,
-               elbv2_rule_priorities, elbv2_rule_quotas)
+               cfn_target_group_attributes, cfn_target_group_updates, cfn_vpc_dns,
+               cloudwatch_cbor, cloudwatch_dimensions, ecs_deployments, ecs_service_settings,
+               ecs_task_enis, ecs_task_lifecycle, elbv2_rule_priorities, elbv2_rule_quotas)
 from ._shared import lock
 
 __all__ = ["apply", "lock"]
@@ -38,6 +38,7 @@ def apply(engine: bool = False) -> list[str]:
     ecs_task_enis.apply(applied)
     ecs_task_lifecycle.apply(applied)
     cfn_target_group_attributes.apply(applied)
+    cfn_target_group_updates.apply(applied)
     cfn_s3_bucket_website.apply(applied)
     cfn_s3_bucket_policy.apply(applied)
     elbv2_rule_priorities.apply(applied)
