@@ -61,3 +61,28 @@ impl Reporter for Silent {
     fn event(&self, _: &str) {}
     fn output(&self, _: RowId, _: &str) {}
 }
+
+/// For tests that check the lines of their own a call reported (events).
+#[cfg(test)]
+#[derive(Default)]
+pub struct Recorded(std::sync::Mutex<Vec<String>>);
+
+#[cfg(test)]
+impl Recorded {
+    pub fn events(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+#[cfg(test)]
+impl Reporter for Recorded {
+    fn start(&self, _: &str) -> RowId {
+        RowId(0)
+    }
+    fn update(&self, _: RowId, _: &str) {}
+    fn finish(&self, _: RowId, _: &str, _: bool) {}
+    fn event(&self, text: &str) {
+        self.0.lock().unwrap().push(text.to_string());
+    }
+    fn output(&self, _: RowId, _: &str) {}
+}

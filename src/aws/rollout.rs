@@ -46,6 +46,9 @@ impl Watch<'_> {
         );
         let mut seen_events: HashSet<String> = HashSet::new();
         let mut seen_tasks: HashSet<String> = HashSet::new();
+        // This service's deployments: a deleted service of the same name leaves stopped
+        // tasks (same revision, too) that are none of this rollout's business.
+        let mut ours: HashSet<String> = HashSet::new();
         let mut stopped = Vec::new();
         let mut first = true;
         let mut last;
@@ -65,7 +68,14 @@ impl Watch<'_> {
                 }
             }
             first = false;
-            for reason in self.stopped_tasks(&mut seen_tasks).await? {
+            ours.extend(
+                service
+                    .deployments()
+                    .iter()
+                    .filter_map(|d| d.id())
+                    .map(String::from),
+            );
+            for reason in self.stopped_tasks(&mut seen_tasks, &ours).await? {
                 reporter.event(&format!("task stopped: {reason}"));
                 stopped.push(reason);
             }
@@ -113,8 +123,13 @@ impl Watch<'_> {
         })
     }
 
-    /// Stop reasons of this revision's tasks that stopped since the last look.
-    async fn stopped_tasks(&self, seen: &mut HashSet<String>) -> Result<Vec<String>, AwsError> {
+    /// Stop reasons of this revision's tasks that stopped since the last look, started by
+    /// one of `ours` (ECS: a service's task has its deployment's id as `startedBy`).
+    async fn stopped_tasks(
+        &self,
+        seen: &mut HashSet<String>,
+        ours: &HashSet<String>,
+    ) -> Result<Vec<String>, AwsError> {
         let list = self
             .ecs
             .list_tasks()
@@ -146,6 +161,7 @@ impl Watch<'_> {
             .tasks()
             .iter()
             .filter(|t| t.task_definition_arn() == Some(self.revision))
+            .filter(|t| t.started_by().is_some_and(|by| ours.contains(by)))
             .map(|t| {
                 let mut reason = t.stopped_reason().unwrap_or("stopped").to_string();
                 for c in t.containers() {
@@ -220,6 +236,7 @@ mod tests {
         reason: Option<&str>,
     ) -> Deployment {
         Deployment::builder()
+            .id(deployment_id(td))
             .task_definition(td)
             .status(status)
             .desired_count(1)
@@ -228,6 +245,11 @@ mod tests {
             .rollout_state(state)
             .set_rollout_state_reason(reason.map(String::from))
             .build()
+    }
+
+    /// One deployment per revision here: `ecs-svc/2` deploys `lab-web:2`.
+    fn deployment_id(td: &str) -> String {
+        format!("ecs-svc/{}", td.rsplit(':').next().unwrap_or_default())
     }
 
     fn services(deps: Vec<Deployment>) -> DescribeServicesOutput {
@@ -242,6 +264,10 @@ mod tests {
     }
 
     async fn watch(client: &Client, timeout: Duration) -> Outcome {
+        watch_on(client, timeout, &Silent).await
+    }
+
+    async fn watch_on(client: &Client, timeout: Duration, reporter: &dyn Reporter) -> Outcome {
         Watch {
             ecs: client,
             cluster: "c",
@@ -250,7 +276,7 @@ mod tests {
             timeout,
             interval: Duration::from_millis(1),
         }
-        .run(&Silent)
+        .run(reporter)
         .await
         .unwrap()
     }
@@ -287,6 +313,58 @@ mod tests {
             Outcome::Completed
         );
         assert_eq!(describe.num_calls(), 3);
+    }
+
+    /// A service merged away and split again under the same name: the deleted one's
+    /// stopped task has the same revision, but another deployment started it.
+    #[tokio::test]
+    async fn tasks_of_a_deleted_service_of_the_same_name_are_not_this_rollouts() {
+        let describe = mock!(Client::describe_services)
+            .sequence()
+            .output(|| {
+                services(vec![dep(
+                    NEW,
+                    "PRIMARY",
+                    0,
+                    DeploymentRolloutState::InProgress,
+                    None,
+                )])
+            })
+            .output(|| {
+                services(vec![dep(
+                    NEW,
+                    "PRIMARY",
+                    1,
+                    DeploymentRolloutState::Completed,
+                    None,
+                )])
+            })
+            .build();
+        let list = mock!(Client::list_tasks).then_output(|| {
+            ListTasksOutput::builder()
+                .task_arns("arn:aws:ecs:us-east-1:1:task/c/gone1")
+                .build()
+        });
+        let tasks = mock!(Client::describe_tasks).then_output(|| {
+            DescribeTasksOutput::builder()
+                .tasks(
+                    Task::builder()
+                        .task_arn("arn:aws:ecs:us-east-1:1:task/c/gone1")
+                        .task_definition_arn(NEW)
+                        .started_by("ecs-svc/of-the-deleted-service")
+                        .stopped_reason("Service deleted")
+                        .build(),
+                )
+                .build()
+        });
+        let client = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&describe, &list, &tasks]);
+        let reporter = crate::report::Recorded::default();
+        assert_eq!(
+            watch_on(&client, Duration::from_secs(60), &reporter).await,
+            Outcome::Completed
+        );
+        assert_eq!(tasks.num_calls(), 1, "the stopped task was looked at");
+        assert!(reporter.events().is_empty(), "{:?}", reporter.events());
     }
 
     #[tokio::test]
@@ -346,6 +424,7 @@ mod tests {
                     Task::builder()
                         .task_arn("arn:aws:ecs:us-east-1:1:task/c/abc123")
                         .task_definition_arn(NEW)
+                        .started_by(deployment_id(NEW))
                         .stopped_reason("Essential container in task exited")
                         .containers(Container::builder().name("web").exit_code(3).build())
                         .build(),
