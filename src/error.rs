@@ -102,6 +102,15 @@ pub enum Error {
         breach: String,
         rerun: String,
     },
+    /// Traffic was about to move onto a target group with no healthy target: it stays.
+    #[error("{service} has no healthy target in {target_group} after {waited} s: {kept}")]
+    NoHealthyTarget {
+        service: String,
+        target_group: String,
+        waited: u64,
+        kept: String,
+        rerun: String,
+    },
     #[error("unknown service '{name}': the manifest has {known}")]
     UnknownService { name: String, known: String },
     #[error("no image tag for {0}: deploy needs --tag (or --image URI)")]
@@ -301,6 +310,10 @@ impl Error {
                 format!("all its paths' requests go to the default service again; the rule stays: `mysfits status{lab_flag}`"),
                 format!("see why: `mysfits logs {service}{lab_flag}`"),
                 format!("once fixed, run it again: `{rerun}`"),
+            ],
+            Error::NoHealthyTarget { service, rerun, .. } => vec![
+                format!("see why: `mysfits logs {service}{lab_flag}` and `mysfits status{lab_flag}`"),
+                format!("once it is up, run it again: `{rerun}`"),
             ],
             Error::SplitDefault(_) => vec![format!("split another service of the manifest, e.g. `mysfits split like-service{lab_flag}`")],
             Error::NoRoutedService { .. } => vec![format!("e.g. `mysfits split SERVICE --path '/api/*'{lab_flag}`")],

@@ -137,7 +137,7 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
         AwsCommand::Route(args) => route::live(&ctx, &args.path)
             .await
             .map(|r| printer.render(format, &r)),
-        AwsCommand::Merge(args) => merge::run(&ctx, &args.service, args.dry_run)
+        AwsCommand::Merge(args) => merge::run(&ctx, args)
             .await
             .map(|r| printer.render(format, &r)),
         AwsCommand::Logs(args) => logs::run(&ctx, args)
@@ -278,9 +278,7 @@ mod tests {
         let result = match &aws_command {
             AwsCommand::Split(args) => split::run(&ctx, args).await.map(drop),
             AwsCommand::Deploy(args) => deploy::run(&ctx, args).await.map(drop),
-            AwsCommand::Merge(args) => merge::run(&ctx, &args.service, args.dry_run)
-                .await
-                .map(drop),
+            AwsCommand::Merge(args) => merge::run(&ctx, args).await.map(drop),
             AwsCommand::Run(args) => run::run(&ctx, args).await.map(drop),
             _ => unreachable!(),
         };
