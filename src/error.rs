@@ -113,6 +113,19 @@ pub enum Error {
     },
     #[error("unknown service '{name}': the manifest has {known}")]
     UnknownService { name: String, known: String },
+    /// Neither the manifest nor the lab's ECS services (by its tag) have it.
+    #[error(
+        "unknown service '{name}': lab '{lab}' has {known} (its ECS services and the manifest's)"
+    )]
+    UnknownLabService {
+        name: String,
+        lab: String,
+        known: String,
+    },
+    #[error(
+        "{0} is not in the manifest and has no target group to tell its port and health-check path"
+    )]
+    NoPortKnown(String),
     #[error("no image tag for {0}: deploy needs --tag (or --image URI)")]
     NoTag(String),
     #[error(transparent)]
@@ -272,6 +285,8 @@ impl Error {
             Error::NotConfirmed(command) => vec![format!("pass --yes to delete without asking: `mysfits {command}{lab_flag} --yes`")],
             Error::Leftovers(_) => vec![format!("run `mysfits cleanup{lab_flag} --yes` again; it is safe to repeat")],
             Error::UnknownService { .. } => vec!["see the services with `mysfits status`, or add it to mysfits.yaml".into()],
+            Error::UnknownLabService { .. } => vec![format!("see the services with `mysfits status{lab_flag}`")],
+            Error::NoPortKnown(_) => vec!["pass the manifest that has it (`--manifest PATH`), or add it to mysfits.yaml with its port and health_check".into()],
             Error::NoTag(s) => vec![format!("e.g. `mysfits deploy {s} --tag v1`")],
             Error::Build(BuildError::NotInstalled(_)) => {
                 vec!["install it, or pick the other with --builder docker|podman (or MYSFITS_BUILDER)".into()]
@@ -343,6 +358,7 @@ impl Error {
             Error::Name(_)
             | Error::Manifest(_)
             | Error::UnknownService { .. }
+            | Error::UnknownLabService { .. }
             | Error::NoTag(_)
             | Error::NotAPath(_)
             | Error::MergeDefault(_)
