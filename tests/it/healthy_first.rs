@@ -2,7 +2,8 @@
 //! group with none is the load balancer's own 503): `split` (plain, `--no-wait`, and its
 //! re-run), `shift` and `merge`'s way back to the default service, against moto. The
 //! services here run no task (`MOTO_ECS_SERVICE_RUNNING=0`), so their groups stay empty
-//! until the test registers a target itself, as ECS would for a task that came up.
+//! until the test registers a target itself, as ECS would for a task that came up. Ctrl-C
+//! during the wait leaves the rule at 0 %, and the same split again converges.
 
 use crate::common;
 use crate::cutover::{shares, Lab, LIKE};
@@ -93,4 +94,45 @@ async fn traffic_moves_onto_a_group_only_once_it_has_a_healthy_target() {
     lab.target(DEFAULT, true).await;
     moto.run(&["merge", "like-service", "--yes"]).ok();
     assert_eq!(lab.shares().await, None, "the rule is gone");
+}
+
+/// Ctrl-C while a split waits for its service's first healthy target: exit 130, the
+/// raise named as pending, the rule left at 0 %; the same split again finishes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_while_waiting_for_a_healthy_target_leaves_the_rule_at_0() {
+    let moto = Moto::start_with(&[("MOTO_ECS_SERVICE_RUNNING", "0")]);
+    let lab = Lab::new(&moto).await;
+    // Made, held at 0 %: the run again finds the service and waits for its target.
+    moto.run(&["split", "like-service", "--no-wait"]).ok();
+    let child = moto
+        .mysfits()
+        .args(["split", "like-service"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Its reads take well under a second on moto; then it polls every 3 s.
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let run = common::Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "stopped while pending: like-service 100 % (waiting for a healthy target in \
+             mysfits-like-service: no target registered yet"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        lab.shares().await.unwrap(),
+        shares(&[(LIKE, 0), (DEFAULT, 100)])
+    );
+    lab.target(LIKE, true).await;
+    moto.run(&["split", "like-service"]).ok();
+    assert_eq!(lab.shares().await.unwrap(), shares(&[(LIKE, 100)]));
 }
