@@ -206,6 +206,20 @@ def test_get_metric_data_in_any_dimension_order(lab: SimpleNamespace) -> None:
     assert query(list(reversed(forward))) == 4
 
 
+def test_list_metrics_lists_each_metric_once(lab: SimpleNamespace) -> None:
+    # Requests over three seconds: three datapoints per series, each metric listed once
+    # (AWS ListMetrics; moto listed one entry per datapoint of a two-dimension metric).
+    for _ in range(3):
+        next_second()
+        assert get(lab.port, "/mysfits/3/like") == 200
+    pages = lab.cw.get_paginator("list_metrics").paginate(Namespace=NAMESPACE, MetricName="RequestCount")
+    listed = [tuple(sorted((d["Name"], d["Value"]) for d in m["Dimensions"]))
+              for page in pages for m in page["Metrics"]]
+    assert len(listed) == len(set(listed)), listed
+    assert tuple(sorted((d["Name"], d["Value"]) for d in dims(lab, lab.new))) in listed
+    assert tuple(sorted((d["Name"], d["Value"]) for d in dims(lab, None))) in listed
+
+
 def test_host_counts(lab: SimpleNamespace) -> None:
     since = next_second()
     lab.plane.sample_hosts()

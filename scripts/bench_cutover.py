@@ -23,6 +23,7 @@ Prints two tables. Only 127.0.0.1 is ever contacted.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -35,10 +36,12 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "debug",
-                   "mysfits")
+# MYSFITS_BIN: another build to measure (e.g. main's, for a before/after).
+BIN = os.environ.get("MYSFITS_BIN") or os.path.join(
+    os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "debug", "mysfits")
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 PATH = "/mysfits/1/like"
 PATTERN = "/mysfits/*/like"
@@ -105,11 +108,11 @@ class Lab:
 
 
 class Traffic(threading.Thread):
-    """GET PATH through the load balancer every 20 ms; (monotonic time, status)."""
+    """GET PATH through the load balancer every `every` s (20 ms); (monotonic time, status)."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, every: float = 0.02) -> None:
         super().__init__(daemon=True)
-        self.host, self.port = host, port
+        self.host, self.port, self.every = host, port, every
         self.answers: list[tuple[float, int]] = []
         self.done = threading.Event()
 
@@ -123,7 +126,7 @@ class Traffic(threading.Thread):
             except OSError:
                 status = 0
             self.answers.append((time.monotonic(), status))
-            time.sleep(0.02)
+            time.sleep(self.every)
 
 
 def watched(lab: Lab, listener: str, args: list[str]) -> tuple[int, list[tuple[float, str]], list[tuple[float, int | None]]]:
@@ -194,7 +197,10 @@ def mutating(ops: Counter[str]) -> int:
     return sum(n for op, n in ops.items() if not op.split(".")[-1].startswith(READ_ONLY))
 
 
-def main() -> None:
+@contextlib.contextmanager
+def engine_lab() -> Iterator[tuple[Lab, str, int]]:
+    """A fresh engine and lab (up, web deployed); (lab, load balancer host, port). The
+    engine stops, removing its containers, when the block ends."""
     home = tempfile.mkdtemp(prefix="bench-cutover.")
     engine = subprocess.Popen([sys.executable, "-m", "localaws", "--state-dir",
                                os.path.join(home, "engine")], cwd=ROOT, stdin=subprocess.PIPE,
@@ -206,10 +212,19 @@ def main() -> None:
     try:
         lab.mysfits("up")
         lab.deploy("web", "v1", "ok", "1")
-        lab.deploy("like", "v1", "errors", "1")
         url = json.loads(lab.mysfits("status", "--output", "json").stdout)["outputs"]["AlbUrl"]
         host = url.split("//", 1)[1].rstrip("/")
-        traffic = Traffic(host, int(host.rsplit(":", 1)[1]))
+        yield lab, host, int(host.rsplit(":", 1)[1])
+    finally:
+        engine.stdin.close()  # type: ignore[union-attr]
+        engine.wait(120)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def main() -> None:
+    with engine_lab() as (lab, host, port):
+        lab.deploy("like", "v1", "errors", "1")
+        traffic = Traffic(host, port)
         traffic.start()
         listener = lab.listener()
         rows = rollback_runs(lab, listener, traffic)
@@ -223,10 +238,6 @@ def main() -> None:
         again = lab.mysfits(*walk)
         traffic.done.set()
         traffic.join(6)
-    finally:
-        engine.stdin.close()  # type: ignore[union-attr]
-        engine.wait(120)
-        shutil.rmtree(home, ignore_errors=True)
 
     print("Rollback of a canary answering 500 at 10 % (bake 20 s, a request every 20 ms):")
     print(f"{'run':>3}  {'5xx -> rollback call (s)':>24}  {'5xx -> weights 0/100 read (s)':>29}  {'5xx answered':>12}")

@@ -286,6 +286,10 @@ pub struct ShiftArgs {
     pub weight: u8,
     #[command(flatten)]
     pub watch: WatchArgs,
+    /// Give up waiting for the service's first healthy target (before a raise) after
+    /// this many seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
 }
 
 /// `mysfits route`'s arguments.
@@ -309,6 +313,10 @@ pub struct MergeArgs {
     /// Print what would be deleted, and stop
     #[arg(long)]
     pub dry_run: bool,
+    /// Give up waiting for the default service's first healthy target (before its paths
+    /// go back to it) after this many seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
 }
 
 /// `mysfits status`'s arguments.

@@ -103,8 +103,30 @@ pub enum Error {
         breach: String,
         rerun: String,
     },
+    /// Traffic was about to move onto a target group with no healthy target: it stays.
+    #[error("{service} has no healthy target in {target_group} after {waited} s: {kept}")]
+    NoHealthyTarget {
+        service: String,
+        target_group: String,
+        waited: u64,
+        kept: String,
+        rerun: String,
+    },
     #[error("unknown service '{name}': the manifest has {known}")]
     UnknownService { name: String, known: String },
+    /// Neither the manifest nor the lab's ECS services (by its tag) have it.
+    #[error(
+        "unknown service '{name}': lab '{lab}' has {known} (its ECS services and the manifest's)"
+    )]
+    UnknownLabService {
+        name: String,
+        lab: String,
+        known: String,
+    },
+    #[error(
+        "{0} is not in the manifest and has no target group to tell its port and health-check path"
+    )]
+    NoPortKnown(String),
     #[error("no image tag for {0}: deploy needs --tag (or --image URI)")]
     NoTag(String),
     #[error("{service} has no `build:` in the manifest, so deploy cannot build its image")]
@@ -321,6 +343,8 @@ impl Error {
             Error::NotConfirmed(command) => vec![format!("pass --yes to delete without asking: `mysfits {command}{lab_flag} --yes`")],
             Error::Leftovers(_) => vec![format!("run `mysfits cleanup{lab_flag} --yes` again; it is safe to repeat")],
             Error::UnknownService { .. } => vec!["see the services with `mysfits status`, or add it to mysfits.yaml".into()],
+            Error::UnknownLabService { .. } => vec![format!("see the services with `mysfits status{lab_flag}`")],
+            Error::NoPortKnown(_) => vec!["pass the manifest that has it (`--manifest PATH`), or add it to mysfits.yaml with its port and health_check".into()],
             Error::NoTag(s) => vec![format!("e.g. `mysfits deploy {s} --tag v1`")],
             Error::NoBuild { service, tag } => vec![format!(
                 "pass an image built elsewhere: `mysfits deploy {service} --image URI{lab_flag}`, or a tag already pushed to its repository: `mysfits deploy {service} --tag {} --no-build{lab_flag}`",
@@ -363,6 +387,10 @@ impl Error {
                 format!("see why: `mysfits logs {service}{lab_flag}`"),
                 format!("once fixed, run it again: `{rerun}`"),
             ],
+            Error::NoHealthyTarget { service, rerun, .. } => vec![
+                format!("see why: `mysfits logs {service}{lab_flag}` and `mysfits status{lab_flag}`"),
+                format!("once it is up, run it again: `{rerun}`"),
+            ],
             Error::SplitDefault(_) => vec![format!("split another service of the manifest, e.g. `mysfits split like-service{lab_flag}`")],
             Error::NoRoutedService { .. } => vec![format!("e.g. `mysfits split SERVICE --path '/api/*'{lab_flag}`")],
             Error::ForeignTargetGroup { name, .. } => vec![format!("rename or delete {name} (mysfits never touches what it did not make), or use another --lab")],
@@ -391,6 +419,7 @@ impl Error {
             Error::Name(_)
             | Error::Manifest(_)
             | Error::UnknownService { .. }
+            | Error::UnknownLabService { .. }
             | Error::NoTag(_)
             | Error::NoBuild { .. }
             | Error::NotAPath(_)

@@ -72,6 +72,13 @@ impl Recorded {
     pub fn lines(&self) -> Vec<String> {
         self.0.lock().unwrap().clone()
     }
+
+    /// Only the events' texts.
+    pub fn events(&self) -> Vec<String> {
+        let lines = self.0.lock().unwrap();
+        let texts = lines.iter().filter_map(|l| l.strip_prefix("event "));
+        texts.map(String::from).collect()
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Arguments turned, once, into validated settings: every name is checked against AWS
 //! limits here, before any API call.
 
-use crate::cli::{AwsCommand, Cli, Command, GlobalArgs, OutputFormat};
+use crate::cli::{AwsCommand, Cli, Command, GlobalArgs, OutputFormat, RouteArgs, RunArgs};
 use crate::error::Error;
 use crate::lab::manifest::{Manifest, Route};
 use crate::lab::names::Lab;
@@ -9,8 +9,9 @@ use crate::output::Verbosity;
 
 pub struct Settings {
     pub lab: Lab,
-    /// `None` for `init` (which must work when the current manifest is broken), and for
-    /// `status` and `cleanup`, which work from AWS alone.
+    /// `None` for `init` (which must work when the current manifest is broken), for
+    /// `status` and `cleanup`, which work from AWS alone, and when it is broken for
+    /// `logs`, `route` and `run`, which find services in AWS too.
     pub manifest: Option<Manifest>,
     /// Why the manifest is not valid, for `status` and `cleanup` to warn about: a typo
     /// must never stop anyone from seeing or deleting a lab that bills.
@@ -46,6 +47,14 @@ impl Settings {
             Command::Init(_) | Command::Completions(_) | Command::Man => (None, None),
             // Loaded only to warn: with or without a valid manifest they see the same.
             Command::Aws(AwsCommand::Status(_) | AwsCommand::Cleanup(_)) => (None, load().err()),
+            // They find a service the manifest lacks in AWS, by the lab's tag: a broken
+            // manifest is a warning. (`route --offline` and `run --tag` need it whole.)
+            Command::Aws(AwsCommand::Logs(_))
+            | Command::Aws(AwsCommand::Route(RouteArgs { offline: false, .. }))
+            | Command::Aws(AwsCommand::Run(RunArgs { tag: None, .. })) => match load() {
+                Ok(m) => (Some(m), None),
+                Err(e) => (None, Some(e)),
+            },
             _ => (Some(load()?), None),
         };
         Ok(Self {

@@ -61,6 +61,20 @@ pub struct Watch<'a> {
 
 /// A task of the service that stopped while the watch looked.
 #[derive(Debug, Clone)]
+/// Which stopped tasks were already read, and the service's deployments seen so far.
+#[derive(Default)]
+struct TaskLog {
+    seen: HashSet<String>,
+    ours: HashSet<String>,
+}
+
+impl TaskLog {
+    fn note(&mut self, service: &aws_sdk_ecs::types::Service) {
+        let ids = service.deployments().iter().filter_map(|d| d.id());
+        self.ours.extend(ids.map(String::from));
+    }
+}
+
 struct Stopped {
     task_definition: String,
     stop_code: Option<String>,
@@ -78,7 +92,7 @@ impl Watch<'_> {
             &format!("Deployment of {} to {}", self.service, short(self.revision)),
         );
         let mut seen_events: HashSet<String> = HashSet::new();
-        let mut seen_tasks: HashSet<String> = HashSet::new();
+        let mut seen_tasks = TaskLog::default();
         // Every task of another revision that stopped since the watch began: a rollback
         // to that revision may already have failed before the rollout's verdict is read.
         let mut others: Vec<Stopped> = Vec::new();
@@ -88,6 +102,7 @@ impl Watch<'_> {
         let mut last;
         loop {
             let service = self.describe().await?;
+            seen_tasks.note(&service);
             // Events come newest first; show the new ones oldest first. The ones before the
             // watch began are history, not news.
             let fresh: Vec<(String, String)> = service
@@ -204,8 +219,11 @@ impl Watch<'_> {
         })
     }
 
-    /// The service's tasks that stopped since the last look, of every revision.
-    async fn stopped_tasks(&self, seen: &mut HashSet<String>) -> Result<Vec<Stopped>, AwsError> {
+    /// The service's tasks that stopped since the last look, of every revision, started by
+    /// one of its deployments (ECS: a service's task has its deployment's id as
+    /// `startedBy`): a deleted service of the same name leaves stopped tasks, of the same
+    /// revision too, that are none of this rollout's business.
+    async fn stopped_tasks(&self, log: &mut TaskLog) -> Result<Vec<Stopped>, AwsError> {
         let list = self
             .ecs
             .list_tasks()
@@ -218,7 +236,7 @@ impl Watch<'_> {
         let new: Vec<String> = list
             .task_arns()
             .iter()
-            .filter(|a| !seen.contains(*a))
+            .filter(|a| !log.seen.contains(*a))
             .cloned()
             .collect();
         if new.is_empty() {
@@ -232,10 +250,11 @@ impl Watch<'_> {
             .send()
             .await
             .map_err(map("describe stopped tasks"))?;
-        seen.extend(new);
+        log.seen.extend(new);
         Ok(tasks
             .tasks()
             .iter()
+            .filter(|t| t.started_by().is_some_and(|by| log.ours.contains(by)))
             .map(|t| {
                 let mut reason = t.stopped_reason().unwrap_or("stopped").to_string();
                 for c in t.containers() {
@@ -268,13 +287,14 @@ impl Watch<'_> {
         &self,
         reporter: &dyn Reporter,
         poll: &mut Poll,
-        seen: &mut HashSet<String>,
+        seen: &mut TaskLog,
         mut others: Vec<Stopped>,
     ) -> Result<Rollback, AwsError> {
         let mut looks = 0;
         let mut row: Option<Row> = None;
         loop {
             let service = self.describe().await?;
+            seen.note(&service);
             let deployments: Vec<DeploymentView> =
                 service.deployments().iter().map(deployment_view).collect();
             others.extend(self.stopped_tasks(seen).await?);
@@ -368,6 +388,7 @@ mod tests {
         reason: Option<&str>,
     ) -> Deployment {
         Deployment::builder()
+            .id(deployment_id(td))
             .task_definition(td)
             .status(status)
             .desired_count(1)
@@ -427,10 +448,16 @@ mod tests {
             .build()
     }
 
+    /// One deployment per revision here: `ecs-svc/2` deploys `lab-web:2`.
+    fn deployment_id(td: &str) -> String {
+        format!("ecs-svc/{}", td.rsplit(':').next().unwrap_or_default())
+    }
+
     fn task(id: &str, td: &str, code: TaskStopCode, reason: &str) -> Task {
         Task::builder()
             .task_arn(format!("arn:aws:ecs:us-east-1:1:task/c/{id}"))
             .task_definition_arn(td)
+            .started_by(deployment_id(td))
             .stop_code(code)
             .stopped_reason(reason)
             .containers(Container::builder().name("web").reason(reason).build())
@@ -519,6 +546,58 @@ mod tests {
         mock!(Client::list_tasks).then_output(|| ListTasksOutput::builder().build())
     }
 
+    /// A service merged away and split again under the same name: the deleted one's
+    /// stopped task has the same revision, but another deployment started it.
+    #[tokio::test]
+    async fn tasks_of_a_deleted_service_of_the_same_name_are_not_this_rollouts() {
+        let describe = mock!(Client::describe_services)
+            .sequence()
+            .output(|| {
+                services(vec![dep(
+                    NEW,
+                    "PRIMARY",
+                    0,
+                    DeploymentRolloutState::InProgress,
+                    None,
+                )])
+            })
+            .output(|| {
+                services(vec![dep(
+                    NEW,
+                    "PRIMARY",
+                    1,
+                    DeploymentRolloutState::Completed,
+                    None,
+                )])
+            })
+            .build();
+        let list = mock!(Client::list_tasks).then_output(|| {
+            ListTasksOutput::builder()
+                .task_arns("arn:aws:ecs:us-east-1:1:task/c/gone1")
+                .build()
+        });
+        let tasks = mock!(Client::describe_tasks).then_output(|| {
+            DescribeTasksOutput::builder()
+                .tasks(
+                    Task::builder()
+                        .task_arn("arn:aws:ecs:us-east-1:1:task/c/gone1")
+                        .task_definition_arn(NEW)
+                        .started_by("ecs-svc/of-the-deleted-service")
+                        .stopped_reason("Service deleted")
+                        .build(),
+                )
+                .build()
+        });
+        let client = mock_client!(aws_sdk_ecs, RuleMode::MatchAny, [&describe, &list, &tasks]);
+        let reporter = Recorded::default();
+        assert_eq!(
+            watch_with(&client, Duration::from_secs(60), None, &reporter).await,
+            Outcome::Completed
+        );
+        assert_eq!(tasks.num_calls(), 1, "the stopped task was looked at");
+        assert!(reporter.events().is_empty(), "{:?}", reporter.events());
+    }
+
     #[tokio::test]
     async fn a_rollout_that_completes() {
         let describe = mock!(Client::describe_services)
@@ -550,6 +629,7 @@ mod tests {
             vec![Task::builder()
                 .task_arn("arn:aws:ecs:us-east-1:1:task/c/abc123")
                 .task_definition_arn(NEW)
+                .started_by(deployment_id(NEW))
                 .stop_code(TaskStopCode::EssentialContainerExited)
                 .stopped_reason("Essential container in task exited")
                 .containers(Container::builder().name("web").exit_code(3).build())

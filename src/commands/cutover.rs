@@ -1,12 +1,14 @@
 //! The gradual cut-over of a split service's paths: set a weight on its rule, bake it
 //! (target health, the deployment, the load balancer's 5xx in CloudWatch), and on a
 //! breach put everything back on the default service, saying why with the numbers.
+//! No share moves onto a target group before it has a healthy target ([`first_healthy`]):
+//! a request sent to a group with none is the load balancer's own 503, which no bake sees.
 
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::aws::cloudwatch::MetricWindow;
 use crate::aws::poll::Poll;
-use crate::commands::rules::{weight_parts, WeightPart};
+use crate::commands::rules::{tg_name, weight_parts, WeightPart};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::lab::arn::elb_dimension;
@@ -17,6 +19,9 @@ use crate::report::Row;
 
 /// Watching applies to every bake unless said otherwise.
 pub const DEFAULT_BAKE: Duration = Duration::from_secs(5 * 60);
+
+/// How often a wait for a healthy target looks (the lab's health checks run every 10 s).
+const HEALTH_EVERY: Duration = Duration::from_secs(3);
 
 /// One bake as it ended.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -41,6 +46,9 @@ pub struct Cutover<'a> {
     pub load_balancer: String,
     /// The rule's action as it stands (kept up to date by `set`).
     pub current: Forward,
+    /// How long a raise waits for the service's first healthy target; `None` looks once
+    /// and holds the weight when there is none (`split --no-wait`).
+    pub wait: Option<Duration>,
 }
 
 impl Cutover<'_> {
@@ -62,15 +70,31 @@ impl Cutover<'_> {
         })
     }
 
-    /// Sets the service's share: one ModifyRule, or none when it is there already.
-    pub async fn set(&mut self, ctx: &Ctx<'_>, weight: u8) -> Result<(), Error> {
+    /// Sets the service's share: one ModifyRule, or none when it is there already. A raise
+    /// waits for the service's first healthy target; `false`: held where it was, because
+    /// there is none yet and `wait` is `None`.
+    pub async fn set(&mut self, ctx: &Ctx<'_>, weight: u8) -> Result<bool, Error> {
         let wanted = Forward::at(&self.target_group, &self.default_target_group, weight);
         let row = Row::new(&ctx.reporter, &format!("{} {weight} %", self.service));
         if wanted.same(&self.current) {
             row.finish("already set", true);
-            return Ok(());
+            return Ok(true);
         }
         let was = self.weight();
+        if weight > was && !first_healthy(ctx, &row, &self.target_group, self.wait).await? {
+            let Some(waited) = self.wait else {
+                row.finish(&format!("held at {was} %: no healthy target yet"), true);
+                return Ok(false);
+            };
+            row.finish(&format!("held at {was} %: no healthy target"), false);
+            return Err(Error::NoHealthyTarget {
+                service: self.service.to_string(),
+                target_group: tg_name(&self.target_group),
+                waited: waited.as_secs(),
+                kept: format!("its share stays at {was} %"),
+                rerun: crate::commands::interrupt::command_line(),
+            });
+        }
         ctx.aws.modify_rule_forward(&self.rule_arn, &wanted).await?;
         self.current = wanted;
         row.finish(
@@ -81,7 +105,7 @@ impl Cutover<'_> {
             ),
             true,
         );
-        Ok(())
+        Ok(true)
     }
 
     /// Walks the steps, baking those marked so; the first breach rolls back and ends it.
@@ -93,7 +117,9 @@ impl Cutover<'_> {
     ) -> Result<Vec<BakePart>, Error> {
         let mut bakes = Vec::new();
         for step in steps {
-            self.set(ctx, step.weight).await?;
+            if !self.set(ctx, step.weight).await? {
+                break;
+            }
             if step.bake {
                 bakes.push(self.bake(ctx, watch).await?);
             }
@@ -211,6 +237,57 @@ impl Cutover<'_> {
             rollout_failed,
         })
     }
+}
+
+/// Whether `target_group` has a healthy target, waiting up to `wait` for the first one
+/// (`None`: one look), with what it sees on `row`. Traffic must not move onto a group
+/// before this: ALB answers a request for a group with no healthy target itself, 503.
+pub async fn first_healthy(
+    ctx: &Ctx<'_>,
+    row: &Row<'_>,
+    target_group: &str,
+    wait: Option<Duration>,
+) -> Result<bool, Error> {
+    let mut poll = Poll::new(HEALTH_EVERY, wait.unwrap_or_default());
+    loop {
+        let health = match ctx.aws.target_health(target_group).await {
+            Ok(h) => h,
+            Err(e) if e.is_throttling() => {
+                poll.throttled();
+                poll.wait().await;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if health.iter().any(|t| t.state == "healthy") {
+            return Ok(true);
+        }
+        if wait.is_none() || poll.expired() {
+            return Ok(false);
+        }
+        row.update(&format!(
+            "waiting for a healthy target in {}: {}",
+            tg_name(target_group),
+            states(&health)
+        ));
+        poll.wait().await;
+    }
+}
+
+/// `2 initial, 1 unhealthy`, or that nothing is registered yet.
+fn states(health: &[crate::aws::elb::TargetHealth]) -> String {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for t in health {
+        *counts.entry(t.state.as_str()).or_default() += 1;
+    }
+    if counts.is_empty() {
+        return "no target registered yet".into();
+    }
+    counts
+        .iter()
+        .map(|(state, n)| format!("{n} {state}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// How each weight is watched.

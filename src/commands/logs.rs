@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::aws::logs::LogLine;
 use crate::cli::OutputFormat;
-use crate::commands::Ctx;
+use crate::commands::{lab_service, Ctx};
 use crate::error::Error;
 use crate::output::Render;
 
@@ -29,8 +29,11 @@ impl Render for LogsResult {
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::LogsArgs) -> Result<Option<LogsResult>, Error> {
     let (name, follow, since_secs, limit) =
         (args.service.as_deref(), args.follow, args.since, args.limit);
-    let service = name.map(|n| ctx.service(n)).transpose()?;
-    let service = service.map(|s| s.name.as_str());
+    // The manifest's, or the lab's ECS service (by its tag): the manifest is not needed.
+    if let Some(name) = name {
+        lab_service::find(ctx, name).await?;
+    }
+    let service = name;
     let outputs = ctx.outputs().await?;
     let group = outputs.log_group_name.as_str();
     let mut start = now_ms() - (since_secs as i64) * 1000;

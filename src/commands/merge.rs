@@ -1,6 +1,8 @@
-//! `mysfits merge`: the reverse of a split. The rule goes first, so traffic returns to
-//! the default route at once; then the service drains and goes, then its target group.
+//! `mysfits merge`: the reverse of a split. The rule goes first (once the default service
+//! has a healthy target), so traffic returns to the default route at once; then the
+//! service drains and goes, then its target group.
 
+use crate::commands::cutover::first_healthy;
 use crate::commands::{rules, Ctx};
 use crate::error::Error;
 use crate::lab::manifest::Route;
@@ -23,7 +25,9 @@ impl Render for MergeResult {
     }
 }
 
-pub async fn run(ctx: &Ctx<'_>, name: &str, dry_run: bool) -> Result<MergeResult, Error> {
+pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::MergeArgs) -> Result<MergeResult, Error> {
+    let (name, dry_run) = (args.service.as_str(), args.dry_run);
+    let wait = std::time::Duration::from_secs(args.timeout);
     let service = ctx.service(name)?;
     if service.route == Route::Default {
         return Err(Error::MergeDefault(name.to_string()));
@@ -87,6 +91,19 @@ pub async fn run(ctx: &Ctx<'_>, name: &str, dry_run: bool) -> Result<MergeResult
     let row = Row::new(&ctx.reporter, &format!("Listener rule of {name}"));
     match rule {
         Some(rule) => {
+            // Its paths go back to the default service: not before that has a healthy
+            // target, or they would get the load balancer's own 503 meanwhile.
+            let default_tg = &outputs.default_target_group_arn;
+            if !first_healthy(ctx, &row, default_tg, Some(wait)).await? {
+                row.finish("kept: the default service has no healthy target", false);
+                return Err(Error::NoHealthyTarget {
+                    service: live.default_target.clone(),
+                    target_group: rules::tg_name(default_tg),
+                    waited: args.timeout,
+                    kept: format!("the rule of {name} stays, and its paths with it"),
+                    rerun: crate::commands::interrupt::command_line(),
+                });
+            }
             ctx.aws.delete_rule(&rule.arn).await?;
             row.finish(
                 &format!(

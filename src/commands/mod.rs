@@ -6,6 +6,7 @@ mod deploy;
 mod docs;
 mod init;
 mod interrupt;
+mod lab_service;
 mod logs;
 mod merge;
 mod route;
@@ -31,7 +32,8 @@ use crate::settings::Settings;
 pub struct Ctx<'a> {
     pub aws: Aws,
     pub lab: &'a Lab,
-    /// `None` for `status` and `cleanup`, which work from AWS alone.
+    /// `None` for `status` and `cleanup`, which work from AWS alone (and for `logs`,
+    /// `route`, `run` when it is broken: they find services in AWS).
     pub manifest: Option<&'a Manifest>,
     /// What chose the region, for errors that say where they looked.
     pub region_from: String,
@@ -114,7 +116,8 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
     if let Some(problem) = &settings.manifest_problem {
         let works = match command {
             AwsCommand::Cleanup(_) => "cleanup finds what the lab owns in AWS alone",
-            _ => "status shows what AWS has",
+            AwsCommand::Status(_) => "status shows what AWS has",
+            _ => "the lab's services are found in AWS, by its tag",
         };
         printer.warn(&format!("the manifest is not valid ({problem}): {works}"));
     }
@@ -137,7 +140,7 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
         AwsCommand::Route(args) => route::live(&ctx, &args.path)
             .await
             .map(|r| printer.render(format, &r)),
-        AwsCommand::Merge(args) => merge::run(&ctx, &args.service, args.dry_run)
+        AwsCommand::Merge(args) => merge::run(&ctx, args)
             .await
             .map(|r| printer.render(format, &r)),
         AwsCommand::Logs(args) => logs::run(&ctx, args)
@@ -211,7 +214,8 @@ impl<'a> Ctx<'a> {
         })
     }
 
-    /// The manifest, which every command but `status` and `cleanup` has loaded.
+    /// The manifest, which every command but `status` and `cleanup` (and `logs`, `route`,
+    /// `run` when it is broken) has loaded.
     pub fn manifest(&self) -> &'a Manifest {
         self.manifest
             .expect("loaded for every command but init, status and cleanup")
@@ -278,9 +282,7 @@ mod tests {
         let result = match &aws_command {
             AwsCommand::Split(args) => split::run(&ctx, args).await.map(drop),
             AwsCommand::Deploy(args) => deploy::run(&ctx, args).await.map(drop),
-            AwsCommand::Merge(args) => merge::run(&ctx, &args.service, args.dry_run)
-                .await
-                .map(drop),
+            AwsCommand::Merge(args) => merge::run(&ctx, args).await.map(drop),
             AwsCommand::Run(args) => run::run(&ctx, args).await.map(drop),
             _ => unreachable!(),
         };

@@ -139,7 +139,8 @@ pub async fn live(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<Live, Error> 
         .iter()
         .find(|r| r.priority.is_none())
         .map(|r| name(&r.target_groups))
-        .unwrap_or_else(|| ctx.manifest().default_service().name.clone());
+        .or_else(|| ctx.manifest.map(|m| m.default_service().name.clone()))
+        .unwrap_or_else(|| "(no default action)".into());
     let model = rules
         .iter()
         .filter_map(|r| {

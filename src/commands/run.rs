@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::commands::deploy::ensure_revision;
+use crate::commands::lab_service::{self, LabService};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::image::push::resolve_digest;
@@ -34,29 +35,26 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<RunResult,
         args.keep,
         Duration::from_secs(args.timeout),
     );
-    let service = ctx.service(&args.service)?;
+    // The manifest's, or the lab's ECS service (by its tag) and its target group.
+    let service = lab_service::find(ctx, &args.service).await?;
     let outputs = ctx.outputs_for_change().await?;
     let subnets = outputs.public_subnets.clone();
     let revision = match tag {
+        // A new revision is made from the manifest's service: it must be there.
         Some(tag) => {
+            let service = ctx.service(&args.service)?;
             let repository = outputs.repository(&service.name)?.to_string();
             let digest = resolve_digest(&ctx.aws, &repository, tag, true).await?;
             ensure_revision(ctx, service, &outputs, &format!("{repository}@{digest}")).await?
         }
-        None => ctx
-            .aws
-            .latest_revision(&ctx.lab.family(&service.name))
-            .await?
-            .map(|(arn, _)| arn)
-            .ok_or_else(|| Error::NoRevision {
-                service: service.name.clone(),
-                deploy: service.deploy_command(),
-            })?,
+        None => latest(ctx, &service).await?,
     };
+    let (port, health_check) = service.probe(ctx).await?;
+    let name = service.name().to_string();
     let cluster = outputs.cluster_name.as_str();
     let row = Row::new(
         &ctx.reporter,
-        &format!("Task of {} ({})", service.name, short(&revision)),
+        &format!("Task of {name} ({})", short(&revision)),
     );
     let task = ctx
         .aws
@@ -66,20 +64,11 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<RunResult,
             subnets,
             outputs.run_security_group.as_str(),
             true,
-            &ctx.lab.tags(Some(&service.name)),
+            &ctx.lab.tags(Some(&name)),
         )
         .await?;
     // From here on the task exists: whatever happens, it is stopped unless --keep.
-    let result = smoke(
-        ctx,
-        &row,
-        cluster,
-        &task,
-        service.port,
-        &service.health_check.path,
-        timeout,
-    )
-    .await;
+    let result = smoke(ctx, &row, cluster, &task, port, &health_check, timeout).await;
     let task_id = short(&task).to_string();
     if keep && result.is_ok() {
         ctx.printer
@@ -96,12 +85,31 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<RunResult,
     }
     let (ip, status) = result?;
     Ok(RunResult {
-        service: service.name.clone(),
+        service: name,
         task: task_id,
         ip,
         status,
         kept: keep,
     })
+}
+
+/// The family's latest revision (what `deploy` registered), else what the lab's ECS
+/// service runs.
+async fn latest(ctx: &Ctx<'_>, service: &LabService<'_>) -> Result<String, Error> {
+    let family = ctx.lab.family(service.name());
+    match (ctx.aws.latest_revision(&family).await?, service) {
+        (Some((arn, _)), _) => Ok(arn),
+        (
+            None,
+            LabService::Aws {
+                task_definition, ..
+            },
+        ) => Ok(task_definition.clone()),
+        (None, LabService::Manifest(s)) => Err(Error::NoRevision {
+            service: s.name.clone(),
+            deploy: s.deploy_command(),
+        }),
+    }
 }
 
 /// Waits for RUNNING, finds the public IP, asks the health-check path; (ip, status line).

@@ -54,6 +54,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::ShiftArgs) -> Result<ShiftRes
         default_service: live.default_target.clone(),
         load_balancer: outputs.all.get("AlbArn").cloned().unwrap_or_default(),
         current: forward,
+        wait: Some(std::time::Duration::from_secs(args.timeout)),
     };
     cut.set(ctx, args.weight).await?;
     let mut bakes = Vec::new();

@@ -88,19 +88,13 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
     let had = own.and_then(|r| r.forward.clone());
     let steps = plan_steps(args, had.as_ref().map(|f| f.percent(&tg_arn)));
     let weighted = args.canary.is_some() || args.steps.is_some();
-    // A new rule of a cut-over starts at 0 %: the service has no healthy target yet, and
-    // a share sent to an empty group is the load balancer's own 503, which no bake
-    // watches. The walk sets the first weight once the service is up. Without a
-    // cut-over: today's plain forward; an existing rule is moved by the walk.
-    let first = match (steps.first(), &had) {
-        (Some(_), _) if weighted => Forward::at(&tg_arn, &default_tg, 0),
-        (Some(s), _) => Forward::at(&tg_arn, &default_tg, s.weight),
-        (None, Some(f)) => f.clone(),
-        (None, None) => Forward::Plain(tg_arn.clone()),
-    };
+    // A new rule starts at 0 %: the service has no healthy target yet, and a share sent
+    // to an empty group is the load balancer's own 503. The walk below moves it (a plain
+    // split walks one step, 100) once the service's first target is healthy.
+    let first = Forward::at(&tg_arn, &default_tg, 0);
     let (priority, rule_arn) =
         ensure_rule(ctx, &live, own, placement, &patterns, &first, service).await?;
-    ensure_service(ctx, service, &outputs, &revision, &tg_arn, &patterns, args).await?;
+    ensure_service(ctx, service, &outputs, &revision, &tg_arn, args).await?;
 
     let mut cut = Cutover {
         service: &service.name,
@@ -111,21 +105,21 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
         default_service: live.default_target.clone(),
         load_balancer: outputs.all.get("AlbArn").cloned().unwrap_or_default(),
         current: had.unwrap_or(first),
+        wait: (!args.no_wait).then(|| std::time::Duration::from_secs(args.timeout)),
     };
-    let bakes = if weighted {
-        cut.walk(ctx, &steps, &Watch::from_args(&args.watch))
-            .await?
-    } else {
-        // Today's split: the plain forward, set only when a cut-over left weights.
-        if cut.weight() != 100 || !matches!(cut.current, Forward::Plain(_)) {
-            cut.set(ctx, 100).await?;
-        }
-        Vec::new()
-    };
-    if weighted && cut.weight() == 100 {
+    let bakes = cut
+        .walk(ctx, &steps, &Watch::from_args(&args.watch))
+        .await?;
+    let held = steps.last().is_some_and(|s| s.weight > cut.weight());
+    if held {
+        // --no-wait, and no healthy target yet: the same command again finishes the walk.
+        ctx.printer.next(
+            "once it has a healthy target, send it its share",
+            &crate::commands::interrupt::command_line().replace(" --no-wait", ""),
+        );
+    } else if cut.weight() == 100 {
         answers(ctx, service, &patterns);
-    }
-    if weighted && cut.weight() < 100 {
+    } else if weighted {
         ctx.next(
             "send it more",
             &format!(
@@ -148,7 +142,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
 
 /// The weights to walk: `--canary N` alone sets N (watched only with an explicit
 /// `--bake`); `--steps` resumes from the first step at or above the rule's weight; no
-/// flag is today's plain split, 100 % at once.
+/// flag is the plain split, one step to 100 % (once the service has a healthy target).
 fn plan_steps(args: &crate::cli::SplitArgs, current: Option<u8>) -> Vec<Step> {
     let steps = args.steps.as_ref().map(|s| s.0.as_slice()).unwrap_or(&[]);
     match (args.canary, args.steps.is_some()) {
@@ -300,7 +294,7 @@ async fn ensure_rule(
         return Ok((current, arn));
     };
     let (done, arn) = write_rule(ctx, live, own, &placement, &wanted, forward, service).await?;
-    // A new rule is made at its first weight; say which when it is not 100 %.
+    // A new rule is made at 0 %; say so.
     let share = match forward {
         // The service's group comes first in the forward `split` builds.
         Forward::Weighted(groups) if own.is_none() => {
@@ -320,21 +314,14 @@ async fn ensure_rule(
         ));
     }
     if own.is_none() {
+        // The new rule starts at 0 %: nothing moves before the service is up.
         for p in patterns {
-            let from = taken_from(live, p);
-            ctx.printer.note(&match forward {
-                Forward::Plain(_) => format!(
-                    "paths matching {} went to {from} before; now {} answers them",
-                    p.as_str(),
-                    service.name
-                ),
-                // A cut-over's rule starts at 0 %: nothing moves before the walk.
-                Forward::Weighted(_) => format!(
-                    "paths matching {} go to {from} until the walk below moves them to {}",
-                    p.as_str(),
-                    service.name
-                ),
-            });
+            ctx.printer.note(&format!(
+                "paths matching {} went to {} before; they move to {} below, once it has a healthy target",
+                p.as_str(),
+                taken_from(live, p),
+                service.name
+            ));
         }
     }
     for d in &placement.dark {
@@ -408,7 +395,6 @@ async fn ensure_service(
     outputs: &StackOutputs,
     revision: &str,
     tg_arn: &str,
-    patterns: &[PathPattern],
     args: &crate::cli::SplitArgs,
 ) -> Result<(), Error> {
     let cluster = outputs.cluster_name.as_str();
@@ -422,10 +408,6 @@ async fn ensure_service(
                 grace.map(|g| format!("; {g}")).unwrap_or_default()
             ),
             true,
-        );
-        ctx.next(
-            "send it a request",
-            &format!("mysfits route {}", patterns[0].example_path()),
         );
         return Ok(());
     }
@@ -444,9 +426,6 @@ async fn ensure_service(
             std::time::Duration::from_secs(args.timeout),
         )
         .await?;
-    }
-    if args.canary.is_none() && args.steps.is_none() {
-        answers(ctx, service, patterns);
     }
     Ok(())
 }

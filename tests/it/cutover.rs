@@ -12,10 +12,10 @@ use common::{Moto, Run};
 
 /// A rule's forward action as the API has it: `[(target group name, weight)]` for a
 /// weighted forward, `[(name, 100)]` for the plain one (TargetGroupArn, no config).
-type Shares = Vec<(String, i32)>;
+pub(crate) type Shares = Vec<(String, i32)>;
 
-struct Lab {
-    elb: elb::Client,
+pub(crate) struct Lab {
+    pub(crate) elb: elb::Client,
     cloudwatch: aws_sdk_cloudwatch::Client,
     listener: String,
     alb: String,
@@ -23,7 +23,7 @@ struct Lab {
 
 impl Lab {
     /// `up`, a revision of like-service, and the SDK clients that check what was done.
-    async fn new(moto: &Moto) -> Self {
+    pub(crate) async fn new(moto: &Moto) -> Self {
         moto.run(&["up"]).ok();
         moto.run(&["deploy", "like-service", "--image", "like:1"])
             .ok();
@@ -70,7 +70,7 @@ impl Lab {
     }
 
     /// The one non-default rule's shares, as the API reports them.
-    async fn shares(&self) -> Option<Shares> {
+    pub(crate) async fn shares(&self) -> Option<Shares> {
         let action = self.action().await?;
         let name = |arn: &str| arn.split('/').nth(1).unwrap().to_string();
         Some(match action.forward_config() {
@@ -89,7 +89,7 @@ impl Lab {
         })
     }
 
-    async fn target_group_arn(&self, name: &str) -> String {
+    pub(crate) async fn target_group_arn(&self, name: &str) -> String {
         self.elb
             .describe_target_groups()
             .names(name)
@@ -134,11 +134,11 @@ impl Lab {
     }
 }
 
-fn shares(pairs: &[(&str, i32)]) -> Shares {
+pub(crate) fn shares(pairs: &[(&str, i32)]) -> Shares {
     pairs.iter().map(|(n, w)| (n.to_string(), *w)).collect()
 }
 
-const LIKE: &str = "mysfits-like-service";
+pub(crate) const LIKE: &str = "mysfits-like-service";
 
 /// The binary run in the background while the test watches the rule through the API:
 /// every distinct action seen, in order, and the run's output.

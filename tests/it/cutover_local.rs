@@ -25,7 +25,7 @@ const DEFAULT_TG: &str = "mysfits-default";
 
 /// The lab up to the cut-over: `web` (the default route) and `like` deployed, `like`'s
 /// image built in `like_mode` (tests/fixtures/echo-app), not split yet.
-async fn lab(like_mode: &str) -> (Engine, Api, (u16, String)) {
+pub(crate) async fn lab(like_mode: &str) -> (Engine, Api, (u16, String)) {
     let engine = Engine::start();
     manifest(&engine);
     engine.run(&["up"]).ok();
@@ -39,7 +39,7 @@ async fn lab(like_mode: &str) -> (Engine, Api, (u16, String)) {
 
 /// The split rule's forward action, as the API shows it.
 #[derive(Debug, Clone, PartialEq)]
-enum Forward {
+pub(crate) enum Forward {
     NoRule,
     /// `TargetGroupArn` only: what `split` without `--canary` makes.
     Plain(String),
@@ -53,7 +53,7 @@ impl Forward {
     }
 
     /// like's share in percent (weights here always sum to 100).
-    fn like_share(&self) -> Option<i32> {
+    pub(crate) fn like_share(&self) -> Option<i32> {
         match self {
             Self::NoRule => None,
             Self::Plain(tg) => Some(if tg == LIKE_TG { 100 } else { 0 }),
@@ -66,7 +66,7 @@ fn tg_name(arn: &str) -> String {
     arn.split('/').nth(1).unwrap_or(arn).to_string()
 }
 
-struct Api {
+pub(crate) struct Api {
     elb: elb::Client,
     cw: aws_sdk_cloudwatch::Client,
     listener: String,
@@ -220,20 +220,20 @@ fn binomial_interval(n: u64, p: f64, alpha: f64) -> (u64, u64) {
 
 /// One answer the steady traffic got: when, status, which service answered.
 #[derive(Debug, Clone)]
-struct Answer {
-    at: Instant,
-    status: u16,
-    service: String,
+pub(crate) struct Answer {
+    pub(crate) at: Instant,
+    pub(crate) status: u16,
+    pub(crate) service: String,
 }
 
 /// Requests to PATH through the load balancer, one every `every`, until stopped.
-struct Traffic {
+pub(crate) struct Traffic {
     stop: Arc<AtomicBool>,
     handle: JoinHandle<Vec<Answer>>,
 }
 
 impl Traffic {
-    fn start(lb: &(u16, String), every: Duration) -> Self {
+    pub(crate) fn start(lb: &(u16, String), every: Duration) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let lb = lb.clone();
         let flag = stop.clone();
@@ -253,7 +253,7 @@ impl Traffic {
         Self { stop, handle }
     }
 
-    fn stop(self) -> Vec<Answer> {
+    pub(crate) fn stop(self) -> Vec<Answer> {
         self.stop.store(true, Ordering::Relaxed);
         self.handle.join().unwrap()
     }
@@ -261,7 +261,11 @@ impl Traffic {
 
 /// Runs `mysfits args` while reading the split rule every 100 ms; returns its run and
 /// each change of the rule's forward action, with when it was first seen.
-async fn watched(engine: &Engine, api: &Api, args: &[&str]) -> (Run, Vec<(Instant, Forward)>) {
+pub(crate) async fn watched(
+    engine: &Engine,
+    api: &Api,
+    args: &[&str],
+) -> (Run, Vec<(Instant, Forward)>) {
     let mut child = engine
         .mysfits()
         .args(args)

@@ -158,3 +158,71 @@ async fn follow_prints_new_lines_until_ctrl_c() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("error"), "{stderr}");
 }
+
+/// A lab set up from one manifest, read without it: `logs` and `route` find its services
+/// in AWS by the lab's tag, as `status` does (the built-in manifest has no `users`), and
+/// a broken manifest is only a warning for them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_and_route_find_the_labs_services_without_its_manifest() {
+    let moto = Moto::start();
+    let manifest = moto.home.path().join("mysfits.yaml");
+    std::fs::write(
+        &manifest,
+        "services:\n  - name: web\n    build: .\n    route: default\n  \
+         - name: users\n    build: .\n    route: /api/users*\n",
+    )
+    .unwrap();
+    moto.run(&["up"]).ok();
+    moto.run(&["deploy", "users", "--image", "users:1"]).ok();
+    let split = moto.run(&["split", "users"]).ok();
+    // The example path of the next: line is one a person types.
+    assert!(
+        split
+            .stderr
+            .contains("next: check the routing: mysfits route /api/users/1"),
+        "{}",
+        split.stderr
+    );
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&moto.sdk().await);
+    put(
+        &logs,
+        "users/users/0123456789abcdef",
+        "GET /api/users/1 200",
+        now_ms(),
+    )
+    .await;
+
+    // Without it: the built-in lab's manifest, which has no `users`.
+    std::fs::remove_file(&manifest).unwrap();
+    let r = moto.run(&["logs", "users"]).ok();
+    assert!(
+        r.stdout.ends_with(" users/01234567 GET /api/users/1 200\n"),
+        "{}\n{}",
+        r.stdout,
+        r.stderr
+    );
+    let r = moto.run(&["route", "/api/users/1"]).ok();
+    assert_eq!(
+        r.stdout.trim(),
+        "/api/users/1 → users (rule priority 1: /api/users*)"
+    );
+    let r = moto.run(&["logs", "nope"]).fails_with(
+        "unknown service 'nope': lab 'mysfits' has like-service, monolith-service, users, web \
+         (its ECS services and the manifest's)",
+    );
+    assert_eq!(r.code, 2);
+
+    // A broken manifest: said, and the lab still answers from AWS.
+    std::fs::write(&manifest, "services: [").unwrap();
+    let r = moto.run(&["logs", "users"]).ok();
+    assert!(r.stdout.contains("GET /api/users/1 200"), "{}", r.stdout);
+    assert!(
+        r.stderr.contains("the manifest is not valid (")
+            && r.stderr
+                .contains("the lab's services are found in AWS, by its tag"),
+        "{}",
+        r.stderr
+    );
+    let r = moto.run(&["route", "/api/users/1"]).ok();
+    assert!(r.stdout.contains("→ users"), "{}", r.stdout);
+}

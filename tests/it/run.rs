@@ -57,15 +57,16 @@ async fn run_starts_probes_and_stops_a_task() {
     )
     .unwrap();
     moto.run(&["up"]).ok();
+    // `run web` probed the task's public IP on the service's port and health-check path.
+    let probed = || {
+        let r = moto.run(&["run", "web"]).ok();
+        assert_eq!(r.stdout.trim(), "127.0.0.1\t200 OK", "{}", r.stderr);
+        let want = format!("GET http://127.0.0.1:{port}/health → 200 OK");
+        assert!(r.stderr.contains(&want), "{}", r.stderr);
+        r
+    };
 
-    let r = moto.run(&["run", "web"]).ok();
-    assert_eq!(r.stdout.trim(), "127.0.0.1\t200 OK", "{}", r.stderr);
-    assert!(
-        r.stderr
-            .contains(&format!("GET http://127.0.0.1:{port}/health → 200 OK")),
-        "{}",
-        r.stderr
-    );
+    let r = probed();
     assert!(hits.load(Ordering::SeqCst) >= 1);
     assert_eq!(running_tasks(&moto).await, 0, "the task was stopped");
     let json = moto.run(&["run", "web", "--output", "json"]).ok().stdout;
@@ -74,6 +75,20 @@ async fn run_starts_probes_and_stops_a_task() {
         insta::assert_snapshot!("run.json", json);
     });
     assert_eq!(running_tasks(&moto).await, 0, "the task was stopped");
+
+    // Without the manifest that made it (the built-in one has no `web`, a broken one is
+    // only a warning): the lab's ECS service, its port and health-check path from its
+    // target group.
+    let manifest = moto.home.path().join("mysfits.yaml");
+    let yaml = std::fs::read_to_string(&manifest).unwrap();
+    for without in [None, Some("services: [")] {
+        match without {
+            None => std::fs::remove_file(&manifest).unwrap(),
+            Some(broken) => std::fs::write(&manifest, broken).unwrap(),
+        }
+        probed();
+    }
+    std::fs::write(&manifest, yaml).unwrap();
 
     // --keep leaves it running.
     moto.run(&["run", "web", "--keep"]).ok();

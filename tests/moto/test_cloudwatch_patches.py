@@ -98,3 +98,30 @@ def test_other_requests_pass_untouched(port: int) -> None:
     req = urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", data=b"", method="POST")
     with urllib.request.urlopen(req, timeout=10) as resp:
         assert resp.status == 200
+
+
+def test_list_metrics_lists_each_metric_once(port: int) -> None:
+    # AWS ListMetrics: one entry per metric (namespace, name, dimension set), however
+    # many datapoints it has; moto 5.2 gave one per datapoint of a two-dimension metric.
+    namespace = "Test/ListOnce"
+    now = int(time.time())
+    data = []
+    for second in range(now - 5, now):
+        stamp = datetime.fromtimestamp(second, timezone.utc)
+        for dims in (DIMS, list(reversed(DIMS)), DIMS[1:], []):
+            data.append({"MetricName": "RequestCount", "Dimensions": dims, "Timestamp": stamp,
+                         "Value": 1})
+    status, _, out = call(port, "PutMetricData", {"Namespace": namespace, "MetricData": data})
+    assert status == 200, out
+    status, _, out = call(port, "ListMetrics", {"Namespace": namespace})
+    assert status == 200, out
+    listed = sorted(sorted((d["Name"], d["Value"]) for d in m.get("Dimensions", []))
+                    for m in out["Metrics"])
+    # 20 datapoints, 3 metrics: the pair (in either order), the load balancer alone, none.
+    assert listed == [[], [("LoadBalancer", "app/lab/2")],
+                      [("LoadBalancer", "app/lab/2"), ("TargetGroup", "targetgroup/like/1")]]
+    # A dimension filter still selects every metric that has it.
+    status, _, out = call(port, "ListMetrics", {
+        "Namespace": namespace, "Dimensions": [{"Name": "TargetGroup", "Value": "targetgroup/like/1"}]})
+    assert status == 200, out
+    assert len(out["Metrics"]) == 1

@@ -11,10 +11,11 @@ Against ``launch.py`` (moto on 127.0.0.1, a free port):
   ``cfn_target_group_attributes.py``), the website bucket's index document, public access
   block, ownership rule and public-read policy (``cfn_s3_bucket_website.py``,
   ``cfn_s3_bucket_policy.py``);
-* on a fresh stack each: the UpdateService rollout (``ecs_deployments.py``) and the
-  services' deployment settings (``ecs_service_settings.py``); a stack update of the
-  default target group's health-check and draining parameters, in place
-  (``cfn_target_group_updates.py``);
+* on a fresh stack each: the UpdateService rollout (``ecs_deployments.py``), with the
+  service's task registered in its target group while it runs
+  (``ecs_service_targets.py``), and the services' deployment settings
+  (``ecs_service_settings.py``); a stack update of the default target group's
+  health-check and draining parameters, in place (``cfn_target_group_updates.py``);
 * a Fargate RunTask in the stack's VPC (``cfn_vpc_dns.py``, ``ecs_task_enis.py``,
   ``ecs_task_lifecycle.py``), on a launcher of its own: once as the launcher starts by
   default, once with ``MYSFITS_MOTO_PUBLIC_IP=127.0.0.1`` as the Rust tests start it,
@@ -739,6 +740,9 @@ class Rollout:
     idle_deployed: dict[str, Any]
     delete_status: str
     leftovers: list[str]
+    # The default target group's targets after each step: (id, port, state).
+    targets: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)
+    subnet: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -753,6 +757,13 @@ def rollout(moto: Launcher, body: str) -> Rollout:
     def describe() -> dict[str, Any]:
         return ecs.describe_services(cluster=cluster, services=[name])["services"][0]
 
+    targets: dict[str, list[tuple[str, int, str]]] = {}
+
+    def look(step: str) -> None:
+        health = c["elbv2"].describe_target_health(TargetGroupArn=o["DefaultTargetGroupArn"])
+        targets[step] = [(t["Target"]["Id"], t["Target"]["Port"], t["TargetHealth"]["State"])
+                         for t in health["TargetHealthDescriptions"]]
+
     td1 = register_task_definition(c, o, name, family, 256, "v1", task_role=True)
     td2 = register_task_definition(c, o, name, family, 256, "nolike", task_role=True)
     ecs.create_service(
@@ -763,13 +774,19 @@ def rollout(moto: Launcher, body: str) -> Rollout:
         deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
     )
     created = describe()
+    look("created")
     # family:revision, as a user may pass it; the service reports the full ARN.
     updated = ecs.update_service(cluster=cluster, service=name, taskDefinition=f"{family}:2")["service"]
     after_update = describe()
+    look("updated")
     forced = ecs.update_service(cluster=cluster, service=name, forceNewDeployment=True)["service"]
     after_forced = describe()
     scaled = ecs.update_service(cluster=cluster, service=name, desiredCount=0)["service"]
+    look("scaled to 0")
     ecs.delete_service(cluster=cluster, service=name)
+    look("deleted")
+    subnet = public_network(o)["awsvpcConfiguration"]["subnets"][0]
+    cidr = c["ec2"].describe_subnets(SubnetIds=[subnet])["Subnets"][0]["CidrBlock"]
     ecs.create_service(cluster=cluster, serviceName="idle", taskDefinition=td1, desiredCount=0,
                        launchType="FARGATE", networkConfiguration=public_network(o))
     idle = ecs.describe_services(cluster=cluster, services=["idle"])["services"][0]
@@ -778,7 +795,7 @@ def rollout(moto: Launcher, body: str) -> Rollout:
     ecs.delete_service(cluster=cluster, service="idle", force=True)
     delete_status = delete_stack(c, stack_id)
     return Rollout(td1, td2, created, updated, after_update, forced, after_forced, scaled,
-                   idle, idle_deployed, delete_status, leftovers(c, o["VpcId"]))
+                   idle, idle_deployed, delete_status, leftovers(c, o["VpcId"]), targets, cidr)
 
 
 class TestRollout:
@@ -818,6 +835,17 @@ class TestRollout:
     def test_its_first_deploy_runs_the_count_it_sets(self, rollout: Rollout) -> None:
         assert deployments(rollout.idle_deployed) == [("PRIMARY", rollout.td2, "COMPLETED")]
         assert rollout.idle_deployed["runningCount"] == 1
+
+    def test_running_task_registered_in_the_target_group(self, rollout: Rollout) -> None:
+        # ECS registers a running task by its private IP, on the container port.
+        [(ip, port, state)] = rollout.targets["created"]
+        assert ipaddress.ip_address(ip) in ipaddress.ip_network(rollout.subnet)
+        assert (port, state) == (80, "healthy")
+        assert rollout.targets["updated"] == rollout.targets["created"]
+
+    def test_tasks_deregistered_when_scaled_to_0_and_deleted(self, rollout: Rollout) -> None:
+        assert rollout.targets["scaled to 0"] == []
+        assert rollout.targets["deleted"] == []
 
     def test_stack_deleted_after_the_service(self, rollout: Rollout) -> None:
         assert rollout.delete_status == "DELETE_COMPLETE"

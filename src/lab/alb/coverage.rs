@@ -427,7 +427,7 @@ mod tests {
             Coverage::Witness("/x".into())
         );
         assert_eq!(union_covers(&[], "/a"), Coverage::Witness("/a".into()));
-        assert_eq!(union_covers(&["/b"], "*a"), Coverage::Witness("/a".into()));
+        assert_eq!(union_covers(&["/b"], "*a"), Coverage::Witness("/1a".into()));
     }
 
     #[test]

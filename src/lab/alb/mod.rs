@@ -1,6 +1,7 @@
 //! AWS Application Load Balancer listener rules with path-pattern conditions.
 //!
 //! - `pattern`: one pattern, validated and matched the way ALB does.
+//! - `example`: the request path a person would type for a pattern, for hints.
 //! - `coverage`: whether patterns together take every path another one matches.
 //! - `rules`: rules by priority, and which of their patterns no request reaches.
 //! - `limits`: what one rule may hold (ALB quotas) and the patterns that are traps.
@@ -8,6 +9,7 @@
 //!   own rules when the right place has no free number.
 
 mod coverage;
+mod example;
 mod limits;
 mod pattern;
 mod placement;

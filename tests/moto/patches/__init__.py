@@ -14,7 +14,8 @@ from __future__ import annotations
 from . import (cfn_deletions, cfn_s3_bucket_policy, cfn_s3_bucket_website,
                cfn_target_group_attributes, cfn_target_group_updates, cfn_vpc_dns,
                cloudwatch_cbor, cloudwatch_dimensions, ecs_deployments, ecs_service_settings,
-               ecs_task_enis, ecs_task_lifecycle, elbv2_rule_priorities, elbv2_rule_quotas)
+               ecs_service_targets, ecs_task_enis, ecs_task_lifecycle, elbv2_rule_priorities,
+               elbv2_rule_quotas)
 from ._shared import lock
 
 __all__ = ["apply", "lock"]
@@ -26,7 +27,8 @@ def apply(engine: bool = False) -> list[str]:
     """Apply every patch once; returns one line per patch for the launcher's log.
 
     ``engine``: the local engine runs the tasks and rolls the deployments itself, so
-    ``ecs_deployments`` only starts deployments and never completes them."""
+    ``ecs_deployments`` only starts deployments and never completes them, and
+    ``ecs_service_targets`` stands aside (real tasks register themselves)."""
     global _applied
     if _applied is not None:
         return _applied
@@ -34,6 +36,8 @@ def apply(engine: bool = False) -> list[str]:
     cfn_deletions.apply(applied)
     ecs_deployments.apply(applied, complete=not engine)
     ecs_service_settings.apply(applied)
+    if not engine:
+        ecs_service_targets.apply(applied)
     cfn_vpc_dns.apply(applied)
     ecs_task_enis.apply(applied)
     ecs_task_lifecycle.apply(applied)

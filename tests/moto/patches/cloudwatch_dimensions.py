@@ -11,15 +11,24 @@ query's, so a ``[LoadBalancer]`` query adds each target group's series to the lo
 balancer's own; GetMetricData compares sorted dimension lists, but
 ``Dimension.__lt__`` is broken (it compares a value with a name), so the sort keeps
 the order given and ``[LoadBalancer, TargetGroup]`` never finds what was put as
-``[TargetGroup, LoadBalancer]``.
+``[TargetGroup, LoadBalancer]``. ListMetrics lists a metric once per datapoint when it
+has two dimensions or more (its ``are_dimensions_same`` wants every dimension equal to
+every other) or none, where AWS (ListMetrics) lists each metric, namespace + name +
+dimension set, once.
 
-The patch orders dimensions by (name, value), and GetMetricStatistics keeps, of what
-moto's own query found, the datapoints whose dimension set equals the query's.
+The patch orders dimensions by (name, value); GetMetricStatistics keeps, of what moto's
+own query found, the datapoints whose dimension set equals the query's; ListMetrics
+keeps the first datapoint of each metric that moto's own filter lets through.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+
+def _metric(datum: Any) -> tuple[str, str, frozenset[tuple[Any, Any]]]:
+    """What makes a metric one: its namespace, name and whole dimension set."""
+    return datum.namespace, datum.name, frozenset(_key(datum.dimensions))
 
 
 def _key(dimensions: Any) -> set[tuple[Any, Any]]:
@@ -52,5 +61,15 @@ def apply(applied: list[str]) -> None:
                 kept.append(point)
         return kept
 
+    def get_filtered_metrics(self: Any, metric_name: str, namespace: str,
+                             dimensions: list[dict[str, str]]) -> list[Any]:
+        listed: dict[tuple[str, str, frozenset[tuple[Any, Any]]], Any] = {}
+        for datum in self.get_all_metrics():
+            if datum.filter(namespace=namespace, name=metric_name, dimensions=dimensions):
+                listed.setdefault(_metric(datum), datum)
+        return list(listed.values())
+
     CloudWatchBackend.get_metric_statistics = get_metric_statistics  # type: ignore[method-assign]
-    applied.append("CloudWatch: a metric is its whole dimension set, in any order")
+    CloudWatchBackend.get_filtered_metrics = get_filtered_metrics  # type: ignore[method-assign]
+    applied.append("CloudWatch: a metric is its whole dimension set, in any order, and "
+                   "ListMetrics lists it once")
