@@ -20,7 +20,7 @@ repository URIs are ``127.0.0.1:<registry port>/<name>``, a task's public IP is
 own host names included (aws_names.py).
 
 Stops on SIGTERM/SIGINT, or when its stdin (a pipe) closes; then it stops every
-container it started, removes them and the images it pulled, and stops the registry.
+container it started, removes them, takes its names off the images it pulled or built (untag), and stops the registry.
 """
 
 from __future__ import annotations
@@ -194,12 +194,16 @@ def _serialize_requests(lock: object) -> None:
 
 
 def _remove_images(registry_host: str) -> None:
+    """Takes this engine's names off the images (its registry's port makes them its own).
+    Untag, not rmi: an identical build of another engine running beside this one may be
+    reusing the same image from podman's layer cache at this very moment, and removing
+    it under that build fails it with "image not known"."""
     from . import podman
 
     out = podman.run(["images", "--format", "{{.Repository}}:{{.Tag}}"], check=False)
     for image in out.split():
-        if image.startswith(registry_host + "/"):
-            podman.remove_image(image)
+        if image.startswith(registry_host + "/") and not image.endswith(":<none>"):
+            podman.untag(image)
 
 
 if __name__ == "__main__":

@@ -161,5 +161,5 @@ def remove_all(engine_id: str) -> int:
     return len(names)
 
 
-def remove_image(image: str) -> None:
-    run(["rmi", "--force", image], timeout=60, check=False)
+def untag(image: str) -> None:
+    run(["untag", image, image], timeout=60, check=False)

@@ -22,9 +22,12 @@ pub(crate) struct Lab {
 }
 
 impl Lab {
-    /// `up`, a revision of like-service, and the SDK clients that check what was done.
+    /// `up`, the monolith deployed (`up` runs no task until then: merge waits for one),
+    /// a revision of like-service, and the SDK clients that check what was done.
     pub(crate) async fn new(moto: &Moto) -> Self {
         moto.run(&["up"]).ok();
+        moto.run(&["deploy", "monolith-service", "--image", "monolith:1"])
+            .ok();
         moto.run(&["deploy", "like-service", "--image", "like:1"])
             .ok();
         let sdk = moto.sdk().await;

@@ -32,6 +32,8 @@ async fn every_command_prints_one_json_document() {
     assert_eq!(up["lab"], "mysfits");
     assert_eq!(up["region"], "us-east-1");
     assert!(up["outputs"]["AlbUrl"].is_string());
+    let monolith = json(&moto, &["deploy", "monolith-service", "--image", "mono:1"]);
+    assert_eq!(monolith["rollout"], "completed");
 
     let deploy = json(&moto, &["deploy", "like-service", "--image", "like:1"]);
     assert_eq!(deploy["service"], "like-service");

@@ -70,6 +70,9 @@ async fn every_commands_output_as_text_and_json() {
     let moto = Moto::start();
     once(&moto, "init", &["init", "--force"], false);
     once(&moto, "up", &["up"], false);
+    // `up` runs no task until the monolith's first deploy; merge needs one to fall back on.
+    moto.run(&["deploy", "monolith-service", "--image", "monolith:1"])
+        .ok();
     once(
         &moto,
         "deploy",

@@ -146,7 +146,8 @@ fn lab_with(services: &[(&str, &str)]) -> Moto {
     }
     std::fs::write(moto.home.path().join("mysfits.yaml"), yaml).unwrap();
     moto.run(&["up"]).ok();
-    for (name, _) in &services[1..] {
+    // The default service too: `up` runs no task until its first deploy.
+    for (name, _) in services {
         moto.run(&["deploy", name, "--image", &format!("{name}:1")])
             .ok();
     }
@@ -157,6 +158,9 @@ fn lab_with(services: &[(&str, &str)]) -> Moto {
 async fn split_route_resplit_change_merge_cleanup() {
     let moto = Moto::start();
     moto.run(&["up"]).ok();
+    // `up` runs no task until the monolith's first deploy; merge needs one to fall back on.
+    moto.run(&["deploy", "monolith-service", "--image", "monolith:1"])
+        .ok();
     let lab = Lab::new(&moto).await;
 
     // Before like-service has a revision: refused, with the deploy command, nothing made.
