@@ -28,6 +28,16 @@ impl Lab {
         moto.run(&["up"]).ok();
         moto.run(&["deploy", "monolith-service", "--image", "monolith:1"])
             .ok();
+        Self::with_like(moto).await
+    }
+
+    /// As `new`, without deploying the monolith (its service runs no task).
+    pub(crate) async fn without_monolith(moto: &Moto) -> Self {
+        moto.run(&["up"]).ok();
+        Self::with_like(moto).await
+    }
+
+    async fn with_like(moto: &Moto) -> Self {
         moto.run(&["deploy", "like-service", "--image", "like:1"])
             .ok();
         let sdk = moto.sdk().await;

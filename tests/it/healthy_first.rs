@@ -34,7 +34,7 @@ impl Lab {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traffic_moves_onto_a_group_only_once_it_has_a_healthy_target() {
     let moto = Moto::start_with(&[("MOTO_ECS_SERVICE_RUNNING", "0")]);
-    let lab = Lab::new(&moto).await;
+    let lab = Lab::without_monolith(&moto).await;
     let at_zero = shares(&[(LIKE, 0), (DEFAULT, 100)]);
 
     // --no-wait: one look, no healthy target, so the new rule holds 0 % and says how on.
@@ -101,7 +101,7 @@ async fn traffic_moves_onto_a_group_only_once_it_has_a_healthy_target() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_while_waiting_for_a_healthy_target_leaves_the_rule_at_0() {
     let moto = Moto::start_with(&[("MOTO_ECS_SERVICE_RUNNING", "0")]);
-    let lab = Lab::new(&moto).await;
+    let lab = Lab::without_monolith(&moto).await;
     // Made, held at 0 %: the run again finds the service and waits for its target.
     moto.run(&["split", "like-service", "--no-wait"]).ok();
     let child = moto
