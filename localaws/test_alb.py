@@ -599,7 +599,7 @@ def test_duration_based_stickiness(lab: Any) -> None:
 
     arn = lab_.tg["tg-sticky"]
     attrs = [{"Key": "stickiness.enabled", "Value": "true"}, {"Key": "stickiness.type", "Value": "lb_cookie"},
-             {"Key": "stickiness.lb_cookie.duration_seconds", "Value": "1"}]
+             {"Key": "stickiness.lb_cookie.duration_seconds", "Value": "3"}]
     lab_.elb.modify_target_group_attributes(TargetGroupArn=arn, Attributes=attrs)
     try:
         first, cookies = get()
@@ -619,8 +619,9 @@ def test_duration_based_stickiness(lab: Any) -> None:
         moved, renewed = get(jar)
         assert moved != first and {get(f"AWSALB={renewed['AWSALB']}")[0] for _ in range(4)} == {moved}
         lab_.set_states("tg-sticky", "healthy", "healthy", "healthy")
-        # Past the stickiness duration (1 s here), the cookie no longer binds.
-        time.sleep(1.2)
+        # Past the stickiness duration (3 s here: long enough for the requests above on a
+        # loaded machine, as the first cookie is not renewed), the cookie no longer binds.
+        time.sleep(3.2)
         assert len({get(f"AWSALB={renewed['AWSALB']}")[0] for _ in range(3)}) == 3
     finally:
         lab_.elb.modify_target_group_attributes(
