@@ -13,9 +13,12 @@ pub(crate) fn app_dir(engine: &Engine) -> std::path::PathBuf {
 }
 
 pub(crate) fn app_env(engine: &Engine, mode: &str, version: &str) {
+    // BUILD_OF makes this engine's images its own: identical builds of engines side by side
+    // would share one cached image, and podman 4 can lose a name that two builds add to
+    // the same image at once ("image not known").
     std::fs::write(
         app_dir(engine).join("app.env"),
-        format!("MODE={mode}\nVERSION={version}\n"),
+        format!("MODE={mode}\nVERSION={version}\nBUILD_OF={}\n", engine.id),
     )
     .unwrap();
 }

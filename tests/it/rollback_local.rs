@@ -60,9 +60,13 @@ fn a_rollback_to_a_revision_that_cannot_start_ends_the_deploy_within_a_minute() 
     // is pushed beforehand, so the time is the rollout's, not the build's.
     let crash = engine.home.path().join("crash-app");
     std::fs::create_dir_all(&crash).unwrap();
-    std::fs::copy(
-        common::repo_root().join("tests/fixtures/crash-app/Dockerfile"),
+    let dockerfile =
+        std::fs::read_to_string(common::repo_root().join("tests/fixtures/crash-app/Dockerfile"))
+            .unwrap();
+    // This engine's own image (see local_engine::app_env).
+    std::fs::write(
         crash.join("Dockerfile"),
+        format!("{dockerfile}LABEL dev.mysfits.build-of={}\n", engine.id),
     )
     .unwrap();
     std::fs::copy("/bin/busybox", crash.join("busybox")).expect("busybox-static");
