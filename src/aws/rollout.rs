@@ -357,7 +357,7 @@ impl Watch<'_> {
     }
 }
 
-/// Recorded response sequences for the states moto cannot reach (DESIGN.md §5): a rollout
+/// Recorded response sequences for the states moto cannot reach (docs/architecture.md): a rollout
 /// that completes, one the circuit breaker rolls back, one `deploy` rolls back itself at
 /// the first futile stop, a rollback whose tasks fail too, no rollback at all, stopped
 /// tasks, a wait that times out.

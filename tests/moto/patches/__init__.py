@@ -3,7 +3,7 @@
 Applied by ``launch.py`` (and the local engine, ``python -m localaws``) before the
 server starts. One module per patch; its docstring is the one description of that
 patch: what AWS documents, what moto does instead, what the patch does. Rules
-(DESIGN.md §5): each patch copies one documented AWS behaviour and names it; each one
+(docs/architecture.md): each patch copies one documented AWS behaviour and names it; each one
 only calls moto's own backend operations; none may make the tool's own result come out
 right by itself. A patch that finds moto already doing the job (a newer moto) stands
 aside. ``tests/moto/test_core_stack.py`` checks them against moto.

@@ -19,7 +19,7 @@ deletes it on StopTask by moto's own DeleteNetworkInterface. The address is rand
 the value of ``MYSFITS_MOTO_PUBLIC_IP``, which must be a loopback address (e.g.
 127.0.0.1; anything else stops the launcher at start): it stands in for the
 Internet-reachable address AWS would assign, so that a test's HTTP probe of "the task's
-public IP" reaches a test server on this host and nothing else (DESIGN.md §5: never
+public IP" reaches a test server on this host and nothing else (docs/architecture.md: never
 send traffic anywhere but 127.0.0.1).
 """
 
