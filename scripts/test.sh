@@ -12,7 +12,7 @@ scripts/system-deps.sh
 scripts/venv.sh
 export MYSFITS_TEST_PYTHON="$PWD/.venv/bin/python"
 cargo fmt --check
-cargo test --quiet --no-run
+cargo test --workspace --quiet --no-run
 logs=$(mktemp -d "${TMPDIR:-/tmp}/mysfits-test.XXXXXX")
 # The moto patches, checked with the binary `cargo test` just built; the example apps
 # and the local engine.
@@ -22,7 +22,7 @@ MYSFITS_BIN="${CARGO_TARGET_DIR:-target}/debug/mysfits" \
 pytest_pid=$!
 trap 'kill $pytest_pid 2>/dev/null || true' EXIT
 rust=0
-cargo test --quiet -- --test-threads="${MYSFITS_TEST_THREADS:-6}" 2>&1 | tee "$logs/cargo-test.log" || rust=$?
+cargo test --workspace --quiet -- --test-threads="${MYSFITS_TEST_THREADS:-6}" 2>&1 | tee "$logs/cargo-test.log" || rust=$?
 python=0
 wait "$pytest_pid" || python=$?
 trap - EXIT

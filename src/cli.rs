@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::lab::alb::{PathPattern, RuleError};
+use mysfits_lab::alb::{PathPattern, RuleError};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,7 +42,7 @@ impl Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Name of the lab: the stack name and the prefix of every name derived from it
-    #[arg(long, global = true, default_value = crate::lab::names::DEFAULT_LAB, env = "MYSFITS_LAB")]
+    #[arg(long, global = true, default_value = mysfits_lab::names::DEFAULT_LAB, env = "MYSFITS_LAB")]
     pub lab: String,
     /// The manifest declaring the lab's services (default: ./mysfits.yaml, else the built-in lab)
     #[arg(long, global = true, value_name = "PATH")]
@@ -155,7 +155,7 @@ pub struct UpArgs {
     pub private_tasks: bool,
     /// Image of the default-route service's first revision, which runs no task: the
     /// first deploy starts the service (a failed first deploy may roll back to it)
-    #[arg(long, value_name = "URI", default_value = crate::lab::PLACEHOLDER_IMAGE)]
+    #[arg(long, value_name = "URI", default_value = mysfits_lab::PLACEHOLDER_IMAGE)]
     pub placeholder_image: String,
 }
 
@@ -252,7 +252,7 @@ pub struct WatchArgs {
     pub bake: Option<std::time::Duration>,
     /// Roll back when more than this percent of the service's requests answer 5xx
     /// (once at least 5 did)
-    #[arg(long = "max-5xx", value_name = "PERCENT", default_value = "1", value_parser = crate::lab::bake::parse_percent)]
+    #[arg(long = "max-5xx", value_name = "PERCENT", default_value = "1", value_parser = mysfits_lab::bake::parse_percent)]
     pub max_5xx: f64,
 }
 
@@ -261,7 +261,7 @@ pub struct WatchArgs {
 pub struct Steps(pub Vec<u8>);
 
 fn parse_steps(s: &str) -> Result<Steps, String> {
-    crate::lab::weights::parse_steps(s).map(Steps)
+    mysfits_lab::weights::parse_steps(s).map(Steps)
 }
 
 /// A bake: a humantime duration above zero.
@@ -421,7 +421,7 @@ fn parse_tag(s: &str) -> Result<String, String> {
 }
 
 fn parse_image(s: &str) -> Result<String, String> {
-    match crate::lab::image::problem(s) {
+    match mysfits_lab::image::problem(s) {
         None => Ok(s.to_string()),
         Some(why) => Err(format!("'{s}' is not an image reference: {why}; e.g. public.ecr.aws/nginx/nginx:stable-alpine or REPOSITORY@sha256:<digest>")),
     }

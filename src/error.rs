@@ -4,12 +4,12 @@ use crate::aws::cfn::WaitError;
 use crate::aws::config::{ConfigError, Place};
 use crate::aws::AwsError;
 use crate::image::build::BuildError;
-use crate::lab::alb::{PlacementError, RuleError};
-use crate::lab::manifest::ManifestError;
-use crate::lab::names::NameError;
-use crate::lab::outputs::MissingOutput;
-use crate::lab::rollout::{Rollback, RolledBackBy};
-use crate::lab::stack::StackStatus;
+use mysfits_lab::alb::{PlacementError, RuleError};
+use mysfits_lab::manifest::ManifestError;
+use mysfits_lab::names::NameError;
+use mysfits_lab::outputs::MissingOutput;
+use mysfits_lab::rollout::{Rollback, RolledBackBy};
+use mysfits_lab::stack::StackStatus;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -287,7 +287,7 @@ fn first_reason(reasons: &[String]) -> String {
 impl Error {
     /// Lines that tell the user what to do next.
     pub fn hints(&self, lab: &str) -> Vec<String> {
-        let lab_flag = crate::lab::names::lab_flag(lab);
+        let lab_flag = mysfits_lab::names::lab_flag(lab);
         match self {
             Error::Name(NameError::TargetGroupTooLong { .. }) => {
                 vec!["use a shorter --lab or service name".into()]
@@ -373,7 +373,7 @@ impl Error {
                 h.push(format!("fix the image, then deploy a tag that starts: `mysfits deploy {service} --tag …{lab_flag}`"));
                 h
             }
-            Error::StackNotReady { status, .. } => vec![if status.phase() == crate::lab::stack::Phase::InProgress {
+            Error::StackNotReady { status, .. } => vec![if status.phase() == mysfits_lab::stack::Phase::InProgress {
                 format!("another change is under way; wait for it (`mysfits status{lab_flag}`), then run this again")
             } else {
                 format!("repair or replace the stack first: `mysfits up{lab_flag} --yes`, or remove it with `mysfits cleanup{lab_flag}`")

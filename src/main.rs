@@ -6,7 +6,6 @@ mod commands;
 mod error;
 mod help;
 mod image;
-mod lab;
 mod output;
 mod report;
 mod settings;

@@ -3,9 +3,9 @@
 
 use crate::cli::{AwsCommand, Cli, Command, GlobalArgs, OutputFormat, RouteArgs, RunArgs};
 use crate::error::Error;
-use crate::lab::manifest::{Manifest, Route};
-use crate::lab::names::Lab;
 use crate::output::Verbosity;
+use mysfits_lab::manifest::{Manifest, Route};
+use mysfits_lab::names::Lab;
 
 pub struct Settings {
     pub lab: Lab,

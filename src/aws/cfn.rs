@@ -10,8 +10,8 @@ use aws_sdk_cloudformation::types::{
 use super::error::{map, AwsError};
 use super::poll::Poll;
 use super::Aws;
-use crate::lab::stack::{Phase, StackEnd, StackStatus};
 use crate::report::{Reporter, Row};
+use mysfits_lab::stack::{Phase, StackEnd, StackStatus};
 
 #[derive(Debug, Clone)]
 pub struct Stack {

@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
 use super::error::{map, AwsError};
 use super::Aws;
-use crate::lab::data::{Attr, Item};
+use mysfits_lab::data::{Attr, Item};
 
 impl Aws {
     /// The items whose `key` attribute is not in the table yet: a load cut short is

@@ -10,9 +10,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
 
 use super::error::{map, AwsError};
 use super::Aws;
-use crate::lab::health::HealthCheck;
-use crate::lab::names::TAG_LAB;
-use crate::lab::weights::Forward;
+use mysfits_lab::health::HealthCheck;
+use mysfits_lab::names::TAG_LAB;
+use mysfits_lab::weights::Forward;
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RuleInfo {

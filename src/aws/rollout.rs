@@ -12,13 +12,13 @@ use aws_sdk_ecs::types::DesiredStatus;
 use super::ecs::{deployment_view, update_service};
 use super::error::{map, AwsError};
 use super::poll::Poll;
-use crate::lab::rollout::{
+use crate::report::Reporter;
+use crate::report::Row;
+use mysfits_lab::rollout::{
     judge, replaced, rollback_of, rolled_back_to, short, DeploymentView, Rollback, RolledBackBy,
     RolloutState, Verdict,
 };
-use crate::lab::stop_reason::{failed, retry, Retry};
-use crate::report::Reporter;
-use crate::report::Row;
+use mysfits_lab::stop_reason::{failed, retry, Retry};
 
 /// How many looks a failed rollout may stay primary before the wait concludes that ECS
 /// has no earlier completed deployment to roll back to (it makes the rollback deployment

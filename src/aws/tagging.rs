@@ -4,7 +4,7 @@ use aws_sdk_resourcegroupstagging::types::TagFilter;
 
 use super::error::{map, AwsError};
 use super::Aws;
-use crate::lab::names::TAG_LAB;
+use mysfits_lab::names::TAG_LAB;
 
 impl Aws {
     pub async fn tagged_resources(&self, lab: &str) -> Result<Vec<String>, AwsError> {

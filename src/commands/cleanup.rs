@@ -7,11 +7,11 @@ use crate::aws::AwsError;
 use crate::cli::OutputFormat;
 use crate::commands::Ctx;
 use crate::error::Error;
-use crate::lab::arn;
-use crate::lab::names::{TAG_LAB, TAG_SERVICE};
-use crate::lab::plan::{cleanup_plan, render, Inventory, Named, Phase, Step};
 use crate::output::Render;
 use crate::report::{Reporter, Row};
+use mysfits_lab::arn;
+use mysfits_lab::names::{TAG_LAB, TAG_SERVICE};
+use mysfits_lab::plan::{cleanup_plan, render, Inventory, Named, Phase, Step};
 
 /// Where the stack was found: the names later steps need, taken from its outputs.
 struct Found {
@@ -256,7 +256,7 @@ async fn delete_one(
             // manifest's (which may be broken, or name other services by now); a template
             // that cannot be read only costs the labels.
             let labels = match aws.stack_template(&item.id).await {
-                Ok(body) => crate::lab::template::descriptions(&body),
+                Ok(body) => mysfits_lab::template::descriptions(&body),
                 Err(_) => Default::default(),
             };
             aws.delete_stack(&item.id).await?;
@@ -272,7 +272,7 @@ async fn delete_one(
                     stack: item.id.clone(),
                     source,
                 })?;
-            if let crate::lab::stack::StackEnd::Settled { status, reasons } = end {
+            if let mysfits_lab::stack::StackEnd::Settled { status, reasons } = end {
                 return Err(Error::StackFailed {
                     stack: item.id.clone(),
                     status,
@@ -359,7 +359,7 @@ async fn still_there(ctx: &Ctx<'_>, arn: &str) -> Result<bool, Error> {
     }
     if let Some((cluster, _)) = arn::cluster_scoped(arn, "task") {
         return Ok(
-            matches!(ctx.aws.describe_task(cluster, arn).await, Ok(t) if t.phase != crate::lab::task::TaskPhase::Stopped),
+            matches!(ctx.aws.describe_task(cluster, arn).await, Ok(t) if t.phase != mysfits_lab::task::TaskPhase::Stopped),
         );
     }
     // The tagging index lags a bucket's deletion; S3 itself answers for it.

@@ -11,11 +11,11 @@ use crate::aws::poll::Poll;
 use crate::commands::rules::{tg_name, weight_parts, WeightPart};
 use crate::commands::Ctx;
 use crate::error::Error;
-use crate::lab::arn::elb_dimension;
-use crate::lab::bake::{self, judge, Limits, Sample};
-use crate::lab::rollout::RolloutState;
-use crate::lab::weights::{Forward, Step};
 use crate::report::Row;
+use mysfits_lab::arn::elb_dimension;
+use mysfits_lab::bake::{self, judge, Limits, Sample};
+use mysfits_lab::rollout::RolloutState;
+use mysfits_lab::weights::{Forward, Step};
 
 /// Watching applies to every bake unless said otherwise.
 pub const DEFAULT_BAKE: Duration = Duration::from_secs(5 * 60);

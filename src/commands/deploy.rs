@@ -11,10 +11,10 @@ use crate::commands::Ctx;
 use crate::error::Error;
 use crate::image::build::{BuildError, Builder};
 use crate::image::push::{resolve_digest, Build};
-use crate::lab::manifest::{Route, Service};
-use crate::lab::rollout::{short, Rollback};
 use crate::output::Render;
 use crate::report::Row;
+use mysfits_lab::manifest::{Route, Service};
+use mysfits_lab::rollout::{short, Rollback};
 
 /// What the deploy did to the service.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -274,8 +274,8 @@ pub(super) async fn watch_rollout(
 /// new one: re-deploying the same thing registers nothing.
 pub(super) async fn ensure_revision(
     ctx: &Ctx<'_>,
-    service: &crate::lab::manifest::Service,
-    outputs: &crate::lab::outputs::StackOutputs,
+    service: &mysfits_lab::manifest::Service,
+    outputs: &mysfits_lab::outputs::StackOutputs,
     image: &str,
 ) -> Result<String, Error> {
     let spec = task_spec(ctx.lab, service, outputs, &ctx.aws.region, image)?;

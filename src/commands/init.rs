@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use crate::error::Error;
-use crate::lab::manifest::{DEFAULT_MANIFEST, DEFAULT_NAME};
-use crate::lab::samples::SAMPLE_FILES;
 use crate::output::{Printer, Render};
+use mysfits_lab::manifest::{DEFAULT_MANIFEST, DEFAULT_NAME};
+use mysfits_lab::samples::SAMPLE_FILES;
 
 /// The files `init` wrote.
 #[derive(Debug, serde::Serialize)]

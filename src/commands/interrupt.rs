@@ -3,8 +3,8 @@
 //! and exit 130 as shells expect of an interrupt.
 
 use crate::cli::AwsCommand;
-use crate::lab::names::lab_flag;
 use crate::output::{Printer, ProgressLog};
+use mysfits_lab::names::lab_flag;
 
 /// The command line as typed, quoted for a shell where needed.
 pub(crate) fn command_line() -> String {

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use crate::commands::rules::tg_name;
 use crate::commands::Ctx;
 use crate::error::Error;
-use crate::lab::manifest::Service;
+use mysfits_lab::manifest::Service;
 
 pub enum LabService<'m> {
     Manifest(&'m Service),

@@ -93,7 +93,7 @@ fn line(l: &LogLine) -> String {
 /// (awslogs names streams `<prefix>/<container>/<task-id>`).
 fn prefix(stream: &str) -> String {
     let service = stream.split('/').next().unwrap_or(stream);
-    let task = crate::lab::arn::tail(stream);
+    let task = mysfits_lab::arn::tail(stream);
     format!("{service}/{}", &task[..task.len().min(8)])
 }
 

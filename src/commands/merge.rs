@@ -5,10 +5,10 @@
 use crate::commands::cutover::first_healthy;
 use crate::commands::{rules, Ctx};
 use crate::error::Error;
-use crate::lab::manifest::Route;
-use crate::lab::names::TAG_LAB;
 use crate::output::{OutputFormat, Render};
 use crate::report::Row;
+use mysfits_lab::manifest::Route;
+use mysfits_lab::names::TAG_LAB;
 
 /// A merge: its plan, and whether it was carried out (not with `--dry-run` or nothing to do).
 #[derive(Debug, serde::Serialize)]

@@ -23,10 +23,10 @@ mod up;
 use crate::aws::{self, Aws};
 use crate::cli::{AwsArgs, AwsCommand, Command, OutputFormat};
 use crate::error::Error;
-use crate::lab::manifest::Manifest;
-use crate::lab::names::Lab;
 use crate::output::{Printer, TermReporter};
 use crate::settings::Settings;
+use mysfits_lab::manifest::Manifest;
+use mysfits_lab::names::Lab;
 
 /// What every AWS command works with.
 pub struct Ctx<'a> {
@@ -82,7 +82,7 @@ impl Ctx<'_> {
 
     /// A `next:` line whose command targets this lab (`--lab` kept when not the default).
     pub fn next(&self, what: &str, command: &str) {
-        let flag = crate::lab::names::lab_flag(self.lab.name());
+        let flag = mysfits_lab::names::lab_flag(self.lab.name());
         self.printer.next(what, &format!("{command}{flag}"));
     }
 }
@@ -101,7 +101,7 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
         Command::Template => {
             let template = docs::Generated {
                 kind: "template",
-                text: crate::lab::template::render(settings.manifest())
+                text: mysfits_lab::template::render(settings.manifest())
                     .trim_end()
                     .to_string(),
             };
@@ -206,7 +206,7 @@ async fn connect<'a>(
 
 impl<'a> Ctx<'a> {
     /// A service of the manifest, or an error naming the ones there are.
-    pub fn service(&self, name: &str) -> Result<&'a crate::lab::manifest::Service, Error> {
+    pub fn service(&self, name: &str) -> Result<&'a mysfits_lab::manifest::Service, Error> {
         let manifest = self.manifest();
         manifest.service(name).ok_or_else(|| Error::UnknownService {
             name: name.to_string(),
@@ -222,20 +222,20 @@ impl<'a> Ctx<'a> {
     }
 
     /// The lab's stack, complete, with every output: the base of every command after `up`.
-    pub async fn outputs(&self) -> Result<crate::lab::outputs::StackOutputs, Error> {
+    pub async fn outputs(&self) -> Result<mysfits_lab::outputs::StackOutputs, Error> {
         self.read_outputs(false).await
     }
 
     /// The outputs of a stack that commands which create or change things may build on:
     /// nothing is made in a stack being deleted, rolled back or changed by someone else.
-    pub async fn outputs_for_change(&self) -> Result<crate::lab::outputs::StackOutputs, Error> {
+    pub async fn outputs_for_change(&self) -> Result<mysfits_lab::outputs::StackOutputs, Error> {
         self.read_outputs(true).await
     }
 
     async fn read_outputs(
         &self,
         for_change: bool,
-    ) -> Result<crate::lab::outputs::StackOutputs, Error> {
+    ) -> Result<mysfits_lab::outputs::StackOutputs, Error> {
         let Some(stack) = self.aws.describe_stack(self.lab.stack()).await? else {
             return Err(self.not_set_up().await);
         };
@@ -245,7 +245,7 @@ impl<'a> Ctx<'a> {
                 status: stack.status,
             });
         }
-        Ok(crate::lab::outputs::StackOutputs::read(stack.outputs)?)
+        Ok(mysfits_lab::outputs::StackOutputs::read(stack.outputs)?)
     }
 }
 

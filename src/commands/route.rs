@@ -5,10 +5,10 @@ use serde::Serialize;
 use crate::commands::rules::{shares_text, WeightPart};
 use crate::commands::{rules, Ctx};
 use crate::error::Error;
-use crate::lab::alb::{evaluate, place, NewRule, Request, Rule};
-use crate::lab::manifest::Route;
 use crate::output::Render;
 use crate::settings::Settings;
+use mysfits_lab::alb::{evaluate, place, NewRule, Request, Rule};
+use mysfits_lab::manifest::Route;
 
 /// Which service answers a path, and by which rule.
 #[derive(Debug, Serialize)]

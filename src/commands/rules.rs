@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::aws::elb::RuleInfo;
 use crate::commands::Ctx;
 use crate::error::Error;
-use crate::lab::alb::{PathPattern, Rule};
-use crate::lab::names::TAG_LAB;
-use crate::lab::outputs::StackOutputs;
-use crate::lab::weights::Forward;
+use mysfits_lab::alb::{PathPattern, Rule};
+use mysfits_lab::names::TAG_LAB;
+use mysfits_lab::outputs::StackOutputs;
+use mysfits_lab::weights::Forward;
 
 pub struct Live {
     pub listener: String,

@@ -8,10 +8,10 @@ use crate::commands::lab_service::{self, LabService};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::image::push::resolve_digest;
-use crate::lab::rollout::short;
-use crate::lab::task::TaskPhase;
 use crate::output::Render;
 use crate::report::Row;
+use mysfits_lab::rollout::short;
+use mysfits_lab::task::TaskPhase;
 
 /// The smoke test's answer: the task, where it ran, and what its health path said.
 #[derive(Debug, serde::Serialize)]

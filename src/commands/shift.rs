@@ -5,8 +5,8 @@ use crate::commands::cutover::{BakePart, Cutover, Watch};
 use crate::commands::rules::{self, shares_text, WeightPart};
 use crate::commands::Ctx;
 use crate::error::Error;
-use crate::lab::manifest::Route;
 use crate::output::Render;
+use mysfits_lab::manifest::Route;
 
 /// The rule's weights after the shift, and the bake when there was one.
 #[derive(Debug, serde::Serialize)]

@@ -8,16 +8,16 @@ use crate::commands::rules::WeightPart;
 use crate::commands::task::{ensure_grace, service_spec};
 use crate::commands::{rules, Ctx};
 use crate::error::Error;
-use crate::lab::alb::{
-    check_rule, dead_patterns, place, traps, NewRule, PathPattern, Placement, Request, Rule,
-};
-use crate::lab::manifest::{Route, Service};
-use crate::lab::names::TAG_LAB;
-use crate::lab::outputs::StackOutputs;
-use crate::lab::rollout::short;
-use crate::lab::weights::{steps_of, walk, Forward, Step};
 use crate::output::Render;
 use crate::report::Row;
+use mysfits_lab::alb::{
+    check_rule, dead_patterns, place, traps, NewRule, PathPattern, Placement, Request, Rule,
+};
+use mysfits_lab::manifest::{Route, Service};
+use mysfits_lab::names::TAG_LAB;
+use mysfits_lab::outputs::StackOutputs;
+use mysfits_lab::rollout::short;
+use mysfits_lab::weights::{steps_of, walk, Forward, Step};
 
 /// A split as it stands: the service, its paths, its rule's priority and target group.
 #[derive(Debug, serde::Serialize)]

@@ -113,7 +113,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Report, Error> {
             .map(|(s, image)| ServicePart {
                 name: s.name.clone(),
                 status: s.status.clone(),
-                task_definition: crate::lab::arn::tail(&s.task_definition).to_string(),
+                task_definition: mysfits_lab::arn::tail(&s.task_definition).to_string(),
                 image: image.clone(),
                 desired: s.desired,
                 running: s.running,
@@ -182,7 +182,7 @@ impl Render for Report {
                 r.services
                     .iter()
                     .map(|s| {
-                        let rev = crate::lab::arn::revision_number(&s.task_definition);
+                        let rev = mysfits_lab::arn::revision_number(&s.task_definition);
                         let mut tasks = format!("{}/{} running", s.running, s.desired);
                         if s.pending > 0 {
                             tasks += &format!(", {} pending", s.pending);
@@ -193,7 +193,7 @@ impl Render for Report {
                             rev.to_string(),
                             s.image
                                 .as_deref()
-                                .map(crate::lab::image::short)
+                                .map(mysfits_lab::image::short)
                                 .unwrap_or_default(),
                             tasks,
                         ]

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use crate::aws::ecs::{ServiceInfo, ServiceSpec, TaskSpec};
 use crate::commands::Ctx;
 use crate::error::Error;
-use crate::lab::manifest::{resolve, Service};
-use crate::lab::names::Lab;
-use crate::lab::outputs::{MissingOutput, StackOutputs};
+use mysfits_lab::manifest::{resolve, Service};
+use mysfits_lab::names::Lab;
+use mysfits_lab::outputs::{MissingOutput, StackOutputs};
 
 pub fn task_spec(
     lab: &Lab,

@@ -8,10 +8,10 @@ use aws_sdk_cloudformation::types::{Output, Stack, StackStatus, Tag};
 use super::Ctx;
 use crate::aws::Aws;
 use crate::cli::OutputFormat;
-use crate::lab::manifest::{Manifest, DEFAULT_MANIFEST};
-use crate::lab::names::Lab;
-use crate::lab::outputs::OUTPUT_KEYS;
 use crate::output::{Printer, TermReporter, Verbosity};
+use mysfits_lab::manifest::{Manifest, DEFAULT_MANIFEST};
+use mysfits_lab::names::Lab;
+use mysfits_lab::outputs::OUTPUT_KEYS;
 
 /// The lab's stack in `status`, with every output (`tagged`: carries the lab's tag).
 pub fn stack(status: StackStatus, tagged: bool) -> DescribeStacksOutput {

@@ -4,15 +4,15 @@
 use crate::commands::task::{ensure_grace, service_spec};
 use crate::commands::Ctx;
 use crate::error::Error;
-use crate::lab::data::{sample_items, SAMPLE_KEY};
-use crate::lab::names::TAG_LAB;
-use crate::lab::outputs::StackOutputs;
-use crate::lab::site;
-use crate::lab::stack::{Phase, StackEnd, StackStatus};
-use crate::lab::template::{self, StackOptions};
 use crate::output::table::table;
 use crate::output::Render;
 use crate::report::Row;
+use mysfits_lab::data::{sample_items, SAMPLE_KEY};
+use mysfits_lab::names::TAG_LAB;
+use mysfits_lab::outputs::StackOutputs;
+use mysfits_lab::site;
+use mysfits_lab::stack::{Phase, StackEnd, StackStatus};
+use mysfits_lab::template::{self, StackOptions};
 
 /// The lab as `up` left it: where it is, its page, and the stack's outputs.
 #[derive(Debug, serde::Serialize)]
@@ -212,7 +212,7 @@ async fn ensure_default_service(
     let cluster = outputs.cluster_name.as_str();
     let row = Row::new(&ctx.reporter, &format!("ECS service {}", service.name));
     if let Some(existing) = ctx.aws.describe_service(cluster, &service.name).await? {
-        let revision = crate::lab::arn::tail(&existing.task_definition).to_string();
+        let revision = mysfits_lab::arn::tail(&existing.task_definition).to_string();
         let grace = ensure_grace(ctx, cluster, &existing, service).await?;
         row.finish(
             &format!(
@@ -242,7 +242,7 @@ async fn ensure_default_service(
     row.finish(
         &format!(
             "created with no task until the first deploy ({}, {})",
-            crate::lab::arn::tail(&task_definition),
+            mysfits_lab::arn::tail(&task_definition),
             created.status
         ),
         true,

@@ -8,7 +8,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::mpsc;
 
-use crate::lab::platform::Platform;
+use mysfits_lab::platform::Platform;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {

@@ -6,9 +6,9 @@ use crate::aws::Aws;
 use crate::error::Error;
 use crate::image::build::Builder;
 use crate::image::registry;
-use crate::lab::manifest::Service;
 use crate::report::Reporter;
 use crate::report::Row;
+use mysfits_lab::manifest::Service;
 
 /// What builds the image (the container CLI) and from where (the service's `build:`).
 pub struct Build<'a> {

@@ -77,7 +77,7 @@ class MotoGap(UserWarning):
 
 
 def logical_id(service: str) -> str:
-    """The name rule of src/lab/names.rs: monolith-service -> MonolithService."""
+    """The name rule of crates/lab/src/names.rs: monolith-service -> MonolithService."""
     return "".join(p[:1].upper() + p[1:] for p in service.split("-") if p)
 
 

@@ -9,7 +9,7 @@ pub use task_definitions::TaskSpec;
 
 use aws_sdk_ecs::types::{DeploymentRolloutState, Tag};
 
-use crate::lab::rollout::{DeploymentView, RolloutState};
+use mysfits_lab::rollout::{DeploymentView, RolloutState};
 
 fn ecs_tags(tags: &[(String, String)]) -> Vec<Tag> {
     tags.iter()

@@ -13,9 +13,9 @@ use super::{deployment_view, ecs_tags};
 use crate::aws::error::{map, AwsError};
 use crate::aws::poll::Poll;
 use crate::aws::Aws;
-use crate::lab::names::TAG_LAB;
-use crate::lab::rollout::DeploymentView;
 use crate::report::Row;
+use mysfits_lab::names::TAG_LAB;
+use mysfits_lab::rollout::DeploymentView;
 
 /// A service's deletion (draining its tasks) is waited for this long.
 const SERVICE_DELETE_TIMEOUT: Duration = Duration::from_secs(900);

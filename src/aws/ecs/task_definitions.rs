@@ -12,8 +12,8 @@ use aws_sdk_ecs::types::{
 use super::ecs_tags;
 use crate::aws::error::{map, AwsError};
 use crate::aws::Aws;
-use crate::lab::names::TAG_LAB;
-use crate::lab::platform::Platform;
+use mysfits_lab::names::TAG_LAB;
+use mysfits_lab::platform::Platform;
 
 /// Everything a revision of a service's task definition holds.
 #[derive(Debug, Clone, PartialEq)]

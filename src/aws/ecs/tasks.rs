@@ -5,7 +5,7 @@ use aws_sdk_ecs::types::{AssignPublicIp, AwsVpcConfiguration, LaunchType, Networ
 use super::ecs_tags;
 use crate::aws::error::{map, AwsError};
 use crate::aws::Aws;
-use crate::lab::task::TaskPhase;
+use mysfits_lab::task::TaskPhase;
 
 /// A one-off task as `run` follows it.
 #[derive(Debug, Clone)]

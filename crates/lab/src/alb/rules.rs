@@ -192,7 +192,7 @@ pub fn dead_patterns(rules: &[Rule]) -> Result<Vec<Dead>, Undecided> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::alb::testing::{pat, rule};
+    use crate::alb::testing::{pat, rule};
 
     #[test]
     fn evaluate_by_priority() {

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-pub const SAMPLE_MYSFITS: &str = include_str!("../../examples/data/mysfits.json");
+pub const SAMPLE_MYSFITS: &str = include_str!("../../../examples/data/mysfits.json");
 
 /// A DynamoDB attribute, kept SDK-free so the model stays testable offline.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,5 +1,6 @@
-//! The pure model of a lab: names, manifest, template, routing. No SDK here, so all of
-//! it is unit-tested offline and `--dry-run` can print plans without AWS.
+//! The pure model of a lab: names, manifest, template, routing, rollout verdicts. This
+//! crate does not depend on the AWS SDK, so all of it is unit-tested offline in seconds
+//! on a cold machine, and `--dry-run` can print plans without AWS.
 
 pub mod alb;
 pub mod arn;
@@ -25,3 +26,8 @@ pub mod weights;
 /// task; ECS's circuit breaker may roll a failed first deploy back to it (then on AWS it
 /// answers `/` on port 80).
 pub const PLACEHOLDER_IMAGE: &str = "public.ecr.aws/nginx/nginx:stable-alpine";
+
+/// The repository root, where the examples, site and templates this crate embeds live
+/// (two levels above the crate); the tests compare what is embedded with what is there.
+#[cfg(test)]
+pub(crate) const REPO_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");

@@ -5,45 +5,45 @@
 pub const SAMPLE_FILES: &[(&str, &str)] = &[
     (
         "examples/monolith-service/Dockerfile",
-        include_str!("../../examples/monolith-service/Dockerfile"),
+        include_str!("../../../examples/monolith-service/Dockerfile"),
     ),
     (
         "examples/monolith-service/app.py",
-        include_str!("../../examples/monolith-service/app.py"),
+        include_str!("../../../examples/monolith-service/app.py"),
     ),
     (
         "examples/monolith-service/mysfits_table.py",
-        include_str!("../../examples/monolith-service/mysfits_table.py"),
+        include_str!("../../../examples/monolith-service/mysfits_table.py"),
     ),
     (
         "examples/monolith-service/requirements.txt",
-        include_str!("../../examples/monolith-service/requirements.txt"),
+        include_str!("../../../examples/monolith-service/requirements.txt"),
     ),
     (
         "examples/like-service/Dockerfile",
-        include_str!("../../examples/like-service/Dockerfile"),
+        include_str!("../../../examples/like-service/Dockerfile"),
     ),
     (
         "examples/like-service/app.py",
-        include_str!("../../examples/like-service/app.py"),
+        include_str!("../../../examples/like-service/app.py"),
     ),
     (
         "examples/like-service/requirements.txt",
-        include_str!("../../examples/like-service/requirements.txt"),
+        include_str!("../../../examples/like-service/requirements.txt"),
     ),
 ];
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::manifest::{Manifest, DEFAULT_MANIFEST};
+    use crate::manifest::{Manifest, DEFAULT_MANIFEST};
     use std::path::Path;
 
     /// A file added to an example app and not listed here would be missing from every
     /// `mysfits init`; this catches it.
     #[test]
     fn every_file_of_the_sample_apps_is_embedded() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = Path::new(crate::REPO_ROOT);
         let m = Manifest::parse(DEFAULT_MANIFEST, "built-in", Path::new(".")).unwrap();
         let mut on_disk = Vec::new();
         for service in &m.services {

@@ -7,56 +7,56 @@ pub const CONFIG_KEY: &str = "config.js";
 /// (object key, contents) of every file of the page, keyed as under `site/` (all but its
 /// README).
 pub const SITE_FILES: &[(&str, &[u8])] = &[
-    ("index.html", include_bytes!("../../site/index.html")),
-    ("app.js", include_bytes!("../../site/app.js")),
-    ("style.css", include_bytes!("../../site/style.css")),
+    ("index.html", include_bytes!("../../../site/index.html")),
+    ("app.js", include_bytes!("../../../site/app.js")),
+    ("style.css", include_bytes!("../../../site/style.css")),
     (
         "images/chimera.svg",
-        include_bytes!("../../site/images/chimera.svg"),
+        include_bytes!("../../../site/images/chimera.svg"),
     ),
     (
         "images/cyclops.svg",
-        include_bytes!("../../site/images/cyclops.svg"),
+        include_bytes!("../../../site/images/cyclops.svg"),
     ),
     (
         "images/dragon.svg",
-        include_bytes!("../../site/images/dragon.svg"),
+        include_bytes!("../../../site/images/dragon.svg"),
     ),
     (
         "images/gorgon.svg",
-        include_bytes!("../../site/images/gorgon.svg"),
+        include_bytes!("../../../site/images/gorgon.svg"),
     ),
     (
         "images/haetae.svg",
-        include_bytes!("../../site/images/haetae.svg"),
+        include_bytes!("../../../site/images/haetae.svg"),
     ),
     (
         "images/kraken.svg",
-        include_bytes!("../../site/images/kraken.svg"),
+        include_bytes!("../../../site/images/kraken.svg"),
     ),
     (
         "images/mandrake.svg",
-        include_bytes!("../../site/images/mandrake.svg"),
+        include_bytes!("../../../site/images/mandrake.svg"),
     ),
     (
         "images/pegasus.svg",
-        include_bytes!("../../site/images/pegasus.svg"),
+        include_bytes!("../../../site/images/pegasus.svg"),
     ),
     (
         "images/phoenix.svg",
-        include_bytes!("../../site/images/phoenix.svg"),
+        include_bytes!("../../../site/images/phoenix.svg"),
     ),
     (
         "images/plesiosaurus.svg",
-        include_bytes!("../../site/images/plesiosaurus.svg"),
+        include_bytes!("../../../site/images/plesiosaurus.svg"),
     ),
     (
         "images/troll.svg",
-        include_bytes!("../../site/images/troll.svg"),
+        include_bytes!("../../../site/images/troll.svg"),
     ),
     (
         "images/yeti.svg",
-        include_bytes!("../../site/images/yeti.svg"),
+        include_bytes!("../../../site/images/yeti.svg"),
     ),
 ];
 
@@ -152,11 +152,7 @@ mod tests {
     #[test]
     fn every_file_under_site_is_embedded() {
         let mut on_disk = Vec::new();
-        files_under(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("site"),
-            "",
-            &mut on_disk,
-        );
+        files_under(&Path::new(crate::REPO_ROOT).join("site"), "", &mut on_disk);
         on_disk.sort();
         let mut embedded: Vec<String> = SITE_FILES.iter().map(|(k, _)| k.to_string()).collect();
         embedded.sort();

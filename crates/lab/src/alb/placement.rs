@@ -651,7 +651,7 @@ pub fn place(existing: &[Rule], new: &NewRule, req: &Request) -> Result<Placemen
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::alb::testing::{foreign, pat, rule, UNIONS};
+    use crate::alb::testing::{foreign, pat, rule, UNIONS};
 
     fn new(target: &str, patterns: &[&str]) -> NewRule {
         NewRule {

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::lab::alb::{check_rule, PathPattern, MAX_VALUES};
-use crate::lab::health::{draining_from_raw, HealthCheck, RawHealthCheck, Seconds};
-use crate::lab::names::{check_dns_name, NameError, SERVICE_MAX};
-use crate::lab::platform::Platform;
+use crate::alb::{check_rule, PathPattern, MAX_VALUES};
+use crate::health::{draining_from_raw, HealthCheck, RawHealthCheck, Seconds};
+use crate::names::{check_dns_name, NameError, SERVICE_MAX};
+use crate::platform::Platform;
 
 /// The built-in lab: the Mythical Mysfits monolith and its like-service.
-pub const DEFAULT_MANIFEST: &str = include_str!("../../examples/mysfits.yaml");
+pub const DEFAULT_MANIFEST: &str = include_str!("../../../examples/mysfits.yaml");
 pub const DEFAULT_NAME: &str = "mysfits.yaml";
 /// Placeholders an environment value may use, resolved from the core stack.
 pub const PLACEHOLDERS: [&str; 4] = ["alb_dns", "table", "region", "lab"];
@@ -152,7 +152,7 @@ impl Manifest {
             line,
             message,
         };
-        let raw: RawManifest = serde_yaml::from_str(text).map_err(|e| {
+        let raw: RawManifest = serde_yaml_ng::from_str(text).map_err(|e| {
             let line = e.location().map(|l| l.line()).unwrap_or(1);
             // serde_yaml appends " at line X column Y"; the prefix already says where.
             let msg = e.to_string();
@@ -244,7 +244,7 @@ impl Manifest {
                     raw.memory
                 )));
             }
-            let bad = |b: crate::lab::health::Bad| {
+            let bad = |b: crate::health::Bad| {
                 invalid(
                     line_of(text, &b.needle, at),
                     format!("{}: {}", key(&b.key), b.message),
@@ -426,7 +426,7 @@ mod tests {
 
     #[test]
     fn threads_example_manifest_parses() {
-        let text = include_str!("../../examples/threads-api/mysfits.yaml");
+        let text = include_str!("../../../examples/threads-api/mysfits.yaml");
         let m = parse(text).unwrap();
         assert!(m.services.len() >= 4, "{:?}", m.names());
     }

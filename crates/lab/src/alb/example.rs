@@ -29,7 +29,7 @@ pub(super) fn example_path(pattern: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::example_path;
-    use crate::lab::alb::PathPattern;
+    use crate::alb::PathPattern;
 
     /// Each pattern's example, and that the pattern matches it.
     #[test]

@@ -105,7 +105,7 @@ impl StackOutputs {
 
     /// The URI of a service's ECR repository (one output per service).
     pub fn repository(&self, service: &str) -> Result<&str, MissingOutput> {
-        let key = crate::lab::template::repo_output(service);
+        let key = crate::template::repo_output(service);
         self.all
             .get(&key)
             .map(String::as_str)

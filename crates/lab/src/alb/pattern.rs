@@ -298,7 +298,7 @@ pub(super) fn glob_match(pattern: &[char], text: &[char]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::alb::testing::{pat, strings};
+    use crate::alb::testing::{pat, strings};
 
     /// Plain recursive glob matcher to check the two-pointer one against.
     fn reference_match(p: &[char], t: &[char]) -> bool {

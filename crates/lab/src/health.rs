@@ -277,7 +277,7 @@ impl<'de> Deserialize<'de> for Seconds {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::manifest::Manifest;
+    use crate::manifest::Manifest;
     use std::path::Path;
 
     fn service(extra: &str) -> Result<Manifest, String> {

@@ -355,7 +355,7 @@ impl Search {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::alb::testing::{pat, strings, Paths, UNIONS};
+    use crate::alb::testing::{pat, strings, Paths, UNIONS};
 
     fn union_covers(by: &[&str], new: &str) -> Coverage {
         let by: Vec<PathPattern> = by.iter().map(|s| pat(s)).collect();

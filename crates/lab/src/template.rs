@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::lab::manifest::{Manifest, Route};
-use crate::lab::names::{logical_id, Lab};
+use crate::manifest::{Manifest, Route};
+use crate::names::{logical_id, Lab};
 
-const CORE: &str = include_str!("../../templates/core.yaml");
-const REPO: &str = include_str!("../../templates/service-repo.yaml");
-const REPO_OUTPUT: &str = include_str!("../../templates/service-repo-output.yaml");
-const RUN_INGRESS: &str = include_str!("../../templates/service-run-ingress.yaml");
+const CORE: &str = include_str!("../../../templates/core.yaml");
+const REPO: &str = include_str!("../../../templates/service-repo.yaml");
+const REPO_OUTPUT: &str = include_str!("../../../templates/service-repo-output.yaml");
+const RUN_INGRESS: &str = include_str!("../../../templates/service-run-ingress.yaml");
 
 /// Options of `up` that reach the template as parameters.
 #[derive(Debug, Clone, Default)]
@@ -99,7 +99,7 @@ pub fn repo_output(service: &str) -> String {
 /// and `cleanup`.
 pub fn descriptions(body: &str) -> BTreeMap<String, String> {
     // A template read back from AWS is not ours to vouch for: no labels rather than a panic.
-    let Ok(doc) = serde_yaml::from_str::<serde_yaml::Value>(body) else {
+    let Ok(doc) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(body) else {
         return BTreeMap::new();
     };
     let mut out = BTreeMap::new();
@@ -121,18 +121,18 @@ pub fn descriptions(body: &str) -> BTreeMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::outputs::OUTPUT_KEYS;
+    use crate::outputs::OUTPUT_KEYS;
     use std::path::Path;
 
-    fn rendered() -> (Manifest, serde_yaml::Value) {
+    fn rendered() -> (Manifest, serde_yaml_ng::Value) {
         let manifest = Manifest::parse(
-            crate::lab::manifest::DEFAULT_MANIFEST,
+            crate::manifest::DEFAULT_MANIFEST,
             "built-in",
             Path::new("."),
         )
         .unwrap();
         let body = render(&manifest);
-        let doc = serde_yaml::from_str(&body).unwrap();
+        let doc = serde_yaml_ng::from_str(&body).unwrap();
         (manifest, doc)
     }
 

@@ -128,7 +128,7 @@ pub fn judge(deployments: &[DeploymentView], revision: &str) -> Verdict {
 }
 
 /// `arn:…:task-definition/mysfits-like-service:3` → `mysfits-like-service:3`.
-pub use crate::lab::arn::tail as short;
+pub use crate::arn::tail as short;
 
 #[cfg(test)]
 mod tests {
