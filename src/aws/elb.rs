@@ -11,7 +11,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use super::error::{map, AwsError};
 use super::Aws;
 use mysfits_lab::health::HealthCheck;
-use mysfits_lab::names::TAG_LAB;
+use mysfits_lab::names::owned_by;
 use mysfits_lab::weights::Forward;
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -171,7 +171,7 @@ impl Aws {
             .into_iter()
             .filter_map(|mut g| {
                 g.tags = tags.remove(&g.arn).unwrap_or_default();
-                (g.tags.get(TAG_LAB).map(String::as_str) == Some(lab)).then_some(g)
+                owned_by(&g.tags, lab).then_some(g)
             })
             .collect())
     }

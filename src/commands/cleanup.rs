@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::output::Render;
 use crate::report::{Reporter, Row};
 use mysfits_lab::arn;
-use mysfits_lab::names::{TAG_LAB, TAG_SERVICE};
+use mysfits_lab::names::{owned_by, TAG_SERVICE};
 use mysfits_lab::plan::{cleanup_plan, render, Inventory, Named, Phase, Step};
 
 /// Where the stack was found: the names later steps need, taken from its outputs.
@@ -80,7 +80,7 @@ async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
     let lab = ctx.lab.name();
     let stack = ctx.aws.describe_stack(ctx.lab.stack()).await?;
     if let Some(s) = &stack {
-        if s.tags.get(TAG_LAB).map(String::as_str) != Some(lab) {
+        if !owned_by(&s.tags, lab) {
             return Err(Error::NotOurs {
                 stack: s.name.clone(),
             });

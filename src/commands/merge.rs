@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::output::{OutputFormat, Render};
 use crate::report::Row;
 use mysfits_lab::manifest::Route;
-use mysfits_lab::names::TAG_LAB;
+use mysfits_lab::names::owned_by;
 
 /// A merge: its plan, and whether it was carried out (not with `--dry-run` or nothing to do).
 #[derive(Debug, serde::Serialize)]
@@ -43,7 +43,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::MergeArgs) -> Result<MergeRes
         .aws
         .describe_service(cluster, name)
         .await?
-        .filter(|s| s.tags.get(TAG_LAB).map(String::as_str) == Some(ctx.lab.name()));
+        .filter(|s| owned_by(&s.tags, ctx.lab.name()));
 
     // What goes, before anything goes: the same plan, question and --yes as cleanup.
     let mut plan = Vec::new();

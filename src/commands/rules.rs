@@ -7,7 +7,7 @@ use crate::aws::elb::RuleInfo;
 use crate::commands::Ctx;
 use crate::error::Error;
 use mysfits_lab::alb::{PathPattern, Rule};
-use mysfits_lab::names::TAG_LAB;
+use mysfits_lab::names::owned_by;
 use mysfits_lab::outputs::StackOutputs;
 use mysfits_lab::weights::Forward;
 
@@ -89,7 +89,7 @@ pub async fn own_target_group(
         .aws
         .find_target_group(name)
         .await?
-        .filter(|t| t.tags.get(TAG_LAB).map(String::as_str) == Some(ctx.lab.name())))
+        .filter(|t| owned_by(&t.tags, ctx.lab.name())))
 }
 
 pub async fn live(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<Live, Error> {
@@ -129,12 +129,7 @@ pub async fn live(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<Live, Error> 
             .elb_tags(&forwarded.into_iter().collect::<Vec<_>>())
             .await?
     };
-    let ours = |arn: &String| {
-        tags.get(arn)
-            .and_then(|t| t.get(TAG_LAB))
-            .map(String::as_str)
-            == Some(ctx.lab.name())
-    };
+    let ours = |arn: &String| tags.get(arn).is_some_and(|t| owned_by(t, ctx.lab.name()));
     let default_target = rules
         .iter()
         .find(|r| r.priority.is_none())

@@ -52,7 +52,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::ShiftArgs) -> Result<ShiftRes
         target_group: tg.arn.clone(),
         default_target_group: outputs.default_target_group_arn.clone(),
         default_service: live.default_target.clone(),
-        load_balancer: outputs.all.get("AlbArn").cloned().unwrap_or_default(),
+        load_balancer: outputs.alb_arn.clone(),
         current: forward,
         wait: Some(std::time::Duration::from_secs(args.timeout)),
     };

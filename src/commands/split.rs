@@ -14,7 +14,7 @@ use mysfits_lab::alb::{
     check_rule, dead_patterns, place, traps, NewRule, PathPattern, Placement, Request, Rule,
 };
 use mysfits_lab::manifest::{Route, Service};
-use mysfits_lab::names::TAG_LAB;
+use mysfits_lab::names::owned_by;
 use mysfits_lab::outputs::StackOutputs;
 use mysfits_lab::rollout::short;
 use mysfits_lab::weights::{steps_of, walk, Forward, Step};
@@ -64,7 +64,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
     let existing_tg = ctx.aws.find_target_group(&tg_name).await?;
     if existing_tg
         .as_ref()
-        .is_some_and(|tg| tg.tags.get(TAG_LAB).map(String::as_str) != Some(ctx.lab.name()))
+        .is_some_and(|tg| !owned_by(&tg.tags, ctx.lab.name()))
     {
         tg_row.finish("exists, not ours", false);
         return Err(Error::ForeignTargetGroup {
@@ -103,7 +103,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
         target_group: tg_arn,
         default_target_group: default_tg,
         default_service: live.default_target.clone(),
-        load_balancer: outputs.all.get("AlbArn").cloned().unwrap_or_default(),
+        load_balancer: outputs.alb_arn.clone(),
         current: had.unwrap_or(first),
         wait: (!args.no_wait).then(|| std::time::Duration::from_secs(args.timeout)),
     };

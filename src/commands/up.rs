@@ -8,7 +8,7 @@ use crate::output::table::table;
 use crate::output::Render;
 use crate::report::Row;
 use mysfits_lab::data::{sample_items, SAMPLE_KEY};
-use mysfits_lab::names::TAG_LAB;
+use mysfits_lab::names::owned_by;
 use mysfits_lab::outputs::StackOutputs;
 use mysfits_lab::site;
 use mysfits_lab::stack::{Phase, StackEnd, StackStatus};
@@ -87,7 +87,7 @@ async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutp
             ctx.aws.create_stack(name, &body, &params, &tags).await?;
             return finish_change(ctx, &labels).await;
         };
-        if stack.tags.get(TAG_LAB).map(String::as_str) != Some(ctx.lab.name()) {
+        if !owned_by(&stack.tags, ctx.lab.name()) {
             return Err(Error::NotOurs { stack: name.into() });
         }
         if stack.status.phase() == Phase::InProgress {

@@ -5,6 +5,11 @@ use std::fmt;
 
 /// Tag carried by everything the tool creates; `cleanup` and `status` find resources by it.
 pub const TAG_LAB: &str = "mysfits:lab";
+/// Whether a resource's tags say this lab made it: the one ownership check, so that
+/// nothing the tool did not create is ever changed or deleted.
+pub fn owned_by(tags: &std::collections::BTreeMap<String, String>, lab: &str) -> bool {
+    tags.get(TAG_LAB).map(String::as_str) == Some(lab)
+}
 /// Tag naming the service a resource belongs to.
 pub const TAG_SERVICE: &str = "mysfits:service";
 
@@ -234,6 +239,20 @@ mod tests {
         assert_eq!(logical_id("monolith-service"), "MonolithService");
         assert_eq!(logical_id("users"), "Users");
         assert_eq!(logical_id("a1-b2"), "A1B2");
+    }
+
+    #[test]
+    fn only_the_tag_of_this_lab_means_owned() {
+        let tags = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert!(owned_by(&tags(&[(TAG_LAB, "mysfits")]), "mysfits"));
+        assert!(!owned_by(&tags(&[(TAG_LAB, "other")]), "mysfits"));
+        assert!(!owned_by(&tags(&[("lab", "mysfits")]), "mysfits"));
+        assert!(!owned_by(&tags(&[]), "mysfits"));
     }
 
     #[test]

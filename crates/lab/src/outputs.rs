@@ -34,6 +34,7 @@ pub const OUTPUT_KEYS: [&str; 22] = [
 pub struct StackOutputs {
     pub vpc_id: String,
     pub public_subnets: Vec<String>,
+    pub alb_arn: String,
     pub alb_dns_name: String,
     pub alb_url: String,
     pub listener_arn: String,
@@ -84,6 +85,7 @@ impl StackOutputs {
         Ok(Self {
             vpc_id: get("VpcId")?,
             public_subnets: list("PublicSubnets")?,
+            alb_arn: get("AlbArn")?,
             alb_dns_name: get("AlbDnsName")?,
             alb_url: get("AlbUrl")?,
             listener_arn: get("ListenerArn")?,

@@ -17,6 +17,13 @@ fn ecs_tags(tags: &[(String, String)]) -> Vec<Tag> {
         .collect()
 }
 
+/// ECS's tags as a map, for the ownership check (`names::owned_by`).
+fn tag_map(tags: &[Tag]) -> std::collections::BTreeMap<String, String> {
+    tags.iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
+        .collect()
+}
+
 /// A deployment as the rollout model reads it.
 pub fn deployment_view(d: &aws_sdk_ecs::types::Deployment) -> DeploymentView {
     DeploymentView {

@@ -9,12 +9,12 @@ use aws_sdk_ecs::types::{
     LaunchType, LoadBalancer, NetworkConfiguration, PropagateTags, ServiceField,
 };
 
-use super::{deployment_view, ecs_tags};
+use super::{deployment_view, ecs_tags, tag_map};
 use crate::aws::error::{map, AwsError};
 use crate::aws::poll::Poll;
 use crate::aws::Aws;
 use crate::report::Row;
-use mysfits_lab::names::TAG_LAB;
+use mysfits_lab::names::owned_by;
 use mysfits_lab::rollout::DeploymentView;
 
 /// A service's deletion (draining its tasks) is waited for this long.
@@ -75,11 +75,7 @@ fn service_info(s: &aws_sdk_ecs::types::Service) -> ServiceInfo {
             .filter_map(|lb| lb.target_group_arn().map(String::from))
             .collect(),
         grace_seconds: s.health_check_grace_period_seconds(),
-        tags: s
-            .tags()
-            .iter()
-            .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-            .collect(),
+        tags: tag_map(s.tags()),
     }
 }
 
@@ -148,7 +144,7 @@ impl Aws {
             .describe_services(cluster, &arns)
             .await?
             .into_iter()
-            .filter(|s| !s.deleted && s.tags.get(TAG_LAB).map(String::as_str) == Some(lab))
+            .filter(|s| !s.deleted && owned_by(&s.tags, lab))
             .collect())
     }
 

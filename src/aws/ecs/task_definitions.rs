@@ -12,7 +12,9 @@ use aws_sdk_ecs::types::{
 use super::ecs_tags;
 use crate::aws::error::{map, AwsError};
 use crate::aws::Aws;
-use mysfits_lab::names::TAG_LAB;
+use mysfits_lab::names::owned_by;
+
+use super::tag_map;
 use mysfits_lab::platform::Platform;
 
 /// Everything a revision of a service's task definition holds.
@@ -120,10 +122,7 @@ impl Aws {
                 .send()
                 .await
                 .map_err(map("describe task definition"))?;
-            let owned = out
-                .tags()
-                .iter()
-                .any(|t| t.key() == Some(TAG_LAB) && t.value() == Some(lab));
+            let owned = owned_by(&tag_map(out.tags()), lab);
             Ok::<_, AwsError>(owned.then(|| arn.clone()))
         });
         Ok(futures::future::try_join_all(checks)
