@@ -808,20 +808,16 @@ def _close(server: _LbServer, thread: threading.Thread) -> None:
     thread.join(timeout=5)
 
 
-def apply(plane: AlbDataPlane, applied: list[str]) -> Callable[[], None]:
+def apply(patching: Patching, plane: AlbDataPlane) -> None:
     """A load balancer is served on 127.0.0.1 from the moment it exists; its DNS name
     says where (``<name>-<id>.elb.localhost:<port>``, that port serving its listener with
     the lowest port), so every URL the stack outputs reaches it. Every listener is also
     served on a port of its own from the moment it exists, written on it as the tag
-    ``localaws:port``. Deleting either stops its server. Returns what undoes it."""
+    ``localaws:port``. Deleting either stops its server."""
     from moto.elbv2.models import ELBv2Backend
 
     names = ("create_load_balancer", "delete_load_balancer", "create_listener", "delete_listener")
-    saved = {name: ELBv2Backend.__dict__[name] for name in names}
-
-    def restore() -> None:
-        for name, value in saved.items():
-            setattr(ELBv2Backend, name, value)
+    saved = {name: getattr(ELBv2Backend, name) for name in names}
 
     def create_load_balancer(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         balancer = saved["create_load_balancer"](self, *args, **kwargs)
@@ -846,10 +842,9 @@ def apply(plane: AlbDataPlane, applied: list[str]) -> Callable[[], None]:
         plane.unlisten(listener_arn)
         return listener
 
-    ELBv2Backend.create_load_balancer = create_load_balancer  # type: ignore[method-assign]
-    ELBv2Backend.delete_load_balancer = delete_load_balancer  # type: ignore[method-assign]
-    ELBv2Backend.create_listener = create_listener  # type: ignore[method-assign]
-    ELBv2Backend.delete_listener = delete_listener  # type: ignore[method-assign]
-    applied.append("ELBv2: each load balancer serves HTTP on 127.0.0.1 (DNS name host:port), "
-                   f"and each listener on a port of its own (tag {PORT_TAG})")
-    return restore
+    for name, wrapper in (("create_load_balancer", create_load_balancer),
+                          ("delete_load_balancer", delete_load_balancer),
+                          ("create_listener", create_listener), ("delete_listener", delete_listener)):
+        patching.replace(ELBv2Backend, name, wrapper)
+    patching.note("ELBv2: each load balancer serves HTTP on 127.0.0.1 (DNS name host:port), "
+                  f"and each listener on a port of its own (tag {PORT_TAG})")

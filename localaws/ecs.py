@@ -43,6 +43,7 @@ from typing import Any, Callable
 
 from . import logs, podman
 from .health import Health
+from .patches import Patching, lock
 
 TICK = 0.5
 # Service throttle logic: the first delay after a task failed to start, and the longest.
@@ -625,7 +626,7 @@ def _exists(image: str) -> bool:
     return podman.exists(image)
 
 
-def apply(applied: list[str], lock: threading.RLock) -> None:
+def apply(patching: Patching) -> None:
     """Control-plane changes the data plane needs."""
     from moto.ecs.models import EC2ContainerServiceBackend
 
@@ -644,7 +645,7 @@ def apply(applied: list[str], lock: threading.RLock) -> None:
                 tasks = [t for t in tasks if t.group == f"service:{name}"]
             return tasks
 
-    EC2ContainerServiceBackend.list_tasks = list_tasks  # type: ignore[method-assign]
+    patching.replace(EC2ContainerServiceBackend, "list_tasks", list_tasks)
 
     # RunTask: a new task is PROVISIONING, not yet RUNNING (ECS task lifecycle).
     original_run = EC2ContainerServiceBackend.run_task
@@ -656,7 +657,7 @@ def apply(applied: list[str], lock: threading.RLock) -> None:
                 task.last_status = "PROVISIONING"
             return tasks
 
-    EC2ContainerServiceBackend.run_task = run_task  # type: ignore[method-assign]
+    patching.replace(EC2ContainerServiceBackend, "run_task", run_task)
 
     # DeleteService: "the service status moves from ACTIVE to DRAINING, and the service
     # is no longer visible in ListServices ... After all tasks have transitioned to
@@ -670,6 +671,6 @@ def apply(applied: list[str], lock: threading.RLock) -> None:
             service.status = "DRAINING"
             return service
 
-    EC2ContainerServiceBackend.delete_service = delete_service  # type: ignore[method-assign]
-    applied.append("ECS ListTasks filters by serviceName; RunTask starts in PROVISIONING; "
-                   "DeleteService drains before INACTIVE")
+    patching.replace(EC2ContainerServiceBackend, "delete_service", delete_service)
+    patching.note("ECS ListTasks filters by serviceName; RunTask starts in PROVISIONING; "
+                  "DeleteService drains before INACTIVE")
