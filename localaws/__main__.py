@@ -34,7 +34,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
+
+from . import harness
 
 HOST = "127.0.0.1"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -55,11 +56,6 @@ def _start_registry(state_dir: str) -> tuple[subprocess.Popen, int]:
     if not line.startswith("REGISTRY_PORT="):
         raise SystemExit(f"localaws: the registry did not start ({line!r})")
     return proc, int(line.split("=", 1)[1])
-
-
-# The moto launcher's helpers and patches (tests/moto) serve the engine as well.
-sys.path.insert(0, os.path.join(ROOT, "tests", "moto"))
-from launch import _stdin_is_watchable, _wait_until_answering, watch_stdin  # noqa: E402
 
 
 def main() -> int:
@@ -90,38 +86,28 @@ def main() -> int:
     registry_host = f"{HOST}:{registry_port}"
     engine_id = secrets.token_hex(6)
 
-    import patches  # noqa: E402
+    from moto.ecs.models import ecs_backends
+    from moto.elbv2.models import elbv2_backends
+    from moto.logs.models import logs_backends
+    from moto.s3.models import s3_backends
 
-    from moto.ecs.models import ecs_backends  # noqa: E402
-    from moto.elbv2.models import elbv2_backends  # noqa: E402
-    from moto.logs.models import logs_backends  # noqa: E402
+    from . import alb, aws_names, ecs, health, metrics, moto_hooks, podman, registry, website
+    from .patches import lock
 
-    from moto.s3.models import s3_backends  # noqa: E402
-
-    from . import alb, aws_names, ecs, health, metrics, podman, registry, website  # noqa: E402
-
-    lock = patches.lock
-    applied = patches.apply(engine=True)
-    registry.apply(registry.Registry(registry_host), applied)
     checker = health.Health(lambda account, region: elbv2_backends[account][region])
-    health.apply(checker, applied)
-    ecs.apply(applied, lock)
     plane = alb.AlbDataPlane(checker, log=lambda m: _log(args.verbose, m), verbose=args.verbose,
                              metrics=metrics.AlbMetrics())
-    applied.append("CloudWatch: AWS/ApplicationELB metrics from the load balancers' own counts")
-    alb.apply(plane, applied)
     sites = website.WebsiteServer(s3_backends, lock)
-    website.apply(sites, applied)
-    _serialize_requests(lock)
-    for line in applied:
+    patching = moto_hooks.apply(registry.Registry(registry_host), checker, plane, sites)
+    for line in patching.applied:
         _log(args.verbose, f"patch: {line}")
 
-    from moto.server import ThreadedMotoServer  # noqa: E402
+    from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address=HOST, port=args.port, verbose=False)
     server.start()
     _, port = server.get_host_and_port()
-    _wait_until_answering(port, 30)
+    harness.wait_until_answering(port, 30)
 
     # A task's network is sealed (seal.py): it reaches the engine at 10.0.2.2 and
     # nothing else. Its 10.0.2.2:443 is this TLS front, for SDKs that ignore
@@ -153,8 +139,8 @@ def main() -> int:
     engine.start()
     sites.start()
 
-    if _stdin_is_watchable():
-        watch_stdin(stop)
+    if harness.stdin_is_watchable():
+        harness.watch_stdin(stop)
 
     sys.stdout.write(f"MOTO_PORT={port}\nREGISTRY_PORT={registry_port}\nENGINE_ID={engine_id}\n")
     sys.stdout.flush()
@@ -177,20 +163,6 @@ def main() -> int:
         subprocess.run(["rm", "-rf", state_dir], check=False)
     _log(args.verbose, f"stopped; {removed} containers removed")
     return 0
-
-
-def _serialize_requests(lock: object) -> None:
-    """One API request at a time, never in the middle of an engine step, so a
-    DescribeServices never sees a half-made deployment."""
-    from moto.server import DomainDispatcherApplication
-
-    original = DomainDispatcherApplication.__call__
-
-    def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
-        with lock:  # type: ignore[attr-defined]
-            return original(self, environ, start_response)
-
-    DomainDispatcherApplication.__call__ = __call__  # type: ignore[method-assign]
 
 
 def _remove_images(registry_host: str) -> None:

@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .patches import Patching
+
 REASONS = {
     "initial": ("Elb.RegistrationInProgress", "Target registration is in progress"),
     "unhealthy": ("Target.ResponseCodeMismatch", "Health checks failed"),
@@ -168,7 +170,7 @@ class Health:
         return backend.target_groups.get(arn)
 
 
-def apply(health: Health, applied: list[str]) -> None:
+def apply(patching: Patching, health: Health) -> None:
     """DescribeTargetHealth answers from the checks above."""
     from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
 
@@ -183,7 +185,7 @@ def apply(health: Health, applied: list[str]) -> None:
         return FakeHealthStatus(known.target_id, str(known.port), self.health_check_port,
                                 known.state, reason, description)
 
-    FakeTargetGroup.health_for = health_for  # type: ignore[method-assign]
+    patching.replace(FakeTargetGroup, "health_for", health_for)
 
     # DescribeTargetHealth without Targets lists the draining targets too, until their
     # deregistration delay is over (moto lists only registered ones).
@@ -205,6 +207,6 @@ def apply(health: Health, applied: list[str]) -> None:
                                               "draining", reason, description))
         return found
 
-    ELBv2Backend.describe_target_health = describe_target_health  # type: ignore[method-assign]
-    applied.append("ELBv2 DescribeTargetHealth: real health checks of the task containers, "
-                   "draining targets listed")
+    patching.replace(ELBv2Backend, "describe_target_health", describe_target_health)
+    patching.note("ELBv2 DescribeTargetHealth: real health checks of the task containers, "
+                  "draining targets listed")

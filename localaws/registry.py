@@ -18,6 +18,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from .patches import Patching
+
 ACCEPT = ", ".join([
     "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.oci.image.index.v1+json",
@@ -60,7 +62,7 @@ class Registry:
         self._request("DELETE", f"/v2/{name}/manifests/{digest}")
 
 
-def apply(registry: Registry, applied: list[str]) -> None:
+def apply(patching: Patching, registry: Registry) -> None:
     from moto.ecr.models import ECRBackend, Image, Repository
     from moto.ecr.responses import ECRResponse
 
@@ -70,7 +72,7 @@ def apply(registry: Registry, applied: list[str]) -> None:
         original_init(self, *args, **kwargs)
         self.uri = f"{registry.host}/{self.name}"
 
-    Repository.__init__ = __init__  # type: ignore[method-assign]
+    patching.replace(Repository, "__init__", __init__)
 
     original_token = ECRResponse.get_authorization_token
 
@@ -83,7 +85,7 @@ def apply(registry: Registry, applied: list[str]) -> None:
             item["proxyEndpoint"] = f"http://{registry.host}"
         return result
 
-    ECRResponse.get_authorization_token = get_authorization_token  # type: ignore[method-assign]
+    patching.replace(ECRResponse, "get_authorization_token", get_authorization_token)
 
     def sync(backend: Any, name: str) -> None:
         repository = backend.repositories.get(name)
@@ -111,7 +113,7 @@ def apply(registry: Registry, applied: list[str]) -> None:
                 return original(self, repository_name, *args, **kwargs)
 
         wrapper.__doc__ = original.__doc__
-        setattr(ECRBackend, method_name, wrapper)
+        patching.replace(ECRBackend, method_name, wrapper)
 
     for name in ("list_images", "describe_images", "batch_get_image"):
         synced(name)
@@ -129,7 +131,7 @@ def apply(registry: Registry, applied: list[str]) -> None:
                 registry.delete(repository_name, digest)
             return result
 
-    ECRBackend.batch_delete_image = batch_delete_image  # type: ignore[method-assign]
+    patching.replace(ECRBackend, "batch_delete_image", batch_delete_image)
 
     original_delete_repo = ECRBackend.delete_repository
 
@@ -142,5 +144,5 @@ def apply(registry: Registry, applied: list[str]) -> None:
                 registry.delete(repository_name, image.get_image_digest())
             return repository
 
-    ECRBackend.delete_repository = delete_repository  # type: ignore[method-assign]
-    applied.append(f"ECR: repositories live in the registry on {registry.host}")
+    patching.replace(ECRBackend, "delete_repository", delete_repository)
+    patching.note(f"ECR: repositories live in the registry on {registry.host}")

@@ -25,8 +25,9 @@ import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from alb import PORT_TAG, AlbDataPlane, apply, wildcard_match  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from localaws.alb import PORT_TAG, AlbDataPlane, apply, wildcard_match  # noqa: E402
+from localaws.patches import Patching  # noqa: E402
 
 REGION = "us-east-1"
 TIMEOUT = 0.5  # the plane's target timeout in these tests (30 s by default)
@@ -429,7 +430,8 @@ def test_listener_created_after_start_lowest_port(lab: Any) -> None:
 
 def test_every_listener_is_served_side_by_side(lab: Any) -> None:
     lab_, plane, _, _ = lab
-    restore = apply(plane, [])
+    patching = Patching(engine=True)
+    apply(patching, plane)
     try:
         lb = lab_.elb.create_load_balancer(Name="sides", Subnets=lab_.subnets)["LoadBalancers"][0]
         front = int(lb["DNSName"].rsplit(":", 1)[1])
@@ -467,7 +469,7 @@ def test_every_listener_is_served_side_by_side(lab: Any) -> None:
                 call(port, "GET", "/")
         assert plane.listener_port(http8080) is None
     finally:
-        restore()
+        patching.restore()
 
 
 def test_unknown_load_balancer_is_refused(lab: Any) -> None:

@@ -24,11 +24,10 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "moto"))
-from alb import AlbDataPlane  # noqa: E402
-from metrics import NAMESPACE, AlbMetrics, arn_suffix  # noqa: E402
-from patches import cloudwatch_dimensions  # noqa: E402
+sys.path.insert(0, os.path.dirname(HERE))
+from localaws.alb import AlbDataPlane  # noqa: E402
+from localaws.metrics import NAMESPACE, AlbMetrics, arn_suffix  # noqa: E402
+from localaws.patches import Patching, cloudwatch_dimensions  # noqa: E402
 
 REGION = "us-east-1"
 KW = dict(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
@@ -61,7 +60,8 @@ class Directory:
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[SimpleNamespace]:
-    cloudwatch_dimensions.apply([])
+    patching = Patching()
+    cloudwatch_dimensions.apply(patching)
     with mock_aws():
         elb = boto3.client("elbv2", **KW)
         ec2 = boto3.client("ec2", **KW)
@@ -107,6 +107,7 @@ def lab() -> Iterator[SimpleNamespace]:
         for srv in servers:
             srv.shutdown()
             srv.server_close()
+    patching.restore()
 
 
 def get(port: int, path: str) -> int:

@@ -18,10 +18,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import website  # noqa: E402
-from alb import AlbDataPlane  # noqa: E402
-from alb import apply as serve_load_balancers  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from localaws import website  # noqa: E402
+from localaws.alb import AlbDataPlane  # noqa: E402
+from localaws.alb import apply as serve_load_balancers  # noqa: E402
+from localaws.patches import Patching  # noqa: E402
 
 REGION = "us-east-1"
 
@@ -49,7 +50,8 @@ def aws() -> Iterator[None]:
 def test_load_balancer_dns_name_opens_in_urllib(aws: None) -> None:
     # The engine's own patch, as `python -m localaws` applies it.
     plane = AlbDataPlane(_NoTargets(), log=lambda _: None)
-    restore = serve_load_balancers(plane, [])
+    patching = Patching(engine=True)
+    serve_load_balancers(patching, plane)
     try:
         kw = dict(region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing")
         ec2, elb = boto3.client("ec2", **kw), boto3.client("elbv2", **kw)
@@ -66,14 +68,15 @@ def test_load_balancer_dns_name_opens_in_urllib(aws: None) -> None:
         assert fetch(f"http://{lb['DNSName']}/") == (200, b"served")
     finally:
         plane.stop_all()
-        restore()
+        patching.restore()
 
 
 def test_website_url_opens_in_urllib(aws: None) -> None:
     from moto.s3.models import s3_backends
 
     server = website.WebsiteServer(s3_backends).start()
-    restore = website.apply(server, [])
+    patching = Patching(engine=True)
+    website.apply(patching, server)
     try:
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket="urls-site")
@@ -83,5 +86,5 @@ def test_website_url_opens_in_urllib(aws: None) -> None:
                       ContentType="text/html")
         assert fetch(server.url("urls-site") + "/") == (200, b"<h1>home</h1>")
     finally:
-        restore()
+        patching.restore()
         server.stop()

@@ -18,8 +18,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import website  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from localaws import website  # noqa: E402
+from localaws.patches import Patching, cfn_s3_bucket_website  # noqa: E402
 
 REGION = "us-east-1"
 
@@ -30,11 +31,14 @@ def site() -> Iterator[website.WebsiteServer]:
 
     with mock_aws():
         server = website.WebsiteServer(s3_backends).start()
-        restore = website.apply(server, [])
+        # As the engine has it: the website URL, and a stack's WebsiteConfiguration stored.
+        patching = Patching(engine=True)
+        website.apply(patching, server)
+        cfn_s3_bucket_website.apply(patching)
         try:
             yield server
         finally:
-            restore()
+            patching.restore()
             server.stop()
 
 
@@ -183,7 +187,9 @@ def test_restore_gives_moto_its_own_url_back() -> None:
 
     with mock_aws():
         server = website.WebsiteServer(s3_backends)
-        website.apply(server, [])()
+        patching = Patching(engine=True)
+        website.apply(patching, server)
+        patching.restore()
         server.stop()
         s3().create_bucket(Bucket="after")
         bucket = s3_backends["123456789012"]["aws"].buckets["after"]

@@ -10,11 +10,11 @@ redirects (301); ``RedirectAllRequestsTo`` redirects every request (301); an obj
 Content-Type is the one it was stored with.
 
 moto keeps buckets, objects and their website configuration but serves no website, and
-its CloudFormation ignores a bucket's ``WebsiteConfiguration``. Here one HTTP server on
-127.0.0.1 serves every bucket's website from moto's S3 backend, routed by the Host
-header: ``WebsiteURL`` is ``http://<bucket>.s3-website.localhost:<port>`` (``*.localhost``
-is loopback, RFC 6761: Chromium and curl reach it without DNS), and a stack's
-``WebsiteConfiguration`` is stored as PutBucketWebsite stores it.
+its CloudFormation ignores a bucket's ``WebsiteConfiguration`` (the patch
+``patches/cfn_s3_bucket_website.py`` stores it). Here one HTTP server on 127.0.0.1 serves
+every bucket's website from moto's S3 backend, routed by the Host header: ``WebsiteURL``
+is ``http://<bucket>.s3-website.localhost:<port>`` (``*.localhost`` is loopback, RFC 6761:
+Chromium and curl reach it without DNS).
 
 What differs from AWS: nothing here checks that objects are public (AWS answers 403
 unless a bucket policy or ACL lets anyone read them and Block Public Access allows it);
@@ -31,17 +31,17 @@ from __future__ import annotations
 
 import contextlib
 import html
-import inspect
 import secrets
 import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-__all__ = ["Website", "WebsiteServer", "apply", "parse_configuration", "cfn_configuration_xml"]
+from .patches import Patching
+
+__all__ = ["Website", "WebsiteServer", "apply", "parse_configuration"]
 
 HOST = "127.0.0.1"
 SUFFIX = ".s3-website.localhost"
@@ -67,21 +67,6 @@ def parse_configuration(xml: bytes) -> Website:
     return Website(index=text("IndexDocument/Suffix"), error=text("ErrorDocument/Key"),
                    redirect_host=text("RedirectAllRequestsTo/HostName"),
                    redirect_protocol=text("RedirectAllRequestsTo/Protocol"))
-
-
-def cfn_configuration_xml(props: dict[str, Any]) -> bytes:
-    """A CloudFormation WebsiteConfiguration as the PutBucketWebsite body AWS would store."""
-    root = ET.Element("WebsiteConfiguration", xmlns=_NS)
-    if props.get("RedirectAllRequestsTo"):
-        redirect = ET.SubElement(root, "RedirectAllRequestsTo")
-        ET.SubElement(redirect, "HostName").text = props["RedirectAllRequestsTo"]["HostName"]
-        if props["RedirectAllRequestsTo"].get("Protocol"):
-            ET.SubElement(redirect, "Protocol").text = props["RedirectAllRequestsTo"]["Protocol"]
-    if props.get("IndexDocument"):
-        ET.SubElement(ET.SubElement(root, "IndexDocument"), "Suffix").text = props["IndexDocument"]
-    if props.get("ErrorDocument"):
-        ET.SubElement(ET.SubElement(root, "ErrorDocument"), "Key").text = props["ErrorDocument"]
-    return ET.tostring(root)
 
 
 class WebsiteServer:
@@ -231,47 +216,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("x-amz-request-id", secrets.token_hex(8).upper())
 
 
-def apply(site: WebsiteServer, applied: list[str]) -> Callable[[], None]:
-    """``WebsiteURL`` points at ``site``; a stack's ``WebsiteConfiguration`` is stored.
-    Returns what undoes it (tests share moto's classes with other tests)."""
-    from moto.s3.models import FakeBucket, s3_backends
+def apply(patching: Patching, site: WebsiteServer) -> None:
+    """``WebsiteURL`` points at ``site``. (A stack's ``WebsiteConfiguration`` is stored by
+    the patch ``patches/cfn_s3_bucket_website.py``.)"""
+    from moto.s3.models import FakeBucket
 
-    saved = {name: FakeBucket.__dict__[name] for name in
-             ("website_url", "create_from_cloudformation_json", "update_from_cloudformation_json")}
-
-    def restore() -> None:
-        for name, value in saved.items():
-            setattr(FakeBucket, name, value)
-
-    FakeBucket.website_url = property(lambda self: site.url(self.name))  # type: ignore[method-assign,assignment]
-
-    original_create = FakeBucket.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-    original_update = FakeBucket.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-
-    def store(bucket: Any, cloudformation_json: dict[str, Any]) -> None:
-        props = (cloudformation_json.get("Properties") or {}).get("WebsiteConfiguration")
-        backend = s3_backends[bucket.account_id][bucket.partition]
-        if props:
-            backend.put_bucket_website(bucket.name, cfn_configuration_xml(props))
-        else:
-            backend.delete_bucket_website(bucket.name)
-
-    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, *args, **kwargs):  # type: ignore[no-untyped-def]
-        bucket = original_create(cls, resource_name, cloudformation_json, *args, **kwargs)
-        store(bucket, cloudformation_json)
-        return bucket
-
-    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, *args, **kwargs):  # type: ignore[no-untyped-def]
-        bucket = original_update(cls, original_resource, new_resource_name, cloudformation_json,
-                                 *args, **kwargs)
-        store(bucket, cloudformation_json)
-        return bucket
-
-    applied.append(f"S3: buckets' websites served at http://<bucket>{SUFFIX}:{site.port} (WebsiteURL)")
-    if "WebsiteConfiguration" in inspect.getsource(original_create):
-        applied.append("S3: moto applies a stack's WebsiteConfiguration itself, patch not needed")
-        return restore
-    FakeBucket.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[method-assign,assignment]
-    FakeBucket.update_from_cloudformation_json = classmethod(update_from_cloudformation_json)  # type: ignore[method-assign,assignment]
-    applied.append("S3: CloudFormation stores a bucket's WebsiteConfiguration (PutBucketWebsite)")
-    return restore
+    patching.replace(FakeBucket, "website_url", property(lambda self: site.url(self.name)))
+    patching.note(f"S3: buckets' websites served at http://<bucket>{SUFFIX}:{site.port} (WebsiteURL)")

@@ -4,8 +4,9 @@
     python tests/moto/launch.py --port 0
 
 * Listens on 127.0.0.1 only; ``--port 0`` picks a free port.
-* Applies the patches of ``patches/`` (moto doing what AWS documents; each module's
-  docstring describes its patch, including the variables below).
+* Applies the patches of ``localaws/patches/`` (moto doing what AWS documents; each
+  module's docstring describes its patch, including the variables below). The engine
+  owns them; this launcher runs them without the engine's data plane.
 * Prints exactly one line to stdout, ``MOTO_PORT=<port>``, once the server answers
   HTTP, then nothing else on stdout (diagnostics go to stderr, and only with
   ``--verbose`` or on failure).
@@ -15,9 +16,9 @@
   hand) only a signal stops it.
 * ``MOTO_ECS_SERVICE_RUNNING`` defaults to 1 here (moto's own default is 0, which
   leaves ECS services at runningCount 0 forever); the caller's value wins.
-* ``MYSFITS_MOTO_ROLLOUT_DESCRIBES`` (``patches/ecs_deployments.py``): how many
+* ``MYSFITS_MOTO_ROLLOUT_DESCRIBES`` (``localaws/patches/ecs_deployments.py``): how many
   DescribeServices calls after an UpdateService still see the rollout IN_PROGRESS.
-* ``MYSFITS_MOTO_PUBLIC_IP`` (``patches/ecs_task_enis.py``): the loopback address that
+* ``MYSFITS_MOTO_PUBLIC_IP`` (``localaws/patches/ecs_task_enis.py``): the loopback address that
   stands in for a Fargate task's public IP; anything but loopback stops the launcher.
 * ``--no-patches`` runs plain moto (to re-measure its gaps); tests must not use it.
 """
@@ -28,57 +29,19 @@ import argparse
 import logging
 import os
 import signal
-import stat
 import sys
 import threading
-import time
-import urllib.request
 
-HOST = "127.0.0.1"
+# The engine owns the patches and the helpers (localaws/); this launcher runs them on
+# plain moto.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
+from localaws.harness import HOST, stdin_is_watchable, wait_until_answering, watch_stdin  # noqa: E402
 
 
 def _log(verbose: bool, message: str) -> None:
     if verbose:
         print(f"[moto launcher] {message}", file=sys.stderr, flush=True)
-
-
-def _wait_until_answering(port: int, timeout: float) -> None:
-    """Poll the moto API until it answers HTTP (proxy settings are ignored)."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    url = f"http://{HOST}:{port}/moto-api/data.json"
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            with opener.open(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except Exception as exc:  # noqa: BLE001 - retried until the deadline
-            last = exc
-        time.sleep(0.05)
-    raise RuntimeError(f"moto server on {HOST}:{port} did not answer: {last!r}")
-
-
-def _stdin_is_watchable() -> bool:
-    """A pipe, socket or terminal can signal end of file; /dev/null or a file cannot."""
-    try:
-        mode = os.fstat(sys.stdin.fileno()).st_mode
-    except (OSError, ValueError, AttributeError):
-        return False
-    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or sys.stdin.isatty()
-
-
-def watch_stdin(stop: threading.Event) -> None:
-    """Sets ``stop`` when stdin (the harness's pipe) reaches end of file."""
-    def watch() -> None:
-        try:
-            while sys.stdin.buffer.read1(65536):
-                pass
-        except (OSError, ValueError):
-            pass
-        stop.set()
-
-    threading.Thread(target=watch, name="stdin-watch", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     parent = os.getppid()
-    harnessed = _stdin_is_watchable()
+    harnessed = stdin_is_watchable()
 
     os.environ.setdefault("MOTO_ECS_SERVICE_RUNNING", "1")
     # Dummy credentials and a region for anything in-process that builds a boto3
@@ -115,13 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         logging.getLogger("moto").setLevel(logging.ERROR)
 
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import patches  # noqa: E402 - after the environment is set
+    from localaws import patches  # after the environment is set
 
     if args.no_patches:
         _log(args.verbose, "patches NOT applied (--no-patches)")
     else:
-        for line in patches.apply():
+        for line in patches.apply().applied:
             _log(args.verbose, f"patch: {line}")
 
     from moto.server import ThreadedMotoServer
@@ -131,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     host, port = server.get_host_and_port()
     if host != HOST:
         raise SystemExit(f"moto bound to {host}, not {HOST}")
-    _wait_until_answering(port, args.startup_timeout)
+    wait_until_answering(port, args.startup_timeout)
 
     if harnessed:
         watch_stdin(stop)

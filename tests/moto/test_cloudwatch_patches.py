@@ -1,4 +1,4 @@
-"""The CloudWatch patches (``patches/cloudwatch_cbor.py``, ``cloudwatch_dimensions.py``)
+"""The CloudWatch patches (``localaws/patches/cloudwatch_cbor.py``, ``cloudwatch_dimensions.py``)
 against a moto server on 127.0.0.1, spoken to in CBOR as the AWS SDK for Rust does.
 
 Run: .venv/bin/python -m pytest tests/moto/test_cloudwatch_patches.py -q
@@ -18,8 +18,8 @@ from typing import Any
 import cbor2
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from patches import cloudwatch_cbor, cloudwatch_dimensions  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from localaws.patches import Patching, cloudwatch_cbor, cloudwatch_dimensions  # noqa: E402
 
 AUTH = ("AWS4-HMAC-SHA256 Credential=testing/20261201/us-east-1/monitoring/aws4_request, "
         "SignedHeaders=host, Signature=0")
@@ -27,14 +27,16 @@ AUTH = ("AWS4-HMAC-SHA256 Credential=testing/20261201/us-east-1/monitoring/aws4_
 
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:
-    cloudwatch_dimensions.apply([])
-    cloudwatch_cbor.apply([])
+    patching = Patching()
+    cloudwatch_dimensions.apply(patching)
+    cloudwatch_cbor.apply(patching)
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     yield server.get_host_and_port()[1]
     server.stop()
+    patching.restore()
 
 
 def call(port: int, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:

@@ -53,11 +53,11 @@ import yaml
 from botocore import exceptions as c_errors
 from botocore.config import Config
 
-from patches.ecs_task_enis import PUBLIC_IP_ENV
-from patches.ecs_task_lifecycle import TASK_MODEL
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
+sys.path.insert(0, str(ROOT))
+from localaws.patches.ecs_task_enis import PUBLIC_IP_ENV  # noqa: E402
+from localaws.patches.ecs_task_lifecycle import TASK_MODEL  # noqa: E402
 MANIFEST = ROOT / "examples" / "mysfits.yaml"
 SERVICES: list[dict[str, Any]] = yaml.safe_load(MANIFEST.read_text())["services"]
 SERVICE_NAMES = [s["name"] for s in SERVICES]

@@ -1,4 +1,4 @@
-"""The ELBv2 rule quotas patch (``patches/elbv2_rule_quotas.py``), through boto3 against
+"""The ELBv2 rule quotas patch (``localaws/patches/elbv2_rule_quotas.py``), through boto3 against
 moto in-process: what AWS refuses at CreateRule and ModifyRule is refused, with AWS's
 error, and the rule is left as it was.
 
@@ -17,10 +17,18 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from patches import elbv2_rule_quotas  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+from localaws.patches import Patching, elbv2_rule_quotas  # noqa: E402
 
-elbv2_rule_quotas.apply([])
+
+@pytest.fixture(scope="module", autouse=True)
+def quotas() -> Iterator[None]:
+    patching = Patching()
+    elbv2_rule_quotas.apply(patching)
+    yield
+    patching.restore()
+
+
 KW = dict(region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from conftest import MONOLITH_DIR, ROOT, TABLE_NAME, free_port, likes, load_app_module, serve_in_thread
 
-sys.path.insert(0, str(ROOT / "localaws"))
-import website  # noqa: E402  (the local engine's S3 website endpoint)
+sys.path.insert(0, str(ROOT))
+from localaws import website  # noqa: E402  (the local engine's S3 website endpoint)
 
 SCRIPT = ROOT / "scripts" / "browser_check.py"
 MARK = "standin-monolith"

@@ -1,5 +1,5 @@
 //! Test harness: a fresh moto server per test (through `tests/moto/launch.py`, which
-//! patches moto only where docs/architecture.md allows, one module of `tests/moto/patches/` per
+//! patches moto only where docs/architecture.md allows, one module of `localaws/patches/` per
 //! patch), and the real binary run with a clean env.
 
 #![allow(dead_code)]

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._shared import Patching
+
 MAX_VALUES = 5
 MAX_WILDCARDS = 5
 MAX_RULES = 100
@@ -66,7 +68,7 @@ def counts(conditions: list[dict[str, Any]]) -> tuple[int, int]:
     return values, wildcards
 
 
-def apply(applied: list[str]) -> None:
+def apply(patching: Patching) -> None:
     from moto.elbv2.exceptions import ELBClientError, InvalidConditionValueError
     from moto.elbv2.models import ELBv2Backend
 
@@ -93,7 +95,7 @@ def apply(applied: list[str]) -> None:
                                      "You've reached the limit on the number of rules per load balancer.")
         return original_create(self, listener_arn, *args, **kwargs)
 
-    ELBv2Backend._validate_conditions = _validate_conditions  # type: ignore[method-assign]
-    ELBv2Backend.create_rule = create_rule  # type: ignore[method-assign]
-    applied.append("ELBv2 CreateRule/ModifyRule: ALB's quotas (5 condition values, 5 wildcards "
-                   "per rule, 100 rules per load balancer)")
+    patching.replace(ELBv2Backend, "_validate_conditions", _validate_conditions)
+    patching.replace(ELBv2Backend, "create_rule", create_rule)
+    patching.note("ELBv2 CreateRule/ModifyRule: ALB's quotas (5 condition values, 5 wildcards "
+                  "per rule, 100 rules per load balancer)")

@@ -24,7 +24,7 @@ import copy
 import inspect
 from typing import Any
 
-from ._shared import lock
+from ._shared import Patching, lock, unpatched
 
 _DEPLOYMENT_DEFAULTS = {
     "REPLICA": {"maximumPercent": 200, "minimumHealthyPercent": 100},
@@ -50,23 +50,24 @@ def _merge_deployment_configuration(current: dict[str, Any] | None,
     return merged
 
 
-def apply(applied: list[str]) -> None:
+def apply(patching: Patching) -> None:
     from moto.ecs.models import EC2ContainerServiceBackend
     from moto.ecs.responses import EC2ContainerServiceResponse
 
-    create_params = inspect.signature(EC2ContainerServiceBackend.create_service).parameters
+    create_params = inspect.signature(unpatched(EC2ContainerServiceBackend, "create_service")).parameters
     own_config = "deployment_configuration" in create_params
     own_grace = "health_check_grace_period_seconds" in create_params
     if own_config and own_grace:
-        applied.append("ECS deploymentConfiguration/healthCheckGracePeriodSeconds: "
-                       "moto stores them itself, patch not needed")
+        patching.note("ECS deploymentConfiguration/healthCheckGracePeriodSeconds: "
+                      "moto stores them itself, patch not needed")
         return
 
     original_create = EC2ContainerServiceResponse.create_service
-    original_update = EC2ContainerServiceBackend.update_service
+    original_update = EC2ContainerServiceResponse.update_service
 
-    # The Service object is serialized after this returns, so attributes set here
-    # appear in this response as well.
+    # Both at moto's response layer (the backend's UpdateService is ecs_deployments'):
+    # the Service object is serialized after these return, so what is set here appears
+    # in the response as well.
     def create_service(self: Any) -> Any:
         given_config = self._get_param("deploymentConfiguration")
         given_grace = self._get_param("healthCheckGracePeriodSeconds")
@@ -87,27 +88,30 @@ def apply(applied: list[str]) -> None:
                 service.health_check_grace_period_seconds = int(given_grace)
         return result
 
-    def update_service(self: Any, service_properties: dict[str, Any]) -> Any:
-        given_config = None
-        if not own_config:
-            given_config = service_properties.pop("deployment_configuration", None)
-        service = original_update(self, service_properties)
-        if given_config:
-            with lock:
-                current = getattr(service, "deployment_configuration", None)
-                if current is None:
-                    current = _default_deployment_configuration(
-                        getattr(service, "scheduling_strategy", "REPLICA")
-                    )
-                service.deployment_configuration = _merge_deployment_configuration(
-                    current, given_config
+    # moto's UpdateService stores the given deploymentConfiguration whole; the one stored
+    # before is kept here and the given members merged into it.
+    def update_service(self: Any) -> Any:
+        given_config = None if own_config else self._get_param("deploymentConfiguration")
+        if not given_config:
+            return original_update(self)
+        with lock:
+            before = self.ecs_backend._get_service(
+                self._get_param("cluster", "default"), self._get_param("service"))
+            current = copy.deepcopy(getattr(before, "deployment_configuration", None))
+            result = original_update(self)
+            service = self.ecs_backend._get_service(
+                self._get_param("cluster", "default"), self._get_param("service"))
+            if current is None:
+                current = _default_deployment_configuration(
+                    getattr(service, "scheduling_strategy", "REPLICA")
                 )
-        return service
+            service.deployment_configuration = _merge_deployment_configuration(current, given_config)
+            return result
 
     create_service.__doc__ = original_create.__doc__
     update_service.__doc__ = original_update.__doc__
-    EC2ContainerServiceResponse.create_service = create_service  # type: ignore[method-assign]
-    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
+    patching.replace(EC2ContainerServiceResponse, "create_service", create_service)
+    patching.replace(EC2ContainerServiceResponse, "update_service", update_service)
     what = [n for n, own in (("deploymentConfiguration", own_config),
                              ("healthCheckGracePeriodSeconds", own_grace)) if not own]
-    applied.append(f"ECS services store and return {' and '.join(what)}")
+    patching.note(f"ECS services store and return {' and '.join(what)}")

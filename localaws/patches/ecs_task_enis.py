@@ -29,7 +29,7 @@ import ipaddress
 import os
 from typing import Any
 
-from ._shared import PatchError, lock
+from ._shared import PatchError, Patching, lock
 
 PUBLIC_IP_ENV = "MYSFITS_MOTO_PUBLIC_IP"
 _PUBLIC_POOL = ipaddress.IPv4Network("3.80.0.0/12")
@@ -70,7 +70,7 @@ def _task_eni_ids(attachments: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def apply(applied: list[str]) -> None:
+def apply(patching: Patching) -> None:
     from moto.ec2.models import ec2_backends
     from moto.ec2.models.elastic_network_interfaces import NetworkInterface
     from moto.ecs.models import EC2ContainerServiceBackend, Task
@@ -149,9 +149,9 @@ def apply(applied: list[str]) -> None:
 
     __init__.__doc__ = original_init.__doc__
     stop_task.__doc__ = original_stop.__doc__
-    Task.__init__ = __init__  # type: ignore[method-assign]
-    NetworkInterface.association = property(association)  # type: ignore[method-assign,assignment]
-    EC2ContainerServiceBackend.stop_task = stop_task  # type: ignore[method-assign]
+    patching.replace(Task, "__init__", __init__)
+    patching.replace(NetworkInterface, "association", property(association))
+    patching.replace(EC2ContainerServiceBackend, "stop_task", stop_task)
     source = f"{PUBLIC_IP_ENV}={override}" if override else f"random from {_PUBLIC_POOL}"
-    applied.append(f"ECS Fargate assignPublicIp ENABLED: public IP on the task ENI ({source}); "
-                   "StopTask deletes the task ENI")
+    patching.note(f"ECS Fargate assignPublicIp ENABLED: public IP on the task ENI ({source}); "
+                  "StopTask deletes the task ENI")

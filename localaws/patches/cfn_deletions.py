@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ._shared import PatchError
+from ._shared import PatchError, Patching, unpatched
 
 
 def _not_found(exc: Exception) -> bool:
@@ -46,16 +46,16 @@ def _not_found(exc: Exception) -> bool:
 
 def _has_own_cfn_delete(cls: type) -> bool:
     """Whether moto already deletes this type with its stack."""
-    if callable(getattr(cls, "delete", None)):
+    if callable(unpatched(cls, "delete")):
         return True
     method = getattr(cls, "delete_from_cloudformation_json", None)
     return method is not None and not getattr(method, "__isabstractmethod__", False)
 
 
 def _install_delete(cls: type, cfn_type: str, body: Callable[[Any, str, str], None],
-                    applied: list[str]) -> None:
+                    patching: Patching) -> None:
     if _has_own_cfn_delete(cls):
-        applied.append(f"{cfn_type}: moto deletes it itself, patch not needed")
+        patching.note(f"{cfn_type}: moto deletes it itself, patch not needed")
         return
 
     def delete(self: Any, account_id: str, region_name: str) -> None:
@@ -65,11 +65,11 @@ def _install_delete(cls: type, cfn_type: str, body: Callable[[Any, str, str], No
             raise PatchError(f"mysfits moto patch for {cfn_type} failed: {exc!r}") from exc
 
     delete.__doc__ = f"CloudFormation deletion of {cfn_type} (mysfits test patch)."
-    cls.delete = delete  # type: ignore[attr-defined]
-    applied.append(f"{cfn_type}: CloudFormation deletion added")
+    patching.replace(cls, "delete", delete)
+    patching.note(f"{cfn_type}: CloudFormation deletion added")
 
 
-def apply(applied: list[str]) -> None:
+def apply(patching: Patching) -> None:
     from moto.ec2.exceptions import EC2ClientError
     from moto.ec2.models import ec2_backends
     from moto.ec2.models.elastic_ip_addresses import ElasticAddress
@@ -96,7 +96,7 @@ def apply(applied: list[str]) -> None:
         backend.subnet_associations.pop(f"{self.route_table_id}:{self.subnet_id}", None)
 
     _install_delete(SubnetRouteTableAssociation, "AWS::EC2::SubnetRouteTableAssociation",
-                    delete_association, applied)
+                    delete_association, patching)
 
     def delete_route(self: Any, account_id: str, region_name: str) -> None:
         backend = ec2(account_id, region_name)
@@ -115,14 +115,14 @@ def apply(applied: list[str]) -> None:
             if not _not_found(exc):
                 raise
 
-    _install_delete(Route, "AWS::EC2::Route", delete_route, applied)
+    _install_delete(Route, "AWS::EC2::Route", delete_route, patching)
 
     def delete_route_table(self: Any, account_id: str, region_name: str) -> None:
         backend = ec2(account_id, region_name)
         if self.id in backend.route_tables:
             backend.delete_route_table(self.id)
 
-    _install_delete(RouteTable, "AWS::EC2::RouteTable", delete_route_table, applied)
+    _install_delete(RouteTable, "AWS::EC2::RouteTable", delete_route_table, patching)
 
     def delete_attachment(self: Any, account_id: str, region_name: str) -> None:
         backend = ec2(account_id, region_name)
@@ -135,14 +135,14 @@ def apply(applied: list[str]) -> None:
         backend.detach_internet_gateway(gateway_id, self.vpc_id)
 
     _install_delete(VPCGatewayAttachment, "AWS::EC2::VPCGatewayAttachment",
-                    delete_attachment, applied)
+                    delete_attachment, patching)
 
     def delete_igw(self: Any, account_id: str, region_name: str) -> None:
         backend = ec2(account_id, region_name)
         if self.id in backend.internet_gateways:
             backend.delete_internet_gateway(self.id)
 
-    _install_delete(InternetGateway, "AWS::EC2::InternetGateway", delete_igw, applied)
+    _install_delete(InternetGateway, "AWS::EC2::InternetGateway", delete_igw, patching)
 
     def delete_nat(self: Any, account_id: str, region_name: str) -> None:
         backend = ec2(account_id, region_name)
@@ -157,7 +157,7 @@ def apply(applied: list[str]) -> None:
             if eni.id in backend.enis:
                 backend.delete_network_interface(eni.id)
 
-    _install_delete(NatGateway, "AWS::EC2::NatGateway", delete_nat, applied)
+    _install_delete(NatGateway, "AWS::EC2::NatGateway", delete_nat, patching)
 
     def delete_eip(self: Any, account_id: str, region_name: str) -> None:
         backend = ec2(account_id, region_name)
@@ -168,7 +168,7 @@ def apply(applied: list[str]) -> None:
         else:
             backend.release_address(address=self.public_ip)
 
-    _install_delete(ElasticAddress, "AWS::EC2::EIP", delete_eip, applied)
+    _install_delete(ElasticAddress, "AWS::EC2::EIP", delete_eip, patching)
 
     def delete_target_group(self: Any, account_id: str, region_name: str) -> None:
         backend = elbv2_backends[account_id][region_name]
@@ -176,7 +176,7 @@ def apply(applied: list[str]) -> None:
             backend.delete_target_group(self.arn)
 
     _install_delete(FakeTargetGroup, "AWS::ElasticLoadBalancingV2::TargetGroup",
-                    delete_target_group, applied)
+                    delete_target_group, patching)
 
     def delete_cluster(self: Any, account_id: str, region_name: str) -> None:
         backend = ecs_backends[account_id][region_name]
@@ -184,4 +184,4 @@ def apply(applied: list[str]) -> None:
         if cluster is not None and cluster.status != "INACTIVE":
             backend.delete_cluster(self.name)
 
-    _install_delete(Cluster, "AWS::ECS::Cluster", delete_cluster, applied)
+    _install_delete(Cluster, "AWS::ECS::Cluster", delete_cluster, patching)

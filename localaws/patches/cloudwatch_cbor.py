@@ -25,6 +25,8 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from ._shared import Patching
+
 _PATH = re.compile(r"/service/GraniteServiceVersion20100801/operation/([A-Za-z]+)")
 
 
@@ -62,7 +64,7 @@ def _typed(value: Any, shape: Any) -> Any:
     return value
 
 
-def apply(applied: list[str]) -> None:
+def apply(patching: Patching) -> None:
     import botocore.session
     import cbor2
     from moto.server import DomainDispatcherApplication
@@ -114,5 +116,5 @@ def apply(applied: list[str]) -> None:
                                        ("Content-Length", str(len(data)))])
         return [data]
 
-    DomainDispatcherApplication.__call__ = __call__  # type: ignore[method-assign]
-    applied.append("CloudWatch: Smithy RPC v2 CBOR requests answered (through moto's JSON 1.0)")
+    patching.replace(DomainDispatcherApplication, "__call__", __call__)
+    patching.note("CloudWatch: Smithy RPC v2 CBOR requests answered (through moto's JSON 1.0)")

@@ -21,8 +21,8 @@ DescribeServices; CreateService caps the running count at the desired one. As fo
 ``MOTO_ECS_SERVICE_RUNNING`` >= the desired count; otherwise the rollout stays
 IN_PROGRESS (as on AWS while tasks fail to start). ``MYSFITS_MOTO_ROLLOUT_DESCRIBES``
 (default 0): how many DescribeServices calls after the update still see it IN_PROGRESS
-(the UpdateService response itself always does). With ``complete=False`` (the local
-engine, which runs the tasks and rolls deployments out itself) deployments only start.
+(the UpdateService response itself always does). In the local engine (``engine``), which
+runs the tasks and rolls deployments out itself, deployments only start.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import copy
 import os
 from typing import Any
 
-from ._shared import lock
+from ._shared import Patching, lock
 
 ROLLOUT_DESCRIBES_ENV = "MYSFITS_MOTO_ROLLOUT_DESCRIBES"
 
@@ -44,11 +44,12 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
-def apply(applied: list[str], complete: bool = True) -> None:
+def apply(patching: Patching) -> None:
     from moto.core.utils import utcnow
     from moto.ecs.models import EC2ContainerServiceBackend
     from moto.moto_api._internal import mock_random
 
+    complete = not patching.engine
     original_update = EC2ContainerServiceBackend.update_service
     original_describe = EC2ContainerServiceBackend.describe_services
     original_create = EC2ContainerServiceBackend.create_service
@@ -180,11 +181,11 @@ def apply(applied: list[str], complete: bool = True) -> None:
             return result
 
     create_service.__doc__ = original_create.__doc__
-    EC2ContainerServiceBackend.create_service = create_service  # type: ignore[method-assign]
+    patching.replace(EC2ContainerServiceBackend, "create_service", create_service)
     update_service.__doc__ = original_update.__doc__
     describe_services.__doc__ = original_describe.__doc__
-    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
-    EC2ContainerServiceBackend.describe_services = describe_services  # type: ignore[method-assign]
-    applied.append("ECS CreateService runs at most its desired count; "
-                   "UpdateService: new PRIMARY deployment"
-                   + (", rollout to COMPLETED" if complete else " (the engine rolls it out)"))
+    patching.replace(EC2ContainerServiceBackend, "update_service", update_service)
+    patching.replace(EC2ContainerServiceBackend, "describe_services", describe_services)
+    patching.note("ECS CreateService runs at most its desired count; "
+                  "UpdateService: new PRIMARY deployment"
+                  + (", rollout to COMPLETED" if complete else " (the engine rolls it out)"))

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._shared import Patching
 
-def apply(applied: list[str]) -> None:
+
+def apply(patching: Patching) -> None:
     from moto.elbv2.exceptions import (DuplicatePriorityError, PriorityInUseError,
                                        RuleNotFoundError)
     from moto.elbv2.models import ELBv2Backend
@@ -45,5 +47,5 @@ def apply(applied: list[str]) -> None:
             rule.priority = priority
         return [rule for rule, _ in moving]
 
-    ELBv2Backend.set_rule_priorities = set_rule_priorities  # type: ignore[method-assign]
-    applied.append("ELBv2 SetRulePriorities: conflicts checked in the new order")
+    patching.replace(ELBv2Backend, "set_rule_priorities", set_rule_priorities)
+    patching.note("ELBv2 SetRulePriorities: conflicts checked in the new order")

@@ -25,7 +25,7 @@ import inspect
 import ipaddress
 from typing import Any
 
-from ._shared import lock
+from ._shared import Patching, lock
 
 _MARK = "_mysfits_targets"
 # The next host number handed out in each subnet (by subnet id).
@@ -76,44 +76,50 @@ def _sync(backend: Any, service: Any) -> None:
         have.add((group, ip, port))
 
 
-def apply(applied: list[str]) -> None:
+def apply(patching: Patching) -> None:
     from moto.ecs.models import EC2ContainerServiceBackend
+    from moto.ecs.responses import EC2ContainerServiceResponse
 
+    if patching.engine:
+        return  # the engine's tasks register themselves as they start
     try:
         source = inspect.getsource(EC2ContainerServiceBackend)
     except (OSError, TypeError):
         source = ""
     if "register_targets" in source:
-        applied.append("ECS service tasks: moto registers them with target groups itself, patch not needed")
+        patching.note("ECS service tasks: moto registers them with target groups itself, patch not needed")
         return
 
-    original_create = EC2ContainerServiceBackend.create_service
-    original_update = EC2ContainerServiceBackend.update_service
-    original_delete = EC2ContainerServiceBackend.delete_service
+    original = EC2ContainerServiceResponse.call_action
 
-    def create_service(self: Any, *args: Any, **kwargs: Any) -> Any:
+    # Around the whole API call (the backend's service operations belong to
+    # ecs_deployments): once CreateService, UpdateService or DeleteService has changed
+    # the service, its targets follow.
+    def call_action(self: Any) -> Any:
+        if self._get_action() not in _SERVICE_ACTIONS:
+            return original(self)
         with lock:
-            service = original_create(self, *args, **kwargs)
-            _sync(self, service)
-            return service
+            result = original(self)
+            service = _service(self)
+            if service is not None:
+                _sync(self.ecs_backend, service)
+            return result
 
-    def update_service(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            service = original_update(self, *args, **kwargs)
-            _sync(self, service)
-            return service
+    call_action.__doc__ = original.__doc__
+    patching.replace(EC2ContainerServiceResponse, "call_action", call_action)
+    patching.note("ECS service tasks are registered with (and deregistered from) the "
+                  "service's target groups")
 
-    def delete_service(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with lock:
-            service = original_delete(self, *args, **kwargs)
-            _sync(self, service)
-            return service
 
-    for wrapper, original in ((create_service, original_create), (update_service, original_update),
-                              (delete_service, original_delete)):
-        wrapper.__doc__ = original.__doc__
-    EC2ContainerServiceBackend.create_service = create_service  # type: ignore[method-assign]
-    EC2ContainerServiceBackend.update_service = update_service  # type: ignore[method-assign]
-    EC2ContainerServiceBackend.delete_service = delete_service  # type: ignore[method-assign]
-    applied.append("ECS service tasks are registered with (and deregistered from) the "
-                   "service's target groups")
+_SERVICE_ACTIONS = ("CreateService", "UpdateService", "DeleteService")
+
+
+def _service(response: Any) -> Any:
+    """The service the call named, if there is one (a refused call may name none)."""
+    from moto.ecs.exceptions import ClusterNotFoundException, ServiceNotFoundException
+
+    name = response._get_param("serviceName") or response._get_param("service")
+    try:
+        return response.ecs_backend._get_service(response._get_param("cluster", "default"), name)
+    except (ClusterNotFoundException, ServiceNotFoundException):
+        return None

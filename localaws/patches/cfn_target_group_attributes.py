@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._shared import after_cfn_create
+from ._shared import Patching, after_cfn_create
 
 
-def apply(applied: list[str]) -> None:
+def apply(patching: Patching) -> None:
     from moto.elbv2.models import FakeTargetGroup, elbv2_backends
 
     def apply_attributes(group: Any, properties: dict[str, Any], account_id: str,
@@ -30,4 +30,4 @@ def apply(applied: list[str]) -> None:
             elbv2_backends[account_id][region_name].modify_target_group_attributes(group.arn, given)
 
     after_cfn_create(FakeTargetGroup, "AWS::ElasticLoadBalancingV2::TargetGroup",
-                     "TargetGroupAttributes", "TargetGroupAttributes", apply_attributes, applied)
+                     "TargetGroupAttributes", "TargetGroupAttributes", apply_attributes, patching)

@@ -21,20 +21,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._shared import lock
+from ._shared import Patching, lock, patched
 
 
 def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def apply(applied: list[str]) -> None:
+def apply(patching: Patching) -> None:
     from moto.elbv2.models import FakeTargetGroup, elbv2_backends
 
     own = FakeTargetGroup.__dict__.get("update_from_cloudformation_json")
-    if own is not None and not getattr(own, "__isabstractmethod__", False):
-        applied.append("AWS::ElasticLoadBalancingV2::TargetGroup: moto updates it itself, "
-                       "patch not needed")
+    if (not patched(FakeTargetGroup, "update_from_cloudformation_json") and own is not None
+            and not getattr(own, "__isabstractmethod__", False)):
+        patching.note("AWS::ElasticLoadBalancingV2::TargetGroup: moto updates it itself, "
+                      "patch not needed")
         return
 
     def update_from_cloudformation_json(cls: Any, original_resource: Any, new_resource_name: str,
@@ -62,7 +63,7 @@ def apply(applied: list[str]) -> None:
                 backend.modify_target_group_attributes(original_resource.arn, attributes)
         return original_resource
 
-    FakeTargetGroup.update_from_cloudformation_json = classmethod(  # type: ignore[assignment]
-        update_from_cloudformation_json)
-    applied.append("AWS::ElasticLoadBalancingV2::TargetGroup: CloudFormation updates its "
-                   "health check and attributes in place")
+    patching.replace(FakeTargetGroup, "update_from_cloudformation_json",
+                     classmethod(update_from_cloudformation_json))
+    patching.note("AWS::ElasticLoadBalancingV2::TargetGroup: CloudFormation updates its "
+                  "health check and attributes in place")

@@ -12,22 +12,39 @@ The patch registers ``manual`` with an unreachable number of DescribeTasks calls
 default transition of moto's own state manager, so a test can still override it with
 ``POST /moto-api/state-manager/set-transition`` and ``unset-transition`` comes back to
 it; moto's StopTask sets STOPPED itself. The pin is only right while moto starts a task
-in RUNNING (a task started in PROVISIONING would be held there), so a task that starts
-in any other state fails RunTask with a 500 naming this patch.
+in RUNNING (a task started in PROVISIONING would be held there): the patch reads the
+first transition of moto's Task from its source, and refuses to apply, naming itself,
+when that is not RUNNING.
 """
 
 from __future__ import annotations
 
+import ast
 import inspect
 import sys
-from typing import Any
+import textwrap
 
-from ._shared import PatchError
+from ._shared import PatchError, Patching, unpatched
 
 TASK_MODEL = "ecs::task"
 
 
-def apply(applied: list[str]) -> None:
+def _first_state(init: object) -> str | None:
+    """The first state of the ``transitions=[...]`` literal in moto's ``Task.__init__``."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(init)))  # type: ignore[arg-type]
+    except (OSError, TypeError, SyntaxError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "transitions":
+            try:
+                return ast.literal_eval(node.value)[0][0]
+            except (ValueError, IndexError, TypeError):
+                return None
+    return None
+
+
+def apply(patching: Patching) -> None:
     from moto.ecs.models import Task
     from moto.moto_api import state_manager
 
@@ -37,20 +54,12 @@ def apply(applied: list[str]) -> None:
         source = ""
     if TASK_MODEL not in state_manager.get_registered_models() or (source and TASK_MODEL not in source):
         raise PatchError(f"moto's ECS task is no longer the managed model {TASK_MODEL!r}")
+    first = _first_state(unpatched(Task, "__init__"))
+    if first != "RUNNING":
+        raise PatchError(f"moto's ECS task now starts in {first!r}, not RUNNING: the "
+                         f"{TASK_MODEL} transition pin in patches/ecs_task_lifecycle.py "
+                         "needs revisiting")
     state_manager.register_default_transition(
         model_name=TASK_MODEL, transition={"progression": "manual", "times": sys.maxsize}
     )
-
-    initialised = Task.__init__
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        initialised(self, *args, **kwargs)
-        first = self._transitions[0][0] if getattr(self, "_transitions", None) else None
-        if first != "RUNNING":
-            raise PatchError(f"moto's ECS task now starts in {first!r}, not RUNNING: the "
-                             f"{TASK_MODEL} transition pin in patches/ecs_task_lifecycle.py "
-                             "needs revisiting")
-
-    __init__.__doc__ = initialised.__doc__
-    Task.__init__ = __init__  # type: ignore[method-assign]
-    applied.append(f"ECS tasks stay RUNNING until StopTask (state manager {TASK_MODEL})")
+    patching.note(f"ECS tasks stay RUNNING until StopTask (state manager {TASK_MODEL})")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._shared import after_cfn_create
+from ._shared import Patching, after_cfn_create
 
 
 def _cfn_bool(value: Any) -> bool:
@@ -25,7 +25,7 @@ def _cfn_bool(value: Any) -> bool:
     return value is True or str(value).strip().lower() == "true"
 
 
-def apply(applied: list[str]) -> None:
+def apply(patching: Patching) -> None:
     from moto.ec2.models import ec2_backends
     from moto.ec2.models.vpcs import VPC
 
@@ -37,4 +37,4 @@ def apply(applied: list[str]) -> None:
                 backend.modify_vpc_attribute(vpc.id, attr, _cfn_bool(properties[prop]))
 
     after_cfn_create(VPC, "AWS::EC2::VPC", "EnableDnsHostnames",
-                     "EnableDnsSupport/EnableDnsHostnames", apply_dns, applied)
+                     "EnableDnsSupport/EnableDnsHostnames", apply_dns, patching)

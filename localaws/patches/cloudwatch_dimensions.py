@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._shared import Patching
+
 
 def _metric(datum: Any) -> tuple[str, str, frozenset[tuple[Any, Any]]]:
     """What makes a metric one: its namespace, name and whole dimension set."""
@@ -36,7 +38,7 @@ def _key(dimensions: Any) -> set[tuple[Any, Any]]:
             for d in dimensions or []}
 
 
-def apply(applied: list[str]) -> None:
+def apply(patching: Patching) -> None:
     from moto.cloudwatch.models import CloudWatchBackend, Dimension
 
     probe = [Dimension("TargetGroup", "targetgroup/b/1"), Dimension("LoadBalancer", "app/a/1")]
@@ -44,7 +46,7 @@ def apply(applied: list[str]) -> None:
         def __lt__(self: Any, other: Any) -> bool:
             return (self.name or "", self.value or "") < (other.name or "", other.value or "")
 
-        Dimension.__lt__ = __lt__  # type: ignore[method-assign]
+        patching.replace(Dimension, "__lt__", __lt__)
 
     original = CloudWatchBackend.get_metric_statistics
 
@@ -69,7 +71,7 @@ def apply(applied: list[str]) -> None:
                 listed.setdefault(_metric(datum), datum)
         return list(listed.values())
 
-    CloudWatchBackend.get_metric_statistics = get_metric_statistics  # type: ignore[method-assign]
-    CloudWatchBackend.get_filtered_metrics = get_filtered_metrics  # type: ignore[method-assign]
-    applied.append("CloudWatch: a metric is its whole dimension set, in any order, and "
-                   "ListMetrics lists it once")
+    patching.replace(CloudWatchBackend, "get_metric_statistics", get_metric_statistics)
+    patching.replace(CloudWatchBackend, "get_filtered_metrics", get_filtered_metrics)
+    patching.note("CloudWatch: a metric is its whole dimension set, in any order, and "
+                  "ListMetrics lists it once")

@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._shared import PatchError
+from ._shared import PatchError, Patching
 
 CFN_TYPE = "AWS::S3::BucketPolicy"
 _model: type | None = None
 
 
-def apply(applied: list[str]) -> None:
+def apply(patching: Patching) -> None:
     from moto.cloudformation import parsing
     from moto.core.common_models import CloudFormationModel
     from moto.s3.exceptions import MissingBucket
@@ -32,7 +32,7 @@ def apply(applied: list[str]) -> None:
     from moto.utilities.utils import get_partition
 
     if any(m.cloudformation_type() == CFN_TYPE for m in parsing.get_model_list()):
-        applied.append(f"{CFN_TYPE}: moto has a model, patch not needed")
+        patching.note(f"{CFN_TYPE}: moto has a model, patch not needed")
         return
 
     def backend(account_id: str, region_name: str) -> Any:
@@ -81,4 +81,4 @@ def apply(applied: list[str]) -> None:
     _model = BucketPolicy
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
-    applied.append(f"{CFN_TYPE}: CloudFormation creates and deletes the policy")
+    patching.note(f"{CFN_TYPE}: CloudFormation creates and deletes the policy")
