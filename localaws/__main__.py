@@ -48,7 +48,7 @@ def _log(verbose: bool, message: str) -> None:
 
 
 def _start_registry(state_dir: str) -> tuple[subprocess.Popen, int]:
-    script = os.path.join(ROOT, "tests", "registry", "start.sh")
+    script = os.path.join(ROOT, "localaws", "start-registry.sh")
     proc = subprocess.Popen(["bash", script, os.path.join(state_dir, "registry")],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None

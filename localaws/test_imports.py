@@ -51,3 +51,14 @@ def test_the_check_catches_an_import_from_tests(tmp_path: Path) -> None:
     names = [name for _, name in _absolute_imports(sample)
              if name.split(".")[0] in _test_module_names()]
     assert names == ["launch", "tests.moto.chaos"]
+
+
+def test_no_engine_file_runs_anything_from_tests() -> None:
+    """Nor does it run a script kept there (the registry's start script was one)."""
+    files = [p for p in sorted(HERE.rglob("*")) if p.suffix in (".py", ".sh")
+             and not p.name.startswith("test_")]
+    assert HERE / "start-registry.sh" in files
+    bad = [f"{path.relative_to(HERE.parent)}:{n}" for path in files
+           for n, line in enumerate(path.read_text().splitlines(), 1)
+           if any(q + "tests" + end in line for q in "\"'" for end in (q, "/"))]
+    assert bad == []

@@ -19,13 +19,13 @@ impl Registry {
     fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let child = Command::new("bash")
-            .arg(repo_root().join("tests/registry/start.sh"))
+            .arg(repo_root().join("localaws/start-registry.sh"))
             .arg(dir.path())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start tests/registry/start.sh (docker-registry installed by .ci/run)");
+            .expect("start localaws/start-registry.sh (docker-registry installed by .ci/run)");
         // Owned by the guard at once, so a failed start still kills and reaps it.
         let mut registry = Self {
             child,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Round trip of what `mysfits deploy --builder podman --registry 127.0.0.1:PORT` needs, with
-# no Docker engine and no network: private registry up (start.sh), podman build of
+# no Docker engine and no network: private registry up (localaws/start-registry.sh), podman build of
 # tests/fixtures/scratch-app, login, push, tag listed by the registry API, manifest digest equal
 # to podman's --digestfile; tests/fixtures/broken-app must fail to build with a visible error;
 # a second registry with basic auth checks that a wrong password is refused.
@@ -38,7 +38,7 @@ reg2_pid=""
 cleanup() {
     local rc=$?
     trap - EXIT
-    # Closing the registry's stdin stops it (start.sh watches it); kill as a fallback.
+    # Closing the registry's stdin stops it (start-registry.sh watches it); kill as a fallback.
     for p in $reg_pid $reg2_pid; do
         kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null || true
     done
@@ -51,10 +51,10 @@ trap cleanup EXIT
 
 # ---------------------------------------------------------------- registry (no auth)
 step "start registry"
-coproc REG { exec "$here/start.sh" "$work/registry" 2>"$work/start.err"; }
+coproc REG { exec "$here/../../localaws/start-registry.sh" "$work/registry" 2>"$work/start.err"; }
 reg_pid=$REG_PID
-read -r -t 30 line <&"${REG[0]}" || fail "start.sh printed nothing: $(cat "$work/start.err")"
-[[ $line =~ ^REGISTRY_PORT=([0-9]+)$ ]] || fail "unexpected start.sh output: $line"
+read -r -t 30 line <&"${REG[0]}" || fail "start-registry.sh printed nothing: $(cat "$work/start.err")"
+[[ $line =~ ^REGISTRY_PORT=([0-9]+)$ ]] || fail "unexpected start-registry.sh output: $line"
 port=${BASH_REMATCH[1]}
 registry=127.0.0.1:$port
 image=$registry/$repo:$tag
@@ -157,10 +157,10 @@ step "auth registry: wrong password refused, right one accepted, anonymous push 
 # (a second coproc would make bash warn, so this one is wired through FIFOs)
 mkfifo "$work/reg2.in" "$work/reg2.out"
 MYSFITS_REGISTRY_USER=AWS MYSFITS_REGISTRY_PASSWORD=right-password \
-    "$here/start.sh" "$work/registry-auth" <"$work/reg2.in" >"$work/reg2.out" 2>"$work/start2.err" &
+    "$here/../../localaws/start-registry.sh" "$work/registry-auth" <"$work/reg2.in" >"$work/reg2.out" 2>"$work/start2.err" &
 reg2_pid=$!
 exec {w2}>"$work/reg2.in" {r2}<"$work/reg2.out"
-read -r -t 30 line2 <&"$r2" || fail "auth start.sh printed nothing: $(cat "$work/start2.err")"
+read -r -t 30 line2 <&"$r2" || fail "auth start-registry.sh printed nothing: $(cat "$work/start2.err")"
 port2=${line2#REGISTRY_PORT=}
 reg2=127.0.0.1:$port2
 [[ $(curl -s -o /dev/null -w '%{http_code}' "http://$reg2/v2/") == 401 ]] || fail "auth /v2/ not 401"

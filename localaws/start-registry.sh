@@ -2,7 +2,7 @@
 # Start a private, throw-away Docker registry (Debian's `docker-registry`, distribution 2.8)
 # on 127.0.0.1, on a free port chosen by the kernel, plain HTTP, no auth (by default).
 #
-#   tests/registry/start.sh [DIR]
+#   localaws/start-registry.sh [DIR]
 #
 # DIR (created if missing; a mktemp dir if omitted) receives config.yml, the blob storage
 # (DIR/data) and the registry's log (DIR/registry.log). A DIR given by the caller is left in
