@@ -105,3 +105,52 @@ pub fn phase_rows_sorted(stderr: &str) -> String {
     }
     text
 }
+
+/// The clock's filters take a row's closing time and a heartbeat, and nothing else that
+/// looks like them: a bake's length, a time in prose, a time inside a line.
+#[test]
+fn run_filters_take_only_the_clocks_own_values() {
+    let home = Path::new("/tmp/.tmpAbC123");
+    let text = "\
+Walking like-service
+  ✔ like-service 10 %                          baked 1s · no request data yet 0.4s
+  ✔ mysfits (CREATE_COMPLETE)                  deleted 1m05s
+  … still waiting on Deployment of web: 1/1 running (10.2s)
+  … still waiting on 7 rows (12.0s): CREATE_IN_PROGRESS: VPC
+error: rolled back to 0 %: 12 of 130 requests answered 5xx in 3.2 s at 10 %
+note: 0.5s into the watch, /tmp/.tmpAbC123/mysfits.yaml was read
+";
+    run_settings(home).bind(|| {
+        insta::assert_snapshot!(text, @r"
+        Walking like-service
+          ✔ like-service 10 %                          baked 1s · no request data yet [t]
+          ✔ mysfits (CREATE_COMPLETE)                  deleted [t]
+        error: rolled back to 0 %: 12 of 130 requests answered 5xx in 3.2 s at 10 %
+        note: 0.5s into the watch, [home]/mysfits.yaml was read
+        ");
+    });
+}
+
+/// Rows under a `Deleting …` line are sorted; the lines around them keep their places.
+#[test]
+fn phase_rows_sorted_sorts_only_within_a_phase() {
+    let stderr = "\
+Deleting ECS services
+  ✔ b deleted
+  ✔ a deleted
+Deleting core stack
+  ✔ z deleted
+✔ Nothing is left
+";
+    assert_eq!(
+        phase_rows_sorted(stderr),
+        "\
+Deleting ECS services
+  ✔ a deleted
+  ✔ b deleted
+Deleting core stack
+  ✔ z deleted
+✔ Nothing is left
+"
+    );
+}
