@@ -61,7 +61,6 @@ pub fn run_settings(home: &Path) -> insta::Settings {
 }
 
 /// The snapshot `name` of a whole run.
-#[track_caller]
 pub fn assert_run(name: &str, run: &Run, home: &Path) {
     let text = render(run);
     let mut s = run_settings(home);
