@@ -42,30 +42,15 @@ async fn deploy_rolls_new_revisions_and_repeats_change_nothing() {
     let moto = Moto::start();
     moto.run(&["up"]).ok();
 
-    // An image as given: a new revision, the service updated, the rollout watched to the end.
-    let first = moto
-        .run(&[
-            "deploy",
-            "monolith-service",
-            "--image",
-            "registry.example/mono:nolike",
-            "-v",
-        ])
-        .ok();
-    assert!(
-        first
-            .stderr
-            .contains("registered mysfits-monolith-service:2"),
-        "{}",
-        first.stderr
-    );
-    assert!(
-        first
-            .stderr
-            .contains("monolith-service runs mysfits-monolith-service:2"),
-        "{}",
-        first.stderr
-    );
+    // An image as given: a new revision, the service updated, the rollout watched to the
+    // end (what it says is the snapshot run_deploy).
+    moto.run(&[
+        "deploy",
+        "monolith-service",
+        "--image",
+        "registry.example/mono:nolike",
+    ])
+    .ok();
     let sdk = moto.sdk().await;
     let ecs = aws_sdk_ecs::Client::new(&sdk);
     let svc = ecs
@@ -111,31 +96,12 @@ async fn deploy_rolls_new_revisions_and_repeats_change_nothing() {
             "-v",
         ])
         .ok();
-    assert!(
-        again
-            .stderr
-            .contains("unchanged (mysfits-monolith-service:2)"),
-        "{}",
-        again.stderr
-    );
     assert_eq!(again.api_calls().1, 0, "{}", again.stderr);
 
-    // like-service has no service before the split: the revision is registered and the
-    // next command printed.
-    let like = moto
-        .run(&[
-            "deploy",
-            "like-service",
-            "--image",
-            "registry.example/like:v1",
-        ])
+    // like-service has no service before the split: the revision is registered (and the
+    // next command printed: the snapshot deploy.text).
+    moto.run(&["deploy", "like-service", "--image", "like:1"])
         .ok();
-    assert!(
-        like.stderr
-            .contains("mysfits split like-service --path '/mysfits/*/like'"),
-        "{}",
-        like.stderr
-    );
     let td = ecs
         .describe_task_definition()
         .task_definition("mysfits-like-service")

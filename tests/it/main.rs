@@ -24,3 +24,4 @@ mod templates;
 mod terminal;
 mod unreliable;
 mod website;
+mod whole_runs;

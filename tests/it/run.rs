@@ -70,7 +70,7 @@ async fn run_starts_probes_and_stops_a_task() {
     assert!(hits.load(Ordering::SeqCst) >= 1);
     assert_eq!(running_tasks(&moto).await, 0, "the task was stopped");
     let json = moto.run(&["run", "web", "--output", "json"]).ok().stdout;
-    crate::snapshots::settings().bind(|| {
+    common::snapshot::settings().bind(|| {
         insta::assert_snapshot!("run.text", r.stdout);
         insta::assert_snapshot!("run.json", json);
     });

@@ -1,38 +1,12 @@
 //! Whole-output snapshots (insta) of every command's stdout, as text and as JSON, over
-//! one lab on moto. Filters replace what moto makes up afresh each run (ids, ARNs,
-//! times), so a snapshot changes only when the tool's output does.
+//! one lab on moto. Filters (common::snapshot) replace what moto makes up afresh each run
+//! (ids, ARNs, times), so a snapshot changes only when the tool's output does.
 //! Review a change with `cargo insta review` (or `INSTA_UPDATE=always cargo test`).
 
 use crate::common;
 
+use common::snapshot::{assert_run, settings};
 use common::Moto;
-
-pub(crate) fn settings() -> insta::Settings {
-    let mut s = insta::Settings::clone_current();
-    s.set_prepend_module_to_snapshot(false);
-    for (pattern, replacement) in [
-        (r"arn:aws:[A-Za-z0-9:/._\-]+", "[arn]"),
-        (
-            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "[uuid]",
-        ),
-        (
-            r"\b(vpc|subnet|sg|igw|rtb|eni|nat|eipalloc|acl)-[0-9a-f]+\b",
-            "$1-[id]",
-        ),
-        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[time]"),
-        (r"mysfits-alb-\d+", "mysfits-alb-[n]"),
-        (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
-        // CloudFormation names the website bucket with a random suffix.
-        (
-            r"mysfits-websitebucket-[a-z0-9]+",
-            "mysfits-websitebucket-[id]",
-        ),
-    ] {
-        s.add_filter(pattern, replacement);
-    }
-    s
-}
 
 /// The command's stdout as text, then as JSON.
 fn both(moto: &Moto, name: &str, args: &[&str]) {
@@ -46,8 +20,9 @@ fn both(moto: &Moto, name: &str, args: &[&str]) {
     });
 }
 
-/// For commands that change things: the first run's output (text or JSON), and the
-/// same command again (nothing left to do) in the other format.
+/// For commands that change things: the first run's output, and the same command again
+/// (nothing left to do) in the other format. The text run is whole (exit code, stdout,
+/// stderr): most of what these commands say is progress, on stderr.
 fn once(moto: &Moto, name: &str, args: &[&str], json_first: bool) {
     let mut first = args.to_vec();
     let mut second = args.to_vec();
@@ -56,13 +31,11 @@ fn once(moto: &Moto, name: &str, args: &[&str], json_first: bool) {
     } else {
         second.extend(["--output", "json"]);
     }
-    let a = moto.run(&first).ok().stdout;
-    let b = moto.run(&second).ok().stdout;
+    let a = moto.run(&first).ok();
+    let b = moto.run(&second).ok();
     let (text, json) = if json_first { (b, a) } else { (a, b) };
-    settings().bind(|| {
-        insta::assert_snapshot!(format!("{name}.text"), text);
-        insta::assert_snapshot!(format!("{name}.json"), json);
-    });
+    assert_run(&format!("{name}.text"), &text, moto.home.path());
+    settings().bind(|| insta::assert_snapshot!(format!("{name}.json"), json.stdout));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,20 +97,6 @@ async fn every_commands_output_as_text_and_json() {
     }
 }
 
-/// A command as CI runs it, in a pipe: its exit code, stdout and stderr together. Times
-/// vary from run to run, and so may a heartbeat (a slow machine can spend 10 s in one
-/// call): both are filtered out, so what is snapshotted is the rows and the result.
-fn piped(name: &str, run: &common::Run) {
-    let text = format!(
-        "exit code: {}\n----- stdout -----\n{}\n----- stderr -----\n{}",
-        run.code, run.stdout, run.stderr
-    );
-    let mut s = settings();
-    s.add_filter(r"(?m)^  … still waiting on .*\n", "");
-    s.add_filter(r"\b\d+\.\ds\b|\b\d+m\d\ds\b", "[t]");
-    s.bind(|| insta::assert_snapshot!(name, text));
-}
-
 /// Off a terminal a progress row is one line, at its end: `up` once printed each of its
 /// 31 stack resources twice (`VPC: CREATE_COMPLETE (0.0s)`, then `✔ VPC CREATE_COMPLETE`),
 /// and its summary cut the monolith's repository URI after `monolith-servic`.
@@ -180,7 +139,7 @@ async fn piped_up_and_cleanup_print_one_line_per_row() {
         "{}",
         up.stdout
     );
-    piped("up.piped", &up);
+    // The whole run is the snapshot up.text.
     let cleanup = moto.run(&["cleanup", "--yes"]).ok();
     for run in [&up, &cleanup] {
         assert_eq!(
@@ -190,7 +149,7 @@ async fn piped_up_and_cleanup_print_one_line_per_row() {
             run.stderr
         );
     }
-    piped("cleanup.piped", &cleanup);
+    assert_run("cleanup.piped", &cleanup, moto.home.path());
 }
 
 /// Lines in the form a row's status change once took off a terminal,

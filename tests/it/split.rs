@@ -196,14 +196,7 @@ async fn split_route_resplit_change_merge_cleanup() {
     assert!(lab.rules().await.is_empty());
 
     // Without SERVICE: the manifest service whose route is the pattern.
-    let split = moto.run(&["split", "--path", "/mysfits/*/like", "-v"]).ok();
-    assert!(
-        split
-            .stderr
-            .contains("went to monolith-service (default action) before"),
-        "{}",
-        split.stderr
-    );
+    moto.run(&["split", "--path", "/mysfits/*/like"]).ok();
     let rules = lab.rules().await;
     assert_eq!(rules.len(), 1);
     assert_eq!(rules[0].1, "1", "the lab's rule has priority 1");
@@ -274,7 +267,7 @@ async fn split_route_resplit_change_merge_cleanup() {
     );
 
     // Merge asks first: without a terminal and without --yes it deletes nothing, and
-    // --dry-run prints the plan and stops.
+    // --dry-run prints the plan (the snapshot merge_dry_run.text) and stops.
     let refused = moto.run(&["merge", "like-service"]);
     assert_eq!(refused.code, 1, "{}", refused.stderr);
     assert!(
@@ -287,16 +280,7 @@ async fn split_route_resplit_change_merge_cleanup() {
     assert!(refused
         .stderr
         .contains("`mysfits merge like-service --yes`"));
-    let dry = moto.run(&["merge", "like-service", "--dry-run"]).ok();
-    assert!(
-        dry.stdout.contains("Merge plan for like-service:")
-            && dry
-                .stdout
-                .contains("ECS service like-service (scaled to 0, then deleted)")
-            && dry.stdout.contains("target group mysfits-like-service"),
-        "{}",
-        dry.stdout
-    );
+    moto.run(&["merge", "like-service", "--dry-run"]).ok();
     assert_eq!(
         lab.rules().await.len(),
         1,

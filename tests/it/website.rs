@@ -97,7 +97,6 @@ async fn up_publishes_the_page_with_its_config_and_a_rerun_puts_nothing() {
         "the website row ends with the URL:\n{}",
         up.stderr
     );
-    assert!(up.stderr.contains("open the lab's page"), "{}", up.stderr);
     let mutating = up
         .stderr
         .lines()
@@ -252,11 +251,6 @@ async fn cleanup_empties_its_bucket_and_spares_one_it_did_not_create() {
         cleanup
             .stderr
             .contains(&format!("emptied ({total} deleted)")),
-        "{}",
-        cleanup.stderr
-    );
-    assert!(
-        cleanup.stderr.contains("Nothing of lab 'mysfits' is left"),
         "{}",
         cleanup.stderr
     );

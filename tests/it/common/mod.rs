@@ -6,6 +6,7 @@
 
 pub mod engine;
 pub mod probe;
+pub mod snapshot;
 pub mod tmux;
 
 use std::io::{BufRead, BufReader};
@@ -94,6 +95,16 @@ impl Moto {
 
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.mysfits().args(args).output().expect("run mysfits"))
+    }
+
+    /// [`Moto::run`] with stdout and stderr each a terminal (see [`tmux::run`]), in a
+    /// terminal user's environment.
+    pub fn run_on_terminal(&self, args: &[&str]) -> Run {
+        tmux::run(
+            args,
+            &clean_env(self.home.path(), &self.endpoint()),
+            self.home.path(),
+        )
     }
 
     /// An SDK config for checking, from the test, what the tool did.
