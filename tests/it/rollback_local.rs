@@ -43,7 +43,7 @@ fn stopped_tasks_of(engine: &Engine, revision: &str) -> usize {
 }
 
 #[test]
-fn a_rollback_to_a_revision_that_cannot_start_ends_the_deploy_within_a_minute() {
+fn a_rollback_to_a_revision_that_cannot_start_ends_the_deploy_long_before_its_timeout() {
     let engine = Engine::start();
     manifest(&engine);
     // `up` leaves the default service with no task on its first revision, whose image
@@ -99,7 +99,11 @@ fn a_rollback_to_a_revision_that_cannot_start_ends_the_deploy_within_a_minute() 
         "{}",
         failed.stderr
     );
-    assert!(took < Duration::from_secs(60), "took {took:?}");
+    // The wait ends on the rollback's own failure, not at deploy's 1,200 s timeout. The
+    // breaker's three failed tasks and ECS's throttle between them take ~30 s alone and
+    // over a minute on a loaded machine, so the bound is loose; the figure itself is
+    // measured and printed above ("timing:"), not asserted.
+    assert!(took < Duration::from_secs(300), "took {took:?}");
 
     engine.run(&["cleanup", "--yes"]).ok();
     assert_eq!(engine.containers(), Vec::<String>::new());
