@@ -203,6 +203,13 @@ impl From<PlacementError> for Error {
 }
 
 /// Where a failed deployment left the service, and what to do next.
+/// A wait in a command (`aws::poll`) retries a look AWS throttled.
+impl crate::aws::poll::Throttling for Error {
+    fn is_throttling(&self) -> bool {
+        matches!(self, Error::Aws(e) if e.is_throttling())
+    }
+}
+
 fn deploy_failed(
     service: &str,
     stopped: &[String],

@@ -1,6 +1,6 @@
 //! EC2: the public address of a task's network interface (ECS reports only the interface).
 
-use super::error::{map, AwsError};
+use super::error::{map, AwsError, NoneIf};
 use super::Aws;
 
 impl Aws {
@@ -22,21 +22,12 @@ impl Aws {
 
     /// A NAT gateway's state (`available`, `deleting`, `deleted`…); `None` when unknown.
     pub async fn nat_gateway_state(&self, id: &str) -> Result<Option<String>, AwsError> {
-        match self
-            .ec2
-            .describe_nat_gateways()
-            .nat_gateway_ids(id)
-            .send()
-            .await
-            .map_err(map("describe NAT gateway"))
-        {
-            Ok(out) => Ok(out
-                .nat_gateways()
-                .first()
-                .and_then(|n| n.state())
-                .map(|s| s.as_str().to_string())),
-            Err(e) if e.code().is_some_and(|c| c.contains("NotFound")) => Ok(None),
-            Err(e) => Err(e),
-        }
+        let call = self.ec2.describe_nat_gateways().nat_gateway_ids(id);
+        let answer = call.send().await.map_err(map("describe NAT gateway"));
+        let out = answer.none_if(|e| e.code().is_some_and(|c| c.contains("NotFound")))?;
+        Ok(out.and_then(|out| {
+            let gateway = out.nat_gateways().first()?;
+            gateway.state().map(|s| s.as_str().to_string())
+        }))
     }
 }

@@ -2,27 +2,21 @@
 
 use aws_sdk_ecr::types::ImageIdentifier;
 
-use super::error::{map, AwsError};
+use super::error::{map, AwsError, NoneIf};
+use super::pages::all_pages;
 use super::Aws;
 
 impl Aws {
     /// Image ids in a repository; a missing repository holds none.
     pub async fn repository_images(&self, repo: &str) -> Result<Vec<ImageIdentifier>, AwsError> {
-        let mut ids = Vec::new();
-        let mut pages = self
-            .ecr
-            .list_images()
-            .repository_name(repo)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            match page.map_err(map("list images")) {
-                Ok(p) => ids.extend(p.image_ids().iter().cloned()),
-                Err(e) if e.is_code("RepositoryNotFoundException") => return Ok(vec![]),
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(ids)
+        let pages = self.ecr.list_images().repository_name(repo);
+        let ids = all_pages(pages.into_paginator().send(), "list images", |p| {
+            p.image_ids().to_vec()
+        });
+        Ok(ids
+            .await
+            .none_if(|e| e.is_code("RepositoryNotFoundException"))?
+            .unwrap_or_default())
     }
 
     /// Deletes every image, 100 per call (the API's limit).
@@ -48,17 +42,13 @@ impl Aws {
     pub async fn existing_repositories(&self, names: &[String]) -> Result<Vec<String>, AwsError> {
         let mut found = Vec::new();
         for name in names {
-            match self
-                .ecr
-                .describe_repositories()
-                .repository_names(name)
-                .send()
-                .await
-                .map_err(map("describe repositories"))
+            let described = self.ecr.describe_repositories().repository_names(name);
+            let answer = described.send().await.map_err(map("describe repositories"));
+            if answer
+                .none_if(|e| e.is_code("RepositoryNotFoundException"))?
+                .is_some()
             {
-                Ok(_) => found.push(name.clone()),
-                Err(e) if e.is_code("RepositoryNotFoundException") => {}
-                Err(e) => return Err(e),
+                found.push(name.clone());
             }
         }
         Ok(found)

@@ -8,7 +8,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
     TargetTypeEnum,
 };
 
-use super::error::{map, AwsError};
+use super::error::{map, AwsError, NoneIf};
+use super::pages::all_pages;
+use super::pairs::pairs;
 use super::Aws;
 use mysfits_lab::health::HealthCheck;
 use mysfits_lab::names::owned_by;
@@ -36,6 +38,18 @@ pub struct TargetGroupInfo {
     pub health_check: HealthCheck,
     #[serde(skip)]
     pub tags: BTreeMap<String, String>,
+}
+
+/// A described target group, its tags not read yet.
+fn target_group_info(t: &aws_sdk_elasticloadbalancingv2::types::TargetGroup) -> TargetGroupInfo {
+    TargetGroupInfo {
+        arn: t.target_group_arn().unwrap_or_default().to_string(),
+        name: t.target_group_name().unwrap_or_default().to_string(),
+        port: t.port(),
+        health_check_path: t.health_check_path().map(String::from),
+        health_check: health_check_of(t),
+        tags: BTreeMap::new(),
+    }
 }
 
 /// A described target group's health check, to compare with the manifest's.
@@ -134,16 +148,8 @@ impl Aws {
                 .await
                 .map_err(map("describe load balancer tags"))?;
             for d in resp.tag_descriptions() {
-                let tags = d
-                    .tags()
-                    .iter()
-                    .filter_map(|t| {
-                        Some((
-                            t.key()?.to_string(),
-                            t.value().unwrap_or_default().to_string(),
-                        ))
-                    })
-                    .collect();
+                // A tag with no value is one with an empty value.
+                let tags = pairs(d.tags(), |t| (t.key(), Some(t.value().unwrap_or_default())));
                 out.insert(d.resource_arn().unwrap_or_default().to_string(), tags);
             }
         }
@@ -152,19 +158,11 @@ impl Aws {
 
     /// Every target group in the region carrying the lab's tag.
     pub async fn lab_target_groups(&self, lab: &str) -> Result<Vec<TargetGroupInfo>, AwsError> {
-        let mut groups = Vec::new();
-        let mut pages = self.elb.describe_target_groups().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(map("describe target groups"))?;
-            groups.extend(page.target_groups().iter().map(|t| TargetGroupInfo {
-                arn: t.target_group_arn().unwrap_or_default().to_string(),
-                name: t.target_group_name().unwrap_or_default().to_string(),
-                port: t.port(),
-                health_check_path: t.health_check_path().map(String::from),
-                health_check: health_check_of(t),
-                tags: BTreeMap::new(),
-            }));
-        }
+        let pages = self.elb.describe_target_groups().into_paginator().send();
+        let groups = all_pages(pages, "describe target groups", |p| {
+            p.target_groups().iter().map(target_group_info).collect()
+        })
+        .await?;
         let arns: Vec<String> = groups.iter().map(|g| g.arn.clone()).collect();
         let mut tags = self.elb_tags(&arns).await?;
         Ok(groups
@@ -229,40 +227,22 @@ impl Aws {
 
     /// A target group by name, with its tags; `None` when there is none.
     pub async fn find_target_group(&self, name: &str) -> Result<Option<TargetGroupInfo>, AwsError> {
-        let out = match self
-            .elb
-            .describe_target_groups()
-            .names(name)
-            .send()
-            .await
-            .map_err(map("describe target group"))
-        {
-            Ok(o) => o,
-            Err(e)
-                if e.code()
-                    .is_some_and(|c| c.starts_with("TargetGroupNotFound")) =>
-            {
-                return Ok(None)
-            }
-            Err(e) => return Err(e),
-        };
-        let Some(t) = out.target_groups().first() else {
+        let answer = self.elb.describe_target_groups().names(name).send().await;
+        let out = answer.map_err(map("describe target group")).none_if(|e| {
+            e.code()
+                .is_some_and(|c| c.starts_with("TargetGroupNotFound"))
+        })?;
+        let Some(mut group) = out.and_then(|o| o.target_groups().first().map(target_group_info))
+        else {
             return Ok(None);
         };
-        let arn = t.target_group_arn().unwrap_or_default().to_string();
-        let tags = self
-            .elb_tags(std::slice::from_ref(&arn))
+        let arn = std::slice::from_ref(&group.arn);
+        group.tags = self
+            .elb_tags(arn)
             .await?
-            .remove(&arn)
+            .remove(&group.arn)
             .unwrap_or_default();
-        Ok(Some(TargetGroupInfo {
-            arn,
-            name: t.target_group_name().unwrap_or_default().to_string(),
-            port: t.port(),
-            health_check_path: t.health_check_path().map(String::from),
-            health_check: health_check_of(t),
-            tags,
-        }))
+        Ok(Some(group))
     }
 
     /// A target group for Fargate tasks (target type ip) with the manifest's health check

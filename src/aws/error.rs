@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::error::operation::BuildError;
 
 /// How long one call may take in all, retries included (`config::load` sets the SDK's
 /// operation and attempt timeouts to it), so an endpoint that never answers fails within
@@ -118,6 +119,31 @@ pub fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
+}
+
+/// A request the SDK would not build (a required field missing), as operation `op`.
+pub fn unbuilt(op: &'static str) -> impl FnOnce(BuildError) -> AwsError {
+    move |e| AwsError::Other {
+        op,
+        detail: e.to_string(),
+    }
+}
+
+/// An answer whose one error means "nothing there" (a missing cluster, bucket,
+/// repository…, nothing to update): `Ok(None)` for the error `missing` picks, any other
+/// error as it is.
+pub trait NoneIf<T> {
+    fn none_if(self, missing: impl FnOnce(&AwsError) -> bool) -> Result<Option<T>, AwsError>;
+}
+
+impl<T> NoneIf<T> for Result<T, AwsError> {
+    fn none_if(self, missing: impl FnOnce(&AwsError) -> bool) -> Result<Option<T>, AwsError> {
+        match self {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if missing(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// Maps any SDK error of operation `op` to [`AwsError`].

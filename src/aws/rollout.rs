@@ -11,7 +11,7 @@ use aws_sdk_ecs::types::DesiredStatus;
 
 use super::ecs::{deployment_view, update_service};
 use super::error::{map, AwsError};
-use super::poll::Poll;
+use super::poll::{Look, Poll, Waited};
 use crate::report::Reporter;
 use crate::report::Row;
 use mysfits_lab::rollout::{
@@ -59,8 +59,15 @@ pub struct Watch<'a> {
     pub interval: Duration,
 }
 
-/// A task of the service that stopped while the watch looked.
-#[derive(Debug, Clone)]
+/// How a watched rollout ended, before any rollback.
+enum Ended {
+    Completed,
+    /// The circuit breaker failed it.
+    Breaker(String),
+    /// A task stopped for a reason no retry can fix.
+    Futile(String),
+}
+
 /// Which stopped tasks were already read, and the service's deployments seen so far.
 #[derive(Default)]
 struct TaskLog {
@@ -75,6 +82,8 @@ impl TaskLog {
     }
 }
 
+/// A task of the service that stopped while the watch looked.
+#[derive(Debug, Clone)]
 struct Stopped {
     task_definition: String,
     stop_code: Option<String>,
@@ -99,109 +108,105 @@ impl Watch<'_> {
         let mut stopped = Vec::new();
         let mut previous = self.previous.clone();
         let mut first = true;
-        let mut last;
-        loop {
-            let service = self.describe().await?;
-            seen_tasks.note(&service);
-            // Events come newest first; show the new ones oldest first. The ones before the
-            // watch began are history, not news.
-            let fresh: Vec<(String, String)> = service
-                .events()
-                .iter()
-                .filter_map(|e| Some((e.id()?.to_string(), e.message()?.to_string())))
-                .filter(|(id, _)| seen_events.insert(id.clone()))
-                .collect();
-            if !first {
-                for (_, msg) in fresh.iter().rev() {
-                    reporter.event(msg);
-                }
-            }
-            let deployments: Vec<DeploymentView> =
-                service.deployments().iter().map(deployment_view).collect();
-            if previous.is_none() {
-                previous = replaced(&deployments, self.revision).map(|td| Previous {
-                    task_definition: td.to_string(),
-                    desired: service.desired_count(),
-                });
-            }
-            let mut futile = None;
-            for task in self.stopped_tasks(&mut seen_tasks).await? {
-                if task.task_definition != self.revision {
-                    // Stopped before the watch began: history, not this rollout's news.
-                    if !first {
-                        others.push(task);
+        let end = poll
+            .until(async || {
+                let service = self.describe().await?;
+                seen_tasks.note(&service);
+                // Events come newest first; show the new ones oldest first. The ones before
+                // the watch began are history, not news.
+                let fresh: Vec<(String, String)> = service
+                    .events()
+                    .iter()
+                    .filter_map(|e| Some((e.id()?.to_string(), e.message()?.to_string())))
+                    .filter(|(id, _)| seen_events.insert(id.clone()))
+                    .collect();
+                if !first {
+                    for (_, msg) in fresh.iter().rev() {
+                        reporter.event(msg);
                     }
-                    continue;
                 }
-                reporter.event(&format!("task stopped: {}", task.line));
-                if let (None, Retry::Futile(why)) = (&futile, retry(&task.reason)) {
-                    futile = Some(format!(
-                        "task {}, and {}: a retry cannot fix that",
-                        task.line,
-                        why.why()
-                    ));
-                }
-                stopped.push(task.line);
-            }
-            first = false;
-            let verdict = judge(&deployments, self.revision);
-            if let (Some(reason), Verdict::Rolling(_)) = (futile, &verdict) {
-                row.finish(&format!("FAILED: {reason}"), false);
-                let rollback = match previous.as_ref() {
-                    Some(p) if p.task_definition != self.revision => {
-                        reporter.event(&format!(
-                            "rolling {} back to {} now, without waiting for the circuit breaker",
-                            self.service,
-                            short(&p.task_definition)
-                        ));
-                        update_service(
-                            self.ecs,
-                            self.cluster,
-                            self.service,
-                            &p.task_definition,
-                            Some(p.desired),
-                        )
-                        .await?;
-                        self.await_rollback(reporter, &mut poll, &mut seen_tasks, others)
-                            .await?
-                    }
-                    _ => Rollback::Nothing,
-                };
-                return Ok(Outcome::Failed {
-                    reason,
-                    stopped,
-                    rollback,
-                    by: RolledBackBy::Mysfits,
-                });
-            }
-            match verdict {
-                Verdict::Completed => {
-                    row.finish("COMPLETED", true);
-                    return Ok(Outcome::Completed);
-                }
-                Verdict::Failed(reason) => {
-                    row.finish(&format!("FAILED: {reason}"), false);
-                    let rollback = self
-                        .await_rollback(reporter, &mut poll, &mut seen_tasks, others)
-                        .await?;
-                    return Ok(Outcome::Failed {
-                        reason,
-                        stopped,
-                        rollback,
-                        by: RolledBackBy::Breaker,
+                let deployments: Vec<DeploymentView> =
+                    service.deployments().iter().map(deployment_view).collect();
+                if previous.is_none() {
+                    previous = replaced(&deployments, self.revision).map(|td| Previous {
+                        task_definition: td.to_string(),
+                        desired: service.desired_count(),
                     });
                 }
-                Verdict::Rolling(line) => {
-                    row.update(&line);
-                    last = line;
+                let mut futile = None;
+                for task in self.stopped_tasks(&mut seen_tasks).await? {
+                    if task.task_definition != self.revision {
+                        // Stopped before the watch began: history, not this rollout's news.
+                        if !first {
+                            others.push(task);
+                        }
+                        continue;
+                    }
+                    reporter.event(&format!("task stopped: {}", task.line));
+                    if let (None, Retry::Futile(why)) = (&futile, retry(&task.reason)) {
+                        futile = Some(format!(
+                            "task {}, and {}: a retry cannot fix that",
+                            task.line,
+                            why.why()
+                        ));
+                    }
+                    stopped.push(task.line);
                 }
-            }
-            if poll.expired() {
+                first = false;
+                Ok(match (judge(&deployments, self.revision), futile) {
+                    (Verdict::Rolling(_), Some(reason)) => Look::Done(Ended::Futile(reason)),
+                    (Verdict::Completed, _) => Look::Done(Ended::Completed),
+                    (Verdict::Failed(reason), _) => Look::Done(Ended::Breaker(reason)),
+                    (Verdict::Rolling(line), None) => {
+                        row.update(&line);
+                        Look::Pending(line)
+                    }
+                })
+            })
+            .await?;
+        let (reason, by) = match end {
+            Waited::Expired(last) => {
                 row.finish("still rolling (timed out)", false);
                 return Ok(Outcome::TimedOut { last });
             }
-            poll.wait().await;
-        }
+            Waited::Done(Ended::Completed) => {
+                row.finish("COMPLETED", true);
+                return Ok(Outcome::Completed);
+            }
+            Waited::Done(Ended::Breaker(reason)) => (reason, RolledBackBy::Breaker),
+            Waited::Done(Ended::Futile(reason)) => (reason, RolledBackBy::Mysfits),
+        };
+        row.finish(&format!("FAILED: {reason}"), false);
+        let rollback = match (by, previous) {
+            (RolledBackBy::Breaker, _) => {
+                self.await_rollback(reporter, &mut poll, &mut seen_tasks, others)
+                    .await?
+            }
+            (RolledBackBy::Mysfits, Some(p)) if p.task_definition != self.revision => {
+                reporter.event(&format!(
+                    "rolling {} back to {} now, without waiting for the circuit breaker",
+                    self.service,
+                    short(&p.task_definition)
+                ));
+                update_service(
+                    self.ecs,
+                    self.cluster,
+                    self.service,
+                    &p.task_definition,
+                    Some(p.desired),
+                )
+                .await?;
+                self.await_rollback(reporter, &mut poll, &mut seen_tasks, others)
+                    .await?
+            }
+            (RolledBackBy::Mysfits, _) => Rollback::Nothing,
+        };
+        Ok(Outcome::Failed {
+            reason,
+            stopped,
+            rollback,
+            by,
+        })
     }
 
     async fn describe(&self) -> Result<aws_sdk_ecs::types::Service, AwsError> {
@@ -292,67 +297,70 @@ impl Watch<'_> {
     ) -> Result<Rollback, AwsError> {
         let mut looks = 0;
         let mut row: Option<Row> = None;
-        loop {
-            let service = self.describe().await?;
-            seen.note(&service);
-            let deployments: Vec<DeploymentView> =
-                service.deployments().iter().map(deployment_view).collect();
-            others.extend(self.stopped_tasks(seen).await?);
-            let Some(back) = rollback_of(&deployments, self.revision) else {
-                // ECS rolls back to the last deployment that completed; with none, the
-                // failed one stays primary and stops launching tasks.
-                looks += 1;
-                if looks > NO_ROLLBACK_LOOKS {
-                    return Ok(Rollback::Nothing);
-                }
-                if poll.expired() {
-                    return Ok(Rollback::Unfinished);
-                }
-                poll.wait().await;
-                continue;
-            };
-            let target = back.task_definition.clone();
-            // Named for the revision it goes back to, once ECS says which.
-            let row = row.get_or_insert_with(|| {
-                Row::new(
-                    reporter,
-                    &format!("Rollback of {} to {}", self.service, short(&target)),
-                )
-            });
-            let failure = others
-                .iter()
-                .find(|t| t.task_definition == target && failed(t.stop_code.as_deref(), &t.reason));
-            if let Some(task) = failure {
-                row.finish(&format!("FAILED: {}", task.line), false);
-                return Ok(Rollback::AlsoFails {
-                    revision: target,
-                    reason: task.reason.clone(),
+        // Pending(true): the rollback's row shows how far it is.
+        let end = poll
+            .until(async || {
+                let service = self.describe().await?;
+                seen.note(&service);
+                let deployments: Vec<DeploymentView> =
+                    service.deployments().iter().map(deployment_view).collect();
+                others.extend(self.stopped_tasks(seen).await?);
+                let Some(back) = rollback_of(&deployments, self.revision) else {
+                    // ECS rolls back to the last deployment that completed; with none, the
+                    // failed one stays primary and stops launching tasks.
+                    looks += 1;
+                    if looks > NO_ROLLBACK_LOOKS {
+                        return Ok(Look::Done(Rollback::Nothing));
+                    }
+                    return Ok(Look::Pending(false));
+                };
+                let target = back.task_definition.clone();
+                // Named for the revision it goes back to, once ECS says which.
+                let row = row.get_or_insert_with(|| {
+                    Row::new(
+                        reporter,
+                        &format!("Rollback of {} to {}", self.service, short(&target)),
+                    )
                 });
-            }
-            if back.rollout_state == Some(RolloutState::Failed) {
-                let reason = back
-                    .rollout_reason
-                    .clone()
-                    .unwrap_or_else(|| "its rollout failed".into());
-                row.finish(&format!("FAILED: {reason}"), false);
-                return Ok(Rollback::AlsoFails {
-                    revision: target,
-                    reason,
+                let failure = others.iter().find(|t| {
+                    t.task_definition == target && failed(t.stop_code.as_deref(), &t.reason)
                 });
-            }
-            if let Some(td) = rolled_back_to(&deployments, self.revision) {
-                row.finish(&format!("back on {}", short(td)), true);
-                return Ok(Rollback::Done(td.to_string()));
-            }
-            row.update(&format!(
-                "{}/{} running, {} pending",
-                back.running, back.desired, back.pending
-            ));
-            if poll.expired() {
+                if let Some(task) = failure {
+                    row.finish(&format!("FAILED: {}", task.line), false);
+                    return Ok(Look::Done(Rollback::AlsoFails {
+                        revision: target,
+                        reason: task.reason.clone(),
+                    }));
+                }
+                if back.rollout_state == Some(RolloutState::Failed) {
+                    let reason = back
+                        .rollout_reason
+                        .clone()
+                        .unwrap_or_else(|| "its rollout failed".into());
+                    row.finish(&format!("FAILED: {reason}"), false);
+                    return Ok(Look::Done(Rollback::AlsoFails {
+                        revision: target,
+                        reason,
+                    }));
+                }
+                if let Some(td) = rolled_back_to(&deployments, self.revision) {
+                    row.finish(&format!("back on {}", short(td)), true);
+                    return Ok(Look::Done(Rollback::Done(td.to_string())));
+                }
+                row.update(&format!(
+                    "{}/{} running, {} pending",
+                    back.running, back.desired, back.pending
+                ));
+                Ok(Look::Pending(true))
+            })
+            .await?;
+        match (end, row) {
+            (Waited::Done(rollback), _) => Ok(rollback),
+            (Waited::Expired(true), Some(row)) => {
                 row.finish("not finished (timed out)", false);
-                return Ok(Rollback::Unfinished);
+                Ok(Rollback::Unfinished)
             }
-            poll.wait().await;
+            (Waited::Expired(_), _) => Ok(Rollback::Unfinished),
         }
     }
 }

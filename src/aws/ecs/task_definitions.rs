@@ -1,8 +1,6 @@
 //! ECS task-definition revisions: registered only when something changed, found by
 //! family, and deregistered by cleanup.
 
-use std::collections::BTreeMap;
-
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, CpuArchitecture, KeyValuePair, LogConfiguration, LogDriver,
     NetworkMode, OsFamily, PortMapping, RuntimePlatform, TaskDefinitionField, TaskDefinitionStatus,
@@ -10,31 +8,15 @@ use aws_sdk_ecs::types::{
 };
 
 use super::ecs_tags;
-use crate::aws::error::{map, AwsError};
+use crate::aws::error::{map, unbuilt, AwsError, NoneIf};
+use crate::aws::pages::all_pages;
+use crate::aws::pairs::pairs;
 use crate::aws::Aws;
 use mysfits_lab::names::owned_by;
 
 use super::tag_map;
 use mysfits_lab::platform::Platform;
-
-/// Everything a revision of a service's task definition holds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaskSpec {
-    pub family: String,
-    pub container: String,
-    pub image: String,
-    pub port: u16,
-    pub cpu: u32,
-    pub memory: u32,
-    pub environment: BTreeMap<String, String>,
-    pub log_group: String,
-    pub region: String,
-    pub execution_role: String,
-    pub task_role: String,
-    /// The image's platform: the revision's `runtimePlatform`.
-    pub platform: Platform,
-    pub tags: Vec<(String, String)>,
-}
+use mysfits_lab::task_definition::TaskSpec;
 
 impl Aws {
     pub async fn register_task_definition(&self, spec: &TaskSpec) -> Result<String, AwsError> {
@@ -63,10 +45,7 @@ impl Aws {
                     .options("awslogs-region", &spec.region)
                     .options("awslogs-stream-prefix", &spec.container)
                     .build()
-                    .map_err(|e| AwsError::Other {
-                        op: "register task definition",
-                        detail: e.to_string(),
-                    })?,
+                    .map_err(unbuilt("register task definition"))?,
             )
             .build();
         let out = self
@@ -101,18 +80,13 @@ impl Aws {
     /// name alone would also catch a lab named `<lab>-dev`. (`familyPrefix` of
     /// ListTaskDefinitions takes a whole family name, so the prefix is matched here.)
     pub async fn lab_task_definitions(&self, lab: &str) -> Result<Vec<String>, AwsError> {
-        let mut arns = Vec::new();
         let prefix = format!(":task-definition/{lab}-");
-        let mut pages = self.ecs.list_task_definitions().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            arns.extend(
-                page.map_err(map("list task definitions"))?
-                    .task_definition_arns()
-                    .iter()
-                    .filter(|a| a.contains(&prefix))
-                    .cloned(),
-            );
-        }
+        let pages = self.ecs.list_task_definitions().into_paginator().send();
+        let arns = all_pages(pages, "list task definitions", |p| {
+            let arns = p.task_definition_arns().iter();
+            arns.filter(|a| a.contains(&prefix)).cloned().collect()
+        })
+        .await?;
         let checks = arns.iter().map(|arn| async move {
             let out = self
                 .ecs
@@ -163,19 +137,14 @@ impl Aws {
         &self,
         family: &str,
     ) -> Result<Option<(String, TaskSpec)>, AwsError> {
-        let out = match self
-            .ecs
-            .describe_task_definition()
-            .task_definition(family)
-            .include(TaskDefinitionField::Tags)
-            .send()
-            .await
+        let call = self.ecs.describe_task_definition().task_definition(family);
+        let answer = call.include(TaskDefinitionField::Tags).send().await;
+        // ECS answers a family with no ACTIVE revision with a ClientException.
+        let Some(out) = answer
             .map_err(map("describe task definition"))
-        {
-            Ok(out) => out,
-            // ECS answers a family with no ACTIVE revision with a ClientException.
-            Err(e) if e.is_code("ClientException") => return Ok(None),
-            Err(e) => return Err(e),
+            .none_if(|e| e.is_code("ClientException"))?
+        else {
+            return Ok(None);
         };
         let Some(td) = out.task_definition() else {
             return Ok(None);
@@ -199,11 +168,7 @@ impl Aws {
                 .unwrap_or_default() as u16,
             cpu: td.cpu().and_then(|v| v.parse().ok()).unwrap_or_default(),
             memory: td.memory().and_then(|v| v.parse().ok()).unwrap_or_default(),
-            environment: c
-                .environment()
-                .iter()
-                .filter_map(|kv| Some((kv.name()?.to_string(), kv.value()?.to_string())))
-                .collect(),
+            environment: pairs(c.environment(), |kv| (kv.name(), kv.value())),
             log_group: opt("awslogs-group"),
             region: opt("awslogs-region"),
             execution_role: td.execution_role_arn().unwrap_or_default().to_string(),
@@ -215,26 +180,11 @@ impl Aws {
                     .map(|a| a.as_str()),
             )
             .unwrap_or_default(),
-            tags: out
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-                .collect(),
+            tags: tag_map(out.tags()),
         };
         Ok(Some((
             td.task_definition_arn().unwrap_or_default().to_string(),
             spec,
         )))
-    }
-}
-
-impl TaskSpec {
-    /// Whether a registered revision already runs this: tags and order do not matter.
-    pub fn same_revision(&self, other: &TaskSpec) -> bool {
-        let strip = |t: &TaskSpec| TaskSpec {
-            tags: vec![],
-            ..t.clone()
-        };
-        strip(self) == strip(other)
     }
 }
