@@ -76,6 +76,18 @@ pub struct TargetHealth {
 /// AWS's 300), so rollouts and merges do not wait five minutes per task.
 const DRAINING_KEY: &str = "deregistration_delay.timeout_seconds";
 
+/// Create and modify set a health check's every setting, on two builder types.
+macro_rules! health_check {
+    ($builder:expr, $hc:expr) => {
+        $builder
+            .health_check_path(&$hc.path)
+            .health_check_interval_seconds($hc.interval as i32)
+            .health_check_timeout_seconds($hc.timeout as i32)
+            .healthy_threshold_count($hc.healthy_threshold as i32)
+            .unhealthy_threshold_count($hc.unhealthy_threshold as i32)
+    };
+}
+
 impl Aws {
     pub async fn listener_rules(&self, listener: &str) -> Result<Vec<RuleInfo>, AwsError> {
         let out = self
@@ -256,20 +268,15 @@ impl Aws {
         draining: u32,
         tags: &[(String, String)],
     ) -> Result<String, AwsError> {
-        let hc = health_check;
-        let out = self
+        let create = self
             .elb
             .create_target_group()
             .name(name)
             .protocol(ProtocolEnum::Http)
             .port(port as i32)
             .vpc_id(vpc)
-            .target_type(TargetTypeEnum::Ip)
-            .health_check_path(&hc.path)
-            .health_check_interval_seconds(hc.interval as i32)
-            .health_check_timeout_seconds(hc.timeout as i32)
-            .healthy_threshold_count(hc.healthy_threshold as i32)
-            .unhealthy_threshold_count(hc.unhealthy_threshold as i32)
+            .target_type(TargetTypeEnum::Ip);
+        let out = health_check!(create, health_check)
             .set_tags(Some(elb_tags(tags)))
             .send()
             .await
@@ -290,15 +297,8 @@ impl Aws {
         arn: &str,
         health_check: &HealthCheck,
     ) -> Result<(), AwsError> {
-        let hc = health_check;
-        self.elb
-            .modify_target_group()
-            .target_group_arn(arn)
-            .health_check_path(&hc.path)
-            .health_check_interval_seconds(hc.interval as i32)
-            .health_check_timeout_seconds(hc.timeout as i32)
-            .healthy_threshold_count(hc.healthy_threshold as i32)
-            .unhealthy_threshold_count(hc.unhealthy_threshold as i32)
+        let modify = self.elb.modify_target_group().target_group_arn(arn);
+        health_check!(modify, health_check)
             .send()
             .await
             .map_err(map("modify target group health check"))?;

@@ -526,6 +526,50 @@ mod tests {
         mock!(Client::update_service).then_output(|| UpdateServiceOutput::builder().build())
     }
 
+    /// A client whose service looks as `describe` answers, with one task of the new
+    /// revision stopping for `reason`; and the UpdateService calls it takes.
+    fn one_stop_client(describe: &Rule, reason: &'static str) -> (Client, Rule) {
+        let (list, tasks) = one_stop(reason);
+        with_stops(describe, &list, &tasks)
+    }
+
+    /// A client whose service looks as `describe` answers, whose stopped tasks `list` and
+    /// `tasks` answer for; and the UpdateService calls it takes.
+    fn with_stops(describe: &Rule, list: &Rule, tasks: &Rule) -> (Client, Rule) {
+        let updates = update();
+        (client(&[describe, list, tasks, &updates]), updates)
+    }
+
+    /// The breaker failed the rollout, with these stopped tasks; and then `rollback`.
+    fn breaker_failed(stopped: &str, rollback: Rollback) -> Outcome {
+        Outcome::Failed {
+            reason: BREAKER.into(),
+            stopped: vec![stopped.into()],
+            rollback,
+            by: RolledBackBy::Breaker,
+        }
+    }
+
+    /// The outcome, and every line reported on the way.
+    async fn watch_recorded(
+        client: &Client,
+        timeout: Duration,
+        previous: Option<Previous>,
+    ) -> (Outcome, Vec<String>) {
+        let reported = Recorded::default();
+        let outcome = watch_with(client, timeout, previous, &reported).await;
+        (outcome, reported.lines())
+    }
+
+    /// The new deployment, primary, not one task running, look after look.
+    fn never_running() -> Rule {
+        mock!(Client::describe_services)
+            .sequence()
+            .output(|| only(NEW, 0, DeploymentRolloutState::InProgress))
+            .repeatedly()
+            .build()
+    }
+
     async fn watch_with(
         client: &Client,
         timeout: Duration,
@@ -643,24 +687,14 @@ mod tests {
                 .containers(Container::builder().name("web").exit_code(3).build())
                 .build()],
         );
-        let updates = update();
-        let client = client(&[&describe, &list, &tasks, &updates]);
-        let reported = Recorded::default();
-        let outcome = watch_with(&client, Duration::from_secs(60), None, &reported).await;
-        assert_eq!(
-            outcome,
-            Outcome::Failed {
-                reason: BREAKER.into(),
-                stopped: vec!["abc123: Essential container in task exited; web exited 3".into()],
-                rollback: Rollback::Done(OLD.into()),
-                by: RolledBackBy::Breaker,
-            }
-        );
+        let (client, updates) = with_stops(&describe, &list, &tasks);
+        let (outcome, lines) = watch_recorded(&client, Duration::from_secs(60), None).await;
+        let stopped = "abc123: Essential container in task exited; web exited 3";
+        assert_eq!(outcome, breaker_failed(stopped, Rollback::Done(OLD.into())));
         // Each stopped task is described once, not at every poll; a crash is the breaker's.
         assert_eq!(tasks.num_calls(), 1);
         assert_eq!(updates.num_calls(), 0);
         // The rollback's row names the revision it goes back to, not the failed one.
-        let lines = reported.lines();
         assert!(
             lines.contains(&"ok Rollback of web to lab-web:1: back on lab-web:1".to_string()),
             "{lines:#?}"
@@ -686,8 +720,8 @@ mod tests {
             .match_requests(|r| r.task_definition() == Some(OLD) && r.desired_count() == Some(1))
             .then_output(|| UpdateServiceOutput::builder().build());
         let client = client(&[&describe, &list, &tasks, &updates]);
-        let reported = Recorded::default();
-        let outcome = watch_with(&client, Duration::from_secs(60), previous_old(), &reported).await;
+        let (outcome, lines) =
+            watch_recorded(&client, Duration::from_secs(60), previous_old()).await;
         let Outcome::Failed {
             reason,
             stopped,
@@ -718,7 +752,6 @@ mod tests {
             1,
             "one UpdateService, to the old revision"
         );
-        let lines = reported.lines();
         assert!(
             lines
                 .iter()
@@ -769,9 +802,7 @@ mod tests {
             .output(|| only(NEW, 1, DeploymentRolloutState::Completed))
             .build();
         let timeout = "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref x: dial tcp 10.0.3.17:443: i/o timeout";
-        let (list, tasks) = one_stop(timeout);
-        let updates = update();
-        let client = client(&[&describe, &list, &tasks, &updates]);
+        let (client, updates) = one_stop_client(&describe, timeout);
         let outcome = watch_with(&client, Duration::from_secs(60), previous_old(), &Silent).await;
         assert_eq!(outcome, Outcome::Completed);
         assert_eq!(updates.num_calls(), 0);
@@ -802,29 +833,20 @@ mod tests {
                 task("back1", OLD, TaskStopCode::TaskFailedToStart, placeholder),
             ],
         );
-        let updates = update();
-        let client = client(&[&describe, &list, &tasks, &updates]);
-        let reported = Recorded::default();
-        let outcome = watch_with(&client, Duration::from_secs(3600), None, &reported).await;
-        assert_eq!(
-            outcome,
-            Outcome::Failed {
-                reason: BREAKER.into(),
-                stopped: vec!["new1: Essential container in task exited".into()],
-                rollback: Rollback::AlsoFails {
-                    revision: OLD.into(),
-                    reason: placeholder.into(),
-                },
-                by: RolledBackBy::Breaker,
-            }
-        );
+        let (client, updates) = with_stops(&describe, &list, &tasks);
+        let (outcome, lines) = watch_recorded(&client, Duration::from_secs(3600), None).await;
+        let rollback = Rollback::AlsoFails {
+            revision: OLD.into(),
+            reason: placeholder.into(),
+        };
+        let stopped = "new1: Essential container in task exited";
+        assert_eq!(outcome, breaker_failed(stopped, rollback));
         assert_eq!(
             describe.num_calls(),
             3,
             "reported at the first look at the rollback"
         );
         assert_eq!(updates.num_calls(), 0);
-        let lines = reported.lines();
         assert!(
             lines.contains(&format!(
                 "failed Rollback of web to lab-web:1: FAILED: back1: {placeholder}"
@@ -896,14 +918,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_futile_stop_without_a_previous_revision_ends_the_wait() {
-        let describe = mock!(Client::describe_services)
-            .sequence()
-            .output(|| only(NEW, 0, DeploymentRolloutState::InProgress))
-            .repeatedly()
-            .build();
-        let (list, tasks) = one_stop(MISSING);
-        let updates = update();
-        let client = client(&[&describe, &list, &tasks, &updates]);
+        let (client, updates) = one_stop_client(&never_running(), MISSING);
         let outcome = watch(&client, Duration::from_secs(3600)).await;
         assert!(
             matches!(
@@ -921,13 +936,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_wait_that_times_out() {
-        let describe = mock!(Client::describe_services)
-            .sequence()
-            .output(|| only(NEW, 0, DeploymentRolloutState::InProgress))
-            .repeatedly()
-            .build();
         let list = no_stopped_tasks();
-        let client = client(&[&describe, &list]);
+        let client = client(&[&never_running(), &list]);
         match watch(&client, Duration::from_millis(20)).await {
             Outcome::TimedOut { last } => assert_eq!(last, "new lab-web:2: 0/1 running, 1 pending"),
             other => panic!("{other:?}"),

@@ -1,6 +1,7 @@
 //! ECS task-definition revisions: registered only when something changed, found by
 //! family, and deregistered by cleanup.
 
+use aws_sdk_ecs::operation::describe_task_definition::DescribeTaskDefinitionOutput;
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, CpuArchitecture, KeyValuePair, LogConfiguration, LogDriver,
     NetworkMode, OsFamily, PortMapping, RuntimePlatform, TaskDefinitionField, TaskDefinitionStatus,
@@ -88,14 +89,7 @@ impl Aws {
         })
         .await?;
         let checks = arns.iter().map(|arn| async move {
-            let out = self
-                .ecs
-                .describe_task_definition()
-                .task_definition(arn)
-                .include(TaskDefinitionField::Tags)
-                .send()
-                .await
-                .map_err(map("describe task definition"))?;
+            let out = self.describe_revision(arn, true).await?;
             let owned = owned_by(&tag_map(out.tags()), lab);
             Ok::<_, AwsError>(owned.then(|| arn.clone()))
         });
@@ -104,6 +98,21 @@ impl Aws {
             .into_iter()
             .flatten()
             .collect())
+    }
+
+    /// A revision (an ARN, or a family for its latest), with its tags when asked.
+    async fn describe_revision(
+        &self,
+        revision: &str,
+        with_tags: bool,
+    ) -> Result<DescribeTaskDefinitionOutput, AwsError> {
+        let tags = with_tags.then(|| vec![TaskDefinitionField::Tags]);
+        let call = self
+            .ecs
+            .describe_task_definition()
+            .task_definition(revision);
+        let answer = call.set_include(tags).send().await;
+        answer.map_err(map("describe task definition"))
     }
 
     pub async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
@@ -118,13 +127,7 @@ impl Aws {
 
     /// The image of a revision's first container.
     pub async fn task_definition_image(&self, arn: &str) -> Result<Option<String>, AwsError> {
-        let out = self
-            .ecs
-            .describe_task_definition()
-            .task_definition(arn)
-            .send()
-            .await
-            .map_err(map("describe task definition"))?;
+        let out = self.describe_revision(arn, false).await?;
         Ok(out
             .task_definition()
             .and_then(|t| t.container_definitions().first())
@@ -137,13 +140,9 @@ impl Aws {
         &self,
         family: &str,
     ) -> Result<Option<(String, TaskSpec)>, AwsError> {
-        let call = self.ecs.describe_task_definition().task_definition(family);
-        let answer = call.include(TaskDefinitionField::Tags).send().await;
         // ECS answers a family with no ACTIVE revision with a ClientException.
-        let Some(out) = answer
-            .map_err(map("describe task definition"))
-            .none_if(|e| e.is_code("ClientException"))?
-        else {
+        let answer = self.describe_revision(family, true).await;
+        let Some(out) = answer.none_if(|e| e.is_code("ClientException"))? else {
             return Ok(None);
         };
         let Some(td) = out.task_definition() else {
