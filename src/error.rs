@@ -202,7 +202,6 @@ impl From<PlacementError> for Error {
     }
 }
 
-/// Where a failed deployment left the service, and what to do next.
 /// A wait in a command (`aws::poll`) retries a look AWS throttled.
 impl crate::aws::poll::Throttling for Error {
     fn is_throttling(&self) -> bool {
@@ -210,6 +209,7 @@ impl crate::aws::poll::Throttling for Error {
     }
 }
 
+/// Where a failed deployment left the service, and what to do next.
 fn deploy_failed(
     service: &str,
     stopped: &[String],
