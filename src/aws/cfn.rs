@@ -7,7 +7,7 @@ use aws_sdk_cloudformation::types::{
     Capability, Parameter, ResourceStatus, StackStatus as SdkStackStatus, Tag,
 };
 
-use super::error::{map, AwsError, NoneIf};
+use super::error::{Answer, AwsError, NoneIf};
 use super::pairs::pairs;
 use super::poll::{Look, Poll, Waited};
 use super::Aws;
@@ -96,16 +96,13 @@ macro_rules! stack_input {
 
 impl Aws {
     pub async fn describe_stack(&self, name: &str) -> Result<Option<Stack>, AwsError> {
-        let out = match self.cfn.describe_stacks().stack_name(name).send().await {
-            Ok(out) => out,
-            Err(e) => {
-                let e = map("describe stack")(e);
-                // CloudFormation says "Stack with id X does not exist" as a ValidationError.
-                if e.is_code("ValidationError") && e.message().contains("does not exist") {
-                    return Ok(None);
-                }
-                return Err(e);
-            }
+        let call = self.cfn.describe_stacks().stack_name(name);
+        let answer = call.send().answer("describe stack").await;
+        // CloudFormation says "Stack with id X does not exist" as a ValidationError.
+        let gone =
+            |e: &AwsError| e.is_code("ValidationError") && e.message().contains("does not exist");
+        let Some(out) = answer.none_if(gone)? else {
+            return Ok(None);
         };
         let Some(s) = out.stacks().first() else {
             return Ok(None);
@@ -124,13 +121,8 @@ impl Aws {
     }
 
     pub async fn stack_template(&self, name: &str) -> Result<String, AwsError> {
-        let out = self
-            .cfn
-            .get_template()
-            .stack_name(name)
-            .send()
-            .await
-            .map_err(map("read stack template"))?;
+        let call = self.cfn.get_template().stack_name(name);
+        let out = call.send().answer("read stack template").await?;
         Ok(out.template_body().unwrap_or_default().to_string())
     }
 
@@ -143,8 +135,8 @@ impl Aws {
     ) -> Result<(), AwsError> {
         stack_input!(self.cfn.create_stack(), name, body, params, tags)
             .send()
-            .await
-            .map_err(map("create stack"))?;
+            .answer("create stack")
+            .await?;
         Ok(())
     }
 
@@ -157,7 +149,7 @@ impl Aws {
         tags: &[(String, String)],
     ) -> Result<bool, AwsError> {
         let update = stack_input!(self.cfn.update_stack(), name, body, params, tags);
-        let answer = update.send().await.map_err(map("update stack"));
+        let answer = update.send().answer("update stack").await;
         let nothing_to_do = |e: &AwsError| {
             e.is_code("ValidationError") && e.message().contains("No updates are to be performed")
         };
@@ -165,23 +157,14 @@ impl Aws {
     }
 
     pub async fn delete_stack(&self, name: &str) -> Result<(), AwsError> {
-        self.cfn
-            .delete_stack()
-            .stack_name(name)
-            .send()
-            .await
-            .map_err(map("delete stack"))?;
+        let call = self.cfn.delete_stack().stack_name(name);
+        call.send().answer("delete stack").await?;
         Ok(())
     }
 
     pub async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, AwsError> {
-        let out = self
-            .cfn
-            .describe_stack_resources()
-            .stack_name(name)
-            .send()
-            .await
-            .map_err(map("list stack resources"))?;
+        let call = self.cfn.describe_stack_resources().stack_name(name);
+        let out = call.send().answer("list stack resources").await?;
         Ok(out
             .stack_resources()
             .iter()

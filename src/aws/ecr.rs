@@ -2,7 +2,7 @@
 
 use aws_sdk_ecr::types::ImageIdentifier;
 
-use super::error::{map, AwsError, NoneIf};
+use super::error::{Answer, AwsError, NoneIf};
 use super::pages::all_pages;
 use super::Aws;
 
@@ -31,8 +31,8 @@ impl Aws {
                 .repository_name(repo)
                 .set_image_ids(Some(chunk.to_vec()))
                 .send()
-                .await
-                .map_err(map("delete images"))?;
+                .answer("delete images")
+                .await?;
         }
         Ok(())
     }
@@ -43,7 +43,7 @@ impl Aws {
         let mut found = Vec::new();
         for name in names {
             let described = self.ecr.describe_repositories().repository_names(name);
-            let answer = described.send().await.map_err(map("describe repositories"));
+            let answer = described.send().answer("describe repositories").await;
             if answer
                 .none_if(|e| e.is_code("RepositoryNotFoundException"))?
                 .is_some()
@@ -80,12 +80,8 @@ impl Aws {
     /// base64 of `AWS:<password>`); `aws ecr get-login` no longer exists.
     pub async fn ecr_login(&self) -> Result<(String, String, String), AwsError> {
         use base64::Engine;
-        let out = self
-            .ecr
-            .get_authorization_token()
-            .send()
-            .await
-            .map_err(map("get ECR login token"))?;
+        let call = self.ecr.get_authorization_token();
+        let out = call.send().answer("get ECR login token").await?;
         let data = out.authorization_data().first().ok_or(AwsError::Other {
             op: "get ECR login token",
             detail: "no authorization data in the answer".into(),

@@ -8,7 +8,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     TargetTypeEnum,
 };
 
-use super::error::{map, AwsError, NoneIf};
+use super::error::{Answer, AwsError, NoneIf};
 use super::pages::all_pages;
 use super::pairs::pairs;
 use super::Aws;
@@ -90,13 +90,8 @@ macro_rules! health_check {
 
 impl Aws {
     pub async fn listener_rules(&self, listener: &str) -> Result<Vec<RuleInfo>, AwsError> {
-        let out = self
-            .elb
-            .describe_rules()
-            .listener_arn(listener)
-            .send()
-            .await
-            .map_err(map("describe listener rules"))?;
+        let call = self.elb.describe_rules().listener_arn(listener);
+        let out = call.send().answer("describe listener rules").await?;
         Ok(out
             .rules()
             .iter()
@@ -152,13 +147,11 @@ impl Aws {
     ) -> Result<BTreeMap<String, BTreeMap<String, String>>, AwsError> {
         let mut out = BTreeMap::new();
         for chunk in arns.chunks(20) {
-            let resp = self
+            let call = self
                 .elb
                 .describe_tags()
-                .set_resource_arns(Some(chunk.to_vec()))
-                .send()
-                .await
-                .map_err(map("describe load balancer tags"))?;
+                .set_resource_arns(Some(chunk.to_vec()));
+            let resp = call.send().answer("describe load balancer tags").await?;
             for d in resp.tag_descriptions() {
                 // A tag with no value is one with an empty value.
                 let tags = pairs(d.tags(), |t| (t.key(), Some(t.value().unwrap_or_default())));
@@ -187,13 +180,11 @@ impl Aws {
     }
 
     pub async fn target_health(&self, target_group: &str) -> Result<Vec<TargetHealth>, AwsError> {
-        let out = self
+        let call = self
             .elb
             .describe_target_health()
-            .target_group_arn(target_group)
-            .send()
-            .await
-            .map_err(map("describe target health"))?;
+            .target_group_arn(target_group);
+        let out = call.send().answer("describe target health").await?;
         Ok(out
             .target_health_descriptions()
             .iter()
@@ -218,29 +209,22 @@ impl Aws {
     }
 
     pub async fn delete_rule(&self, arn: &str) -> Result<(), AwsError> {
-        self.elb
-            .delete_rule()
-            .rule_arn(arn)
-            .send()
-            .await
-            .map_err(map("delete listener rule"))?;
+        let call = self.elb.delete_rule().rule_arn(arn);
+        call.send().answer("delete listener rule").await?;
         Ok(())
     }
 
     pub async fn delete_target_group(&self, arn: &str) -> Result<(), AwsError> {
-        self.elb
-            .delete_target_group()
-            .target_group_arn(arn)
-            .send()
-            .await
-            .map_err(map("delete target group"))?;
+        let call = self.elb.delete_target_group().target_group_arn(arn);
+        call.send().answer("delete target group").await?;
         Ok(())
     }
 
     /// A target group by name, with its tags; `None` when there is none.
     pub async fn find_target_group(&self, name: &str) -> Result<Option<TargetGroupInfo>, AwsError> {
-        let answer = self.elb.describe_target_groups().names(name).send().await;
-        let out = answer.map_err(map("describe target group")).none_if(|e| {
+        let call = self.elb.describe_target_groups().names(name);
+        let answer = call.send().answer("describe target group").await;
+        let out = answer.none_if(|e| {
             e.code()
                 .is_some_and(|c| c.starts_with("TargetGroupNotFound"))
         })?;
@@ -279,8 +263,8 @@ impl Aws {
         let out = health_check!(create, health_check)
             .set_tags(Some(elb_tags(tags)))
             .send()
-            .await
-            .map_err(map("create target group"))?;
+            .answer("create target group")
+            .await?;
         let arn = out
             .target_groups()
             .first()
@@ -300,13 +284,14 @@ impl Aws {
         let modify = self.elb.modify_target_group().target_group_arn(arn);
         health_check!(modify, health_check)
             .send()
-            .await
-            .map_err(map("modify target group health check"))?;
+            .answer("modify target group health check")
+            .await?;
         Ok(())
     }
 
     async fn set_draining_time(&self, arn: &str, seconds: u32) -> Result<(), AwsError> {
-        self.elb
+        let call = self
+            .elb
             .modify_target_group_attributes()
             .target_group_arn(arn)
             .attributes(
@@ -314,10 +299,8 @@ impl Aws {
                     .key(DRAINING_KEY)
                     .value(seconds.to_string())
                     .build(),
-            )
-            .send()
-            .await
-            .map_err(map("set target group draining time"))?;
+            );
+        call.send().answer("set target group draining time").await?;
         Ok(())
     }
 
@@ -328,13 +311,14 @@ impl Aws {
         arn: &str,
         seconds: u32,
     ) -> Result<Option<String>, AwsError> {
-        let out = self
+        let call = self
             .elb
             .describe_target_group_attributes()
-            .target_group_arn(arn)
+            .target_group_arn(arn);
+        let out = call
             .send()
-            .await
-            .map_err(map("describe target group attributes"))?;
+            .answer("describe target group attributes")
+            .await?;
         let current = out
             .attributes()
             .iter()
@@ -357,17 +341,15 @@ impl Aws {
         forward: &Forward,
         tags: &[(String, String)],
     ) -> Result<String, AwsError> {
-        let out = self
+        let call = self
             .elb
             .create_rule()
             .listener_arn(listener)
             .priority(priority as i32)
             .conditions(path_condition(patterns))
             .actions(forward_action(forward))
-            .set_tags(Some(elb_tags(tags)))
-            .send()
-            .await
-            .map_err(map("create listener rule"))?;
+            .set_tags(Some(elb_tags(tags)));
+        let out = call.send().answer("create listener rule").await?;
         Ok(out
             .rules()
             .first()
@@ -388,12 +370,11 @@ impl Aws {
                     .build()
             })
             .collect();
-        self.elb
+        let call = self
+            .elb
             .set_rule_priorities()
-            .set_rule_priorities(Some(pairs))
-            .send()
-            .await
-            .map_err(map("set listener rule priorities"))?;
+            .set_rule_priorities(Some(pairs));
+        call.send().answer("set listener rule priorities").await?;
         Ok(())
     }
 
@@ -403,26 +384,24 @@ impl Aws {
         rule: &str,
         patterns: &[String],
     ) -> Result<(), AwsError> {
-        self.elb
+        let call = self
+            .elb
             .modify_rule()
             .rule_arn(rule)
-            .conditions(path_condition(patterns))
-            .send()
-            .await
-            .map_err(map("modify listener rule"))?;
+            .conditions(path_condition(patterns));
+        call.send().answer("modify listener rule").await?;
         Ok(())
     }
 
     /// Changes a rule's forward action (its weights) in place, in one call: ALB applies it
     /// to new requests at once, with no moment without a rule.
     pub async fn modify_rule_forward(&self, rule: &str, forward: &Forward) -> Result<(), AwsError> {
-        self.elb
+        let call = self
+            .elb
             .modify_rule()
             .rule_arn(rule)
-            .actions(forward_action(forward))
-            .send()
-            .await
-            .map_err(map("modify listener rule weights"))?;
+            .actions(forward_action(forward));
+        call.send().answer("modify listener rule weights").await?;
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! One error type for every AWS call: what was being done, and why it failed, short.
 
+use std::future::Future;
 use std::sync::OnceLock;
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -119,6 +120,22 @@ pub fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
+}
+
+/// An SDK call's answer: its output, or its error as [`AwsError`] naming operation `op`
+/// (`call.send().answer("delete stack").await?`).
+pub trait Answer<O> {
+    fn answer(self, op: &'static str) -> impl Future<Output = Result<O, AwsError>>;
+}
+
+impl<F, O, E> Answer<O> for F
+where
+    F: Future<Output = Result<O, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    async fn answer(self, op: &'static str) -> Result<O, AwsError> {
+        self.await.map_err(map(op))
+    }
 }
 
 /// A request the SDK would not build (a required field missing), as operation `op`.

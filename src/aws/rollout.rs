@@ -10,7 +10,7 @@ use std::time::Duration;
 use aws_sdk_ecs::types::DesiredStatus;
 
 use super::ecs::{deployment_view, update_service};
-use super::error::{map, AwsError};
+use super::error::{Answer, AwsError};
 use super::poll::{Look, Poll, Waited};
 use crate::report::Reporter;
 use crate::report::Row;
@@ -210,14 +210,12 @@ impl Watch<'_> {
     }
 
     async fn describe(&self) -> Result<aws_sdk_ecs::types::Service, AwsError> {
-        let out = self
+        let call = self
             .ecs
             .describe_services()
             .cluster(self.cluster)
-            .services(self.service)
-            .send()
-            .await
-            .map_err(map("describe service"))?;
+            .services(self.service);
+        let out = call.send().answer("describe service").await?;
         out.services().first().cloned().ok_or(AwsError::Other {
             op: "describe service",
             detail: format!("service {} disappeared during the deployment", self.service),
@@ -229,15 +227,13 @@ impl Watch<'_> {
     /// `startedBy`): a deleted service of the same name leaves stopped tasks, of the same
     /// revision too, that are none of this rollout's business.
     async fn stopped_tasks(&self, log: &mut TaskLog) -> Result<Vec<Stopped>, AwsError> {
-        let list = self
+        let call = self
             .ecs
             .list_tasks()
             .cluster(self.cluster)
             .service_name(self.service)
-            .desired_status(DesiredStatus::Stopped)
-            .send()
-            .await
-            .map_err(map("list stopped tasks"))?;
+            .desired_status(DesiredStatus::Stopped);
+        let list = call.send().answer("list stopped tasks").await?;
         let new: Vec<String> = list
             .task_arns()
             .iter()
@@ -247,14 +243,12 @@ impl Watch<'_> {
         if new.is_empty() {
             return Ok(vec![]);
         }
-        let tasks = self
+        let call = self
             .ecs
             .describe_tasks()
             .cluster(self.cluster)
-            .set_tasks(Some(new.clone()))
-            .send()
-            .await
-            .map_err(map("describe stopped tasks"))?;
+            .set_tasks(Some(new.clone()));
+        let tasks = call.send().answer("describe stopped tasks").await?;
         log.seen.extend(new);
         Ok(tasks
             .tasks()

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 
-use super::error::{map, unbuilt, AwsError, NoneIf};
+use super::error::{unbuilt, Answer, AwsError, NoneIf};
 use super::pages::all_pages;
 use super::Aws;
 
@@ -42,17 +42,16 @@ impl Aws {
         body: Vec<u8>,
         content_type: &str,
     ) -> Result<(), AwsError> {
-        self.s3
+        let call = self
+            .s3
             .put_object()
             .bucket(bucket)
             .key(key)
             .body(ByteStream::from(body))
             .content_type(content_type)
             // The page changes with each `up` (config.js with the stack): browsers revalidate.
-            .cache_control("no-cache")
-            .send()
-            .await
-            .map_err(map("put object"))?;
+            .cache_control("no-cache");
+        call.send().answer("put object").await?;
         Ok(())
     }
 
@@ -69,14 +68,8 @@ impl Aws {
                 .quiet(true)
                 .build()
                 .map_err(unbuilt("delete objects"))?;
-            let out = self
-                .s3
-                .delete_objects()
-                .bucket(bucket)
-                .delete(delete)
-                .send()
-                .await
-                .map_err(map("delete objects"))?;
+            let call = self.s3.delete_objects().bucket(bucket).delete(delete);
+            let out = call.send().answer("delete objects").await?;
             if let Some(failed) = out.errors().first() {
                 return Err(AwsError::Service {
                     op: "delete objects",

@@ -10,7 +10,7 @@ use aws_sdk_ecs::types::{
 };
 
 use super::{awsvpc, deployment_view, ecs_tags, no_cluster, tag_map};
-use crate::aws::error::{map, AwsError, NoneIf};
+use crate::aws::error::{Answer, AwsError, NoneIf};
 use crate::aws::pages::all_pages;
 use crate::aws::poll::{Look, Poll, Waited};
 use crate::aws::Aws;
@@ -108,7 +108,7 @@ impl Aws {
                 .cluster(cluster)
                 .set_services(Some(chunk.to_vec()))
                 .include(ServiceField::Tags);
-            let answer = call.send().await.map_err(map("describe services"));
+            let answer = call.send().answer("describe services").await;
             let Some(resp) = answer.none_if(no_cluster)? else {
                 return Ok(vec![]);
             };
@@ -143,7 +143,7 @@ impl Aws {
             &spec.security_group,
             spec.public_ip,
         )?;
-        let out = self
+        let call = self
             .ecs
             .create_service()
             .cluster(&spec.cluster)
@@ -175,10 +175,8 @@ impl Aws {
             )
             .propagate_tags(PropagateTags::Service)
             .enable_ecs_managed_tags(true)
-            .set_tags(Some(ecs_tags(&spec.tags)))
-            .send()
-            .await
-            .map_err(map("create service"))?;
+            .set_tags(Some(ecs_tags(&spec.tags)));
+        let out = call.send().answer("create service").await?;
         out.service()
             .map(service_info)
             .ok_or_else(|| AwsError::Other {
@@ -201,8 +199,8 @@ impl Aws {
             .service(name)
             .desired_count(0)
             .send()
-            .await
-            .map_err(map("scale service to 0"))?;
+            .answer("scale service to 0")
+            .await?;
         row.update("deleting");
         self.ecs
             .delete_service()
@@ -210,8 +208,8 @@ impl Aws {
             .service(name)
             .force(true)
             .send()
-            .await
-            .map_err(map("delete service"))?;
+            .answer("delete service")
+            .await?;
         let mut poll = Poll::new(Duration::from_secs(2), SERVICE_DELETE_TIMEOUT);
         let gone = poll
             .until(async || {
@@ -245,14 +243,13 @@ impl Aws {
         name: &str,
         seconds: u32,
     ) -> Result<(), AwsError> {
-        self.ecs
+        let call = self
+            .ecs
             .update_service()
             .cluster(cluster)
             .service(name)
-            .health_check_grace_period_seconds(seconds as i32)
-            .send()
-            .await
-            .map_err(map("set service grace period"))?;
+            .health_check_grace_period_seconds(seconds as i32);
+        call.send().answer("set service grace period").await?;
         Ok(())
     }
 
@@ -277,13 +274,12 @@ pub async fn update_service(
     revision: &str,
     desired: Option<i32>,
 ) -> Result<(), AwsError> {
-    ecs.update_service()
+    let call = ecs
+        .update_service()
         .cluster(cluster)
         .service(name)
         .task_definition(revision)
-        .set_desired_count(desired)
-        .send()
-        .await
-        .map_err(map("update service"))?;
+        .set_desired_count(desired);
+    call.send().answer("update service").await?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use aws_sdk_ecs::types::{
 };
 
 use super::ecs_tags;
-use crate::aws::error::{map, unbuilt, AwsError, NoneIf};
+use crate::aws::error::{unbuilt, Answer, AwsError, NoneIf};
 use crate::aws::pages::all_pages;
 use crate::aws::pairs::pairs;
 use crate::aws::Aws;
@@ -49,7 +49,7 @@ impl Aws {
                     .map_err(unbuilt("register task definition"))?,
             )
             .build();
-        let out = self
+        let call = self
             .ecs
             .register_task_definition()
             .family(&spec.family)
@@ -66,10 +66,8 @@ impl Aws {
                     .build(),
             )
             .container_definitions(container)
-            .set_tags(Some(ecs_tags(&spec.tags)))
-            .send()
-            .await
-            .map_err(map("register task definition"))?;
+            .set_tags(Some(ecs_tags(&spec.tags)));
+        let out = call.send().answer("register task definition").await?;
         Ok(out
             .task_definition()
             .and_then(|t| t.task_definition_arn())
@@ -111,17 +109,13 @@ impl Aws {
             .ecs
             .describe_task_definition()
             .task_definition(revision);
-        let answer = call.set_include(tags).send().await;
-        answer.map_err(map("describe task definition"))
+        let answer = call.set_include(tags).send();
+        answer.answer("describe task definition").await
     }
 
     pub async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
-        self.ecs
-            .deregister_task_definition()
-            .task_definition(arn)
-            .send()
-            .await
-            .map_err(map("deregister task definition"))?;
+        let call = self.ecs.deregister_task_definition().task_definition(arn);
+        call.send().answer("deregister task definition").await?;
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 use aws_sdk_ecs::types::LaunchType;
 
 use super::{awsvpc, ecs_tags, no_cluster};
-use crate::aws::error::{map, AwsError, NoneIf};
+use crate::aws::error::{Answer, AwsError, NoneIf};
 use crate::aws::Aws;
 use mysfits_lab::task::TaskPhase;
 
@@ -29,7 +29,7 @@ impl Aws {
         tags: &[(String, String)],
     ) -> Result<String, AwsError> {
         let network = awsvpc("run task", subnets, security_group, public_ip)?;
-        let out = self
+        let call = self
             .ecs
             .run_task()
             .cluster(cluster)
@@ -38,10 +38,8 @@ impl Aws {
             .count(1)
             .started_by("mysfits-run")
             .network_configuration(network)
-            .set_tags(Some(ecs_tags(tags)))
-            .send()
-            .await
-            .map_err(map("run task"))?;
+            .set_tags(Some(ecs_tags(tags)));
+        let out = call.send().answer("run task").await?;
         if let Some(f) = out.failures().first() {
             return Err(AwsError::Other {
                 op: "run task",
@@ -63,14 +61,8 @@ impl Aws {
     }
 
     pub async fn describe_task(&self, cluster: &str, arn: &str) -> Result<TaskState, AwsError> {
-        let out = self
-            .ecs
-            .describe_tasks()
-            .cluster(cluster)
-            .tasks(arn)
-            .send()
-            .await
-            .map_err(map("describe task"))?;
+        let call = self.ecs.describe_tasks().cluster(cluster).tasks(arn);
+        let out = call.send().answer("describe task").await?;
         let t = out.tasks().first().ok_or(AwsError::Other {
             op: "describe task",
             detail: format!("task {arn} is gone"),
@@ -97,7 +89,7 @@ impl Aws {
             .cluster(cluster)
             .started_by("mysfits-run")
             .desired_status(aws_sdk_ecs::types::DesiredStatus::Running);
-        let answer = call.send().await.map_err(map("list run tasks"));
+        let answer = call.send().answer("list run tasks").await;
         Ok(answer
             .none_if(no_cluster)?
             .map(|out| out.task_arns().to_vec())
@@ -105,14 +97,13 @@ impl Aws {
     }
 
     pub async fn stop_task(&self, cluster: &str, arn: &str, reason: &str) -> Result<(), AwsError> {
-        self.ecs
+        let call = self
+            .ecs
             .stop_task()
             .cluster(cluster)
             .task(arn)
-            .reason(reason)
-            .send()
-            .await
-            .map_err(map("stop task"))?;
+            .reason(reason);
+        call.send().answer("stop task").await?;
         Ok(())
     }
 }
