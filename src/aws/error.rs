@@ -217,7 +217,22 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::body_start;
+    use super::{body_start, AwsError, NoneIf};
+
+    #[test]
+    fn only_the_error_that_means_nothing_there_is_none() {
+        let missing = |code: &str| AwsError::Service {
+            op: "list images",
+            code: code.into(),
+            message: String::new(),
+        };
+        let not_found = |e: &AwsError| e.is_code("RepositoryNotFoundException");
+        assert_eq!(Ok::<_, AwsError>(1).none_if(not_found).unwrap(), Some(1));
+        let gone: Result<u8, _> = Err(missing("RepositoryNotFoundException"));
+        assert_eq!(gone.none_if(not_found).unwrap(), None);
+        let denied: Result<u8, _> = Err(missing("AccessDeniedException"));
+        assert!(denied.none_if(not_found).is_err());
+    }
 
     #[test]
     fn a_body_is_shown_short_and_on_one_line() {

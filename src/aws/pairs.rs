@@ -17,3 +17,23 @@ where
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use aws_sdk_ecs::types::Tag;
+
+    use super::pairs;
+
+    #[test]
+    fn an_entry_without_its_key_or_value_is_left_out() {
+        let tags = [
+            Tag::builder().key("mysfits:lab").value("lab").build(),
+            Tag::builder().key("no-value").build(),
+            Tag::builder().value("no-key").build(),
+        ];
+        let read: BTreeMap<String, String> = pairs(&tags, |t| (t.key(), t.value()));
+        assert_eq!(read, BTreeMap::from([("mysfits:lab".into(), "lab".into())]));
+    }
+}
