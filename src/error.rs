@@ -202,6 +202,13 @@ impl From<PlacementError> for Error {
     }
 }
 
+/// A wait in a command (`aws::poll`) retries a look AWS throttled.
+impl crate::aws::poll::Throttling for Error {
+    fn is_throttling(&self) -> bool {
+        matches!(self, Error::Aws(e) if e.is_throttling())
+    }
+}
+
 /// Where a failed deployment left the service, and what to do next.
 fn deploy_failed(
     service: &str,

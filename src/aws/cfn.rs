@@ -7,8 +7,9 @@ use aws_sdk_cloudformation::types::{
     Capability, Parameter, ResourceStatus, StackStatus as SdkStackStatus, Tag,
 };
 
-use super::error::{map, AwsError};
-use super::poll::Poll;
+use super::error::{Answer, AwsError, NoneIf};
+use super::pairs::pairs;
+use super::poll::{Look, Poll, Waited};
 use super::Aws;
 use crate::report::{Reporter, Row};
 use mysfits_lab::stack::{Phase, StackEnd, StackStatus};
@@ -95,16 +96,13 @@ macro_rules! stack_input {
 
 impl Aws {
     pub async fn describe_stack(&self, name: &str) -> Result<Option<Stack>, AwsError> {
-        let out = match self.cfn.describe_stacks().stack_name(name).send().await {
-            Ok(out) => out,
-            Err(e) => {
-                let e = map("describe stack")(e);
-                // CloudFormation says "Stack with id X does not exist" as a ValidationError.
-                if e.is_code("ValidationError") && e.message().contains("does not exist") {
-                    return Ok(None);
-                }
-                return Err(e);
-            }
+        let call = self.cfn.describe_stacks().stack_name(name);
+        let answer = call.send().answer("describe stack").await;
+        // CloudFormation says "Stack with id X does not exist" as a ValidationError.
+        let gone =
+            |e: &AwsError| e.is_code("ValidationError") && e.message().contains("does not exist");
+        let Some(out) = answer.none_if(gone)? else {
+            return Ok(None);
         };
         let Some(s) = out.stacks().first() else {
             return Ok(None);
@@ -116,37 +114,15 @@ impl Aws {
                 .map(stack_status)
                 .unwrap_or_else(|| StackStatus::Other(String::new())),
             reason: s.stack_status_reason().map(String::from),
-            outputs: s
-                .outputs()
-                .iter()
-                .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
-                .collect(),
-            parameters: s
-                .parameters()
-                .iter()
-                .filter_map(|p| {
-                    Some((
-                        p.parameter_key()?.to_string(),
-                        p.parameter_value()?.to_string(),
-                    ))
-                })
-                .collect(),
-            tags: s
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-                .collect(),
+            outputs: pairs(s.outputs(), |o| (o.output_key(), o.output_value())),
+            parameters: pairs(s.parameters(), |p| (p.parameter_key(), p.parameter_value())),
+            tags: pairs(s.tags(), |t| (t.key(), t.value())),
         }))
     }
 
     pub async fn stack_template(&self, name: &str) -> Result<String, AwsError> {
-        let out = self
-            .cfn
-            .get_template()
-            .stack_name(name)
-            .send()
-            .await
-            .map_err(map("read stack template"))?;
+        let call = self.cfn.get_template().stack_name(name);
+        let out = call.send().answer("read stack template").await?;
         Ok(out.template_body().unwrap_or_default().to_string())
     }
 
@@ -159,8 +135,8 @@ impl Aws {
     ) -> Result<(), AwsError> {
         stack_input!(self.cfn.create_stack(), name, body, params, tags)
             .send()
-            .await
-            .map_err(map("create stack"))?;
+            .answer("create stack")
+            .await?;
         Ok(())
     }
 
@@ -172,40 +148,23 @@ impl Aws {
         params: &BTreeMap<String, String>,
         tags: &[(String, String)],
     ) -> Result<bool, AwsError> {
-        match stack_input!(self.cfn.update_stack(), name, body, params, tags)
-            .send()
-            .await
-            .map_err(map("update stack"))
-        {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.is_code("ValidationError")
-                    && e.message().contains("No updates are to be performed") =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(e),
-        }
+        let update = stack_input!(self.cfn.update_stack(), name, body, params, tags);
+        let answer = update.send().answer("update stack").await;
+        let nothing_to_do = |e: &AwsError| {
+            e.is_code("ValidationError") && e.message().contains("No updates are to be performed")
+        };
+        Ok(answer.none_if(nothing_to_do)?.is_some())
     }
 
     pub async fn delete_stack(&self, name: &str) -> Result<(), AwsError> {
-        self.cfn
-            .delete_stack()
-            .stack_name(name)
-            .send()
-            .await
-            .map_err(map("delete stack"))?;
+        let call = self.cfn.delete_stack().stack_name(name);
+        call.send().answer("delete stack").await?;
         Ok(())
     }
 
     pub async fn stack_resources(&self, name: &str) -> Result<Vec<StackResource>, AwsError> {
-        let out = self
-            .cfn
-            .describe_stack_resources()
-            .stack_name(name)
-            .send()
-            .await
-            .map_err(map("list stack resources"))?;
+        let call = self.cfn.describe_stack_resources().stack_name(name);
+        let out = call.send().answer("list stack resources").await?;
         Ok(out
             .stack_resources()
             .iter()
@@ -235,70 +194,57 @@ impl Aws {
     ) -> Result<StackEnd, WaitError> {
         let mut poll = Poll::new(Duration::from_secs(2), timeout);
         let mut seen: BTreeMap<String, Row<'_>> = BTreeMap::new();
-        loop {
-            let stack = match self.describe_stack(name).await {
-                Ok(s) => s,
-                Err(e) if e.is_throttling() => {
-                    poll.throttled();
-                    poll.wait().await;
-                    continue;
-                }
-                Err(e) => return Err(WaitError::Aws(e)),
-            };
-            let Some(stack) = stack else {
-                for (_, row) in std::mem::take(&mut seen) {
-                    row.finish("deleted", true);
-                }
-                return Ok(StackEnd::Gone);
-            };
-            let resources = match self.stack_resources(name).await {
-                Ok(r) => r,
-                Err(e) if e.is_throttling() => {
-                    poll.throttled();
-                    poll.wait().await;
-                    continue;
-                }
-                Err(e) => return Err(WaitError::Aws(e)),
-            };
-            let settled = stack.status.phase() != Phase::InProgress;
-            let mut reasons = Vec::new();
-            // moto lists some resources without a logical id; they have no row to show.
-            for r in resources.iter().filter(|r| !r.logical_id.is_empty()) {
-                let label = labels
-                    .get(&r.logical_id)
-                    .cloned()
-                    .unwrap_or_else(|| r.logical_id.clone());
-                let row = seen
-                    .entry(r.logical_id.clone())
-                    .or_insert_with(|| Row::new(reporter, &label));
-                if r.failed {
-                    if let Some(reason) = &r.reason {
-                        reasons.push(format!("{label} ({}): {reason}", r.logical_id));
+        let end = poll
+            .until(async || {
+                let Some(stack) = self.describe_stack(name).await? else {
+                    for (_, row) in std::mem::take(&mut seen) {
+                        row.finish("deleted", true);
+                    }
+                    return Ok(Look::Done(StackEnd::Gone));
+                };
+                let resources = self.stack_resources(name).await?;
+                let settled = stack.status.phase() != Phase::InProgress;
+                let mut reasons = Vec::new();
+                // moto lists some resources without a logical id; they have no row to show.
+                for r in resources.iter().filter(|r| !r.logical_id.is_empty()) {
+                    let label = labels
+                        .get(&r.logical_id)
+                        .cloned()
+                        .unwrap_or_else(|| r.logical_id.clone());
+                    let row = seen
+                        .entry(r.logical_id.clone())
+                        .or_insert_with(|| Row::new(reporter, &label));
+                    if r.failed {
+                        if let Some(reason) = &r.reason {
+                            reasons.push(format!("{label} ({}): {reason}", r.logical_id));
+                        }
+                    }
+                    row.update(&r.status);
+                    if settled {
+                        if let Some(row) = seen.remove(&r.logical_id) {
+                            row.finish(&r.status, !r.failed);
+                        }
                     }
                 }
-                row.update(&r.status);
-                if settled {
-                    if let Some(row) = seen.remove(&r.logical_id) {
-                        row.finish(&r.status, !r.failed);
-                    }
+                if !settled {
+                    return Ok(Look::Pending(stack.status));
                 }
-            }
-            if settled {
                 if reasons.is_empty() {
                     reasons.extend(stack.reason.clone());
                 }
-                return Ok(StackEnd::Settled {
+                Ok(Look::Done(StackEnd::Settled {
                     status: stack.status,
                     reasons,
-                });
-            }
-            if poll.expired() {
-                return Err(WaitError::Timeout {
-                    status: stack.status,
-                    waited: poll.elapsed(),
-                });
-            }
-            poll.wait().await;
+                }))
+            })
+            .await
+            .map_err(WaitError::Aws)?;
+        match end {
+            Waited::Done(end) => Ok(end),
+            Waited::Expired(status) => Err(WaitError::Timeout {
+                status,
+                waited: poll.elapsed(),
+            }),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{Dimension, Statistic};
 
-use super::error::{map, AwsError};
+use super::error::{Answer, AwsError};
 use super::Aws;
 
 /// One metric over a window: its namespace, name and dimensions (name, value).
@@ -23,7 +23,7 @@ impl Aws {
     /// The metric's Sum over the window; `None` when CloudWatch has no datapoint in it
     /// (no traffic, or no data plane publishing), which callers read as "no data".
     pub async fn metric_sum(&self, w: &MetricWindow<'_>) -> Result<Option<f64>, AwsError> {
-        let out = self
+        let call = self
             .cloudwatch
             .get_metric_statistics()
             .namespace(w.namespace)
@@ -37,10 +37,11 @@ impl Aws {
             .start_time(DateTime::from(w.start))
             .end_time(DateTime::from(w.end))
             .period(w.period)
-            .statistics(Statistic::Sum)
+            .statistics(Statistic::Sum);
+        let out = call
             .send()
-            .await
-            .map_err(map("get CloudWatch metric statistics"))?;
+            .answer("get CloudWatch metric statistics")
+            .await?;
         let points = out.datapoints();
         if points.is_empty() {
             return Ok(None);

@@ -2,7 +2,10 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
-use super::error::{map, AwsError};
+use std::collections::HashSet;
+
+use super::error::{Answer, AwsError};
+use super::pages::all_pages;
 use super::Aws;
 use mysfits_lab::data::{Attr, Item};
 
@@ -15,23 +18,22 @@ impl Aws {
         key: &str,
         items: &[Item],
     ) -> Result<Vec<Item>, AwsError> {
-        let mut present = std::collections::HashSet::new();
-        let mut pages = self
+        let scan = self
             .ddb
             .scan()
             .table_name(table)
             .projection_expression("#k")
-            .expression_attribute_names("#k", key)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(map("scan table"))?;
-            for item in page.items() {
-                if let Some(AttributeValue::S(v)) = item.get(key) {
-                    present.insert(v.clone());
-                }
-            }
-        }
+            .expression_attribute_names("#k", key);
+        let present: HashSet<String> = all_pages(scan.into_paginator().send(), "scan table", |p| {
+            let keys = p.items().iter().filter_map(|item| match item.get(key) {
+                Some(AttributeValue::S(v)) => Some(v.clone()),
+                _ => None,
+            });
+            keys.collect()
+        })
+        .await?
+        .into_iter()
+        .collect();
         Ok(items
             .iter()
             .filter(|item| {
@@ -62,13 +64,8 @@ impl Aws {
                 .collect();
             const TRIES: usize = 5;
             for _ in 0..TRIES {
-                let out = self
-                    .ddb
-                    .batch_write_item()
-                    .request_items(table, requests)
-                    .send()
-                    .await
-                    .map_err(map("load sample data"))?;
+                let call = self.ddb.batch_write_item().request_items(table, requests);
+                let out = call.send().answer("load sample data").await?;
                 requests = out
                     .unprocessed_items()
                     .and_then(|m| m.get(table))

@@ -2,27 +2,21 @@
 
 use aws_sdk_ecr::types::ImageIdentifier;
 
-use super::error::{map, AwsError};
+use super::error::{Answer, AwsError, NoneIf};
+use super::pages::all_pages;
 use super::Aws;
 
 impl Aws {
     /// Image ids in a repository; a missing repository holds none.
     pub async fn repository_images(&self, repo: &str) -> Result<Vec<ImageIdentifier>, AwsError> {
-        let mut ids = Vec::new();
-        let mut pages = self
-            .ecr
-            .list_images()
-            .repository_name(repo)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            match page.map_err(map("list images")) {
-                Ok(p) => ids.extend(p.image_ids().iter().cloned()),
-                Err(e) if e.is_code("RepositoryNotFoundException") => return Ok(vec![]),
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(ids)
+        let pages = self.ecr.list_images().repository_name(repo);
+        let ids = all_pages(pages.into_paginator().send(), "list images", |p| {
+            p.image_ids().to_vec()
+        });
+        Ok(ids
+            .await
+            .none_if(|e| e.is_code("RepositoryNotFoundException"))?
+            .unwrap_or_default())
     }
 
     /// Deletes every image, 100 per call (the API's limit).
@@ -37,8 +31,8 @@ impl Aws {
                 .repository_name(repo)
                 .set_image_ids(Some(chunk.to_vec()))
                 .send()
-                .await
-                .map_err(map("delete images"))?;
+                .answer("delete images")
+                .await?;
         }
         Ok(())
     }
@@ -48,17 +42,13 @@ impl Aws {
     pub async fn existing_repositories(&self, names: &[String]) -> Result<Vec<String>, AwsError> {
         let mut found = Vec::new();
         for name in names {
-            match self
-                .ecr
-                .describe_repositories()
-                .repository_names(name)
-                .send()
-                .await
-                .map_err(map("describe repositories"))
+            let described = self.ecr.describe_repositories().repository_names(name);
+            let answer = described.send().answer("describe repositories").await;
+            if answer
+                .none_if(|e| e.is_code("RepositoryNotFoundException"))?
+                .is_some()
             {
-                Ok(_) => found.push(name.clone()),
-                Err(e) if e.is_code("RepositoryNotFoundException") => {}
-                Err(e) => return Err(e),
+                found.push(name.clone());
             }
         }
         Ok(found)
@@ -90,12 +80,8 @@ impl Aws {
     /// base64 of `AWS:<password>`); `aws ecr get-login` no longer exists.
     pub async fn ecr_login(&self) -> Result<(String, String, String), AwsError> {
         use base64::Engine;
-        let out = self
-            .ecr
-            .get_authorization_token()
-            .send()
-            .await
-            .map_err(map("get ECR login token"))?;
+        let call = self.ecr.get_authorization_token();
+        let out = call.send().answer("get ECR login token").await?;
         let data = out.authorization_data().first().ok_or(AwsError::Other {
             op: "get ECR login token",
             detail: "no authorization data in the answer".into(),

@@ -8,7 +8,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
     TargetTypeEnum,
 };
 
-use super::error::{map, AwsError};
+use super::error::{Answer, AwsError, NoneIf};
+use super::pages::all_pages;
+use super::pairs::pairs;
 use super::Aws;
 use mysfits_lab::health::HealthCheck;
 use mysfits_lab::names::owned_by;
@@ -38,6 +40,18 @@ pub struct TargetGroupInfo {
     pub tags: BTreeMap<String, String>,
 }
 
+/// A described target group, its tags not read yet.
+fn target_group_info(t: &aws_sdk_elasticloadbalancingv2::types::TargetGroup) -> TargetGroupInfo {
+    TargetGroupInfo {
+        arn: t.target_group_arn().unwrap_or_default().to_string(),
+        name: t.target_group_name().unwrap_or_default().to_string(),
+        port: t.port(),
+        health_check_path: t.health_check_path().map(String::from),
+        health_check: health_check_of(t),
+        tags: BTreeMap::new(),
+    }
+}
+
 /// A described target group's health check, to compare with the manifest's.
 fn health_check_of(t: &aws_sdk_elasticloadbalancingv2::types::TargetGroup) -> HealthCheck {
     let n = |v: Option<i32>| v.and_then(|v| u32::try_from(v).ok()).unwrap_or(0);
@@ -62,15 +76,22 @@ pub struct TargetHealth {
 /// AWS's 300), so rollouts and merges do not wait five minutes per task.
 const DRAINING_KEY: &str = "deregistration_delay.timeout_seconds";
 
+/// Create and modify set a health check's every setting, on two builder types.
+macro_rules! health_check {
+    ($builder:expr, $hc:expr) => {
+        $builder
+            .health_check_path(&$hc.path)
+            .health_check_interval_seconds($hc.interval as i32)
+            .health_check_timeout_seconds($hc.timeout as i32)
+            .healthy_threshold_count($hc.healthy_threshold as i32)
+            .unhealthy_threshold_count($hc.unhealthy_threshold as i32)
+    };
+}
+
 impl Aws {
     pub async fn listener_rules(&self, listener: &str) -> Result<Vec<RuleInfo>, AwsError> {
-        let out = self
-            .elb
-            .describe_rules()
-            .listener_arn(listener)
-            .send()
-            .await
-            .map_err(map("describe listener rules"))?;
+        let call = self.elb.describe_rules().listener_arn(listener);
+        let out = call.send().answer("describe listener rules").await?;
         Ok(out
             .rules()
             .iter()
@@ -126,24 +147,14 @@ impl Aws {
     ) -> Result<BTreeMap<String, BTreeMap<String, String>>, AwsError> {
         let mut out = BTreeMap::new();
         for chunk in arns.chunks(20) {
-            let resp = self
+            let call = self
                 .elb
                 .describe_tags()
-                .set_resource_arns(Some(chunk.to_vec()))
-                .send()
-                .await
-                .map_err(map("describe load balancer tags"))?;
+                .set_resource_arns(Some(chunk.to_vec()));
+            let resp = call.send().answer("describe load balancer tags").await?;
             for d in resp.tag_descriptions() {
-                let tags = d
-                    .tags()
-                    .iter()
-                    .filter_map(|t| {
-                        Some((
-                            t.key()?.to_string(),
-                            t.value().unwrap_or_default().to_string(),
-                        ))
-                    })
-                    .collect();
+                // A tag with no value is one with an empty value.
+                let tags = pairs(d.tags(), |t| (t.key(), Some(t.value().unwrap_or_default())));
                 out.insert(d.resource_arn().unwrap_or_default().to_string(), tags);
             }
         }
@@ -152,19 +163,11 @@ impl Aws {
 
     /// Every target group in the region carrying the lab's tag.
     pub async fn lab_target_groups(&self, lab: &str) -> Result<Vec<TargetGroupInfo>, AwsError> {
-        let mut groups = Vec::new();
-        let mut pages = self.elb.describe_target_groups().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(map("describe target groups"))?;
-            groups.extend(page.target_groups().iter().map(|t| TargetGroupInfo {
-                arn: t.target_group_arn().unwrap_or_default().to_string(),
-                name: t.target_group_name().unwrap_or_default().to_string(),
-                port: t.port(),
-                health_check_path: t.health_check_path().map(String::from),
-                health_check: health_check_of(t),
-                tags: BTreeMap::new(),
-            }));
-        }
+        let pages = self.elb.describe_target_groups().into_paginator().send();
+        let groups = all_pages(pages, "describe target groups", |p| {
+            p.target_groups().iter().map(target_group_info).collect()
+        })
+        .await?;
         let arns: Vec<String> = groups.iter().map(|g| g.arn.clone()).collect();
         let mut tags = self.elb_tags(&arns).await?;
         Ok(groups
@@ -177,13 +180,11 @@ impl Aws {
     }
 
     pub async fn target_health(&self, target_group: &str) -> Result<Vec<TargetHealth>, AwsError> {
-        let out = self
+        let call = self
             .elb
             .describe_target_health()
-            .target_group_arn(target_group)
-            .send()
-            .await
-            .map_err(map("describe target health"))?;
+            .target_group_arn(target_group);
+        let out = call.send().answer("describe target health").await?;
         Ok(out
             .target_health_descriptions()
             .iter()
@@ -208,61 +209,36 @@ impl Aws {
     }
 
     pub async fn delete_rule(&self, arn: &str) -> Result<(), AwsError> {
-        self.elb
-            .delete_rule()
-            .rule_arn(arn)
-            .send()
-            .await
-            .map_err(map("delete listener rule"))?;
+        let call = self.elb.delete_rule().rule_arn(arn);
+        call.send().answer("delete listener rule").await?;
         Ok(())
     }
 
     pub async fn delete_target_group(&self, arn: &str) -> Result<(), AwsError> {
-        self.elb
-            .delete_target_group()
-            .target_group_arn(arn)
-            .send()
-            .await
-            .map_err(map("delete target group"))?;
+        let call = self.elb.delete_target_group().target_group_arn(arn);
+        call.send().answer("delete target group").await?;
         Ok(())
     }
 
     /// A target group by name, with its tags; `None` when there is none.
     pub async fn find_target_group(&self, name: &str) -> Result<Option<TargetGroupInfo>, AwsError> {
-        let out = match self
-            .elb
-            .describe_target_groups()
-            .names(name)
-            .send()
-            .await
-            .map_err(map("describe target group"))
-        {
-            Ok(o) => o,
-            Err(e)
-                if e.code()
-                    .is_some_and(|c| c.starts_with("TargetGroupNotFound")) =>
-            {
-                return Ok(None)
-            }
-            Err(e) => return Err(e),
-        };
-        let Some(t) = out.target_groups().first() else {
+        let call = self.elb.describe_target_groups().names(name);
+        let answer = call.send().answer("describe target group").await;
+        let out = answer.none_if(|e| {
+            e.code()
+                .is_some_and(|c| c.starts_with("TargetGroupNotFound"))
+        })?;
+        let Some(mut group) = out.and_then(|o| o.target_groups().first().map(target_group_info))
+        else {
             return Ok(None);
         };
-        let arn = t.target_group_arn().unwrap_or_default().to_string();
-        let tags = self
-            .elb_tags(std::slice::from_ref(&arn))
+        let arn = std::slice::from_ref(&group.arn);
+        group.tags = self
+            .elb_tags(arn)
             .await?
-            .remove(&arn)
+            .remove(&group.arn)
             .unwrap_or_default();
-        Ok(Some(TargetGroupInfo {
-            arn,
-            name: t.target_group_name().unwrap_or_default().to_string(),
-            port: t.port(),
-            health_check_path: t.health_check_path().map(String::from),
-            health_check: health_check_of(t),
-            tags,
-        }))
+        Ok(Some(group))
     }
 
     /// A target group for Fargate tasks (target type ip) with the manifest's health check
@@ -276,24 +252,19 @@ impl Aws {
         draining: u32,
         tags: &[(String, String)],
     ) -> Result<String, AwsError> {
-        let hc = health_check;
-        let out = self
+        let create = self
             .elb
             .create_target_group()
             .name(name)
             .protocol(ProtocolEnum::Http)
             .port(port as i32)
             .vpc_id(vpc)
-            .target_type(TargetTypeEnum::Ip)
-            .health_check_path(&hc.path)
-            .health_check_interval_seconds(hc.interval as i32)
-            .health_check_timeout_seconds(hc.timeout as i32)
-            .healthy_threshold_count(hc.healthy_threshold as i32)
-            .unhealthy_threshold_count(hc.unhealthy_threshold as i32)
+            .target_type(TargetTypeEnum::Ip);
+        let out = health_check!(create, health_check)
             .set_tags(Some(elb_tags(tags)))
             .send()
-            .await
-            .map_err(map("create target group"))?;
+            .answer("create target group")
+            .await?;
         let arn = out
             .target_groups()
             .first()
@@ -310,23 +281,17 @@ impl Aws {
         arn: &str,
         health_check: &HealthCheck,
     ) -> Result<(), AwsError> {
-        let hc = health_check;
-        self.elb
-            .modify_target_group()
-            .target_group_arn(arn)
-            .health_check_path(&hc.path)
-            .health_check_interval_seconds(hc.interval as i32)
-            .health_check_timeout_seconds(hc.timeout as i32)
-            .healthy_threshold_count(hc.healthy_threshold as i32)
-            .unhealthy_threshold_count(hc.unhealthy_threshold as i32)
+        let modify = self.elb.modify_target_group().target_group_arn(arn);
+        health_check!(modify, health_check)
             .send()
-            .await
-            .map_err(map("modify target group health check"))?;
+            .answer("modify target group health check")
+            .await?;
         Ok(())
     }
 
     async fn set_draining_time(&self, arn: &str, seconds: u32) -> Result<(), AwsError> {
-        self.elb
+        let call = self
+            .elb
             .modify_target_group_attributes()
             .target_group_arn(arn)
             .attributes(
@@ -334,10 +299,8 @@ impl Aws {
                     .key(DRAINING_KEY)
                     .value(seconds.to_string())
                     .build(),
-            )
-            .send()
-            .await
-            .map_err(map("set target group draining time"))?;
+            );
+        call.send().answer("set target group draining time").await?;
         Ok(())
     }
 
@@ -348,13 +311,14 @@ impl Aws {
         arn: &str,
         seconds: u32,
     ) -> Result<Option<String>, AwsError> {
-        let out = self
+        let call = self
             .elb
             .describe_target_group_attributes()
-            .target_group_arn(arn)
+            .target_group_arn(arn);
+        let out = call
             .send()
-            .await
-            .map_err(map("describe target group attributes"))?;
+            .answer("describe target group attributes")
+            .await?;
         let current = out
             .attributes()
             .iter()
@@ -377,17 +341,15 @@ impl Aws {
         forward: &Forward,
         tags: &[(String, String)],
     ) -> Result<String, AwsError> {
-        let out = self
+        let call = self
             .elb
             .create_rule()
             .listener_arn(listener)
             .priority(priority as i32)
             .conditions(path_condition(patterns))
             .actions(forward_action(forward))
-            .set_tags(Some(elb_tags(tags)))
-            .send()
-            .await
-            .map_err(map("create listener rule"))?;
+            .set_tags(Some(elb_tags(tags)));
+        let out = call.send().answer("create listener rule").await?;
         Ok(out
             .rules()
             .first()
@@ -408,12 +370,11 @@ impl Aws {
                     .build()
             })
             .collect();
-        self.elb
+        let call = self
+            .elb
             .set_rule_priorities()
-            .set_rule_priorities(Some(pairs))
-            .send()
-            .await
-            .map_err(map("set listener rule priorities"))?;
+            .set_rule_priorities(Some(pairs));
+        call.send().answer("set listener rule priorities").await?;
         Ok(())
     }
 
@@ -423,26 +384,24 @@ impl Aws {
         rule: &str,
         patterns: &[String],
     ) -> Result<(), AwsError> {
-        self.elb
+        let call = self
+            .elb
             .modify_rule()
             .rule_arn(rule)
-            .conditions(path_condition(patterns))
-            .send()
-            .await
-            .map_err(map("modify listener rule"))?;
+            .conditions(path_condition(patterns));
+        call.send().answer("modify listener rule").await?;
         Ok(())
     }
 
     /// Changes a rule's forward action (its weights) in place, in one call: ALB applies it
     /// to new requests at once, with no moment without a rule.
     pub async fn modify_rule_forward(&self, rule: &str, forward: &Forward) -> Result<(), AwsError> {
-        self.elb
+        let call = self
+            .elb
             .modify_rule()
             .rule_arn(rule)
-            .actions(forward_action(forward))
-            .send()
-            .await
-            .map_err(map("modify listener rule weights"))?;
+            .actions(forward_action(forward));
+        call.send().answer("modify listener rule weights").await?;
         Ok(())
     }
 }

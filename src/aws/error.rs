@@ -1,10 +1,12 @@
 //! One error type for every AWS call: what was being done, and why it failed, short.
 
+use std::future::Future;
 use std::sync::OnceLock;
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use aws_smithy_types::error::operation::BuildError;
 
 /// How long one call may take in all, retries included (`config::load` sets the SDK's
 /// operation and attempt timeouts to it), so an endpoint that never answers fails within
@@ -120,6 +122,47 @@ pub fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
     cur.to_string()
 }
 
+/// An SDK call's answer: its output, or its error as [`AwsError`] naming operation `op`
+/// (`call.send().answer("delete stack").await?`).
+pub trait Answer<O> {
+    fn answer(self, op: &'static str) -> impl Future<Output = Result<O, AwsError>>;
+}
+
+impl<F, O, E> Answer<O> for F
+where
+    F: Future<Output = Result<O, SdkError<E, HttpResponse>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    async fn answer(self, op: &'static str) -> Result<O, AwsError> {
+        self.await.map_err(map(op))
+    }
+}
+
+/// A request the SDK would not build (a required field missing), as operation `op`.
+pub fn unbuilt(op: &'static str) -> impl FnOnce(BuildError) -> AwsError {
+    move |e| AwsError::Other {
+        op,
+        detail: e.to_string(),
+    }
+}
+
+/// An answer whose one error means "nothing there" (a missing cluster, bucket,
+/// repository…, nothing to update): `Ok(None)` for the error `missing` picks, any other
+/// error as it is.
+pub trait NoneIf<T> {
+    fn none_if(self, missing: impl FnOnce(&AwsError) -> bool) -> Result<Option<T>, AwsError>;
+}
+
+impl<T> NoneIf<T> for Result<T, AwsError> {
+    fn none_if(self, missing: impl FnOnce(&AwsError) -> bool) -> Result<Option<T>, AwsError> {
+        match self {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if missing(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 /// Maps any SDK error of operation `op` to [`AwsError`].
 pub fn map<E>(op: &'static str) -> impl FnOnce(SdkError<E, HttpResponse>) -> AwsError
 where
@@ -174,7 +217,22 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::body_start;
+    use super::{body_start, AwsError, NoneIf};
+
+    #[test]
+    fn only_the_error_that_means_nothing_there_is_none() {
+        let missing = |code: &str| AwsError::Service {
+            op: "list images",
+            code: code.into(),
+            message: String::new(),
+        };
+        let not_found = |e: &AwsError| e.is_code("RepositoryNotFoundException");
+        assert_eq!(Ok::<_, AwsError>(1).none_if(not_found).unwrap(), Some(1));
+        let gone: Result<u8, _> = Err(missing("RepositoryNotFoundException"));
+        assert_eq!(gone.none_if(not_found).unwrap(), None);
+        let denied: Result<u8, _> = Err(missing("AccessDeniedException"));
+        assert!(denied.none_if(not_found).is_err());
+    }
 
     #[test]
     fn a_body_is_shown_short_and_on_one_line() {

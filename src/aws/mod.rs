@@ -12,6 +12,8 @@ pub mod ecs;
 pub mod elb;
 pub mod error;
 pub mod logs;
+pub mod pages;
+pub mod pairs;
 pub mod poll;
 pub mod rollout;
 pub mod s3;

@@ -1,5 +1,6 @@
 //! The one way the tool waits for AWS: poll at an interval with jitter (so many
 //! waiters never beat in step), back off while throttled, and stop at a deadline.
+//! [`Poll::until`] is the loop itself; each wait says only what one look finds.
 
 use std::time::{Duration, Instant};
 
@@ -9,6 +10,34 @@ pub const STACK_TIMEOUT: Duration = Duration::from_secs(45 * 60);
 
 /// The longest interval throttling backs off to.
 const MAX_INTERVAL: Duration = Duration::from_secs(20);
+
+/// What one look found.
+#[derive(Debug)]
+pub enum Look<T, S> {
+    /// The wait is over, with this.
+    Done(T),
+    /// Not yet; what the look saw, handed back if the deadline passes.
+    Pending(S),
+}
+
+/// How a wait ended.
+#[derive(Debug, PartialEq)]
+pub enum Waited<T, S> {
+    Done(T),
+    /// The deadline passed; what the last look saw.
+    Expired(S),
+}
+
+/// An error that may mean the caller went over its rate: the look is tried again later.
+pub trait Throttling {
+    fn is_throttling(&self) -> bool;
+}
+
+impl Throttling for super::AwsError {
+    fn is_throttling(&self) -> bool {
+        super::AwsError::is_throttling(self)
+    }
+}
 
 #[derive(Debug)]
 pub struct Poll {
@@ -46,6 +75,35 @@ impl Poll {
         tokio::time::sleep(sleep).await;
     }
 
+    /// Looks until a look is done or, after the deadline, one is not. A throttled look is
+    /// tried again after a longer wait (it has seen nothing, so the deadline does not end
+    /// it); any other error ends the wait.
+    pub async fn until<T, S, E: Throttling>(
+        &mut self,
+        look: impl AsyncFnMut() -> Result<Look<T, S>, E>,
+    ) -> Result<Waited<T, S>, E> {
+        self.until_showing(look, |_| {}).await
+    }
+
+    /// [`Poll::until`], with `show` called on what a look saw each time the wait goes on
+    /// (not after the last look, which the caller reports itself).
+    pub async fn until_showing<T, S, E: Throttling>(
+        &mut self,
+        mut look: impl AsyncFnMut() -> Result<Look<T, S>, E>,
+        mut show: impl FnMut(&S),
+    ) -> Result<Waited<T, S>, E> {
+        loop {
+            match look().await {
+                Err(e) if e.is_throttling() => self.throttled(),
+                Err(e) => return Err(e),
+                Ok(Look::Done(t)) => return Ok(Waited::Done(t)),
+                Ok(Look::Pending(s)) if self.expired() => return Ok(Waited::Expired(s)),
+                Ok(Look::Pending(s)) => show(&s),
+            }
+            self.wait().await;
+        }
+    }
+
     /// The last call was throttled: the next wait is twice as long (up to 20 s).
     pub fn throttled(&mut self) {
         self.interval = (self.interval * 2).clamp(Duration::from_millis(500), MAX_INTERVAL);
@@ -67,5 +125,46 @@ mod tests {
         assert_eq!(poll.interval, Duration::from_secs(2));
         assert!(!poll.expired());
         assert!(Poll::new(Duration::ZERO, Duration::ZERO).expired());
+    }
+
+    #[derive(Debug, PartialEq)]
+    struct Failure(bool);
+
+    impl Throttling for Failure {
+        fn is_throttling(&self) -> bool {
+            self.0
+        }
+    }
+
+    #[tokio::test]
+    async fn a_wait_retries_throttled_looks_and_hands_back_the_last_one_seen() {
+        let mut poll = Poll::new(Duration::from_millis(1), Duration::from_secs(60));
+        let mut looks = 0;
+        let mut shown = Vec::new();
+        let end = poll
+            .until_showing(
+                async || {
+                    looks += 1;
+                    match looks {
+                        1 => Err(Failure(true)),
+                        2 | 3 => Ok(Look::Pending(looks)),
+                        _ => Ok(Look::Done("done")),
+                    }
+                },
+                |s| shown.push(*s),
+            )
+            .await;
+        assert_eq!(end, Ok(Waited::Done("done")));
+        assert_eq!(shown, [2, 3]);
+        // Another error ends it; a look after the deadline hands back what it saw.
+        let mut poll = Poll::new(Duration::ZERO, Duration::ZERO);
+        let failed = poll
+            .until(async || Err::<Look<(), ()>, _>(Failure(false)))
+            .await;
+        assert_eq!(failed, Err(Failure(false)));
+        let expired = poll
+            .until(async || Ok::<_, Failure>(Look::<(), _>::Pending("last")))
+            .await;
+        assert_eq!(expired, Ok(Waited::Expired("last")));
     }
 }

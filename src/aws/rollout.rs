@@ -10,8 +10,8 @@ use std::time::Duration;
 use aws_sdk_ecs::types::DesiredStatus;
 
 use super::ecs::{deployment_view, update_service};
-use super::error::{map, AwsError};
-use super::poll::Poll;
+use super::error::{Answer, AwsError};
+use super::poll::{Look, Poll, Waited};
 use crate::report::Reporter;
 use crate::report::Row;
 use mysfits_lab::rollout::{
@@ -59,8 +59,15 @@ pub struct Watch<'a> {
     pub interval: Duration,
 }
 
-/// A task of the service that stopped while the watch looked.
-#[derive(Debug, Clone)]
+/// How a watched rollout ended, before any rollback.
+enum Ended {
+    Completed,
+    /// The circuit breaker failed it.
+    Breaker(String),
+    /// A task stopped for a reason no retry can fix.
+    Futile(String),
+}
+
 /// Which stopped tasks were already read, and the service's deployments seen so far.
 #[derive(Default)]
 struct TaskLog {
@@ -75,6 +82,8 @@ impl TaskLog {
     }
 }
 
+/// A task of the service that stopped while the watch looked.
+#[derive(Debug, Clone)]
 struct Stopped {
     task_definition: String,
     stop_code: Option<String>,
@@ -99,120 +108,114 @@ impl Watch<'_> {
         let mut stopped = Vec::new();
         let mut previous = self.previous.clone();
         let mut first = true;
-        let mut last;
-        loop {
-            let service = self.describe().await?;
-            seen_tasks.note(&service);
-            // Events come newest first; show the new ones oldest first. The ones before the
-            // watch began are history, not news.
-            let fresh: Vec<(String, String)> = service
-                .events()
-                .iter()
-                .filter_map(|e| Some((e.id()?.to_string(), e.message()?.to_string())))
-                .filter(|(id, _)| seen_events.insert(id.clone()))
-                .collect();
-            if !first {
-                for (_, msg) in fresh.iter().rev() {
-                    reporter.event(msg);
-                }
-            }
-            let deployments: Vec<DeploymentView> =
-                service.deployments().iter().map(deployment_view).collect();
-            if previous.is_none() {
-                previous = replaced(&deployments, self.revision).map(|td| Previous {
-                    task_definition: td.to_string(),
-                    desired: service.desired_count(),
-                });
-            }
-            let mut futile = None;
-            for task in self.stopped_tasks(&mut seen_tasks).await? {
-                if task.task_definition != self.revision {
-                    // Stopped before the watch began: history, not this rollout's news.
-                    if !first {
-                        others.push(task);
+        let end = poll
+            .until(async || {
+                let service = self.describe().await?;
+                seen_tasks.note(&service);
+                // Events come newest first; show the new ones oldest first. The ones before
+                // the watch began are history, not news.
+                let fresh: Vec<(String, String)> = service
+                    .events()
+                    .iter()
+                    .filter_map(|e| Some((e.id()?.to_string(), e.message()?.to_string())))
+                    .filter(|(id, _)| seen_events.insert(id.clone()))
+                    .collect();
+                if !first {
+                    for (_, msg) in fresh.iter().rev() {
+                        reporter.event(msg);
                     }
-                    continue;
                 }
-                reporter.event(&format!("task stopped: {}", task.line));
-                if let (None, Retry::Futile(why)) = (&futile, retry(&task.reason)) {
-                    futile = Some(format!(
-                        "task {}, and {}: a retry cannot fix that",
-                        task.line,
-                        why.why()
-                    ));
-                }
-                stopped.push(task.line);
-            }
-            first = false;
-            let verdict = judge(&deployments, self.revision);
-            if let (Some(reason), Verdict::Rolling(_)) = (futile, &verdict) {
-                row.finish(&format!("FAILED: {reason}"), false);
-                let rollback = match previous.as_ref() {
-                    Some(p) if p.task_definition != self.revision => {
-                        reporter.event(&format!(
-                            "rolling {} back to {} now, without waiting for the circuit breaker",
-                            self.service,
-                            short(&p.task_definition)
-                        ));
-                        update_service(
-                            self.ecs,
-                            self.cluster,
-                            self.service,
-                            &p.task_definition,
-                            Some(p.desired),
-                        )
-                        .await?;
-                        self.await_rollback(reporter, &mut poll, &mut seen_tasks, others)
-                            .await?
-                    }
-                    _ => Rollback::Nothing,
-                };
-                return Ok(Outcome::Failed {
-                    reason,
-                    stopped,
-                    rollback,
-                    by: RolledBackBy::Mysfits,
-                });
-            }
-            match verdict {
-                Verdict::Completed => {
-                    row.finish("COMPLETED", true);
-                    return Ok(Outcome::Completed);
-                }
-                Verdict::Failed(reason) => {
-                    row.finish(&format!("FAILED: {reason}"), false);
-                    let rollback = self
-                        .await_rollback(reporter, &mut poll, &mut seen_tasks, others)
-                        .await?;
-                    return Ok(Outcome::Failed {
-                        reason,
-                        stopped,
-                        rollback,
-                        by: RolledBackBy::Breaker,
+                let deployments: Vec<DeploymentView> =
+                    service.deployments().iter().map(deployment_view).collect();
+                if previous.is_none() {
+                    previous = replaced(&deployments, self.revision).map(|td| Previous {
+                        task_definition: td.to_string(),
+                        desired: service.desired_count(),
                     });
                 }
-                Verdict::Rolling(line) => {
-                    row.update(&line);
-                    last = line;
+                let mut futile = None;
+                for task in self.stopped_tasks(&mut seen_tasks).await? {
+                    if task.task_definition != self.revision {
+                        // Stopped before the watch began: history, not this rollout's news.
+                        if !first {
+                            others.push(task);
+                        }
+                        continue;
+                    }
+                    reporter.event(&format!("task stopped: {}", task.line));
+                    if let (None, Retry::Futile(why)) = (&futile, retry(&task.reason)) {
+                        futile = Some(format!(
+                            "task {}, and {}: a retry cannot fix that",
+                            task.line,
+                            why.why()
+                        ));
+                    }
+                    stopped.push(task.line);
                 }
-            }
-            if poll.expired() {
+                first = false;
+                Ok(match (judge(&deployments, self.revision), futile) {
+                    (Verdict::Rolling(_), Some(reason)) => Look::Done(Ended::Futile(reason)),
+                    (Verdict::Completed, _) => Look::Done(Ended::Completed),
+                    (Verdict::Failed(reason), _) => Look::Done(Ended::Breaker(reason)),
+                    (Verdict::Rolling(line), None) => {
+                        row.update(&line);
+                        Look::Pending(line)
+                    }
+                })
+            })
+            .await?;
+        let (reason, by) = match end {
+            Waited::Expired(last) => {
                 row.finish("still rolling (timed out)", false);
                 return Ok(Outcome::TimedOut { last });
             }
-            poll.wait().await;
-        }
+            Waited::Done(Ended::Completed) => {
+                row.finish("COMPLETED", true);
+                return Ok(Outcome::Completed);
+            }
+            Waited::Done(Ended::Breaker(reason)) => (reason, RolledBackBy::Breaker),
+            Waited::Done(Ended::Futile(reason)) => (reason, RolledBackBy::Mysfits),
+        };
+        row.finish(&format!("FAILED: {reason}"), false);
+        let rollback = match (by, previous) {
+            (RolledBackBy::Breaker, _) => {
+                self.await_rollback(reporter, &mut poll, &mut seen_tasks, others)
+                    .await?
+            }
+            (RolledBackBy::Mysfits, Some(p)) if p.task_definition != self.revision => {
+                reporter.event(&format!(
+                    "rolling {} back to {} now, without waiting for the circuit breaker",
+                    self.service,
+                    short(&p.task_definition)
+                ));
+                update_service(
+                    self.ecs,
+                    self.cluster,
+                    self.service,
+                    &p.task_definition,
+                    Some(p.desired),
+                )
+                .await?;
+                self.await_rollback(reporter, &mut poll, &mut seen_tasks, others)
+                    .await?
+            }
+            (RolledBackBy::Mysfits, _) => Rollback::Nothing,
+        };
+        Ok(Outcome::Failed {
+            reason,
+            stopped,
+            rollback,
+            by,
+        })
     }
 
     async fn describe(&self) -> Result<aws_sdk_ecs::types::Service, AwsError> {
-        let out = self
+        let call = self
             .ecs
             .describe_services()
             .cluster(self.cluster)
-            .services(self.service)
-            .send()
-            .await
-            .map_err(map("describe service"))?;
+            .services(self.service);
+        let out = call.send().answer("describe service").await?;
         out.services().first().cloned().ok_or(AwsError::Other {
             op: "describe service",
             detail: format!("service {} disappeared during the deployment", self.service),
@@ -224,15 +227,13 @@ impl Watch<'_> {
     /// `startedBy`): a deleted service of the same name leaves stopped tasks, of the same
     /// revision too, that are none of this rollout's business.
     async fn stopped_tasks(&self, log: &mut TaskLog) -> Result<Vec<Stopped>, AwsError> {
-        let list = self
+        let call = self
             .ecs
             .list_tasks()
             .cluster(self.cluster)
             .service_name(self.service)
-            .desired_status(DesiredStatus::Stopped)
-            .send()
-            .await
-            .map_err(map("list stopped tasks"))?;
+            .desired_status(DesiredStatus::Stopped);
+        let list = call.send().answer("list stopped tasks").await?;
         let new: Vec<String> = list
             .task_arns()
             .iter()
@@ -242,14 +243,12 @@ impl Watch<'_> {
         if new.is_empty() {
             return Ok(vec![]);
         }
-        let tasks = self
+        let call = self
             .ecs
             .describe_tasks()
             .cluster(self.cluster)
-            .set_tasks(Some(new.clone()))
-            .send()
-            .await
-            .map_err(map("describe stopped tasks"))?;
+            .set_tasks(Some(new.clone()));
+        let tasks = call.send().answer("describe stopped tasks").await?;
         log.seen.extend(new);
         Ok(tasks
             .tasks()
@@ -292,67 +291,70 @@ impl Watch<'_> {
     ) -> Result<Rollback, AwsError> {
         let mut looks = 0;
         let mut row: Option<Row> = None;
-        loop {
-            let service = self.describe().await?;
-            seen.note(&service);
-            let deployments: Vec<DeploymentView> =
-                service.deployments().iter().map(deployment_view).collect();
-            others.extend(self.stopped_tasks(seen).await?);
-            let Some(back) = rollback_of(&deployments, self.revision) else {
-                // ECS rolls back to the last deployment that completed; with none, the
-                // failed one stays primary and stops launching tasks.
-                looks += 1;
-                if looks > NO_ROLLBACK_LOOKS {
-                    return Ok(Rollback::Nothing);
-                }
-                if poll.expired() {
-                    return Ok(Rollback::Unfinished);
-                }
-                poll.wait().await;
-                continue;
-            };
-            let target = back.task_definition.clone();
-            // Named for the revision it goes back to, once ECS says which.
-            let row = row.get_or_insert_with(|| {
-                Row::new(
-                    reporter,
-                    &format!("Rollback of {} to {}", self.service, short(&target)),
-                )
-            });
-            let failure = others
-                .iter()
-                .find(|t| t.task_definition == target && failed(t.stop_code.as_deref(), &t.reason));
-            if let Some(task) = failure {
-                row.finish(&format!("FAILED: {}", task.line), false);
-                return Ok(Rollback::AlsoFails {
-                    revision: target,
-                    reason: task.reason.clone(),
+        // Pending(true): the rollback's row shows how far it is.
+        let end = poll
+            .until(async || {
+                let service = self.describe().await?;
+                seen.note(&service);
+                let deployments: Vec<DeploymentView> =
+                    service.deployments().iter().map(deployment_view).collect();
+                others.extend(self.stopped_tasks(seen).await?);
+                let Some(back) = rollback_of(&deployments, self.revision) else {
+                    // ECS rolls back to the last deployment that completed; with none, the
+                    // failed one stays primary and stops launching tasks.
+                    looks += 1;
+                    if looks > NO_ROLLBACK_LOOKS {
+                        return Ok(Look::Done(Rollback::Nothing));
+                    }
+                    return Ok(Look::Pending(false));
+                };
+                let target = back.task_definition.clone();
+                // Named for the revision it goes back to, once ECS says which.
+                let row = row.get_or_insert_with(|| {
+                    Row::new(
+                        reporter,
+                        &format!("Rollback of {} to {}", self.service, short(&target)),
+                    )
                 });
-            }
-            if back.rollout_state == Some(RolloutState::Failed) {
-                let reason = back
-                    .rollout_reason
-                    .clone()
-                    .unwrap_or_else(|| "its rollout failed".into());
-                row.finish(&format!("FAILED: {reason}"), false);
-                return Ok(Rollback::AlsoFails {
-                    revision: target,
-                    reason,
+                let failure = others.iter().find(|t| {
+                    t.task_definition == target && failed(t.stop_code.as_deref(), &t.reason)
                 });
-            }
-            if let Some(td) = rolled_back_to(&deployments, self.revision) {
-                row.finish(&format!("back on {}", short(td)), true);
-                return Ok(Rollback::Done(td.to_string()));
-            }
-            row.update(&format!(
-                "{}/{} running, {} pending",
-                back.running, back.desired, back.pending
-            ));
-            if poll.expired() {
+                if let Some(task) = failure {
+                    row.finish(&format!("FAILED: {}", task.line), false);
+                    return Ok(Look::Done(Rollback::AlsoFails {
+                        revision: target,
+                        reason: task.reason.clone(),
+                    }));
+                }
+                if back.rollout_state == Some(RolloutState::Failed) {
+                    let reason = back
+                        .rollout_reason
+                        .clone()
+                        .unwrap_or_else(|| "its rollout failed".into());
+                    row.finish(&format!("FAILED: {reason}"), false);
+                    return Ok(Look::Done(Rollback::AlsoFails {
+                        revision: target,
+                        reason,
+                    }));
+                }
+                if let Some(td) = rolled_back_to(&deployments, self.revision) {
+                    row.finish(&format!("back on {}", short(td)), true);
+                    return Ok(Look::Done(Rollback::Done(td.to_string())));
+                }
+                row.update(&format!(
+                    "{}/{} running, {} pending",
+                    back.running, back.desired, back.pending
+                ));
+                Ok(Look::Pending(true))
+            })
+            .await?;
+        match (end, row) {
+            (Waited::Done(rollback), _) => Ok(rollback),
+            (Waited::Expired(true), Some(row)) => {
                 row.finish("not finished (timed out)", false);
-                return Ok(Rollback::Unfinished);
+                Ok(Rollback::Unfinished)
             }
-            poll.wait().await;
+            (Waited::Expired(_), _) => Ok(Rollback::Unfinished),
         }
     }
 }
@@ -518,6 +520,50 @@ mod tests {
         mock!(Client::update_service).then_output(|| UpdateServiceOutput::builder().build())
     }
 
+    /// A client whose service looks as `describe` answers, with one task of the new
+    /// revision stopping for `reason`; and the UpdateService calls it takes.
+    fn one_stop_client(describe: &Rule, reason: &'static str) -> (Client, Rule) {
+        let (list, tasks) = one_stop(reason);
+        with_stops(describe, &list, &tasks)
+    }
+
+    /// A client whose service looks as `describe` answers, whose stopped tasks `list` and
+    /// `tasks` answer for; and the UpdateService calls it takes.
+    fn with_stops(describe: &Rule, list: &Rule, tasks: &Rule) -> (Client, Rule) {
+        let updates = update();
+        (client(&[describe, list, tasks, &updates]), updates)
+    }
+
+    /// The breaker failed the rollout, with these stopped tasks; and then `rollback`.
+    fn breaker_failed(stopped: &str, rollback: Rollback) -> Outcome {
+        Outcome::Failed {
+            reason: BREAKER.into(),
+            stopped: vec![stopped.into()],
+            rollback,
+            by: RolledBackBy::Breaker,
+        }
+    }
+
+    /// The outcome, and every line reported on the way.
+    async fn watch_recorded(
+        client: &Client,
+        timeout: Duration,
+        previous: Option<Previous>,
+    ) -> (Outcome, Vec<String>) {
+        let reported = Recorded::default();
+        let outcome = watch_with(client, timeout, previous, &reported).await;
+        (outcome, reported.lines())
+    }
+
+    /// The new deployment, primary, not one task running, look after look.
+    fn never_running() -> Rule {
+        mock!(Client::describe_services)
+            .sequence()
+            .output(|| only(NEW, 0, DeploymentRolloutState::InProgress))
+            .repeatedly()
+            .build()
+    }
+
     async fn watch_with(
         client: &Client,
         timeout: Duration,
@@ -635,24 +681,14 @@ mod tests {
                 .containers(Container::builder().name("web").exit_code(3).build())
                 .build()],
         );
-        let updates = update();
-        let client = client(&[&describe, &list, &tasks, &updates]);
-        let reported = Recorded::default();
-        let outcome = watch_with(&client, Duration::from_secs(60), None, &reported).await;
-        assert_eq!(
-            outcome,
-            Outcome::Failed {
-                reason: BREAKER.into(),
-                stopped: vec!["abc123: Essential container in task exited; web exited 3".into()],
-                rollback: Rollback::Done(OLD.into()),
-                by: RolledBackBy::Breaker,
-            }
-        );
+        let (client, updates) = with_stops(&describe, &list, &tasks);
+        let (outcome, lines) = watch_recorded(&client, Duration::from_secs(60), None).await;
+        let stopped = "abc123: Essential container in task exited; web exited 3";
+        assert_eq!(outcome, breaker_failed(stopped, Rollback::Done(OLD.into())));
         // Each stopped task is described once, not at every poll; a crash is the breaker's.
         assert_eq!(tasks.num_calls(), 1);
         assert_eq!(updates.num_calls(), 0);
         // The rollback's row names the revision it goes back to, not the failed one.
-        let lines = reported.lines();
         assert!(
             lines.contains(&"ok Rollback of web to lab-web:1: back on lab-web:1".to_string()),
             "{lines:#?}"
@@ -678,8 +714,8 @@ mod tests {
             .match_requests(|r| r.task_definition() == Some(OLD) && r.desired_count() == Some(1))
             .then_output(|| UpdateServiceOutput::builder().build());
         let client = client(&[&describe, &list, &tasks, &updates]);
-        let reported = Recorded::default();
-        let outcome = watch_with(&client, Duration::from_secs(60), previous_old(), &reported).await;
+        let (outcome, lines) =
+            watch_recorded(&client, Duration::from_secs(60), previous_old()).await;
         let Outcome::Failed {
             reason,
             stopped,
@@ -710,7 +746,6 @@ mod tests {
             1,
             "one UpdateService, to the old revision"
         );
-        let lines = reported.lines();
         assert!(
             lines
                 .iter()
@@ -761,9 +796,7 @@ mod tests {
             .output(|| only(NEW, 1, DeploymentRolloutState::Completed))
             .build();
         let timeout = "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref x: dial tcp 10.0.3.17:443: i/o timeout";
-        let (list, tasks) = one_stop(timeout);
-        let updates = update();
-        let client = client(&[&describe, &list, &tasks, &updates]);
+        let (client, updates) = one_stop_client(&describe, timeout);
         let outcome = watch_with(&client, Duration::from_secs(60), previous_old(), &Silent).await;
         assert_eq!(outcome, Outcome::Completed);
         assert_eq!(updates.num_calls(), 0);
@@ -794,29 +827,20 @@ mod tests {
                 task("back1", OLD, TaskStopCode::TaskFailedToStart, placeholder),
             ],
         );
-        let updates = update();
-        let client = client(&[&describe, &list, &tasks, &updates]);
-        let reported = Recorded::default();
-        let outcome = watch_with(&client, Duration::from_secs(3600), None, &reported).await;
-        assert_eq!(
-            outcome,
-            Outcome::Failed {
-                reason: BREAKER.into(),
-                stopped: vec!["new1: Essential container in task exited".into()],
-                rollback: Rollback::AlsoFails {
-                    revision: OLD.into(),
-                    reason: placeholder.into(),
-                },
-                by: RolledBackBy::Breaker,
-            }
-        );
+        let (client, updates) = with_stops(&describe, &list, &tasks);
+        let (outcome, lines) = watch_recorded(&client, Duration::from_secs(3600), None).await;
+        let rollback = Rollback::AlsoFails {
+            revision: OLD.into(),
+            reason: placeholder.into(),
+        };
+        let stopped = "new1: Essential container in task exited";
+        assert_eq!(outcome, breaker_failed(stopped, rollback));
         assert_eq!(
             describe.num_calls(),
             3,
             "reported at the first look at the rollback"
         );
         assert_eq!(updates.num_calls(), 0);
-        let lines = reported.lines();
         assert!(
             lines.contains(&format!(
                 "failed Rollback of web to lab-web:1: FAILED: back1: {placeholder}"
@@ -888,14 +912,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_futile_stop_without_a_previous_revision_ends_the_wait() {
-        let describe = mock!(Client::describe_services)
-            .sequence()
-            .output(|| only(NEW, 0, DeploymentRolloutState::InProgress))
-            .repeatedly()
-            .build();
-        let (list, tasks) = one_stop(MISSING);
-        let updates = update();
-        let client = client(&[&describe, &list, &tasks, &updates]);
+        let (client, updates) = one_stop_client(&never_running(), MISSING);
         let outcome = watch(&client, Duration::from_secs(3600)).await;
         assert!(
             matches!(
@@ -913,13 +930,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_wait_that_times_out() {
-        let describe = mock!(Client::describe_services)
-            .sequence()
-            .output(|| only(NEW, 0, DeploymentRolloutState::InProgress))
-            .repeatedly()
-            .build();
         let list = no_stopped_tasks();
-        let client = client(&[&describe, &list]);
+        let client = client(&[&never_running(), &list]);
         match watch(&client, Duration::from_millis(20)).await {
             Outcome::TimedOut { last } => assert_eq!(last, "new lab-web:2: 0/1 running, 1 pending"),
             other => panic!("{other:?}"),

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 
-use super::error::{map, AwsError};
+use super::error::{unbuilt, Answer, AwsError, NoneIf};
+use super::pages::all_pages;
 use super::Aws;
 
 /// DeleteObjects takes at most this many keys a call.
@@ -18,24 +19,20 @@ impl Aws {
         &self,
         bucket: &str,
     ) -> Result<Option<BTreeMap<String, String>>, AwsError> {
-        let mut objects = BTreeMap::new();
-        let mut pages = self
-            .s3
-            .list_objects_v2()
-            .bucket(bucket)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            match page.map_err(map("list bucket objects")) {
-                Ok(p) => objects.extend(p.contents().iter().filter_map(|o| {
+        let pages = self.s3.list_objects_v2().bucket(bucket).into_paginator();
+        let objects = all_pages(pages.send(), "list bucket objects", |p| {
+            p.contents()
+                .iter()
+                .filter_map(|o| {
                     let key = o.key()?.to_string();
                     Some((key, o.e_tag().unwrap_or_default().trim_matches('"').into()))
-                })),
-                Err(e) if e.is_code("NoSuchBucket") => return Ok(None),
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(Some(objects))
+                })
+                .collect()
+        });
+        Ok(objects
+            .await
+            .none_if(|e| e.is_code("NoSuchBucket"))?
+            .map(BTreeMap::from_iter))
     }
 
     pub async fn put_object(
@@ -45,17 +42,16 @@ impl Aws {
         body: Vec<u8>,
         content_type: &str,
     ) -> Result<(), AwsError> {
-        self.s3
+        let call = self
+            .s3
             .put_object()
             .bucket(bucket)
             .key(key)
             .body(ByteStream::from(body))
             .content_type(content_type)
             // The page changes with each `up` (config.js with the stack): browsers revalidate.
-            .cache_control("no-cache")
-            .send()
-            .await
-            .map_err(map("put object"))?;
+            .cache_control("no-cache");
+        call.send().answer("put object").await?;
         Ok(())
     }
 
@@ -66,26 +62,14 @@ impl Aws {
                 .iter()
                 .map(|k| ObjectIdentifier::builder().key(k).build())
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| AwsError::Other {
-                    op: "delete objects",
-                    detail: e.to_string(),
-                })?;
+                .map_err(unbuilt("delete objects"))?;
             let delete = Delete::builder()
                 .set_objects(Some(ids))
                 .quiet(true)
                 .build()
-                .map_err(|e| AwsError::Other {
-                    op: "delete objects",
-                    detail: e.to_string(),
-                })?;
-            let out = self
-                .s3
-                .delete_objects()
-                .bucket(bucket)
-                .delete(delete)
-                .send()
-                .await
-                .map_err(map("delete objects"))?;
+                .map_err(unbuilt("delete objects"))?;
+            let call = self.s3.delete_objects().bucket(bucket).delete(delete);
+            let out = call.send().answer("delete objects").await?;
             if let Some(failed) = out.errors().first() {
                 return Err(AwsError::Service {
                     op: "delete objects",

@@ -1,6 +1,6 @@
 //! STS: which account the credentials belong to, for errors that say where they looked.
 
-use super::error::map;
+use super::error::Answer;
 use super::Aws;
 
 impl Aws {
@@ -11,8 +11,8 @@ impl Aws {
             .sts
             .get_caller_identity()
             .send()
+            .answer("get caller identity")
             .await
-            .map_err(map("get caller identity"))
             .ok()?;
         out.account().map(String::from)
     }

@@ -7,7 +7,8 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::aws::cloudwatch::MetricWindow;
-use crate::aws::poll::Poll;
+use crate::aws::poll::{Look, Poll, Waited};
+use crate::aws::AwsError;
 use crate::commands::rules::{tg_name, weight_parts, WeightPart};
 use crate::commands::Ctx;
 use crate::error::Error;
@@ -134,17 +135,22 @@ impl Cutover<'_> {
         let started = Instant::now();
         let since = SystemTime::now();
         let mut poll = Poll::new(bake::interval(watch.bake), watch.bake);
-        loop {
-            let sample = match self.sample(ctx, weight, started, since).await {
-                Ok(s) => s,
-                Err(Error::Aws(e)) if e.is_throttling() => {
-                    poll.throttled();
-                    poll.wait().await;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            if let Some(breach) = judge(&sample, &watch.limits) {
+        let left = |s: &Sample| bake::progress(s, watch.bake.saturating_sub(started.elapsed()));
+        let end = poll
+            .until_showing(
+                async || {
+                    let sample = self.sample(ctx, weight, started, since).await?;
+                    Ok::<_, Error>(match judge(&sample, &watch.limits) {
+                        Some(breach) => Look::Done(breach),
+                        None => Look::Pending(sample),
+                    })
+                },
+                |sample| row.update(&left(sample)),
+            )
+            .await?;
+        let sample = match end {
+            Waited::Expired(sample) => sample,
+            Waited::Done(breach) => {
                 row.finish(&format!("breach: {breach}"), false);
                 let at = Instant::now();
                 self.set(ctx, 0).await?;
@@ -158,23 +164,16 @@ impl Cutover<'_> {
                     rerun: crate::commands::interrupt::command_line(),
                 });
             }
-            if poll.expired() {
-                row.finish(&bake::baked(&sample, watch.bake), true);
-                return Ok(BakePart {
-                    weight,
-                    seconds: started.elapsed().as_secs(),
-                    requests: sample.requests.map(|r| r as u64),
-                    errors_5xx: sample.errors.map(|e| e as u64),
-                    healthy: sample.healthy,
-                    targets: sample.targets,
-                });
-            }
-            row.update(&bake::progress(
-                &sample,
-                watch.bake.saturating_sub(started.elapsed()),
-            ));
-            poll.wait().await;
-        }
+        };
+        row.finish(&bake::baked(&sample, watch.bake), true);
+        Ok(BakePart {
+            weight,
+            seconds: started.elapsed().as_secs(),
+            requests: sample.requests.map(|r| r as u64),
+            errors_5xx: sample.errors.map(|e| e as u64),
+            healthy: sample.healthy,
+            targets: sample.targets,
+        })
     }
 
     /// One look: target health, the deployment, and the 5xx and requests since `since`.
@@ -249,29 +248,27 @@ pub async fn first_healthy(
     wait: Option<Duration>,
 ) -> Result<bool, Error> {
     let mut poll = Poll::new(HEALTH_EVERY, wait.unwrap_or_default());
-    loop {
-        let health = match ctx.aws.target_health(target_group).await {
-            Ok(h) => h,
-            Err(e) if e.is_throttling() => {
-                poll.throttled();
-                poll.wait().await;
-                continue;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if health.iter().any(|t| t.state == "healthy") {
-            return Ok(true);
-        }
-        if wait.is_none() || poll.expired() {
-            return Ok(false);
-        }
-        row.update(&format!(
-            "waiting for a healthy target in {}: {}",
-            tg_name(target_group),
-            states(&health)
-        ));
-        poll.wait().await;
-    }
+    let end = poll
+        .until_showing(
+            async || {
+                let health = ctx.aws.target_health(target_group).await?;
+                let healthy = health.iter().any(|t| t.state == "healthy");
+                Ok::<_, AwsError>(if healthy {
+                    Look::Done(())
+                } else {
+                    Look::Pending(health)
+                })
+            },
+            |health| {
+                row.update(&format!(
+                    "waiting for a healthy target in {}: {}",
+                    tg_name(target_group),
+                    states(health)
+                ))
+            },
+        )
+        .await?;
+    Ok(matches!(end, Waited::Done(())))
 }
 
 /// `2 initial, 1 unhealthy`, or that nothing is registered yet.

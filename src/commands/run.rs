@@ -1,8 +1,9 @@
 //! `mysfits run`: lab 2's smoke test. One Fargate task outside the load balancer, its
 //! public IP, a request to its health-check path, then the task is stopped.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::aws::poll::{Look, Poll, Waited};
 use crate::commands::deploy::ensure_revision;
 use crate::commands::lab_service::{self, LabService};
 use crate::commands::Ctx;
@@ -122,57 +123,70 @@ async fn smoke(
     path: &str,
     timeout: Duration,
 ) -> Result<(String, String), Error> {
-    let mut poll = crate::aws::poll::Poll::new(Duration::from_secs(2), timeout);
-    let state = loop {
-        let state = ctx.aws.describe_task(cluster, task).await?;
-        match state.phase {
-            TaskPhase::Running => break state,
-            phase if phase.over() => {
-                row.finish(&state.last_status, false);
-                return Err(Error::TaskStopped(
-                    state
-                        .stopped_reason
-                        .unwrap_or_else(|| "no reason given".into()),
-                ));
+    let mut poll = Poll::new(Duration::from_secs(2), timeout);
+    let running = poll
+        .until(async || {
+            let state = ctx.aws.describe_task(cluster, task).await?;
+            match state.phase {
+                TaskPhase::Running => Ok(Look::Done(state)),
+                phase if phase.over() => {
+                    row.finish(&state.last_status, false);
+                    Err(Error::TaskStopped(
+                        state
+                            .stopped_reason
+                            .unwrap_or_else(|| "no reason given".into()),
+                    ))
+                }
+                _ => {
+                    row.update(&state.last_status);
+                    Ok(Look::Pending(()))
+                }
             }
-            _ => row.update(&state.last_status),
-        }
-        if poll.expired() {
-            row.finish("not running (timed out)", false);
-            return Err(Error::TaskNotRunning(timeout.as_secs()));
-        }
-        poll.wait().await;
+        })
+        .await?;
+    let Waited::Done(state) = running else {
+        row.finish("not running (timed out)", false);
+        return Err(Error::TaskNotRunning(timeout.as_secs()));
     };
     let eni = state.network_interface.ok_or(Error::NoNetworkInterface)?;
     let ip = ctx.aws.public_ip(&eni).await?.ok_or(Error::NoPublicIp)?;
     row.update(&format!("RUNNING at {ip}"));
     let url = format!("http://{ip}:{port}{path}");
     // The app may need a moment after RUNNING: retry connection failures for a while.
-    let deadline = Instant::now() + Duration::from_secs(60).min(timeout);
-    let probe = tokio::task::spawn_blocking(move || loop {
-        let agent = ureq::AgentBuilder::new()
-            .timeout(Duration::from_secs(10))
-            .try_proxy_from_env(false)
-            .build();
-        match agent.get(&url).call() {
-            Ok(r) => return Ok((url, format!("{} {}", r.status(), r.status_text()))),
-            Err(ureq::Error::Status(code, r)) => {
-                return Ok((url, format!("{code} {}", r.status_text())))
-            }
-            Err(e) if Instant::now() >= deadline => return Err((url, e.to_string())),
-            Err(_) => std::thread::sleep(Duration::from_secs(2)),
-        }
-    })
-    .await
-    .map_err(|e| Error::Worker("health probe", e.to_string()))?;
-    match probe {
-        Ok((url, status)) => {
+    let mut poll = Poll::new(Duration::from_secs(2), Duration::from_secs(60).min(timeout));
+    let answer = poll
+        .until(async || {
+            let url = url.clone();
+            let got = tokio::task::spawn_blocking(move || get(&url))
+                .await
+                .map_err(|e| Error::Worker("health probe", e.to_string()))?;
+            Ok::<_, Error>(match got {
+                Ok(status) => Look::Done(status),
+                Err(detail) => Look::Pending(detail),
+            })
+        })
+        .await?;
+    match answer {
+        Waited::Done(status) => {
             row.finish(&format!("GET {url} → {status}"), status.starts_with('2'));
             Ok((ip, status))
         }
-        Err((url, detail)) => {
+        Waited::Expired(detail) => {
             row.finish("no answer", false);
             Err(Error::ProbeFailed { url, detail })
         }
+    }
+}
+
+/// One GET: the status line of any answer, or why there was none.
+fn get(url: &str) -> Result<String, String> {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .try_proxy_from_env(false)
+        .build();
+    match agent.get(url).call() {
+        Ok(r) => Ok(format!("{} {}", r.status(), r.status_text())),
+        Err(ureq::Error::Status(code, r)) => Ok(format!("{code} {}", r.status_text())),
+        Err(e) => Err(e.to_string()),
     }
 }

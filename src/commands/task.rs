@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use crate::aws::ecs::{ServiceInfo, ServiceSpec, TaskSpec};
+use crate::aws::ecs::{ServiceInfo, ServiceSpec};
 use crate::commands::Ctx;
 use crate::error::Error;
 use mysfits_lab::manifest::{resolve, Service};
 use mysfits_lab::names::Lab;
 use mysfits_lab::outputs::{MissingOutput, StackOutputs};
+use mysfits_lab::task_definition::TaskSpec;
 
 pub fn task_spec(
     lab: &Lab,

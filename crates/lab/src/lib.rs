@@ -19,6 +19,7 @@ pub mod site;
 pub mod stack;
 pub mod stop_reason;
 pub mod task;
+pub mod task_definition;
 pub mod template;
 pub mod weights;
 

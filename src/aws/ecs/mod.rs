@@ -5,10 +5,13 @@ mod task_definitions;
 mod tasks;
 
 pub use services::{update_service, ServiceInfo, ServiceSpec};
-pub use task_definitions::TaskSpec;
 
-use aws_sdk_ecs::types::{DeploymentRolloutState, Tag};
+use aws_sdk_ecs::types::{
+    AssignPublicIp, AwsVpcConfiguration, DeploymentRolloutState, NetworkConfiguration, Tag,
+};
 
+use crate::aws::error::{unbuilt, AwsError};
+use crate::aws::pairs::pairs;
 use mysfits_lab::rollout::{DeploymentView, RolloutState};
 
 fn ecs_tags(tags: &[(String, String)]) -> Vec<Tag> {
@@ -17,11 +20,37 @@ fn ecs_tags(tags: &[(String, String)]) -> Vec<Tag> {
         .collect()
 }
 
-/// ECS's tags as a map, for the ownership check (`names::owned_by`).
-fn tag_map(tags: &[Tag]) -> std::collections::BTreeMap<String, String> {
-    tags.iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-        .collect()
+/// A Fargate task's network (`awsvpc`): these subnets and security group, with a public
+/// IP or not; `op` names the call in the error.
+fn awsvpc(
+    op: &'static str,
+    subnets: Vec<String>,
+    security_group: &str,
+    public_ip: bool,
+) -> Result<NetworkConfiguration, AwsError> {
+    let vpc = AwsVpcConfiguration::builder()
+        .set_subnets(Some(subnets))
+        .security_groups(security_group)
+        .assign_public_ip(if public_ip {
+            AssignPublicIp::Enabled
+        } else {
+            AssignPublicIp::Disabled
+        })
+        .build()
+        .map_err(unbuilt(op))?;
+    Ok(NetworkConfiguration::builder()
+        .awsvpc_configuration(vpc)
+        .build())
+}
+
+/// ECS's tags as pairs (as a map: for the ownership check, `names::owned_by`).
+fn tag_map<C: FromIterator<(String, String)>>(tags: &[Tag]) -> C {
+    pairs(tags, |t| (t.key(), t.value()))
+}
+
+/// ECS's answer for a cluster that does not exist: it has no services or tasks.
+fn no_cluster(e: &AwsError) -> bool {
+    e.is_code("ClusterNotFoundException")
 }
 
 /// A deployment as the rollout model reads it.

@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration,
-    LaunchType, LoadBalancer, NetworkConfiguration, PropagateTags, ServiceField,
+    DeploymentCircuitBreaker, DeploymentConfiguration, LaunchType, LoadBalancer, PropagateTags,
+    ServiceField,
 };
 
-use super::{deployment_view, ecs_tags, tag_map};
-use crate::aws::error::{map, AwsError};
-use crate::aws::poll::Poll;
+use super::{awsvpc, deployment_view, ecs_tags, no_cluster, tag_map};
+use crate::aws::error::{Answer, AwsError, NoneIf};
+use crate::aws::pages::all_pages;
+use crate::aws::poll::{Look, Poll, Waited};
 use crate::aws::Aws;
 use crate::report::Row;
 use mysfits_lab::names::owned_by;
@@ -101,19 +102,15 @@ impl Aws {
     ) -> Result<Vec<ServiceInfo>, AwsError> {
         let mut out = Vec::new();
         for chunk in names.chunks(10) {
-            let resp = match self
+            let call = self
                 .ecs
                 .describe_services()
                 .cluster(cluster)
                 .set_services(Some(chunk.to_vec()))
-                .include(ServiceField::Tags)
-                .send()
-                .await
-                .map_err(map("describe services"))
-            {
-                Ok(r) => r,
-                Err(e) if e.is_code("ClusterNotFoundException") => return Ok(vec![]),
-                Err(e) => return Err(e),
+                .include(ServiceField::Tags);
+            let answer = call.send().answer("describe services").await;
+            let Some(resp) = answer.none_if(no_cluster)? else {
+                return Ok(vec![]);
             };
             out.extend(resp.services().iter().map(service_info));
         }
@@ -126,20 +123,11 @@ impl Aws {
         cluster: &str,
         lab: &str,
     ) -> Result<Vec<ServiceInfo>, AwsError> {
-        let mut arns = Vec::new();
-        let mut pages = self
-            .ecs
-            .list_services()
-            .cluster(cluster)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            match page.map_err(map("list services")) {
-                Ok(p) => arns.extend(p.service_arns().iter().cloned()),
-                Err(e) if e.is_code("ClusterNotFoundException") => return Ok(vec![]),
-                Err(e) => return Err(e),
-            }
-        }
+        let pages = self.ecs.list_services().cluster(cluster).into_paginator();
+        let arns = all_pages(pages.send(), "list services", |p| p.service_arns().to_vec());
+        let Some(arns) = arns.await.none_if(no_cluster)? else {
+            return Ok(vec![]);
+        };
         Ok(self
             .describe_services(cluster, &arns)
             .await?
@@ -149,20 +137,13 @@ impl Aws {
     }
 
     pub async fn create_service(&self, spec: &ServiceSpec) -> Result<ServiceInfo, AwsError> {
-        let network = AwsVpcConfiguration::builder()
-            .set_subnets(Some(spec.subnets.clone()))
-            .security_groups(&spec.security_group)
-            .assign_public_ip(if spec.public_ip {
-                AssignPublicIp::Enabled
-            } else {
-                AssignPublicIp::Disabled
-            })
-            .build()
-            .map_err(|e| AwsError::Other {
-                op: "create service",
-                detail: e.to_string(),
-            })?;
-        let out = self
+        let network = awsvpc(
+            "create service",
+            spec.subnets.clone(),
+            &spec.security_group,
+            spec.public_ip,
+        )?;
+        let call = self
             .ecs
             .create_service()
             .cluster(&spec.cluster)
@@ -170,11 +151,7 @@ impl Aws {
             .task_definition(&spec.task_definition)
             .desired_count(spec.desired as i32)
             .launch_type(LaunchType::Fargate)
-            .network_configuration(
-                NetworkConfiguration::builder()
-                    .awsvpc_configuration(network)
-                    .build(),
-            )
+            .network_configuration(network)
             .load_balancers(
                 LoadBalancer::builder()
                     .target_group_arn(&spec.target_group)
@@ -198,10 +175,8 @@ impl Aws {
             )
             .propagate_tags(PropagateTags::Service)
             .enable_ecs_managed_tags(true)
-            .set_tags(Some(ecs_tags(&spec.tags)))
-            .send()
-            .await
-            .map_err(map("create service"))?;
+            .set_tags(Some(ecs_tags(&spec.tags)));
+        let out = call.send().answer("create service").await?;
         out.service()
             .map(service_info)
             .ok_or_else(|| AwsError::Other {
@@ -224,8 +199,8 @@ impl Aws {
             .service(name)
             .desired_count(0)
             .send()
-            .await
-            .map_err(map("scale service to 0"))?;
+            .answer("scale service to 0")
+            .await?;
         row.update("deleting");
         self.ecs
             .delete_service()
@@ -233,26 +208,31 @@ impl Aws {
             .service(name)
             .force(true)
             .send()
-            .await
-            .map_err(map("delete service"))?;
+            .answer("delete service")
+            .await?;
         let mut poll = Poll::new(Duration::from_secs(2), SERVICE_DELETE_TIMEOUT);
-        loop {
-            match self
-                .describe_services(cluster, &[name.to_string()])
-                .await?
-                .first()
-            {
-                None => return Ok(()),
-                Some(s) if s.deleted => return Ok(()),
-                Some(s) => row.update(&format!("{} ({} running)", s.status, s.running)),
-            }
-            if poll.expired() {
-                return Err(AwsError::NotDone {
-                    op: "delete service",
-                    waited: SERVICE_DELETE_TIMEOUT.as_secs(),
-                });
-            }
-            poll.wait().await;
+        let gone = poll
+            .until(async || {
+                match self
+                    .describe_services(cluster, &[name.to_string()])
+                    .await?
+                    .first()
+                {
+                    None => Ok(Look::Done(())),
+                    Some(s) if s.deleted => Ok(Look::Done(())),
+                    Some(s) => {
+                        row.update(&format!("{} ({} running)", s.status, s.running));
+                        Ok(Look::Pending(()))
+                    }
+                }
+            })
+            .await?;
+        match gone {
+            Waited::Done(()) => Ok(()),
+            Waited::Expired(()) => Err(AwsError::NotDone {
+                op: "delete service",
+                waited: SERVICE_DELETE_TIMEOUT.as_secs(),
+            }),
         }
     }
 
@@ -263,14 +243,13 @@ impl Aws {
         name: &str,
         seconds: u32,
     ) -> Result<(), AwsError> {
-        self.ecs
+        let call = self
+            .ecs
             .update_service()
             .cluster(cluster)
             .service(name)
-            .health_check_grace_period_seconds(seconds as i32)
-            .send()
-            .await
-            .map_err(map("set service grace period"))?;
+            .health_check_grace_period_seconds(seconds as i32);
+        call.send().answer("set service grace period").await?;
         Ok(())
     }
 
@@ -295,13 +274,12 @@ pub async fn update_service(
     revision: &str,
     desired: Option<i32>,
 ) -> Result<(), AwsError> {
-    ecs.update_service()
+    let call = ecs
+        .update_service()
         .cluster(cluster)
         .service(name)
         .task_definition(revision)
-        .set_desired_count(desired)
-        .send()
-        .await
-        .map_err(map("update service"))?;
+        .set_desired_count(desired);
+    call.send().answer("update service").await?;
     Ok(())
 }

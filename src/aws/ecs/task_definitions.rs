@@ -1,8 +1,7 @@
 //! ECS task-definition revisions: registered only when something changed, found by
 //! family, and deregistered by cleanup.
 
-use std::collections::BTreeMap;
-
+use aws_sdk_ecs::operation::describe_task_definition::DescribeTaskDefinitionOutput;
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, CpuArchitecture, KeyValuePair, LogConfiguration, LogDriver,
     NetworkMode, OsFamily, PortMapping, RuntimePlatform, TaskDefinitionField, TaskDefinitionStatus,
@@ -10,31 +9,15 @@ use aws_sdk_ecs::types::{
 };
 
 use super::ecs_tags;
-use crate::aws::error::{map, AwsError};
+use crate::aws::error::{unbuilt, Answer, AwsError, NoneIf};
+use crate::aws::pages::all_pages;
+use crate::aws::pairs::pairs;
 use crate::aws::Aws;
 use mysfits_lab::names::owned_by;
 
 use super::tag_map;
 use mysfits_lab::platform::Platform;
-
-/// Everything a revision of a service's task definition holds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaskSpec {
-    pub family: String,
-    pub container: String,
-    pub image: String,
-    pub port: u16,
-    pub cpu: u32,
-    pub memory: u32,
-    pub environment: BTreeMap<String, String>,
-    pub log_group: String,
-    pub region: String,
-    pub execution_role: String,
-    pub task_role: String,
-    /// The image's platform: the revision's `runtimePlatform`.
-    pub platform: Platform,
-    pub tags: Vec<(String, String)>,
-}
+use mysfits_lab::task_definition::TaskSpec;
 
 impl Aws {
     pub async fn register_task_definition(&self, spec: &TaskSpec) -> Result<String, AwsError> {
@@ -63,13 +46,10 @@ impl Aws {
                     .options("awslogs-region", &spec.region)
                     .options("awslogs-stream-prefix", &spec.container)
                     .build()
-                    .map_err(|e| AwsError::Other {
-                        op: "register task definition",
-                        detail: e.to_string(),
-                    })?,
+                    .map_err(unbuilt("register task definition"))?,
             )
             .build();
-        let out = self
+        let call = self
             .ecs
             .register_task_definition()
             .family(&spec.family)
@@ -86,10 +66,8 @@ impl Aws {
                     .build(),
             )
             .container_definitions(container)
-            .set_tags(Some(ecs_tags(&spec.tags)))
-            .send()
-            .await
-            .map_err(map("register task definition"))?;
+            .set_tags(Some(ecs_tags(&spec.tags)));
+        let out = call.send().answer("register task definition").await?;
         Ok(out
             .task_definition()
             .and_then(|t| t.task_definition_arn())
@@ -101,27 +79,15 @@ impl Aws {
     /// name alone would also catch a lab named `<lab>-dev`. (`familyPrefix` of
     /// ListTaskDefinitions takes a whole family name, so the prefix is matched here.)
     pub async fn lab_task_definitions(&self, lab: &str) -> Result<Vec<String>, AwsError> {
-        let mut arns = Vec::new();
         let prefix = format!(":task-definition/{lab}-");
-        let mut pages = self.ecs.list_task_definitions().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            arns.extend(
-                page.map_err(map("list task definitions"))?
-                    .task_definition_arns()
-                    .iter()
-                    .filter(|a| a.contains(&prefix))
-                    .cloned(),
-            );
-        }
+        let pages = self.ecs.list_task_definitions().into_paginator().send();
+        let arns = all_pages(pages, "list task definitions", |p| {
+            let arns = p.task_definition_arns().iter();
+            arns.filter(|a| a.contains(&prefix)).cloned().collect()
+        })
+        .await?;
         let checks = arns.iter().map(|arn| async move {
-            let out = self
-                .ecs
-                .describe_task_definition()
-                .task_definition(arn)
-                .include(TaskDefinitionField::Tags)
-                .send()
-                .await
-                .map_err(map("describe task definition"))?;
+            let out = self.describe_revision(arn, true).await?;
             let owned = owned_by(&tag_map(out.tags()), lab);
             Ok::<_, AwsError>(owned.then(|| arn.clone()))
         });
@@ -132,25 +98,30 @@ impl Aws {
             .collect())
     }
 
+    /// A revision (an ARN, or a family for its latest), with its tags when asked.
+    async fn describe_revision(
+        &self,
+        revision: &str,
+        with_tags: bool,
+    ) -> Result<DescribeTaskDefinitionOutput, AwsError> {
+        let tags = with_tags.then(|| vec![TaskDefinitionField::Tags]);
+        let call = self
+            .ecs
+            .describe_task_definition()
+            .task_definition(revision);
+        let answer = call.set_include(tags).send();
+        answer.answer("describe task definition").await
+    }
+
     pub async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
-        self.ecs
-            .deregister_task_definition()
-            .task_definition(arn)
-            .send()
-            .await
-            .map_err(map("deregister task definition"))?;
+        let call = self.ecs.deregister_task_definition().task_definition(arn);
+        call.send().answer("deregister task definition").await?;
         Ok(())
     }
 
     /// The image of a revision's first container.
     pub async fn task_definition_image(&self, arn: &str) -> Result<Option<String>, AwsError> {
-        let out = self
-            .ecs
-            .describe_task_definition()
-            .task_definition(arn)
-            .send()
-            .await
-            .map_err(map("describe task definition"))?;
+        let out = self.describe_revision(arn, false).await?;
         Ok(out
             .task_definition()
             .and_then(|t| t.container_definitions().first())
@@ -163,19 +134,10 @@ impl Aws {
         &self,
         family: &str,
     ) -> Result<Option<(String, TaskSpec)>, AwsError> {
-        let out = match self
-            .ecs
-            .describe_task_definition()
-            .task_definition(family)
-            .include(TaskDefinitionField::Tags)
-            .send()
-            .await
-            .map_err(map("describe task definition"))
-        {
-            Ok(out) => out,
-            // ECS answers a family with no ACTIVE revision with a ClientException.
-            Err(e) if e.is_code("ClientException") => return Ok(None),
-            Err(e) => return Err(e),
+        // ECS answers a family with no ACTIVE revision with a ClientException.
+        let answer = self.describe_revision(family, true).await;
+        let Some(out) = answer.none_if(|e| e.is_code("ClientException"))? else {
+            return Ok(None);
         };
         let Some(td) = out.task_definition() else {
             return Ok(None);
@@ -199,11 +161,7 @@ impl Aws {
                 .unwrap_or_default() as u16,
             cpu: td.cpu().and_then(|v| v.parse().ok()).unwrap_or_default(),
             memory: td.memory().and_then(|v| v.parse().ok()).unwrap_or_default(),
-            environment: c
-                .environment()
-                .iter()
-                .filter_map(|kv| Some((kv.name()?.to_string(), kv.value()?.to_string())))
-                .collect(),
+            environment: pairs(c.environment(), |kv| (kv.name(), kv.value())),
             log_group: opt("awslogs-group"),
             region: opt("awslogs-region"),
             execution_role: td.execution_role_arn().unwrap_or_default().to_string(),
@@ -215,26 +173,11 @@ impl Aws {
                     .map(|a| a.as_str()),
             )
             .unwrap_or_default(),
-            tags: out
-                .tags()
-                .iter()
-                .filter_map(|t| Some((t.key()?.to_string(), t.value()?.to_string())))
-                .collect(),
+            tags: tag_map(out.tags()),
         };
         Ok(Some((
             td.task_definition_arn().unwrap_or_default().to_string(),
             spec,
         )))
-    }
-}
-
-impl TaskSpec {
-    /// Whether a registered revision already runs this: tags and order do not matter.
-    pub fn same_revision(&self, other: &TaskSpec) -> bool {
-        let strip = |t: &TaskSpec| TaskSpec {
-            tags: vec![],
-            ..t.clone()
-        };
-        strip(self) == strip(other)
     }
 }

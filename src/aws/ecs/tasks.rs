@@ -1,9 +1,9 @@
 //! One-off ECS tasks: `mysfits run`'s smoke test, followed until it runs, then stopped.
 
-use aws_sdk_ecs::types::{AssignPublicIp, AwsVpcConfiguration, LaunchType, NetworkConfiguration};
+use aws_sdk_ecs::types::LaunchType;
 
-use super::ecs_tags;
-use crate::aws::error::{map, AwsError};
+use super::{awsvpc, ecs_tags, no_cluster};
+use crate::aws::error::{Answer, AwsError, NoneIf};
 use crate::aws::Aws;
 use mysfits_lab::task::TaskPhase;
 
@@ -28,20 +28,8 @@ impl Aws {
         public_ip: bool,
         tags: &[(String, String)],
     ) -> Result<String, AwsError> {
-        let network = AwsVpcConfiguration::builder()
-            .set_subnets(Some(subnets))
-            .security_groups(security_group)
-            .assign_public_ip(if public_ip {
-                AssignPublicIp::Enabled
-            } else {
-                AssignPublicIp::Disabled
-            })
-            .build()
-            .map_err(|e| AwsError::Other {
-                op: "run task",
-                detail: e.to_string(),
-            })?;
-        let out = self
+        let network = awsvpc("run task", subnets, security_group, public_ip)?;
+        let call = self
             .ecs
             .run_task()
             .cluster(cluster)
@@ -49,15 +37,9 @@ impl Aws {
             .launch_type(LaunchType::Fargate)
             .count(1)
             .started_by("mysfits-run")
-            .network_configuration(
-                NetworkConfiguration::builder()
-                    .awsvpc_configuration(network)
-                    .build(),
-            )
-            .set_tags(Some(ecs_tags(tags)))
-            .send()
-            .await
-            .map_err(map("run task"))?;
+            .network_configuration(network)
+            .set_tags(Some(ecs_tags(tags)));
+        let out = call.send().answer("run task").await?;
         if let Some(f) = out.failures().first() {
             return Err(AwsError::Other {
                 op: "run task",
@@ -79,14 +61,8 @@ impl Aws {
     }
 
     pub async fn describe_task(&self, cluster: &str, arn: &str) -> Result<TaskState, AwsError> {
-        let out = self
-            .ecs
-            .describe_tasks()
-            .cluster(cluster)
-            .tasks(arn)
-            .send()
-            .await
-            .map_err(map("describe task"))?;
+        let call = self.ecs.describe_tasks().cluster(cluster).tasks(arn);
+        let out = call.send().answer("describe task").await?;
         let t = out.tasks().first().ok_or(AwsError::Other {
             op: "describe task",
             detail: format!("task {arn} is gone"),
@@ -107,31 +83,27 @@ impl Aws {
 
     /// Tasks `mysfits run` started (and `--keep` left) that have not stopped.
     pub async fn run_tasks(&self, cluster: &str) -> Result<Vec<String>, AwsError> {
-        match self
+        let call = self
             .ecs
             .list_tasks()
             .cluster(cluster)
             .started_by("mysfits-run")
-            .desired_status(aws_sdk_ecs::types::DesiredStatus::Running)
-            .send()
-            .await
-            .map_err(map("list run tasks"))
-        {
-            Ok(out) => Ok(out.task_arns().to_vec()),
-            Err(e) if e.is_code("ClusterNotFoundException") => Ok(vec![]),
-            Err(e) => Err(e),
-        }
+            .desired_status(aws_sdk_ecs::types::DesiredStatus::Running);
+        let answer = call.send().answer("list run tasks").await;
+        Ok(answer
+            .none_if(no_cluster)?
+            .map(|out| out.task_arns().to_vec())
+            .unwrap_or_default())
     }
 
     pub async fn stop_task(&self, cluster: &str, arn: &str, reason: &str) -> Result<(), AwsError> {
-        self.ecs
+        let call = self
+            .ecs
             .stop_task()
             .cluster(cluster)
             .task(arn)
-            .reason(reason)
-            .send()
-            .await
-            .map_err(map("stop task"))?;
+            .reason(reason);
+        call.send().answer("stop task").await?;
         Ok(())
     }
 }
