@@ -4,9 +4,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::aws::rollout::{Outcome, Previous, Watch};
+use crate::aws::rollout::Previous;
 use crate::cli::{DeployArgs, ImageSource};
-use crate::commands::task::task_spec;
+use crate::commands::steps::revision::ensure_revision;
+use crate::commands::steps::rollout::watch_rollout;
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::image::build::{BuildError, Builder};
@@ -14,7 +15,7 @@ use crate::image::push::{resolve_digest, Build};
 use crate::output::Render;
 use crate::report::Row;
 use mysfits_lab::manifest::{Route, Service};
-use mysfits_lab::rollout::{short, Rollback};
+use mysfits_lab::rollout::short;
 
 /// What the deploy did to the service.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -210,87 +211,6 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<DeployResult, Error
         &revision,
         Rollout::Completed,
     ))
-}
-
-/// Watches the service's deployment of `revision` to the circuit breaker's verdict, or
-/// rolls it back to `previous` at once when a task stops for a reason no retry fixes.
-pub(super) async fn watch_rollout(
-    ctx: &Ctx<'_>,
-    cluster: &str,
-    service: &str,
-    revision: &str,
-    previous: Option<Previous>,
-    timeout: Duration,
-) -> Result<(), Error> {
-    let outcome = Watch {
-        ecs: &ctx.aws.ecs,
-        cluster,
-        service,
-        revision,
-        previous,
-        timeout,
-        interval: Duration::from_secs(3),
-    }
-    .run(&ctx.reporter)
-    .await?;
-    match outcome {
-        Outcome::Completed => Ok(()),
-        Outcome::Failed {
-            reason: failed,
-            stopped,
-            rollback: Rollback::AlsoFails { revision, reason },
-            ..
-        } => Err(Error::RollbackFails {
-            service: service.to_string(),
-            failed,
-            revision: short(&revision).to_string(),
-            reason,
-            stopped,
-        }),
-        Outcome::Failed {
-            reason,
-            stopped,
-            rollback,
-            by,
-        } => Err(Error::DeployFailed {
-            service: service.to_string(),
-            reason,
-            stopped,
-            rollback: match rollback {
-                Rollback::Done(td) => Rollback::Done(short(&td).to_string()),
-                other => other,
-            },
-            by,
-        }),
-        Outcome::TimedOut { last } => Err(Error::DeployTimedOut {
-            service: service.to_string(),
-            waited: timeout.as_secs(),
-            last,
-        }),
-    }
-}
-
-/// The family's latest revision when it already runs `image` as the manifest says, else a
-/// new one: re-deploying the same thing registers nothing.
-pub(super) async fn ensure_revision(
-    ctx: &Ctx<'_>,
-    service: &mysfits_lab::manifest::Service,
-    outputs: &mysfits_lab::outputs::StackOutputs,
-    image: &str,
-) -> Result<String, Error> {
-    let spec = task_spec(ctx.lab, service, outputs, &ctx.aws.region, image)?;
-    let row = Row::new(&ctx.reporter, &format!("Task definition {}", spec.family));
-    Ok(match ctx.aws.latest_revision(&spec.family).await? {
-        Some((arn, current)) if current.same_revision(&spec) => {
-            row.finish(&format!("unchanged ({})", short(&arn)), true);
-            arn
-        }
-        _ => {
-            let arn = ctx.aws.register_task_definition(&spec).await?;
-            row.finish(&format!("registered {}", short(&arn)), true);
-            arn
-        }
-    })
 }
 
 /// The built-in lab's contexts exist only where `mysfits init` wrote them: say so, rather

@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::aws::logs::LogLine;
 use crate::cli::OutputFormat;
-use crate::commands::{lab_service, Ctx};
+use crate::commands::steps::lab_service;
+use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::Render;
 

@@ -2,8 +2,9 @@
 //! has a healthy target), so traffic returns to the default route at once; then the
 //! service drains and goes, then its target group.
 
-use crate::commands::cutover::first_healthy;
-use crate::commands::{rules, Ctx};
+use crate::commands::steps::cutover::first_healthy;
+use crate::commands::steps::rules;
+use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::{OutputFormat, Render};
 use crate::report::Row;
@@ -51,7 +52,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::MergeArgs) -> Result<MergeRes
         // At any weight: the rule goes, and with it every share but the default's.
         let weights = live.weights(r);
         let shares = if weights.len() > 1 {
-            format!(", {}", crate::commands::rules::shares_text(&weights))
+            format!(", {}", crate::commands::steps::rules::shares_text(&weights))
         } else {
             String::new()
         };
@@ -101,7 +102,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::MergeArgs) -> Result<MergeRes
                     target_group: rules::tg_name(default_tg),
                     waited: args.timeout,
                     kept: format!("the rule of {name} stays, and its paths with it"),
-                    rerun: crate::commands::interrupt::command_line(),
+                    rerun: crate::commands::steps::interrupt::command_line(),
                 });
             }
             ctx.aws.delete_rule(&rule.arn).await?;

@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
-use crate::commands::rules::{shares_text, WeightPart};
-use crate::commands::{rules, Ctx};
+use crate::commands::steps::rules;
+use crate::commands::steps::rules::{shares_text, WeightPart};
+use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::Render;
 use crate::settings::Settings;

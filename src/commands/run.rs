@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::commands::deploy::ensure_revision;
-use crate::commands::lab_service::{self, LabService};
+use crate::commands::steps::lab_service::{self, LabService};
+use crate::commands::steps::revision::ensure_revision;
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::image::push::resolve_digest;

@@ -1,8 +1,8 @@
 //! `mysfits shift SERVICE WEIGHT`: the weight of a split service's rule set by hand, and
 //! watched with `--bake` like a step of `split --steps`.
 
-use crate::commands::cutover::{BakePart, Cutover, Watch};
-use crate::commands::rules::{self, shares_text, WeightPart};
+use crate::commands::steps::cutover::{BakePart, Cutover, Watch};
+use crate::commands::steps::rules::{self, shares_text, WeightPart};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::Render;
@@ -65,7 +65,10 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::ShiftArgs) -> Result<ShiftRes
         100 => ctx.next("take it back if needed", &format!("mysfits merge {name}")),
         w => ctx.next(
             "send it more",
-            &format!("mysfits shift {name} {}", next_weight(w)),
+            &format!(
+                "mysfits shift {name} {}",
+                mysfits_lab::weights::next_weight(w)
+            ),
         ),
     }
     Ok(ShiftResult {
@@ -75,13 +78,4 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::ShiftArgs) -> Result<ShiftRes
         weights: cut.weights(),
         bakes,
     })
-}
-
-/// The usual next step of a cut-over: 10 → 50 → 100.
-pub fn next_weight(w: u8) -> u8 {
-    if w < 50 {
-        50
-    } else {
-        100
-    }
 }

@@ -2,11 +2,12 @@
 //! forwards the pattern to it, and a Fargate service on the revision `deploy` registered.
 
 use crate::aws::elb::RuleInfo;
-use crate::commands::cutover::{BakePart, Cutover, Watch};
-use crate::commands::deploy::watch_rollout;
-use crate::commands::rules::WeightPart;
-use crate::commands::task::{ensure_grace, service_spec};
-use crate::commands::{rules, Ctx};
+use crate::commands::steps::cutover::{BakePart, Cutover, Watch};
+use crate::commands::steps::rollout::watch_rollout;
+use crate::commands::steps::rules;
+use crate::commands::steps::rules::WeightPart;
+use crate::commands::steps::task::{ensure_grace, service_spec};
+use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::Render;
 use crate::report::Row;
@@ -115,7 +116,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
         // --no-wait, and no healthy target yet: the same command again finishes the walk.
         ctx.printer.next(
             "once it has a healthy target, send it its share",
-            &crate::commands::interrupt::command_line().replace(" --no-wait", ""),
+            &crate::commands::steps::interrupt::command_line().replace(" --no-wait", ""),
         );
     } else if cut.weight() == 100 {
         answers(ctx, service, &patterns);
@@ -125,7 +126,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
             &format!(
                 "mysfits shift {} {}",
                 service.name,
-                crate::commands::shift::next_weight(cut.weight())
+                mysfits_lab::weights::next_weight(cut.weight())
             ),
         );
     }

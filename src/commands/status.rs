@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::aws::elb::TargetHealth;
-use crate::commands::rules::{shares_text, tg_name, weight_parts, WeightPart};
+use crate::commands::steps::rules::{shares_text, tg_name, weight_parts, WeightPart};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::table::table;

@@ -1,7 +1,7 @@
 //! `mysfits up`: the lab's setup. Core stack, the default-route service, sample data.
 //! Every step checks AWS first and changes only what differs.
 
-use crate::commands::task::{ensure_grace, service_spec};
+use crate::commands::steps::task::{ensure_grace, service_spec};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::table::table;
@@ -228,7 +228,8 @@ async fn ensure_default_service(
     // The identical revision when a cut-short run registered it already, as deploy does.
     row.update("task definition");
     let task_definition =
-        super::deploy::ensure_revision(ctx, service, outputs, placeholder_image).await?;
+        crate::commands::steps::revision::ensure_revision(ctx, service, outputs, placeholder_image)
+            .await?;
     row.update("creating");
     let mut spec = service_spec(
         ctx.lab,
@@ -330,7 +331,7 @@ fn summary_rows(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Vec<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::testing::{stack, Fixture};
+    use crate::commands::ctx::testing::{stack, Fixture};
     use aws_sdk_cloudformation::error::ErrorMetadata;
     use aws_sdk_cloudformation::operation::create_stack::CreateStackOutput;
     use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;

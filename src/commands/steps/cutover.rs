@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::aws::cloudwatch::MetricWindow;
 use crate::aws::poll::Poll;
-use crate::commands::rules::{tg_name, weight_parts, WeightPart};
+use crate::commands::steps::rules::{tg_name, weight_parts, WeightPart};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::report::Row;
@@ -92,7 +92,7 @@ impl Cutover<'_> {
                 target_group: tg_name(&self.target_group),
                 waited: waited.as_secs(),
                 kept: format!("its share stays at {was} %"),
-                rerun: crate::commands::interrupt::command_line(),
+                rerun: crate::commands::steps::interrupt::command_line(),
             });
         }
         ctx.aws.modify_rule_forward(&self.rule_arn, &wanted).await?;
@@ -155,7 +155,7 @@ impl Cutover<'_> {
                 return Err(Error::RolledBack {
                     service: self.service.to_string(),
                     breach: breach.to_string(),
-                    rerun: crate::commands::interrupt::command_line(),
+                    rerun: crate::commands::steps::interrupt::command_line(),
                 });
             }
             if poll.expired() {
