@@ -109,11 +109,7 @@ pub async fn connect<'a>(
 impl<'a> Ctx<'a> {
     /// A service of the manifest, or an error naming the ones there are.
     pub fn service(&self, name: &str) -> Result<&'a mysfits_lab::manifest::Service, Error> {
-        let manifest = self.manifest();
-        manifest.service(name).ok_or_else(|| Error::UnknownService {
-            name: name.to_string(),
-            known: manifest.names().join(", "),
-        })
+        service_in(self.manifest(), name)
     }
 
     /// The manifest, which every command but `status` and `cleanup` (and `logs`, `route`,
@@ -149,4 +145,29 @@ impl<'a> Ctx<'a> {
         }
         Ok(mysfits_lab::outputs::StackOutputs::read(stack.outputs)?)
     }
+}
+
+/// A service of `manifest`, or an error naming the ones there are (for plans, offline).
+pub fn service_in<'m>(
+    manifest: &'m Manifest,
+    name: &str,
+) -> Result<&'m mysfits_lab::manifest::Service, Error> {
+    manifest.service(name).ok_or_else(|| Error::UnknownService {
+        name: name.to_string(),
+        known: manifest.names().join(", "),
+    })
+}
+
+/// A service of `manifest` split out by path: the default one is refused with the
+/// command's own error (`merge`, `shift`).
+pub fn routed_service<'m>(
+    manifest: &'m Manifest,
+    name: &str,
+    default: fn(String) -> Error,
+) -> Result<&'m mysfits_lab::manifest::Service, Error> {
+    let service = service_in(manifest, name)?;
+    if service.route == mysfits_lab::manifest::Route::Default {
+        return Err(default(name.to_string()));
+    }
+    Ok(service)
 }

@@ -291,19 +291,18 @@ fn states(health: &[crate::aws::elb::TargetHealth]) -> String {
 }
 
 /// How each weight is watched.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Watch {
     pub bake: Duration,
     pub limits: Limits,
 }
 
 impl Watch {
-    pub fn from_args(args: &crate::cli::WatchArgs) -> Self {
+    /// `bake` when given, else the default; `max_5xx` the percent that breaches.
+    pub fn new(bake: Option<Duration>, max_5xx: f64) -> Self {
         Self {
-            bake: args.bake.unwrap_or(DEFAULT_BAKE),
-            limits: Limits {
-                max_5xx: args.max_5xx,
-            },
+            bake: bake.unwrap_or(DEFAULT_BAKE),
+            limits: Limits { max_5xx },
         }
     }
 }
