@@ -34,18 +34,15 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
             return init::run(args.force, printer).map(|r| printer.render(format, &r))
         }
         Command::Completions(args) => {
-            return docs::completions(args.shell).map(|r| printer.render(format, &r))
+            return docs::generate(docs::DocsPlan::Completions(args.shell))
+                .map(|r| printer.render(format, &r))
         }
-        Command::Man => return docs::man().map(|r| printer.render(format, &r)),
+        Command::Man => {
+            return docs::generate(docs::DocsPlan::Man).map(|r| printer.render(format, &r))
+        }
         Command::Template => {
-            let template = docs::Generated {
-                kind: "template",
-                text: mysfits_lab::template::render(settings.manifest())
-                    .trim_end()
-                    .to_string(),
-            };
-            printer.render(format, &template);
-            return Ok(());
+            return docs::generate(docs::DocsPlan::Template(settings.manifest()))
+                .map(|r| printer.render(format, &r))
         }
         Command::Aws(AwsCommand::Route(args)) if args.offline => {
             return route::offline(&settings, &args.path).map(|r| printer.render(format, &r))
