@@ -68,14 +68,14 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<DeployResult, Error
     // The builder and the context, when this deploy builds.
     let build = match plan.build {
         Some(context) => {
-            let builder = Builder::new(args.builder.program())?;
+            let builder = Builder::new(plan.builder)?;
             check_context(ctx, &builder, service, context)?;
             Some((builder, context))
         }
         None => None,
     };
     let outputs = ctx.outputs_for_change().await?;
-    let image = image(ctx, &plan, &outputs, build, &args.build_args).await?;
+    let image = image(ctx, &plan, &outputs, build).await?;
     let revision = ensure_revision(ctx, service, &outputs, &image).await?;
 
     let cluster = outputs.cluster_name.as_str();
@@ -119,6 +119,8 @@ fn request(args: &DeployArgs) -> DeployRequest {
             ImageSource::Image(i) => Source::Image(i.to_string()),
         }),
         no_build: args.no_build,
+        builder: args.builder.program(),
+        build_args: args.build_args.clone(),
         registry: args.registry.clone(),
         no_wait: args.no_wait,
         timeout: Duration::from_secs(args.timeout),
@@ -132,7 +134,6 @@ async fn image(
     plan: &DeployPlan<'_>,
     outputs: &StackOutputs,
     build: Option<(Builder, &Path)>,
-    build_args: &[(String, String)],
 ) -> Result<String, Error> {
     let tag = match &plan.source {
         Source::Image(uri) => {
@@ -152,7 +153,7 @@ async fn image(
             Build { builder, context },
             plan.service,
             &reference,
-            build_args,
+            &plan.build_args,
             plan.ecr(),
         )
         .await?;

@@ -25,6 +25,9 @@ pub struct DeployRequest {
     /// `None` when neither `--tag` nor `--image` was given.
     pub source: Option<Source>,
     pub no_build: bool,
+    /// The builder's program (`docker`, `podman`).
+    pub builder: &'static str,
+    pub build_args: Vec<(String, String)>,
     pub registry: Option<String>,
     pub no_wait: bool,
     pub timeout: Duration,
@@ -37,6 +40,8 @@ pub struct DeployPlan<'m> {
     pub source: Source,
     /// The build context when this deploy builds: a tag, not `--no-build`.
     pub build: Option<&'m Path>,
+    pub builder: &'static str,
+    pub build_args: Vec<(String, String)>,
     /// `--registry`: pushed and resolved there, not in the stack's ECR repository.
     pub registry: Option<String>,
     /// How long the rollout is watched; `None` with `--no-wait`.
@@ -72,6 +77,8 @@ impl<'m> DeployPlan<'m> {
             service,
             source,
             build,
+            builder: req.builder,
+            build_args: req.build_args.clone(),
             registry: req.registry.clone(),
             wait: (!req.no_wait).then_some(req.timeout),
         })
