@@ -277,6 +277,14 @@ mod tests {
         }
     }
 
+    /// A split of like-service, by name.
+    fn like() -> SplitRequest {
+        SplitRequest {
+            service: Some("like-service".into()),
+            ..req()
+        }
+    }
+
     /// The lab's target group for like-service, as read (`ours`: with the lab's tag).
     fn group(ours: bool) -> TargetGroupInfo {
         let tags: &[(&str, &str)] = if ours {
@@ -334,10 +342,7 @@ mod tests {
     #[test]
     fn a_first_split_creates_the_group_and_places_the_rule_then_walks_to_100() {
         let m = manifest();
-        let req = SplitRequest {
-            service: Some("like-service".into()),
-            ..req()
-        };
+        let req = like();
         let plan = plan(&m, &req, &live(&[]), None).unwrap();
         assert_eq!(
             plan.pattern_strings(),
@@ -370,12 +375,12 @@ mod tests {
         ));
         let default = SplitRequest {
             service: Some("monolith-service".into()),
-            ..req()
+            ..like()
         };
         assert!(matches!(target(&m, &default), Err(Error::SplitDefault(_))));
         let unknown = SplitRequest {
             service: Some("nope".into()),
-            ..req()
+            ..like()
         };
         assert!(matches!(
             target(&m, &unknown),
@@ -387,9 +392,8 @@ mod tests {
     fn a_trap_is_refused_unless_forced_then_said() {
         let m = manifest();
         let trailing = SplitRequest {
-            service: Some("like-service".into()),
             paths: vec![pattern("/mysfits/")],
-            ..req()
+            ..like()
         };
         assert!(matches!(target(&m, &trailing), Err(Error::Rule(_))));
         let forced = SplitRequest {
@@ -411,10 +415,7 @@ mod tests {
     #[test]
     fn a_group_without_the_lab_tag_is_refused() {
         let m = manifest();
-        let req = SplitRequest {
-            service: Some("like-service".into()),
-            ..req()
-        };
+        let req = like();
         let err = plan(&m, &req, &live(&[]), Some(group(false))).unwrap_err();
         assert!(matches!(err, Error::ForeignTargetGroup { .. }), "{err:?}");
     }
@@ -424,9 +425,8 @@ mod tests {
         let m = manifest();
         let rules = live(&[("rule-1", 5, &["/mysfits/*/like"], TG, 50)]);
         let req = SplitRequest {
-            service: Some("like-service".into()),
             steps: Some(vec![10, 50, 100]),
-            ..req()
+            ..like()
         };
         let plan = plan(&m, &req, &rules, Some(group(true))).unwrap();
         assert!(plan.existing.is_some(), "the group is reused");
@@ -441,9 +441,8 @@ mod tests {
         let m = manifest();
         let rules = live(&[("rule-1", 5, &["/mysfits/*/like"], TG, 100)]);
         let req = SplitRequest {
-            service: Some("like-service".into()),
             priority: Some(7),
-            ..req()
+            ..like()
         };
         let plan = plan(&m, &req, &rules, Some(group(true))).unwrap();
         assert_eq!(plan.placement.map(|p| p.priority), Some(7));
@@ -454,10 +453,7 @@ mod tests {
         let m = manifest();
         let other = "arn:aws:elasticloadbalancing:r:1:targetgroup/mysfits-other/3";
         let rules = live(&[("rule-2", 1, &["/mysfits/*"], other, 100)]);
-        let req = SplitRequest {
-            service: Some("like-service".into()),
-            ..req()
-        };
+        let req = like();
         let plan = plan(&m, &req, &rules, None).unwrap();
         let placement = plan.placement.unwrap();
         assert_eq!(placement.priority, 1, "before the broader rule");
@@ -469,10 +465,7 @@ mod tests {
         let m = manifest();
         let foreign = "arn:aws:elasticloadbalancing:r:1:targetgroup/foreign/4";
         let rules = live(&[("rule-3", 1, &["/mysfits/*"], foreign, 100)]);
-        let req = SplitRequest {
-            service: Some("like-service".into()),
-            ..req()
-        };
+        let req = like();
         let err = plan(&m, &req, &rules, None).unwrap_err();
         assert!(matches!(err, Error::Placement(_)), "{err:?}");
     }
@@ -481,10 +474,9 @@ mod tests {
     fn a_canary_sets_one_weight_baked_only_with_an_explicit_bake() {
         let m = manifest();
         let canary = SplitRequest {
-            service: Some("like-service".into()),
             canary: Some(10),
             no_wait: true,
-            ..req()
+            ..like()
         };
         let plan_of = |r: &SplitRequest| plan(&m, r, &live(&[]), None).unwrap();
         let p = plan_of(&canary);
