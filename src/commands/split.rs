@@ -156,7 +156,7 @@ async fn ensure_target_group(
     let service = plan.service;
     let hc = &service.health_check;
     if let Some(tg) = &plan.existing {
-        let mut changes = hc.changes_from(&tg.health_check);
+        let mut changes = plan.health_changes.clone();
         if !changes.is_empty() {
             ctx.aws.modify_health_check(&tg.arn, hc).await?;
         }

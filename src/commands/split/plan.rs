@@ -85,6 +85,8 @@ pub struct SplitPlan<'m> {
     pub revision: String,
     /// The lab's target group of that name, reused; `None`: one is created.
     pub existing: Option<TargetGroupInfo>,
+    /// How the existing group's health check differs from the manifest's: each is set.
+    pub health_changes: Vec<String>,
     /// The rule forwarding to it, when there is one.
     pub own: Option<RuleInfo>,
     /// Where the rule goes among the live ones; `None`: it is there already, unchanged.
@@ -141,12 +143,17 @@ impl<'m> SplitPlan<'m> {
             .as_ref()
             .zip(existing.as_ref())
             .and_then(|(r, tg)| r.forward.as_ref().map(|f| f.percent(&tg.arn)));
+        let health_changes = existing
+            .as_ref()
+            .map(|tg| target.service.health_check.changes_from(&tg.health_check))
+            .unwrap_or_default();
         Ok(Self {
             service: target.service,
             patterns: target.patterns,
             target_group,
             revision,
             existing,
+            health_changes,
             own,
             placement,
             dead,
@@ -430,10 +437,25 @@ mod tests {
         };
         let plan = plan(&m, &req, &rules, Some(group(true))).unwrap();
         assert!(plan.existing.is_some(), "the group is reused");
+        assert_eq!(
+            plan.health_changes,
+            Vec::<String>::new(),
+            "as the manifest says"
+        );
         assert_eq!(plan.own.as_ref().map(|r| r.arn.as_str()), Some("rule-1"));
         assert!(plan.placement.is_none(), "the rule stays as it is");
         assert_eq!(weights(&plan), [(50, true), (100, false)]);
         assert!(plan.weighted);
+    }
+
+    #[test]
+    fn a_reused_group_gets_the_manifests_health_check() {
+        let m = manifest();
+        let mut read = group(true);
+        read.health_check.path = "/old".into();
+        let plan = plan(&m, &like(), &live(&[]), Some(read)).unwrap();
+        assert_eq!(plan.health_changes.len(), 1, "{:?}", plan.health_changes);
+        assert!(plan.health_changes[0].contains("(was /old)"));
     }
 
     #[test]
