@@ -1,6 +1,8 @@
 //! `mysfits cleanup`: find what the lab owns (by tag and by name), show the plan, ask,
 //! delete in reverse dependency order, then sweep for anything left.
 
+mod plan;
+
 use futures::future::join_all;
 
 use crate::aws::AwsError;
@@ -10,18 +12,9 @@ use crate::error::Error;
 use crate::output::Render;
 use crate::report::{Reporter, Row};
 use mysfits_lab::arn;
-use mysfits_lab::names::{owned_by, TAG_SERVICE};
-use mysfits_lab::plan::{cleanup_plan, render, Inventory, Named, Phase, Step};
-
-/// Where the stack was found: the names later steps need, taken from its outputs.
-struct Found {
-    inventory: Inventory,
-    cluster: Option<String>,
-    /// The stack's ECR repositories, for the sweep to check once the stack is gone.
-    repositories: Vec<String>,
-    /// The stack's website bucket, likewise.
-    bucket: Option<String>,
-}
+use mysfits_lab::names::owned_by;
+use mysfits_lab::plan::{render, Named, Phase, Step};
+use plan::{CleanupPlan, Reads};
 
 /// A cleanup: its plan by phase, and whether it was carried out (not with `--dry-run`).
 /// When it exits 0 after deleting, nothing of the lab is left.
@@ -40,8 +33,8 @@ impl Render for CleanupResult {
 }
 
 pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<CleanupResult, Error> {
-    let found = discover(ctx).await?;
-    let plan = cleanup_plan(&found.inventory);
+    let found = CleanupPlan::new(read(ctx).await?);
+    let plan = found.steps.clone();
     let result = |plan, deleted| CleanupResult {
         lab: ctx.lab.to_string(),
         plan,
@@ -76,7 +69,8 @@ pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<CleanupResult, Error> {
     Ok(result(plan, true))
 }
 
-async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
+/// Everything the lab owns, by its tag and by the stack's own resources.
+async fn read(ctx: &Ctx<'_>) -> Result<Reads, Error> {
     let lab = ctx.lab.name();
     let stack = ctx.aws.describe_stack(ctx.lab.stack()).await?;
     if let Some(s) = &stack {
@@ -87,117 +81,42 @@ async fn discover(ctx: &Ctx<'_>) -> Result<Found, Error> {
         }
     }
     let output = |key: &str| stack.as_ref().and_then(|s| s.outputs.get(key).cloned());
-    let cluster = output("ClusterName");
-    let listener = output("ListenerArn");
-
-    let tasks = match &cluster {
-        Some(c) => ctx.aws.run_tasks(c).await?,
-        None => vec![],
-    };
-    let services = match &cluster {
-        Some(c) => ctx.aws.lab_services(c, lab).await?,
-        None => vec![],
-    };
-    // Target groups the tool made carry the service tag; the stack's own go with the stack.
-    let target_groups: Vec<_> = ctx
-        .aws
-        .lab_target_groups(lab)
-        .await?
-        .into_iter()
-        .filter(|t| t.tags.contains_key(TAG_SERVICE))
-        .collect();
-    let rules = match &listener {
-        Some(l) => ctx
+    let mut reads = Reads::default();
+    if let Some(c) = output("ClusterName") {
+        reads.tasks = ctx.aws.run_tasks(&c).await?;
+        reads.services = ctx
             .aws
-            .listener_rules(l)
+            .lab_services(&c, lab)
             .await?
-            .into_iter()
-            .filter(|r| {
-                r.priority.is_some()
-                    && r.target_groups
-                        .iter()
-                        .any(|tg| target_groups.iter().any(|t| &t.arn == tg))
+            .iter()
+            .map(|s| Named {
+                id: s.name.clone(),
+                label: format!("{} ({}/{} running)", s.name, s.running, s.desired),
             })
-            .collect(),
-        None => vec![],
-    };
-    let task_definitions = ctx.aws.lab_task_definitions(lab).await?;
+            .collect();
+    }
+    reads.target_groups = ctx.aws.lab_target_groups(lab).await?;
+    if let Some(l) = output("ListenerArn") {
+        reads.rules = ctx.aws.listener_rules(&l).await?;
+    }
+    reads.task_definitions = ctx.aws.lab_task_definitions(lab).await?;
     // Images only in repositories the stack itself owns: never a look-alike made by hand.
     // Likewise the website bucket: only the stack's own, never one found by its name.
-    let mut images = Vec::new();
-    let mut repositories = Vec::new();
-    let mut bucket = None;
-    let mut website = None;
     if stack.is_some() {
         for r in ctx.aws.stack_resources(ctx.lab.stack()).await? {
             if r.kind == "AWS::S3::Bucket" && !r.physical_id.is_empty() {
                 if let Some(objects) = ctx.aws.bucket_objects(&r.physical_id).await? {
-                    if !objects.is_empty() {
-                        website = Some((r.physical_id.clone(), objects.len()));
-                    }
-                    bucket = Some(r.physical_id.clone());
+                    reads.bucket = Some((r.physical_id.clone(), objects.len()));
                 }
             }
             if r.kind == "AWS::ECR::Repository" && !r.physical_id.is_empty() {
                 let n = ctx.aws.repository_images(&r.physical_id).await?.len();
-                if n > 0 {
-                    images.push((r.physical_id.clone(), n));
-                }
-                repositories.push(r.physical_id);
+                reads.repositories.push((r.physical_id, n));
             }
         }
     }
-    Ok(Found {
-        inventory: Inventory {
-            stack: stack
-                .as_ref()
-                .map(|s| (s.name.clone(), s.status.to_string())),
-            tasks: tasks
-                .iter()
-                .map(|arn| Named {
-                    id: arn.clone(),
-                    label: format!("task {}", arn::tail(arn)),
-                })
-                .collect(),
-            services: services
-                .iter()
-                .map(|s| Named {
-                    id: s.name.clone(),
-                    label: format!("{} ({}/{} running)", s.name, s.running, s.desired),
-                })
-                .collect(),
-            rules: rules
-                .iter()
-                .map(|r| Named {
-                    id: r.arn.clone(),
-                    label: format!(
-                        "priority {}: {}",
-                        r.priority.unwrap_or_default(),
-                        r.patterns.join(", ")
-                    ),
-                })
-                .collect(),
-            target_groups: target_groups
-                .iter()
-                .map(|t| Named {
-                    id: t.arn.clone(),
-                    label: t.name.clone(),
-                })
-                .collect(),
-            task_definitions: task_definitions
-                .iter()
-                .map(|arn| Named {
-                    id: arn.clone(),
-                    label: arn::tail(arn).to_string(),
-                })
-                .collect(),
-            images,
-            website,
-        },
-        cluster,
-        repositories,
-        bucket,
-    })
+    reads.stack = stack.map(|s| (s.name, s.status.to_string(), s.outputs));
+    Ok(reads)
 }
 
 /// Runs one phase: its items in parallel, each a progress row.
@@ -299,27 +218,22 @@ async fn sweep(ctx: &Ctx<'_>, repositories: &[String], bucket: Option<&str>) -> 
     if let Some(s) = ctx.aws.describe_stack(ctx.lab.stack()).await? {
         left.push(format!("stack {} ({})", s.name, s.status));
     }
-    left.extend(
-        ctx.aws
-            .lab_target_groups(lab)
-            .await?
-            .into_iter()
-            .map(|t| format!("target group {}", t.name)),
-    );
-    left.extend(
-        ctx.aws
-            .lab_task_definitions(lab)
-            .await?
-            .into_iter()
-            .map(|t| format!("task definition {t}")),
-    );
-    left.extend(
-        ctx.aws
-            .existing_repositories(repositories)
-            .await?
-            .into_iter()
-            .map(|r| format!("repository {r}")),
-    );
+    let named = |kind: &'static str, names: Vec<String>| {
+        names.into_iter().map(move |n| format!("{kind} {n}"))
+    };
+    let target_groups = ctx.aws.lab_target_groups(lab).await?;
+    left.extend(named(
+        "target group",
+        target_groups.into_iter().map(|t| t.name).collect(),
+    ));
+    left.extend(named(
+        "task definition",
+        ctx.aws.lab_task_definitions(lab).await?,
+    ));
+    left.extend(named(
+        "repository",
+        ctx.aws.existing_repositories(repositories).await?,
+    ));
     if let Some(b) = bucket {
         if ctx.aws.bucket_objects(b).await?.is_some() {
             left.push(format!("website bucket {b}"));

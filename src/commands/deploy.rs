@@ -4,9 +4,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::aws::rollout::{Outcome, Previous, Watch};
+mod plan;
+
+use crate::aws::rollout::Previous;
 use crate::cli::{DeployArgs, ImageSource};
-use crate::commands::task::task_spec;
+use crate::commands::steps::revision::ensure_revision;
+use crate::commands::steps::rollout::watch_rollout;
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::image::build::{BuildError, Builder};
@@ -14,7 +17,9 @@ use crate::image::push::{resolve_digest, Build};
 use crate::output::Render;
 use crate::report::Row;
 use mysfits_lab::manifest::{Route, Service};
-use mysfits_lab::rollout::{short, Rollback};
+use mysfits_lab::outputs::StackOutputs;
+use mysfits_lab::rollout::short;
+use plan::{rollout_step, DeployPlan, DeployRequest, RolloutStep, Source};
 
 /// What the deploy did to the service.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -58,239 +63,159 @@ impl Render for DeployResult {
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<DeployResult, Error> {
-    let service = ctx.service(&args.service)?;
-    // Everything that can be checked offline is checked before any call (the tag and
-    // image reference already by clap).
-    let no_build = |tag: Option<&str>| Error::NoBuild {
-        service: service.name.clone(),
-        tag: tag.map(String::from),
-    };
-    let Some(source) = args.source() else {
-        return Err(match service.build {
-            Some(_) => Error::NoTag(service.name.clone()),
-            None => no_build(None),
-        });
-    };
+    let plan = DeployPlan::new(ctx.manifest(), &request(args))?;
+    let service = plan.service;
     // The builder and the context, when this deploy builds.
-    let build = match source {
-        ImageSource::Tag(tag) if !args.no_build => {
-            // Images built elsewhere (`build:` left out) are only ever deployed as they are.
-            let context = service
-                .build
-                .as_deref()
-                .ok_or_else(|| no_build(Some(tag)))?;
-            let builder = Builder::new(args.builder.program())?;
+    let build = match plan.build {
+        Some(context) => {
+            let builder = Builder::new(plan.builder)?;
             check_context(ctx, &builder, service, context)?;
             Some((builder, context))
         }
-        _ => None,
+        None => None,
     };
-    let timeout = Duration::from_secs(args.timeout);
     let outputs = ctx.outputs_for_change().await?;
-
-    let image = match source {
-        ImageSource::Image(uri) => {
-            ctx.printer.note(&format!(
-                "Deploying {uri} as given: not built, not pushed, not checked in a registry"
-            ));
-            uri.to_string()
-        }
-        ImageSource::Tag(tag) => {
-            let repository = match &args.registry {
-                Some(r) => format!("{}/{}", r.trim_end_matches('/'), service.name),
-                None => outputs.repository(&service.name)?.to_string(),
-            };
-            let reference = format!("{repository}:{tag}");
-            if let Some((builder, context)) = &build {
-                crate::image::push::build_and_push(
-                    &ctx.aws,
-                    &ctx.reporter,
-                    Build { builder, context },
-                    service,
-                    &reference,
-                    &args.build_args,
-                    args.registry.is_none(),
-                )
-                .await?;
-            }
-            let digest =
-                resolve_digest(&ctx.aws, &repository, tag, args.registry.is_none()).await?;
-            format!("{repository}@{digest}")
-        }
-    };
-
+    let image = image(ctx, &plan, &outputs, build).await?;
     let revision = ensure_revision(ctx, service, &outputs, &image).await?;
 
     let cluster = outputs.cluster_name.as_str();
-    let Some(current) = ctx.aws.describe_service(cluster, &service.name).await? else {
-        ctx.printer.note(&format!(
-            "{} has no ECS service yet: revision {} is registered for it",
-            service.name,
-            short(&revision)
-        ));
-        match &service.route {
-            Route::Paths(patterns) => ctx.next(
-                "route traffic to it",
-                &format!(
-                    "mysfits split {} --path '{}'",
-                    service.name,
-                    patterns[0].as_str()
-                ),
-            ),
-            Route::Default => ctx.next("create the default service", "mysfits up"),
+    let current = ctx.aws.describe_service(cluster, &service.name).await?;
+    let step = rollout_step(
+        service,
+        current
+            .as_ref()
+            .map(|c| (c.task_definition.as_str(), c.desired)),
+        &revision,
+    );
+    let rollout = match step {
+        RolloutStep::NoService => {
+            no_service(ctx, service, &revision);
+            Rollout::NoService
         }
-        return Ok(DeployResult::new(
-            service,
-            image,
-            &revision,
-            Rollout::NoService,
-        ));
+        RolloutStep::Unchanged => {
+            let row = Row::new(&ctx.reporter, &format!("ECS service {}", service.name));
+            row.finish(&format!("already on {}", short(&revision)), true);
+            if let Some(wait) = plan.wait {
+                // A deploy stopped mid-rollout (Ctrl-C, a kill) left it rolling: the re-run
+                // watches it to the verdict instead of calling it done (and finds what it
+                // replaces among the deployments).
+                watch_rollout(ctx, cluster, &service.name, &revision, None, wait).await?;
+            }
+            Rollout::Unchanged
+        }
+        RolloutStep::Update { desired, previous } => {
+            update(ctx, &plan, cluster, &revision, desired, previous).await?
+        }
     };
-    let row = Row::new(&ctx.reporter, &format!("ECS service {}", service.name));
-    if current.task_definition == revision {
-        row.finish(&format!("already on {}", short(&revision)), true);
-        if !args.no_wait {
-            // A deploy stopped mid-rollout (Ctrl-C, a kill) left it rolling: the re-run
-            // watches it to the verdict instead of calling it done (and finds what it
-            // replaces among the deployments).
-            watch_rollout(ctx, cluster, &service.name, &revision, None, timeout).await?;
-        }
-        return Ok(DeployResult::new(
-            service,
-            image,
-            &revision,
-            Rollout::Unchanged,
-        ));
+    Ok(DeployResult::new(service, image, &revision, rollout))
+}
+
+/// The arguments as plain values, for the plan.
+fn request(args: &DeployArgs) -> DeployRequest {
+    DeployRequest {
+        service: args.service.clone(),
+        source: args.source().map(|s| match s {
+            ImageSource::Tag(t) => Source::Tag(t.to_string()),
+            ImageSource::Image(i) => Source::Image(i.to_string()),
+        }),
+        no_build: args.no_build,
+        builder: args.builder.program(),
+        build_args: args.build_args.clone(),
+        registry: args.registry.clone(),
+        no_wait: args.no_wait,
+        timeout: Duration::from_secs(args.timeout),
     }
-    // A service that runs no task (`up` makes the default one so) gets the manifest's
-    // count with its first revision that is deployed.
-    let desired = (current.desired == 0).then_some(service.count as i32);
+}
+
+/// The image the revision names: as given, or the tag built and pushed (when this deploy
+/// builds) and pinned to its digest in the registry.
+async fn image(
+    ctx: &Ctx<'_>,
+    plan: &DeployPlan<'_>,
+    outputs: &StackOutputs,
+    build: Option<(Builder, &Path)>,
+) -> Result<String, Error> {
+    let tag = match &plan.source {
+        Source::Image(uri) => {
+            ctx.printer.note(&format!(
+                "Deploying {uri} as given: not built, not pushed, not checked in a registry"
+            ));
+            return Ok(uri.clone());
+        }
+        Source::Tag(tag) => tag,
+    };
+    let repository = plan.repository(outputs)?;
+    let reference = format!("{repository}:{tag}");
+    if let Some((builder, context)) = &build {
+        crate::image::push::build_and_push(
+            &ctx.aws,
+            &ctx.reporter,
+            Build { builder, context },
+            plan.service,
+            &reference,
+            &plan.build_args,
+            plan.ecr(),
+        )
+        .await?;
+    }
+    let digest = resolve_digest(&ctx.aws, &repository, tag, plan.ecr()).await?;
+    Ok(format!("{repository}@{digest}"))
+}
+
+/// No ECS service yet: the revision waits for it; the next command makes it.
+fn no_service(ctx: &Ctx<'_>, service: &Service, revision: &str) {
+    ctx.printer.note(&format!(
+        "{} has no ECS service yet: revision {} is registered for it",
+        service.name,
+        short(revision)
+    ));
+    match &service.route {
+        Route::Paths(patterns) => ctx.next(
+            "route traffic to it",
+            &format!(
+                "mysfits split {} --path '{}'",
+                service.name,
+                patterns[0].as_str()
+            ),
+        ),
+        Route::Default => ctx.next("create the default service", "mysfits up"),
+    }
+}
+
+/// The service rolled to the revision (and the manifest's count when it ran no task),
+/// then watched to the verdict unless `--no-wait`.
+async fn update(
+    ctx: &Ctx<'_>,
+    plan: &DeployPlan<'_>,
+    cluster: &str,
+    revision: &str,
+    desired: Option<i32>,
+    previous: Previous,
+) -> Result<Rollout, Error> {
+    let service = plan.service;
+    let row = Row::new(&ctx.reporter, &format!("ECS service {}", service.name));
     ctx.aws
-        .update_service_revision(cluster, &service.name, &revision, desired)
+        .update_service_revision(cluster, &service.name, revision, desired)
         .await?;
     row.finish(
         &match desired {
             Some(n) => format!(
                 "updated to {}, {n} task{}",
-                short(&revision),
+                short(revision),
                 if n == 1 { "" } else { "s" }
             ),
-            None => format!("updated to {}", short(&revision)),
+            None => format!("updated to {}", short(revision)),
         },
         true,
     );
-    // What a rollback restores: the revision, and the count it ran.
-    let previous = Previous {
-        task_definition: current.task_definition,
-        desired: current.desired,
-    };
-    if args.no_wait {
+    let Some(wait) = plan.wait else {
         ctx.next("watch it", "mysfits status");
-        return Ok(DeployResult::new(
-            service,
-            image,
-            &revision,
-            Rollout::Started,
-        ));
-    }
-    watch_rollout(
-        ctx,
-        cluster,
-        &service.name,
-        &revision,
-        Some(previous),
-        timeout,
-    )
-    .await?;
+        return Ok(Rollout::Started);
+    };
+    watch_rollout(ctx, cluster, &service.name, revision, Some(previous), wait).await?;
     ctx.printer
-        .success(&format!("{} runs {}", service.name, short(&revision)));
-    Ok(DeployResult::new(
-        service,
-        image,
-        &revision,
-        Rollout::Completed,
-    ))
-}
-
-/// Watches the service's deployment of `revision` to the circuit breaker's verdict, or
-/// rolls it back to `previous` at once when a task stops for a reason no retry fixes.
-pub(super) async fn watch_rollout(
-    ctx: &Ctx<'_>,
-    cluster: &str,
-    service: &str,
-    revision: &str,
-    previous: Option<Previous>,
-    timeout: Duration,
-) -> Result<(), Error> {
-    let outcome = Watch {
-        ecs: &ctx.aws.ecs,
-        cluster,
-        service,
-        revision,
-        previous,
-        timeout,
-        interval: Duration::from_secs(3),
-    }
-    .run(&ctx.reporter)
-    .await?;
-    match outcome {
-        Outcome::Completed => Ok(()),
-        Outcome::Failed {
-            reason: failed,
-            stopped,
-            rollback: Rollback::AlsoFails { revision, reason },
-            ..
-        } => Err(Error::RollbackFails {
-            service: service.to_string(),
-            failed,
-            revision: short(&revision).to_string(),
-            reason,
-            stopped,
-        }),
-        Outcome::Failed {
-            reason,
-            stopped,
-            rollback,
-            by,
-        } => Err(Error::DeployFailed {
-            service: service.to_string(),
-            reason,
-            stopped,
-            rollback: match rollback {
-                Rollback::Done(td) => Rollback::Done(short(&td).to_string()),
-                other => other,
-            },
-            by,
-        }),
-        Outcome::TimedOut { last } => Err(Error::DeployTimedOut {
-            service: service.to_string(),
-            waited: timeout.as_secs(),
-            last,
-        }),
-    }
-}
-
-/// The family's latest revision when it already runs `image` as the manifest says, else a
-/// new one: re-deploying the same thing registers nothing.
-pub(super) async fn ensure_revision(
-    ctx: &Ctx<'_>,
-    service: &mysfits_lab::manifest::Service,
-    outputs: &mysfits_lab::outputs::StackOutputs,
-    image: &str,
-) -> Result<String, Error> {
-    let spec = task_spec(ctx.lab, service, outputs, &ctx.aws.region, image)?;
-    let row = Row::new(&ctx.reporter, &format!("Task definition {}", spec.family));
-    Ok(match ctx.aws.latest_revision(&spec.family).await? {
-        Some((arn, current)) if current.same_revision(&spec) => {
-            row.finish(&format!("unchanged ({})", short(&arn)), true);
-            arn
-        }
-        _ => {
-            let arn = ctx.aws.register_task_definition(&spec).await?;
-            row.finish(&format!("registered {}", short(&arn)), true);
-            arn
-        }
-    })
+        .success(&format!("{} runs {}", service.name, short(revision)));
+    Ok(Rollout::Completed)
 }
 
 /// The built-in lab's contexts exist only where `mysfits init` wrote them: say so, rather

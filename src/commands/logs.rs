@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::aws::logs::LogLine;
 use crate::cli::OutputFormat;
-use crate::commands::{lab_service, Ctx};
+use crate::commands::steps::lab_service;
+use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::Render;
 
@@ -25,24 +26,56 @@ impl Render for LogsResult {
     }
 }
 
+/// What `logs` asks for, as plain values: the clap arguments stop here.
+#[derive(Debug, Clone, PartialEq)]
+struct LogsPlan {
+    /// One service's lines; `None`: every service's.
+    service: Option<String>,
+    follow: bool,
+    since_secs: u64,
+    /// The first moment asked for, in ms since the epoch.
+    start_ms: i64,
+    limit: usize,
+}
+
+impl LogsPlan {
+    fn new(args: &crate::cli::LogsArgs, now_ms: i64) -> Self {
+        Self {
+            service: args.service.clone(),
+            follow: args.follow,
+            since_secs: args.since,
+            start_ms: now_ms - (args.since as i64) * 1000,
+            limit: args.limit,
+        }
+    }
+
+    /// Whose lines, for the notes: the service's, or `all` (the lab's, every service).
+    fn whose<'a>(&'a self, all: &'a str) -> &'a str {
+        self.service.as_deref().unwrap_or(all)
+    }
+}
+
 /// `None` with `--follow`: its lines were printed as they came (JSON: one object a line).
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::LogsArgs) -> Result<Option<LogsResult>, Error> {
-    let (name, follow, since_secs, limit) =
-        (args.service.as_deref(), args.follow, args.since, args.limit);
+    let plan = LogsPlan::new(args, now_ms());
     // The manifest's, or the lab's ECS service (by its tag): the manifest is not needed.
-    if let Some(name) = name {
+    if let Some(name) = &plan.service {
         lab_service::find(ctx, name).await?;
     }
-    let service = name;
+    let service = plan.service.as_deref();
     let outputs = ctx.outputs().await?;
     let group = outputs.log_group_name.as_str();
-    let mut start = now_ms() - (since_secs as i64) * 1000;
-    let lines = ctx.aws.service_logs(group, service, start, limit).await?;
-    if !follow {
+    let mut start = plan.start_ms;
+    let lines = ctx
+        .aws
+        .service_logs(group, service, start, plan.limit)
+        .await?;
+    if !plan.follow {
         if lines.is_empty() {
             ctx.printer.note(&format!(
-                "no log lines from {} in the last {since_secs}s (its tasks write to {group})",
-                service.unwrap_or("the lab's services")
+                "no log lines from {} in the last {}s (its tasks write to {group})",
+                plan.whose("the lab's services"),
+                plan.since_secs
             ));
         }
         return Ok(Some(LogsResult(lines)));
@@ -50,7 +83,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::LogsArgs) -> Result<Option<Lo
 
     ctx.printer.note(&format!(
         "following {} in {group}; Ctrl-C stops",
-        service.unwrap_or("every service")
+        plan.whose("every service")
     ));
     let mut seen: HashSet<String> = HashSet::new();
     let mut batch = lines;
@@ -112,7 +145,26 @@ fn iso(ms: i64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{iso, prefix};
+    use super::{iso, prefix, LogsPlan};
+    use clap::Parser;
+
+    fn plan(line: &str) -> LogsPlan {
+        let cli = crate::cli::Cli::try_parse_from(line.split(' ')).unwrap();
+        let crate::cli::Command::Aws(crate::cli::AwsCommand::Logs(args)) = cli.command else {
+            panic!("{line} is logs")
+        };
+        LogsPlan::new(&args, 1_000_000)
+    }
+
+    #[test]
+    fn the_plan_starts_since_seconds_ago_for_one_service_or_all() {
+        let all = plan("mysfits logs --since 60s");
+        assert_eq!((all.start_ms, all.service.as_deref()), (940_000, None));
+        assert_eq!(all.whose("every service"), "every service");
+        let one = plan("mysfits logs like-service --follow");
+        assert!(one.follow);
+        assert_eq!(one.whose("every service"), "like-service");
+    }
 
     #[test]
     fn timestamps_print_as_utc() {

@@ -1,91 +1,30 @@
-//! One file per subcommand. Each reads like the lab: a short list of named, idempotent steps.
+//! The dispatch: one file per subcommand, each a plan made offline and then a short list
+//! of named steps; the steps two commands share are in `steps/`, the context in `ctx.rs`.
+//! No command imports another (a test below reads their `use` lines).
 
 mod cleanup;
-mod cutover;
+pub mod ctx;
 mod deploy;
 mod docs;
 mod init;
-mod interrupt;
-mod lab_service;
 mod logs;
 mod merge;
 mod route;
-mod rules;
 mod run;
 mod shift;
 mod split;
 mod status;
-mod task;
-#[cfg(test)]
-mod testing;
+pub mod steps;
 mod up;
 
-use crate::aws::{self, Aws};
-use crate::cli::{AwsArgs, AwsCommand, Command, OutputFormat};
+pub use ctx::Ctx;
+
+use crate::cli::{AwsCommand, Command};
 use crate::error::Error;
-use crate::output::{Printer, TermReporter};
+use crate::output::Printer;
 use crate::settings::Settings;
-use mysfits_lab::manifest::Manifest;
-use mysfits_lab::names::Lab;
-
-/// What every AWS command works with.
-pub struct Ctx<'a> {
-    pub aws: Aws,
-    pub lab: &'a Lab,
-    /// `None` for `status` and `cleanup`, which work from AWS alone (and for `logs`,
-    /// `route`, `run` when it is broken: they find services in AWS).
-    pub manifest: Option<&'a Manifest>,
-    /// What chose the region, for errors that say where they looked.
-    pub region_from: String,
-    pub printer: &'a Printer,
-    pub reporter: TermReporter,
-    pub output: OutputFormat,
-    pub yes: bool,
-}
-
-impl Ctx<'_> {
-    /// Where this command looks: the region, what chose it, the account, any endpoint.
-    pub async fn place(&self) -> crate::aws::config::Place {
-        crate::aws::config::Place {
-            region: self.aws.region.clone(),
-            region_from: self.region_from.clone(),
-            account: self.aws.account().await,
-            endpoint: self.aws.endpoint.clone(),
-        }
-    }
-
-    /// The lab is not where this command looked: the error names the place.
-    pub async fn not_set_up(&self) -> Error {
-        Error::NotSetUp {
-            lab: self.lab.to_string(),
-            place: self.place().await,
-        }
-    }
-
-    /// Destructive commands ask first: `--yes` skips the question, no terminal refuses,
-    /// otherwise the user's answer decides. `command` names it in the error (`cleanup`).
-    pub fn confirm(&self, command: &str, question: &str) -> Result<(), Error> {
-        if self.yes {
-            return Ok(());
-        }
-        if !self.printer.interactive() {
-            return Err(Error::NotConfirmed(command.to_string()));
-        }
-        match self.printer.confirm(question) {
-            crate::output::Answer::Yes => Ok(()),
-            crate::output::Answer::No => Err(Error::Declined(command.to_string())),
-            crate::output::Answer::Interrupted => {
-                Err(Error::InterruptedAtQuestion(command.to_string()))
-            }
-        }
-    }
-
-    /// A `next:` line whose command targets this lab (`--lab` kept when not the default).
-    pub fn next(&self, what: &str, command: &str) {
-        let flag = mysfits_lab::names::lab_flag(self.lab.name());
-        self.printer.next(what, &format!("{command}{flag}"));
-    }
-}
+use ctx::connect;
+use steps::interrupt;
 
 pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
     // Every command returns its result; it is written here, once, as text or JSON.
@@ -95,18 +34,15 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
             return init::run(args.force, printer).map(|r| printer.render(format, &r))
         }
         Command::Completions(args) => {
-            return docs::completions(args.shell).map(|r| printer.render(format, &r))
+            return docs::generate(docs::DocsPlan::Completions(args.shell))
+                .map(|r| printer.render(format, &r))
         }
-        Command::Man => return docs::man().map(|r| printer.render(format, &r)),
+        Command::Man => {
+            return docs::generate(docs::DocsPlan::Man).map(|r| printer.render(format, &r))
+        }
         Command::Template => {
-            let template = docs::Generated {
-                kind: "template",
-                text: mysfits_lab::template::render(settings.manifest())
-                    .trim_end()
-                    .to_string(),
-            };
-            printer.render(format, &template);
-            return Ok(());
+            return docs::generate(docs::DocsPlan::Template(settings.manifest()))
+                .map(|r| printer.render(format, &r))
         }
         Command::Aws(AwsCommand::Route(args)) if args.offline => {
             return route::offline(&settings, &args.path).map(|r| printer.render(format, &r))
@@ -169,89 +105,9 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
     result
 }
 
-async fn connect<'a>(
-    settings: &'a Settings,
-    args: &AwsArgs,
-    printer: &'a Printer,
-) -> Result<Ctx<'a>, Error> {
-    let config = aws::config::load(args).await?;
-    let calls = if printer.verbosity() >= crate::output::Verbosity::Verbose {
-        let printer = printer.clone();
-        aws::ApiCalls::observed(std::sync::Arc::new(move |call: &aws::calls::Call| {
-            printer.detail(&format!(
-                "  aws {} {} ms{}{}",
-                call.operation,
-                call.took.as_millis(),
-                match call.attempts {
-                    0 | 1 => String::new(),
-                    n => format!(", {n} attempts"),
-                },
-                if call.ok { "" } else { ", failed" }
-            ))
-        }))
-    } else {
-        aws::ApiCalls::default()
-    };
-    Ok(Ctx {
-        aws: Aws::observed(&config, calls),
-        lab: &settings.lab,
-        manifest: settings.manifest.as_ref(),
-        region_from: aws::config::region_source(args),
-        printer,
-        reporter: TermReporter::new(printer),
-        output: settings.output,
-        yes: settings.yes,
-    })
-}
-
-impl<'a> Ctx<'a> {
-    /// A service of the manifest, or an error naming the ones there are.
-    pub fn service(&self, name: &str) -> Result<&'a mysfits_lab::manifest::Service, Error> {
-        let manifest = self.manifest();
-        manifest.service(name).ok_or_else(|| Error::UnknownService {
-            name: name.to_string(),
-            known: manifest.names().join(", "),
-        })
-    }
-
-    /// The manifest, which every command but `status` and `cleanup` (and `logs`, `route`,
-    /// `run` when it is broken) has loaded.
-    pub fn manifest(&self) -> &'a Manifest {
-        self.manifest
-            .expect("loaded for every command but init, status and cleanup")
-    }
-
-    /// The lab's stack, complete, with every output: the base of every command after `up`.
-    pub async fn outputs(&self) -> Result<mysfits_lab::outputs::StackOutputs, Error> {
-        self.read_outputs(false).await
-    }
-
-    /// The outputs of a stack that commands which create or change things may build on:
-    /// nothing is made in a stack being deleted, rolled back or changed by someone else.
-    pub async fn outputs_for_change(&self) -> Result<mysfits_lab::outputs::StackOutputs, Error> {
-        self.read_outputs(true).await
-    }
-
-    async fn read_outputs(
-        &self,
-        for_change: bool,
-    ) -> Result<mysfits_lab::outputs::StackOutputs, Error> {
-        let Some(stack) = self.aws.describe_stack(self.lab.stack()).await? else {
-            return Err(self.not_set_up().await);
-        };
-        if for_change && !stack.status.usable() {
-            return Err(Error::StackNotReady {
-                stack: stack.name,
-                status: stack.status,
-            });
-        }
-        Ok(mysfits_lab::outputs::StackOutputs::read(stack.outputs)?)
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::testing::{stack, Fixture};
+    use super::ctx::testing::{stack, Fixture};
     use super::*;
     use aws_sdk_cloudformation::types::StackStatus;
     use aws_sdk_cloudformation::Client;
@@ -313,5 +169,92 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The command modules: one file each in `src/commands/` (beside `mod.rs` and
+    /// `ctx.rs`), with any files of their own (`split/plan.rs`): (command, file, source).
+    fn command_files() -> Vec<(String, String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands");
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            if ["mod", "ctx", "steps"].contains(&stem.as_str()) {
+                continue;
+            }
+            let sources = if path.is_dir() {
+                std::fs::read_dir(&path)
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .collect()
+            } else {
+                vec![path]
+            };
+            for source in sources {
+                let file = source.strip_prefix(&dir).unwrap().display().to_string();
+                let text = std::fs::read_to_string(&source).unwrap();
+                files.push((stem.clone(), file, text));
+            }
+        }
+        files.sort();
+        files
+    }
+
+    /// The modules a source names after `commands::` or `super::`, group imports opened.
+    fn named_modules(source: &str) -> Vec<String> {
+        let mut named = Vec::new();
+        for prefix in ["commands::", "super::"] {
+            for (at, _) in source.match_indices(prefix) {
+                let rest = &source[at + prefix.len()..];
+                let idents = match rest.strip_prefix('{') {
+                    Some(group) => group[..group.find('}').unwrap_or(group.len())]
+                        .split(',')
+                        .map(|i| i.trim().split("::").next().unwrap_or("").to_string())
+                        .collect(),
+                    None => vec![rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect()],
+                };
+                named.extend(idents);
+            }
+        }
+        named
+    }
+
+    #[test]
+    fn no_command_imports_another_and_no_step_imports_a_command() {
+        let files = command_files();
+        let mut commands: Vec<&str> = files.iter().map(|(c, _, _)| c.as_str()).collect();
+        commands.dedup();
+        assert!(commands.contains(&"split") && commands.contains(&"deploy"));
+        assert!(files.iter().any(|(_, f, _)| f == "split/plan.rs"));
+        assert!(
+            !commands.contains(&"cutover"),
+            "shared steps live in steps/"
+        );
+        let steps_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/commands/steps");
+        let steps = std::fs::read_dir(steps_dir).unwrap().map(|e| {
+            let p = e.unwrap().path();
+            let name = format!("steps/{}", p.file_name().unwrap().to_string_lossy());
+            (String::new(), name, std::fs::read_to_string(&p).unwrap())
+        });
+        let mut found = Vec::new();
+        for (command, file, source) in files.iter().cloned().chain(steps) {
+            for module in named_modules(&source) {
+                // `super::` in a command's own file (`split/plan.rs`) is the command itself.
+                if module != command && commands.contains(&module.as_str()) {
+                    found.push(format!("{file} imports {module}"));
+                }
+            }
+        }
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn the_import_check_sees_plain_grouped_and_inline_paths() {
+        let source =
+            "use crate::commands::{rules, deploy::x, Ctx};\nlet w = super::shift::next(1);";
+        assert_eq!(named_modules(source), ["rules", "deploy", "Ctx", "shift"]);
     }
 }

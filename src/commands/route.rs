@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
-use crate::commands::rules::{shares_text, WeightPart};
-use crate::commands::{rules, Ctx};
+use crate::commands::steps::rules;
+use crate::commands::steps::rules::{shares_text, WeightPart};
+use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::Render;
 use crate::settings::Settings;
@@ -24,31 +25,6 @@ pub struct Answer {
     weights: Vec<WeightPart>,
 }
 
-fn answer(path: &str, rules: &[Rule], default: &str, source: &'static str) -> Answer {
-    match evaluate(rules, path) {
-        Some(rule) => Answer {
-            path: path.into(),
-            service: rule.target.clone(),
-            priority: Some(rule.priority),
-            pattern: rule
-                .patterns
-                .iter()
-                .find(|p| p.matches(path))
-                .map(|p| p.as_str().to_string()),
-            source,
-            weights: Vec::new(),
-        },
-        None => Answer {
-            path: path.into(),
-            service: default.into(),
-            priority: None,
-            pattern: None,
-            source,
-            weights: Vec::new(),
-        },
-    }
-}
-
 impl Render for Answer {
     fn text(&self) -> String {
         // A weighted rule: every service that may answer, with its share.
@@ -66,18 +42,53 @@ impl Render for Answer {
     }
 }
 
-fn check_path(path: &str) -> Result<(), Error> {
-    if !path.starts_with('/') {
-        return Err(Error::NotAPath(path.to_string()));
+/// What `route` asks: a path, checked offline, answered from the live listener's rules
+/// or (offline) from the rules the manifest's routes make.
+#[derive(Debug)]
+struct RoutePlan {
+    path: String,
+}
+
+impl RoutePlan {
+    fn new(path: &str) -> Result<Self, Error> {
+        if !path.starts_with('/') {
+            return Err(Error::NotAPath(path.to_string()));
+        }
+        Ok(Self { path: path.into() })
     }
-    Ok(())
+
+    /// The first of `rules` (by priority) that matches, else the default action.
+    fn answer(&self, rules: &[Rule], default: &str, source: &'static str) -> Answer {
+        match evaluate(rules, &self.path) {
+            Some(rule) => Answer {
+                path: self.path.clone(),
+                service: rule.target.clone(),
+                priority: Some(rule.priority),
+                pattern: rule
+                    .patterns
+                    .iter()
+                    .find(|p| p.matches(&self.path))
+                    .map(|p| p.as_str().to_string()),
+                source,
+                weights: Vec::new(),
+            },
+            None => Answer {
+                path: self.path.clone(),
+                service: default.into(),
+                priority: None,
+                pattern: None,
+                source,
+                weights: Vec::new(),
+            },
+        }
+    }
 }
 
 pub async fn live(ctx: &Ctx<'_>, path: &str) -> Result<Answer, Error> {
-    check_path(path)?;
+    let plan = RoutePlan::new(path)?;
     let outputs = ctx.outputs().await?;
     let live = rules::live(ctx, &outputs).await?;
-    let mut a = answer(path, &live.model, &live.default_target, "listener");
+    let mut a = plan.answer(&live.model, &live.default_target, "listener");
     let rule = live.rules.iter().find(|r| r.priority == a.priority);
     if let Some(rule) = rule {
         a.weights = live.weights(rule);
@@ -87,8 +98,15 @@ pub async fn live(ctx: &Ctx<'_>, path: &str) -> Result<Answer, Error> {
 
 /// The manifest's routes, with priorities chosen as `split` would choose them.
 pub fn offline(settings: &Settings, path: &str) -> Result<Answer, Error> {
-    check_path(path)?;
+    let plan = RoutePlan::new(path)?;
     let manifest = settings.manifest();
+    let model = manifest_rules(manifest)?;
+    Ok(plan.answer(&model, &manifest.default_service().name, "manifest"))
+}
+
+/// The plan of `route --offline`: the rules the manifest's routes make, each placed as
+/// `split` would place it, in the manifest's order.
+fn manifest_rules(manifest: &mysfits_lab::manifest::Manifest) -> Result<Vec<Rule>, Error> {
     let mut model: Vec<Rule> = Vec::new();
     for s in &manifest.services {
         if let Route::Paths(patterns) = &s.route {
@@ -101,6 +119,24 @@ pub fn offline(settings: &Settings, path: &str) -> Result<Answer, Error> {
                 .apply(&mut model, &new);
         }
     }
-    let a = answer(path, &model, &manifest.default_service().name, "manifest");
-    Ok(a)
+    Ok(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifests_routes_answer_offline_and_the_rest_goes_to_the_default() {
+        let manifest = crate::commands::ctx::testing::manifest();
+        let model = manifest_rules(&manifest).unwrap();
+        assert_eq!(model.len(), 1);
+        let plan = |path| RoutePlan::new(path).unwrap();
+        let like = plan("/mysfits/abc/like").answer(&model, "monolith-service", "manifest");
+        assert_eq!(like.priority, Some(model[0].priority));
+        assert!(like.text().contains("like-service"), "{}", like.text());
+        let other = plan("/mysfits").answer(&model, "monolith-service", "manifest");
+        assert_eq!(other.priority, None);
+        assert!(matches!(RoutePlan::new("mysfits"), Err(Error::NotAPath(_))));
+    }
 }

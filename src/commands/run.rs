@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use crate::aws::poll::{Look, Poll, Waited};
-use crate::commands::deploy::ensure_revision;
-use crate::commands::lab_service::{self, LabService};
+use crate::commands::steps::lab_service::{self, LabService};
+use crate::commands::steps::revision::ensure_revision;
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::image::push::resolve_digest;
@@ -30,25 +30,53 @@ impl Render for RunResult {
     }
 }
 
+/// What `run` does, as plain values: the clap arguments stop here.
+#[derive(Debug, Clone, PartialEq)]
+struct RunPlan {
+    service: String,
+    /// `--tag`: a revision made (or found) for the tag's digest; else the latest one.
+    tag: Option<String>,
+    /// `--keep`: a task that answered keeps running.
+    keep: bool,
+    timeout: Duration,
+}
+
+impl RunPlan {
+    fn new(args: &crate::cli::RunArgs) -> Self {
+        Self {
+            service: args.service.clone(),
+            tag: args.tag.clone(),
+            keep: args.keep,
+            timeout: Duration::from_secs(args.timeout),
+        }
+    }
+
+    /// Whether the task is stopped once the smoke test ends: always, unless kept and it
+    /// answered.
+    fn stops(&self, answered: bool) -> bool {
+        !(self.keep && answered)
+    }
+}
+
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<RunResult, Error> {
-    let (tag, keep, timeout) = (
-        args.tag.as_deref(),
-        args.keep,
-        Duration::from_secs(args.timeout),
-    );
+    let plan = RunPlan::new(args);
     // The manifest's, or the lab's ECS service (by its tag) and its target group.
-    let service = lab_service::find(ctx, &args.service).await?;
+    let service = lab_service::find(ctx, &plan.service).await?;
     let outputs = ctx.outputs_for_change().await?;
     let subnets = outputs.public_subnets.clone();
-    let revision = match tag {
+    let revision = match &plan.tag {
         // A new revision is made from the manifest's service: it must be there.
         Some(tag) => {
-            let service = ctx.service(&args.service)?;
+            let service = ctx.service(&plan.service)?;
             let repository = outputs.repository(&service.name)?.to_string();
             let digest = resolve_digest(&ctx.aws, &repository, tag, true).await?;
             ensure_revision(ctx, service, &outputs, &format!("{repository}@{digest}")).await?
         }
-        None => latest(ctx, &service).await?,
+        None => {
+            let family = ctx.lab.family(service.name());
+            let latest = ctx.aws.latest_revision(&family).await?.map(|(arn, _)| arn);
+            revision_of(latest, &service)?
+        }
     };
     let (port, health_check) = service.probe(ctx).await?;
     let name = service.name().to_string();
@@ -69,20 +97,20 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<RunResult,
         )
         .await?;
     // From here on the task exists: whatever happens, it is stopped unless --keep.
-    let result = smoke(ctx, &row, cluster, &task, port, &health_check, timeout).await;
+    let result = smoke(ctx, &row, cluster, &task, port, &health_check, plan.timeout).await;
     let task_id = short(&task).to_string();
-    if keep && result.is_ok() {
+    if plan.stops(result.is_ok()) {
+        ctx.aws
+            .stop_task(cluster, &task, "mysfits run: smoke test done")
+            .await?;
+        ctx.printer.note(&format!("task {task_id} stopped"));
+    } else {
         ctx.printer
             .note(&format!("task {task_id} keeps running (--keep)"));
         ctx.printer.next(
             "stop it",
             &format!("aws ecs stop-task --cluster {cluster} --task {task_id}"),
         );
-    } else {
-        ctx.aws
-            .stop_task(cluster, &task, "mysfits run: smoke test done")
-            .await?;
-        ctx.printer.note(&format!("task {task_id} stopped"));
     }
     let (ip, status) = result?;
     Ok(RunResult {
@@ -90,16 +118,15 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<RunResult,
         task: task_id,
         ip,
         status,
-        kept: keep,
+        kept: plan.keep,
     })
 }
 
 /// The family's latest revision (what `deploy` registered), else what the lab's ECS
-/// service runs.
-async fn latest(ctx: &Ctx<'_>, service: &LabService<'_>) -> Result<String, Error> {
-    let family = ctx.lab.family(service.name());
-    match (ctx.aws.latest_revision(&family).await?, service) {
-        (Some((arn, _)), _) => Ok(arn),
+/// service runs; a manifest service with neither is a refusal that names `deploy`.
+fn revision_of(latest: Option<String>, service: &LabService<'_>) -> Result<String, Error> {
+    match (latest, service) {
+        (Some(arn), _) => Ok(arn),
         (
             None,
             LabService::Aws {
@@ -188,5 +215,43 @@ fn get(url: &str) -> Result<String, String> {
         Ok(r) => Ok(format!("{} {}", r.status(), r.status_text())),
         Err(ureq::Error::Status(code, r)) => Ok(format!("{code} {}", r.status_text())),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_revision_is_the_latest_else_the_services_else_a_refusal() {
+        let m = crate::commands::ctx::testing::manifest();
+        let manifest = LabService::Manifest(m.service("like-service").unwrap());
+        let running = LabService::Aws {
+            name: "old-service".into(),
+            task_definition: "td:7".into(),
+            target_group: None,
+        };
+        assert_eq!(revision_of(Some("td:9".into()), &running).unwrap(), "td:9");
+        assert_eq!(revision_of(None, &running).unwrap(), "td:7");
+        assert!(matches!(
+            revision_of(None, &manifest),
+            Err(Error::NoRevision { .. })
+        ));
+    }
+
+    #[test]
+    fn the_task_is_stopped_unless_kept_and_it_answered() {
+        let plan = |keep| RunPlan {
+            service: "like-service".into(),
+            tag: None,
+            keep,
+            timeout: Duration::from_secs(300),
+        };
+        assert!(plan(false).stops(true));
+        assert!(!plan(true).stops(true));
+        assert!(
+            plan(true).stops(false),
+            "a failed smoke test stops it, kept or not"
+        );
     }
 }

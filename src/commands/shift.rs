@@ -1,12 +1,14 @@
 //! `mysfits shift SERVICE WEIGHT`: the weight of a split service's rule set by hand, and
 //! watched with `--bake` like a step of `split --steps`.
 
-use crate::commands::cutover::{BakePart, Cutover, Watch};
-use crate::commands::rules::{self, shares_text, WeightPart};
+mod plan;
+
+use crate::commands::steps::cutover::{BakePart, Cutover};
+use crate::commands::steps::rules::{self, shares_text, WeightPart};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::Render;
-use mysfits_lab::manifest::Route;
+use plan::{ShiftPlan, ShiftRequest};
 
 /// The rule's weights after the shift, and the bake when there was one.
 #[derive(Debug, serde::Serialize)]
@@ -30,58 +32,38 @@ impl Render for ShiftResult {
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::ShiftArgs) -> Result<ShiftResult, Error> {
-    let name = args.service.as_str();
-    let service = ctx.service(name)?;
-    if service.route == Route::Default {
-        return Err(Error::ShiftDefault(name.to_string()));
-    }
-    let tg_name = ctx.lab.target_group(name)?;
-    let outputs = ctx.outputs_for_change().await?;
-    let live = rules::live(ctx, &outputs).await?;
-    let tg = rules::own_target_group(ctx, &tg_name).await?;
-    let rule = tg.as_ref().and_then(|t| live.rule_of(&t.arn));
-    let (Some(tg), Some(rule), Some(forward)) =
-        (tg.as_ref(), rule, rule.and_then(|r| r.forward.clone()))
-    else {
-        return Err(Error::NotSplit(name.to_string()));
+    let req = ShiftRequest {
+        service: args.service.clone(),
+        weight: args.weight,
+        bake: args.watch.bake,
+        max_5xx: args.watch.max_5xx,
+        timeout: std::time::Duration::from_secs(args.timeout),
     };
+    plan::check(ctx.manifest(), &req.service)?;
+    let state = rules::split_state(ctx, &req.service).await?;
+    let plan = ShiftPlan::new(&req, &state)?;
     let mut cut = Cutover {
-        service: name,
-        cluster: outputs.cluster_name.as_str(),
-        rule_arn: rule.arn.clone(),
-        target_group: tg.arn.clone(),
-        default_target_group: outputs.default_target_group_arn.clone(),
-        default_service: live.default_target.clone(),
-        load_balancer: outputs.alb_arn.clone(),
-        current: forward,
-        wait: Some(std::time::Duration::from_secs(args.timeout)),
+        service: &plan.service,
+        cluster: state.outputs.cluster_name.as_str(),
+        rule_arn: plan.rule_arn.clone(),
+        target_group: plan.target_group.clone(),
+        default_target_group: state.outputs.default_target_group_arn.clone(),
+        default_service: state.live.default_target.clone(),
+        load_balancer: state.outputs.alb_arn.clone(),
+        current: plan.current.clone(),
+        wait: Some(plan.wait),
     };
-    cut.set(ctx, args.weight).await?;
+    cut.set(ctx, plan.weight).await?;
     let mut bakes = Vec::new();
-    if args.watch.bake.is_some() {
-        bakes.push(cut.bake(ctx, &Watch::from_args(&args.watch)).await?);
+    if let Some(watch) = &plan.watch {
+        bakes.push(cut.bake(ctx, watch).await?);
     }
-    match args.weight {
-        100 => ctx.next("take it back if needed", &format!("mysfits merge {name}")),
-        w => ctx.next(
-            "send it more",
-            &format!("mysfits shift {name} {}", next_weight(w)),
-        ),
-    }
+    ctx.next(plan.next.0, &plan.next.1);
     Ok(ShiftResult {
-        service: name.to_string(),
-        patterns: rule.patterns.clone(),
+        service: plan.service.clone(),
+        patterns: plan.patterns.clone(),
         weight: cut.weight(),
         weights: cut.weights(),
         bakes,
     })
-}
-
-/// The usual next step of a cut-over: 10 → 50 → 100.
-pub fn next_weight(w: u8) -> u8 {
-    if w < 50 {
-        50
-    } else {
-        100
-    }
 }

@@ -1,23 +1,23 @@
 //! `mysfits split`: lab 4, the strangler pattern. A target group, a listener rule that
 //! forwards the pattern to it, and a Fargate service on the revision `deploy` registered.
 
+mod plan;
+
 use crate::aws::elb::RuleInfo;
-use crate::commands::cutover::{BakePart, Cutover, Watch};
-use crate::commands::deploy::watch_rollout;
-use crate::commands::rules::WeightPart;
-use crate::commands::task::{ensure_grace, service_spec};
-use crate::commands::{rules, Ctx};
+use crate::commands::steps::cutover::{BakePart, Cutover};
+use crate::commands::steps::rollout::watch_rollout;
+use crate::commands::steps::rules::{self, WeightPart};
+use crate::commands::steps::task::{ensure_grace, service_spec};
+use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::Render;
 use crate::report::Row;
-use mysfits_lab::alb::{
-    check_rule, dead_patterns, place, traps, NewRule, PathPattern, Placement, Request, Rule,
-};
-use mysfits_lab::manifest::{Route, Service};
-use mysfits_lab::names::owned_by;
+use mysfits_lab::alb::{PathPattern, Placement};
+use mysfits_lab::manifest::Service;
 use mysfits_lab::outputs::StackOutputs;
 use mysfits_lab::rollout::short;
-use mysfits_lab::weights::{steps_of, walk, Forward, Step};
+use mysfits_lab::weights::Forward;
+use plan::{SplitPlan, SplitRequest};
 
 /// A split as it stands: the service, its paths, its rule's priority and target group.
 #[derive(Debug, serde::Serialize)]
@@ -42,8 +42,13 @@ impl Render for SplitResult {
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitResult, Error> {
+    let req = request(args);
     // Offline checks first: nothing is created when the input is wrong.
-    let (service, patterns) = service_and_patterns(ctx, args)?;
+    let target = plan::target(ctx.manifest(), &req)?;
+    for trap in &target.accepted {
+        ctx.printer.warn(&format!("{trap} (accepted with --force)"));
+    }
+    let service = target.service;
     // Said first: it is what must be true before traffic moves.
     if let Some(needs) = &service.split_needs {
         ctx.printer.remark(needs);
@@ -51,50 +56,31 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
     let tg_name = ctx.lab.target_group(&service.name)?;
     let outputs = ctx.outputs_for_change().await?;
     let family = ctx.lab.family(&service.name);
-    let Some((revision, _)) = ctx.aws.latest_revision(&family).await? else {
-        return Err(Error::NoRevision {
-            service: service.name.clone(),
-            deploy: service.deploy_command(),
-        });
-    };
+    let latest = ctx.aws.latest_revision(&family).await?.map(|(arn, _)| arn);
+    let revision = plan::revision(service, latest)?;
     let live = rules::live(ctx, &outputs).await?;
-
     // Target group: ours by name and tag, or made below once the rule has a place.
     let tg_row = Row::new(&ctx.reporter, &format!("Target group {tg_name}"));
-    let existing_tg = ctx.aws.find_target_group(&tg_name).await?;
-    if existing_tg
-        .as_ref()
-        .is_some_and(|tg| !owned_by(&tg.tags, ctx.lab.name()))
-    {
-        tg_row.finish("exists, not ours", false);
-        return Err(Error::ForeignTargetGroup {
-            name: tg_name,
-            lab: ctx.lab.to_string(),
-        });
-    }
-    let own = existing_tg.as_ref().and_then(|tg| live.rule_of(&tg.arn));
-    // The rule's place, decided before anything is created or changed.
-    let placement = decide_placement(&live, own, service, &patterns, args)?;
-    let current = own.and_then(|r| r.priority);
-    if let Ok(dead) = dead_patterns(&live.model) {
-        for d in dead.iter().filter(|d| Some(d.rule.priority) != current) {
-            ctx.printer.warn(&format!("already on the listener: {d}"));
-        }
+    let existing = ctx.aws.find_target_group(&tg_name).await?;
+    let plan = SplitPlan::new(target, tg_name, revision, &live, existing, ctx.lab, &req)
+        .inspect_err(|e| {
+            if matches!(e, Error::ForeignTargetGroup { .. }) {
+                tg_row.finish("exists, not ours", false);
+            }
+        })?;
+    for dead in &plan.dead {
+        ctx.printer
+            .warn(&format!("already on the listener: {dead}"));
     }
 
-    let tg_arn =
-        ensure_target_group(ctx, &tg_row, existing_tg, &tg_name, service, &outputs).await?;
+    let tg_arn = ensure_target_group(ctx, &tg_row, &plan, &outputs).await?;
     let default_tg = outputs.default_target_group_arn.clone();
-    let had = own.and_then(|r| r.forward.clone());
-    let steps = plan_steps(args, had.as_ref().map(|f| f.percent(&tg_arn)));
-    let weighted = args.canary.is_some() || args.steps.is_some();
     // A new rule starts at 0 %: the service has no healthy target yet, and a share sent
     // to an empty group is the load balancer's own 503. The walk below moves it (a plain
     // split walks one step, 100) once the service's first target is healthy.
     let first = Forward::at(&tg_arn, &default_tg, 0);
-    let (priority, rule_arn) =
-        ensure_rule(ctx, &live, own, placement, &patterns, &first, service).await?;
-    ensure_service(ctx, service, &outputs, &revision, &tg_arn, args).await?;
+    let (priority, rule_arn) = ensure_rule(ctx, &live, &plan, &first).await?;
+    ensure_service(ctx, &plan, &outputs, &tg_arn).await?;
 
     let mut cut = Cutover {
         service: &service.name,
@@ -104,113 +90,58 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
         default_target_group: default_tg,
         default_service: live.default_target.clone(),
         load_balancer: outputs.alb_arn.clone(),
-        current: had.unwrap_or(first),
-        wait: (!args.no_wait).then(|| std::time::Duration::from_secs(args.timeout)),
+        current: plan
+            .own
+            .as_ref()
+            .and_then(|r| r.forward.clone())
+            .unwrap_or(first),
+        wait: plan.wait,
     };
-    let bakes = cut
-        .walk(ctx, &steps, &Watch::from_args(&args.watch))
-        .await?;
-    let held = steps.last().is_some_and(|s| s.weight > cut.weight());
+    let bakes = cut.walk(ctx, &plan.steps, &plan.watch).await?;
+    let held = plan.steps.last().is_some_and(|s| s.weight > cut.weight());
     if held {
         // --no-wait, and no healthy target yet: the same command again finishes the walk.
         ctx.printer.next(
             "once it has a healthy target, send it its share",
-            &crate::commands::interrupt::command_line().replace(" --no-wait", ""),
+            &crate::commands::steps::interrupt::command_line().replace(" --no-wait", ""),
         );
     } else if cut.weight() == 100 {
-        answers(ctx, service, &patterns);
-    } else if weighted {
+        answers(ctx, service, &plan.patterns);
+    } else if plan.weighted {
         ctx.next(
             "send it more",
             &format!(
                 "mysfits shift {} {}",
                 service.name,
-                crate::commands::shift::next_weight(cut.weight())
+                mysfits_lab::weights::next_weight(cut.weight())
             ),
         );
     }
     Ok(SplitResult {
         service: service.name.clone(),
-        patterns: patterns.iter().map(|p| p.as_str().to_string()).collect(),
+        patterns: plan.pattern_strings(),
         priority,
-        target_group: tg_name,
+        target_group: plan.target_group,
         weights: cut.weights(),
         bakes,
         note: service.split_needs.clone(),
     })
 }
 
-/// The weights to walk: `--canary N` alone sets N (watched only with an explicit
-/// `--bake`); `--steps` resumes from the first step at or above the rule's weight; no
-/// flag is the plain split, one step to 100 % (once the service has a healthy target).
-fn plan_steps(args: &crate::cli::SplitArgs, current: Option<u8>) -> Vec<Step> {
-    let steps = args.steps.as_ref().map(|s| s.0.as_slice()).unwrap_or(&[]);
-    match (args.canary, args.steps.is_some()) {
-        (None, false) => walk(&[100], None, false),
-        (Some(c), false) => walk(&[c], None, args.watch.bake.is_some()),
-        (canary, true) => walk(&steps_of(canary, steps), current, true),
-    }
-}
-
-/// The service to split and its patterns (the manifest's route when no `--path`), with
-/// ALB's limits and the traps checked: all offline.
-fn service_and_patterns<'m>(
-    ctx: &Ctx<'m>,
-    args: &crate::cli::SplitArgs,
-) -> Result<(&'m Service, Vec<PathPattern>), Error> {
-    // Each pattern was parsed by clap; the rule's limits hold over all of them.
-    let mut patterns = args.paths.clone();
-    check_rule(&patterns)?;
-    let service = pick_service(ctx, args.service.as_deref(), &patterns)?;
-    if service.route == Route::Default {
-        return Err(Error::SplitDefault(service.name.clone()));
-    }
-    if patterns.is_empty() {
-        if let Route::Paths(ps) = &service.route {
-            patterns = ps.clone();
-        }
-        check_rule(&patterns)?;
-    }
-    for trap in traps(&patterns) {
-        if !args.force {
-            return Err(trap.into());
-        }
-        ctx.printer.warn(&format!("{trap} (accepted with --force)"));
-    }
-    Ok((service, patterns))
-}
-
-/// Where the rule goes among the live ones: `None` when it is there already, unchanged.
-fn decide_placement(
-    live: &rules::Live,
-    own: Option<&RuleInfo>,
-    service: &Service,
-    patterns: &[PathPattern],
-    args: &crate::cli::SplitArgs,
-) -> Result<Option<Placement>, Error> {
-    let current = own.and_then(|r| r.priority);
-    let wanted: Vec<&str> = patterns.iter().map(PathPattern::as_str).collect();
-    let unchanged = own.is_some_and(|r| r.patterns == wanted)
-        && args.priority.is_none_or(|p| Some(p) == current);
-    if unchanged {
-        return Ok(None);
-    }
-    let others: Vec<Rule> = live
-        .model
-        .iter()
-        .filter(|r| Some(r.priority) != current)
-        .cloned()
-        .collect();
-    let request = Request {
+/// The arguments as plain values, for the plan.
+fn request(args: &crate::cli::SplitArgs) -> SplitRequest {
+    SplitRequest {
+        service: args.service.clone(),
+        paths: args.paths.clone(),
         priority: args.priority,
-        keep: current.filter(|_| args.priority.is_none()),
         force: args.force,
-    };
-    let new = NewRule {
-        target: service.name.clone(),
-        patterns: patterns.to_vec(),
-    };
-    Ok(Some(place(&others, &new, &request)?))
+        no_wait: args.no_wait,
+        timeout: std::time::Duration::from_secs(args.timeout),
+        canary: args.canary,
+        steps: args.steps.as_ref().map(|s| s.0.clone()),
+        bake: args.watch.bake,
+        max_5xx: args.watch.max_5xx,
+    }
 }
 
 /// The target group: an existing one of ours brought to the manifest's health check and
@@ -219,14 +150,13 @@ fn decide_placement(
 async fn ensure_target_group(
     ctx: &Ctx<'_>,
     row: &Row<'_>,
-    existing: Option<crate::aws::elb::TargetGroupInfo>,
-    name: &str,
-    service: &Service,
+    plan: &SplitPlan<'_>,
     outputs: &StackOutputs,
 ) -> Result<String, Error> {
+    let service = plan.service;
     let hc = &service.health_check;
-    if let Some(tg) = existing {
-        let mut changes = hc.changes_from(&tg.health_check);
+    if let Some(tg) = &plan.existing {
+        let mut changes = plan.health_changes.clone();
         if !changes.is_empty() {
             ctx.aws.modify_health_check(&tg.arn, hc).await?;
         }
@@ -245,12 +175,12 @@ async fn ensure_target_group(
         } else {
             row.finish(&format!("exists; {}", changes.join(", ")), true);
         }
-        return Ok(tg.arn);
+        return Ok(tg.arn.clone());
     }
     let arn = ctx
         .aws
         .create_target_group(
-            name,
+            &plan.target_group,
             service.port,
             outputs.vpc_id.as_str(),
             hc,
@@ -273,18 +203,16 @@ async fn ensure_target_group(
 async fn ensure_rule(
     ctx: &Ctx<'_>,
     live: &rules::Live,
-    own: Option<&RuleInfo>,
-    placement: Option<Placement>,
-    patterns: &[PathPattern],
+    plan: &SplitPlan<'_>,
     forward: &Forward,
-    service: &Service,
 ) -> Result<(Option<u32>, String), Error> {
-    let wanted: Vec<String> = patterns.iter().map(|p| p.as_str().to_string()).collect();
+    let (own, service) = (plan.own.as_ref(), plan.service);
+    let wanted = plan.pattern_strings();
     let row = Row::new(
         &ctx.reporter,
         &format!("Listener rule {}", wanted.join(", ")),
     );
-    let Some(placement) = placement else {
+    let Some(placement) = &plan.placement else {
         let current = own.and_then(|r| r.priority);
         row.finish(
             &format!("unchanged (priority {})", current.unwrap_or_default()),
@@ -293,7 +221,7 @@ async fn ensure_rule(
         let arn = own.map(|r| r.arn.clone()).unwrap_or_default();
         return Ok((current, arn));
     };
-    let (done, arn) = write_rule(ctx, live, own, &placement, &wanted, forward, service).await?;
+    let (done, arn) = write_rule(ctx, live, own, placement, &wanted, forward, service).await?;
     // A new rule is made at 0 %; say so.
     let share = match forward {
         // The service's group comes first in the forward `split` builds.
@@ -315,7 +243,7 @@ async fn ensure_rule(
     }
     if own.is_none() {
         // The new rule starts at 0 %: nothing moves before the service is up.
-        for p in patterns {
+        for p in &plan.patterns {
             ctx.printer.note(&format!(
                 "paths matching {} went to {} before; they move to {} below, once it has a healthy target",
                 p.as_str(),
@@ -391,12 +319,11 @@ async fn write_rule(
 /// The Fargate service behind the rule: created on the revision `deploy` registered.
 async fn ensure_service(
     ctx: &Ctx<'_>,
-    service: &Service,
+    plan: &SplitPlan<'_>,
     outputs: &StackOutputs,
-    revision: &str,
     tg_arn: &str,
-    args: &crate::cli::SplitArgs,
 ) -> Result<(), Error> {
+    let (service, revision) = (plan.service, plan.revision.as_str());
     let cluster = outputs.cluster_name.as_str();
     let service_row = Row::new(&ctx.reporter, &format!("ECS service {}", service.name));
     if let Some(existing) = ctx.aws.describe_service(cluster, &service.name).await? {
@@ -415,17 +342,9 @@ async fn ensure_service(
         .create_service(&service_spec(ctx.lab, service, outputs, revision, tg_arn)?)
         .await?;
     service_row.finish(&format!("created on {}", short(revision)), true);
-    if !args.no_wait {
-        watch_rollout(
-            ctx,
-            cluster,
-            &service.name,
-            revision,
-            // A new service: nothing to roll back to.
-            None,
-            std::time::Duration::from_secs(args.timeout),
-        )
-        .await?;
+    if let Some(wait) = plan.wait {
+        // A new service: nothing to roll back to.
+        watch_rollout(ctx, cluster, &service.name, revision, None, wait).await?;
     }
     Ok(())
 }
@@ -445,45 +364,6 @@ fn answers(ctx: &Ctx<'_>, service: &Service, patterns: &[PathPattern]) {
         "check the routing",
         &format!("mysfits route {}", patterns[0].example_path()),
     );
-}
-
-/// The service named, or the one whose manifest route is the given pattern.
-fn pick_service<'m>(
-    ctx: &Ctx<'m>,
-    name: Option<&str>,
-    patterns: &[PathPattern],
-) -> Result<&'m Service, Error> {
-    if let Some(name) = name {
-        return ctx.service(name);
-    }
-    let routed: Vec<&Service> = ctx
-        .manifest()
-        .services
-        .iter()
-        .filter(|s| matches!(&s.route, Route::Paths(ps) if !patterns.is_empty() && patterns.iter().all(|p| ps.contains(p))))
-        .collect();
-    match routed.as_slice() {
-        [one] => Ok(one),
-        _ => Err(Error::NoRoutedService {
-            patterns: if patterns.is_empty() {
-                "no --path".to_string()
-            } else {
-                patterns
-                    .iter()
-                    .map(|p| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            },
-            known: ctx
-                .manifest()
-                .services
-                .iter()
-                .filter(|s| s.route != Route::Default)
-                .map(|s| s.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-        }),
-    }
 }
 
 /// Who answered the pattern's paths before: the first rule that overlaps it, else the default.

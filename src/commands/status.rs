@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::aws::elb::TargetHealth;
-use crate::commands::rules::{shares_text, tg_name, weight_parts, WeightPart};
+use crate::commands::steps::rules::{shares_text, tg_name, weight_parts, WeightPart};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::table::table;
@@ -58,12 +58,39 @@ struct TargetGroupPart {
     targets: Vec<TargetHealth>,
 }
 
+/// Where `status` looks, from the stack's outputs: a stack cut short may lack some.
+#[derive(Debug, PartialEq)]
+struct StatusPlan {
+    cluster: Option<String>,
+    listener: Option<String>,
+}
+
+impl StatusPlan {
+    fn new(outputs: &BTreeMap<String, String>) -> Self {
+        Self {
+            cluster: outputs.get("ClusterName").cloned(),
+            listener: outputs.get("ListenerArn").cloned(),
+        }
+    }
+
+    /// The target groups whose health is shown: each one a rule forwards to, once, in
+    /// the rules' order.
+    fn target_groups(rules: &[crate::aws::elb::RuleInfo]) -> Vec<String> {
+        let mut arns: Vec<String> = Vec::new();
+        for arn in rules.iter().flat_map(|r| &r.target_groups) {
+            if !arns.contains(arn) {
+                arns.push(arn.clone());
+            }
+        }
+        arns
+    }
+}
+
 pub async fn run(ctx: &Ctx<'_>) -> Result<Report, Error> {
     let Some(stack) = ctx.aws.describe_stack(ctx.lab.stack()).await? else {
         return Err(ctx.not_set_up().await);
     };
-    let cluster = stack.outputs.get("ClusterName").cloned();
-    let listener = stack.outputs.get("ListenerArn").cloned();
+    let StatusPlan { cluster, listener } = StatusPlan::new(&stack.outputs);
 
     let mut services = Vec::new();
     if let Some(cluster) = &cluster {
@@ -85,14 +112,8 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Report, Error> {
                 .map(move |tg| (tg.as_str(), s.name.as_str()))
         })
         .collect();
-    let mut tg_arns: Vec<String> = Vec::new();
-    for arn in rules.iter().flat_map(|r| &r.target_groups) {
-        if !tg_arns.contains(arn) {
-            tg_arns.push(arn.clone());
-        }
-    }
     let mut target_groups = Vec::new();
-    for arn in &tg_arns {
+    for arn in &StatusPlan::target_groups(&rules) {
         target_groups.push(TargetGroupPart {
             name: tg_name(arn),
             arn: arn.clone(),
@@ -252,5 +273,32 @@ impl Render for Report {
             .collect();
         out.push(table(&["TARGET GROUP", "TARGET", "STATE"], rows));
         lines(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::elb::RuleInfo;
+
+    #[test]
+    fn the_plan_looks_where_the_outputs_say_and_at_each_group_once() {
+        let outputs = BTreeMap::from([("ClusterName".to_string(), "c".to_string())]);
+        assert_eq!(
+            StatusPlan::new(&outputs),
+            StatusPlan {
+                cluster: Some("c".into()),
+                listener: None
+            }
+        );
+        let rule = |tgs: &[&str]| RuleInfo {
+            arn: "r".into(),
+            priority: None,
+            patterns: vec![],
+            target_groups: tgs.iter().map(|t| t.to_string()).collect(),
+            forward: None,
+        };
+        let rules = [rule(&["tg/b", "tg/a"]), rule(&["tg/a"]), rule(&["tg/c"])];
+        assert_eq!(StatusPlan::target_groups(&rules), ["tg/b", "tg/a", "tg/c"]);
     }
 }

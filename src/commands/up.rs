@@ -1,18 +1,21 @@
 //! `mysfits up`: the lab's setup. Core stack, the default-route service, sample data.
 //! Every step checks AWS first and changes only what differs.
 
-use crate::commands::task::{ensure_grace, service_spec};
+mod plan;
+
+use crate::commands::steps::revision::ensure_revision;
+use crate::commands::steps::task::{ensure_grace, service_spec};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::table::table;
 use crate::output::Render;
 use crate::report::Row;
 use mysfits_lab::data::{sample_items, SAMPLE_KEY};
-use mysfits_lab::names::owned_by;
 use mysfits_lab::outputs::StackOutputs;
 use mysfits_lab::site;
-use mysfits_lab::stack::{Phase, StackEnd, StackStatus};
-use mysfits_lab::template::{self, StackOptions};
+use mysfits_lab::stack::{Phase, StackEnd};
+use mysfits_lab::template::StackOptions;
+use plan::{stack_step, StackStep, UpPlan};
 
 /// The lab as `up` left it: where it is, its page, and the stack's outputs.
 #[derive(Debug, serde::Serialize)]
@@ -42,21 +45,16 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::UpArgs) -> Result<UpResult, E
     let options = StackOptions {
         private_tasks: args.private_tasks,
     };
-    let placeholder_image = args.placeholder_image.as_str();
+    let plan = UpPlan::new(ctx.lab, ctx.manifest(), &options, &args.placeholder_image);
     ctx.printer.note(&format!(
         "Setting up lab '{}' in {}",
         ctx.lab, ctx.aws.region
     ));
-    let outputs = ensure_stack(ctx, &options).await?;
-    ensure_default_service(ctx, &outputs, placeholder_image).await?;
+    let outputs = ensure_stack(ctx, &plan).await?;
+    ensure_default_service(ctx, &plan, &outputs).await?;
     load_sample_data(ctx, &outputs).await?;
     publish_site(ctx, &outputs).await?;
-    let default = ctx.manifest().default_service();
-    let what = match default.build {
-        Some(_) => "build and roll out the monolith",
-        None => "roll out the monolith's image",
-    };
-    ctx.next(what, &default.deploy_command());
+    ctx.next(plan.next.0, &plan.next.1);
     ctx.printer.next(
         "then open the lab's page (the mysfits, likes, adoptions)",
         &outputs.website_url,
@@ -71,62 +69,59 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::UpArgs) -> Result<UpResult, E
 }
 
 /// Creates, updates, replaces or waits for the core stack until it is complete and current.
-async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutputs, Error> {
-    let name = ctx.lab.stack();
-    let body = template::render(ctx.manifest());
-    let params = template::parameters(ctx.lab, ctx.manifest(), options);
-    let labels = template::descriptions(&body);
-    let tags = ctx.lab.tags(None);
+async fn ensure_stack(ctx: &Ctx<'_>, plan: &UpPlan<'_>) -> Result<StackOutputs, Error> {
+    let name = plan.stack.as_str();
+    let (body, params, labels, tags) = (&plan.body, &plan.parameters, &plan.labels, &plan.tags);
     // A few rounds at most: wait for someone else's change, replace a failed stack, then act.
     for _ in 0..4 {
-        let Some(stack) = ctx.aws.describe_stack(name).await? else {
+        let stack = ctx.aws.describe_stack(name).await?;
+        let step = stack_step(stack.as_ref(), ctx.lab)?;
+        let Some(stack) = stack else {
             ctx.printer.note(&format!(
                 "Creating core stack '{name}' ({} resources)",
                 labels.len()
             ));
-            ctx.aws.create_stack(name, &body, &params, &tags).await?;
-            return finish_change(ctx, &labels).await;
+            ctx.aws.create_stack(name, body, params, tags).await?;
+            return finish_change(ctx, labels).await;
         };
-        if !owned_by(&stack.tags, ctx.lab.name()) {
-            return Err(Error::NotOurs { stack: name.into() });
-        }
-        if stack.status.phase() == Phase::InProgress {
-            ctx.printer.note(&format!(
-                "Stack '{name}' is {}: another change is under way; waiting for it",
-                stack.status
-            ));
-            wait(ctx, &labels).await?;
-            continue;
-        }
-        if stack.status.needs_replacing() {
-            let reasons = failed_reasons(ctx, name).await?;
-            if !ctx.yes {
-                return Err(Error::NeedsReplacing {
-                    stack: name.into(),
-                    status: stack.status,
-                    reasons,
-                });
+        match step {
+            StackStep::Wait => {
+                ctx.printer.note(&format!(
+                    "Stack '{name}' is {}: another change is under way; waiting for it",
+                    stack.status
+                ));
+                wait(ctx, labels).await?;
+                continue;
             }
-            ctx.printer.warn(&format!(
-                "stack '{name}' is {}: deleting it to create it again (--yes)",
-                stack.status
-            ));
-            ctx.aws.delete_stack(name).await?;
-            if let StackEnd::Settled { status, reasons } = wait(ctx, &labels).await? {
-                return Err(Error::StackFailed {
-                    stack: name.into(),
-                    status,
-                    reasons,
-                });
+            StackStep::Replace => {
+                let reasons = failed_reasons(ctx, name).await?;
+                if !ctx.yes {
+                    return Err(Error::NeedsReplacing {
+                        stack: name.into(),
+                        status: stack.status,
+                        reasons,
+                    });
+                }
+                ctx.printer.warn(&format!(
+                    "stack '{name}' is {}: deleting it to create it again (--yes)",
+                    stack.status
+                ));
+                ctx.aws.delete_stack(name).await?;
+                if let StackEnd::Settled { status, reasons } = wait(ctx, labels).await? {
+                    return Err(Error::StackFailed {
+                        stack: name.into(),
+                        status,
+                        reasons,
+                    });
+                }
+                continue;
             }
-            continue;
+            // Create: only ever for no stack, made above.
+            StackStep::Compare | StackStep::Create => {}
         }
         // Complete (or an update that rolled back): update only when template or parameters differ.
         let current = ctx.aws.stack_template(name).await?;
-        if current == body
-            && stack.parameters == params
-            && stack.status != StackStatus::UpdateRollbackComplete
-        {
+        if plan.up_to_date(&stack, &current) {
             Row::new(&ctx.reporter, &format!("Core stack {name}"))
                 .finish(&format!("up to date ({})", stack.status), true);
             return Ok(StackOutputs::read(stack.outputs)?);
@@ -134,10 +129,10 @@ async fn ensure_stack(ctx: &Ctx<'_>, options: &StackOptions) -> Result<StackOutp
         ctx.printer.note(&format!(
             "Updating core stack '{name}': its template or parameters changed"
         ));
-        if !ctx.aws.update_stack(name, &body, &params, &tags).await? {
+        if !ctx.aws.update_stack(name, body, params, tags).await? {
             ctx.printer.note("CloudFormation found nothing to change");
         }
-        return finish_change(ctx, &labels).await;
+        return finish_change(ctx, labels).await;
     }
     Err(Error::StackKeptChanging(name.to_string()))
 }
@@ -205,10 +200,10 @@ async fn failed_reasons(ctx: &Ctx<'_>, name: &str) -> Result<Vec<String>, Error>
 /// `deploy` owns its revisions.
 async fn ensure_default_service(
     ctx: &Ctx<'_>,
+    plan: &UpPlan<'_>,
     outputs: &StackOutputs,
-    placeholder_image: &str,
 ) -> Result<(), Error> {
-    let service = ctx.manifest().default_service();
+    let service = plan.default_service;
     let cluster = outputs.cluster_name.as_str();
     let row = Row::new(&ctx.reporter, &format!("ECS service {}", service.name));
     if let Some(existing) = ctx.aws.describe_service(cluster, &service.name).await? {
@@ -227,8 +222,7 @@ async fn ensure_default_service(
     }
     // The identical revision when a cut-short run registered it already, as deploy does.
     row.update("task definition");
-    let task_definition =
-        super::deploy::ensure_revision(ctx, service, outputs, placeholder_image).await?;
+    let task_definition = ensure_revision(ctx, service, outputs, &plan.placeholder_image).await?;
     row.update("creating");
     let mut spec = service_spec(
         ctx.lab,
@@ -330,7 +324,7 @@ fn summary_rows(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Vec<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::testing::{stack, Fixture};
+    use crate::commands::ctx::testing::{stack, Fixture};
     use aws_sdk_cloudformation::error::ErrorMetadata;
     use aws_sdk_cloudformation::operation::create_stack::CreateStackOutput;
     use aws_sdk_cloudformation::operation::delete_stack::DeleteStackOutput;
@@ -368,7 +362,14 @@ mod tests {
 
     async fn ensure(cfn: Client, yes: bool) -> Result<StackOutputs, Error> {
         let fixture = Fixture::new();
-        ensure_stack(&fixture.ctx(cfn, yes), &StackOptions::default()).await
+        let ctx = fixture.ctx(cfn, yes);
+        let plan = UpPlan::new(
+            ctx.lab,
+            ctx.manifest(),
+            &StackOptions::default(),
+            "placeholder",
+        );
+        ensure_stack(&ctx, &plan).await
     }
 
     #[tokio::test]

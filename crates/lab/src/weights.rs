@@ -126,6 +126,16 @@ pub fn steps_of(canary: Option<u8>, steps: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The usual next step of a cut-over, named in `split` and `shift`'s `next:` line:
+/// 10 → 50 → 100.
+pub fn next_weight(w: u8) -> u8 {
+    if w < 50 {
+        50
+    } else {
+        100
+    }
+}
+
 /// `10,50,100` → the steps, each 1..=100 and strictly ascending.
 pub fn parse_steps(s: &str) -> Result<Vec<u8>, String> {
     let mut out: Vec<u8> = Vec::new();
@@ -153,6 +163,11 @@ pub fn parse_steps(s: &str) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_weight_is_50_then_100() {
+        assert_eq!([1, 10, 49, 50, 99].map(next_weight), [50, 50, 50, 100, 100]);
+    }
 
     const NEW: &str = "tg-like";
     const OLD: &str = "tg-mono";

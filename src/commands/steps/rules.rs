@@ -168,3 +168,36 @@ pub async fn live(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<Live, Error> 
 pub fn tg_name(arn: &str) -> String {
     arn.split('/').nth(1).unwrap_or(arn).to_string()
 }
+
+/// A split service as AWS has it (`merge`, `shift`): the stack's outputs, the listener's
+/// rules, and the lab's own target group of the service.
+pub struct SplitState {
+    pub outputs: StackOutputs,
+    pub live: Live,
+    /// The target group's name, whether or not it exists.
+    pub tg_name: String,
+    pub target_group: Option<crate::aws::elb::TargetGroupInfo>,
+}
+
+impl SplitState {
+    /// The rule forwarding to the service's target group, when both exist.
+    pub fn rule(&self) -> Option<&RuleInfo> {
+        self.target_group
+            .as_ref()
+            .and_then(|t| self.live.rule_of(&t.arn))
+    }
+}
+
+/// Reads the split of `service`, from a stack that changes may build on.
+pub async fn split_state(ctx: &Ctx<'_>, service: &str) -> Result<SplitState, Error> {
+    let tg_name = ctx.lab.target_group(service)?;
+    let outputs = ctx.outputs_for_change().await?;
+    let live = live(ctx, &outputs).await?;
+    let target_group = own_target_group(ctx, &tg_name).await?;
+    Ok(SplitState {
+        outputs,
+        live,
+        tg_name,
+        target_group,
+    })
+}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::aws::cloudwatch::MetricWindow;
 use crate::aws::poll::{Look, Poll, Waited};
 use crate::aws::AwsError;
-use crate::commands::rules::{tg_name, weight_parts, WeightPart};
+use crate::commands::steps::rules::{tg_name, weight_parts, WeightPart};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::report::Row;
@@ -93,7 +93,7 @@ impl Cutover<'_> {
                 target_group: tg_name(&self.target_group),
                 waited: waited.as_secs(),
                 kept: format!("its share stays at {was} %"),
-                rerun: crate::commands::interrupt::command_line(),
+                rerun: crate::commands::steps::interrupt::command_line(),
             });
         }
         ctx.aws.modify_rule_forward(&self.rule_arn, &wanted).await?;
@@ -161,7 +161,7 @@ impl Cutover<'_> {
                 return Err(Error::RolledBack {
                     service: self.service.to_string(),
                     breach: breach.to_string(),
-                    rerun: crate::commands::interrupt::command_line(),
+                    rerun: crate::commands::steps::interrupt::command_line(),
                 });
             }
         };
@@ -288,19 +288,18 @@ fn states(health: &[crate::aws::elb::TargetHealth]) -> String {
 }
 
 /// How each weight is watched.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Watch {
     pub bake: Duration,
     pub limits: Limits,
 }
 
 impl Watch {
-    pub fn from_args(args: &crate::cli::WatchArgs) -> Self {
+    /// `bake` when given, else the default; `max_5xx` the percent that breaches.
+    pub fn new(bake: Option<Duration>, max_5xx: f64) -> Self {
         Self {
-            bake: args.bake.unwrap_or(DEFAULT_BAKE),
-            limits: Limits {
-                max_5xx: args.max_5xx,
-            },
+            bake: bake.unwrap_or(DEFAULT_BAKE),
+            limits: Limits { max_5xx },
         }
     }
 }

@@ -41,8 +41,7 @@ impl Fixture {
     pub fn new() -> Self {
         Self {
             lab: Lab::parse("mysfits").unwrap(),
-            manifest: Manifest::parse(DEFAULT_MANIFEST, "built-in", std::path::Path::new("."))
-                .unwrap(),
+            manifest: manifest(),
             printer: Printer::new(Verbosity::Quiet),
         }
     }
@@ -59,4 +58,35 @@ impl Fixture {
             yes,
         }
     }
+}
+
+/// The stack's outputs as `stack` has them, each `<key>-value`.
+pub fn outputs() -> mysfits_lab::outputs::StackOutputs {
+    mysfits_lab::outputs::StackOutputs::read(
+        OUTPUT_KEYS
+            .iter()
+            .map(|k| (k.to_string(), format!("{k}-value")))
+            .collect(),
+    )
+    .unwrap()
+}
+
+/// A target group as read: `arn`'s name, with `tags`.
+pub fn target_group(arn: &str, tags: &[(&str, &str)]) -> crate::aws::elb::TargetGroupInfo {
+    crate::aws::elb::TargetGroupInfo {
+        arn: arn.into(),
+        name: arn.rsplit('/').nth(1).unwrap_or(arn).into(),
+        port: None,
+        health_check_path: None,
+        health_check: Default::default(),
+        tags: tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+/// The built-in manifest.
+pub fn manifest() -> Manifest {
+    Manifest::parse(DEFAULT_MANIFEST, "built-in", std::path::Path::new(".")).unwrap()
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::commands::rules::tg_name;
+use crate::commands::steps::rules::tg_name;
 use crate::commands::Ctx;
 use crate::error::Error;
 use mysfits_lab::manifest::Service;
