@@ -26,11 +26,7 @@ pub struct CleanupResult {
 }
 
 /// The plan is shown before the question; the rest was said on stderr.
-impl Render for CleanupResult {
-    fn text(&self) -> String {
-        String::new()
-    }
-}
+impl Render for CleanupResult {}
 
 pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<CleanupResult, Error> {
     let found = CleanupPlan::new(read(ctx).await?);

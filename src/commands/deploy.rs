@@ -56,11 +56,7 @@ impl DeployResult {
 }
 
 /// Everything was said on stderr, row by row.
-impl Render for DeployResult {
-    fn text(&self) -> String {
-        String::new()
-    }
-}
+impl Render for DeployResult {}
 
 pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<DeployResult, Error> {
     let plan = DeployPlan::new(ctx.manifest(), &request(args))?;

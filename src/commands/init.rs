@@ -15,11 +15,7 @@ pub struct InitResult {
 }
 
 /// What was written is said on stderr.
-impl Render for InitResult {
-    fn text(&self) -> String {
-        String::new()
-    }
-}
+impl Render for InitResult {}
 
 /// What `init` writes: every file, checked before anything is written, so a refused
 /// init leaves no half-made lab.

@@ -22,11 +22,7 @@ pub struct MergeResult {
 }
 
 /// The plan is shown before the question; the rest was said on stderr.
-impl Render for MergeResult {
-    fn text(&self) -> String {
-        String::new()
-    }
-}
+impl Render for MergeResult {}
 
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::MergeArgs) -> Result<MergeResult, Error> {
     let name = args.service.as_str();

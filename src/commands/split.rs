@@ -35,11 +35,7 @@ pub struct SplitResult {
 }
 
 /// Everything was said on stderr, row by row.
-impl Render for SplitResult {
-    fn text(&self) -> String {
-        String::new()
-    }
-}
+impl Render for SplitResult {}
 
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitResult, Error> {
     let req = request(args);

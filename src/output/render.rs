@@ -12,8 +12,10 @@ pub enum OutputFormat {
 
 /// What a command returns: serializable, with a text form for people.
 pub trait Render: serde::Serialize {
-    /// Lines for stdout in text mode; empty when everything was said on stderr.
-    fn text(&self) -> String;
+    /// Lines for stdout in text mode; by default none: everything was said on stderr.
+    fn text(&self) -> String {
+        String::new()
+    }
 }
 
 impl Printer {
