@@ -5,6 +5,7 @@
 pub mod alb;
 pub mod arn;
 pub mod bake;
+pub mod compose;
 pub mod data;
 pub mod health;
 pub mod image;
