@@ -69,7 +69,7 @@ pub use crate::aws::config::AwsArgs;
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Write the lab's manifest (./mysfits.yaml) and the sample apps it builds (./examples/)
+    /// Write the lab's manifest (./mysfits.yaml) and the sample apps it builds (./examples/), or a manifest from a compose file
     #[command(after_help = crate::help::INIT)]
     Init(InitArgs),
     #[command(flatten)]
@@ -143,6 +143,10 @@ pub struct InitArgs {
     /// Overwrite existing files
     #[arg(long)]
     pub force: bool,
+    /// Write the manifest (./mysfits.yaml, or --manifest) from this compose file's
+    /// services instead of the built-in lab, saying what it cannot carry over
+    #[arg(long, value_name = "PATH")]
+    pub from_compose: Option<PathBuf>,
 }
 
 /// `mysfits up`'s arguments.

@@ -5,6 +5,7 @@ use crate::aws::config::{ConfigError, Place};
 use crate::aws::AwsError;
 use crate::image::build::BuildError;
 use mysfits_lab::alb::{PlacementError, RuleError};
+use mysfits_lab::compose::ComposeError;
 use mysfits_lab::manifest::ManifestError;
 use mysfits_lab::names::NameError;
 use mysfits_lab::outputs::MissingOutput;
@@ -49,6 +50,17 @@ pub enum Error {
     Outputs(#[from] MissingOutput),
     #[error("{} already exist{}: nothing was written", some_paths(.0), if .0.len() == 1 { "s" } else { "" })]
     FileExists(Vec<String>),
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+    /// The reason on the same line: the whole error is one line.
+    #[error("cannot read compose file {path}: {reason}")]
+    ComposeRead {
+        path: String,
+        reason: std::io::Error,
+    },
+    /// `init --from-compose` would overwrite the manifest.
+    #[error("{path} already exists: nothing was written")]
+    ManifestExists { path: String, rerun: String },
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,
@@ -346,6 +358,9 @@ impl Error {
                 "overwrite {} with the built-in lab: `mysfits init --force`",
                 if paths.len() == 1 { "it" } else { "them" }
             )],
+            Error::Compose(e) => vec![compose_hint(e)],
+            Error::ComposeRead { .. } => vec!["pass your compose file's path, e.g. `mysfits init --from-compose docker-compose.yml`".into()],
+            Error::ManifestExists { rerun, .. } => vec![format!("overwrite it: `{rerun} --force`, or write elsewhere with --manifest PATH")],
             Error::InterruptedAtQuestion(command) => vec![format!("ask again with `mysfits {command}{lab_flag}`, or see what is there with `mysfits status{lab_flag}`")],
             Error::NotConfirmed(command) => vec![format!("pass --yes to delete without asking: `mysfits {command}{lab_flag} --yes`")],
             Error::Leftovers(_) => vec![format!("run `mysfits cleanup{lab_flag} --yes` again; it is safe to repeat")],
@@ -436,6 +451,8 @@ impl Error {
             | Error::SplitDefault(_)
             | Error::NoRoutedService { .. }
             | Error::FileExists(_)
+            | Error::ComposeRead { .. }
+            | Error::ManifestExists { .. }
             | Error::NoSampleApps { .. }
             | Error::Build(BuildError::NoContext(_) | BuildError::NoDockerfile(_))
             | Error::Rule(_)
@@ -459,6 +476,7 @@ impl Error {
                 | Error::Aws(_)
                 | Error::Rule(_)
                 | Error::Placement(_)
+                | Error::Compose(_)
         ) {
             cur = cur.and_then(|c| c.source());
         }
@@ -467,6 +485,27 @@ impl Error {
             cur = c.source();
         }
         out
+    }
+}
+
+/// What to change in the compose file; nothing was written.
+fn compose_hint(e: &ComposeError) -> String {
+    match e {
+        ComposeError::NotYaml { .. } | ComposeError::NoServices(_) => {
+            "a compose file is YAML with a `services:` mapping, each service with `build:` or `image:`".into()
+        }
+        ComposeError::NoImageOrBuild { service, .. } => format!(
+            "give {service} `build: DIR` (its Dockerfile's directory) or `image: NAME`; nothing was written"
+        ),
+        ComposeError::NoDefault { .. } => {
+            "publish port 80 on the service the load balancer's default route reaches (the monolith), e.g. `ports: [\"80:3000\"]`; nothing was written".into()
+        }
+        ComposeError::SeveralDefaults { .. } => {
+            "publish port 80 on one service only: the monolith, which keeps the default route; nothing was written".into()
+        }
+        ComposeError::Manifest { .. } => {
+            "change the compose file (service names are lowercase letters, digits and hyphens); nothing was written".into()
+        }
     }
 }
 

@@ -2,9 +2,11 @@
 //! and what that costs, so no one learns the bill from the bill.
 
 pub const INIT: &str = "Example: mysfits init && $EDITOR mysfits.yaml
+         mysfits init --from-compose docker-compose.yml
 
-Changes: writes ./mysfits.yaml and the sample apps it builds (./examples/); refuses to
-overwrite any file without --force. Nothing on AWS.
+Changes: writes ./mysfits.yaml and the sample apps it builds (./examples/), or with
+--from-compose only the manifest (./mysfits.yaml, or --manifest); refuses to overwrite
+any file without --force. Nothing on AWS.
 Costs: nothing.";
 
 pub const UP: &str = "Example: mysfits up --region us-east-1

@@ -16,6 +16,8 @@ pub struct Settings {
     /// Why the manifest is not valid, for `status` and `cleanup` to warn about: a typo
     /// must never stop anyone from seeing or deleting a lab that bills.
     pub manifest_problem: Option<Error>,
+    /// `--manifest` as given: where `init --from-compose` writes.
+    pub manifest_path: Option<std::path::PathBuf>,
     pub output: OutputFormat,
     pub yes: bool,
     pub command: Command,
@@ -61,6 +63,7 @@ impl Settings {
             lab,
             manifest,
             manifest_problem,
+            manifest_path: cli.global.manifest.clone(),
             output: cli.global.output,
             yes: cli.global.yes,
             command: cli.command,

@@ -1,49 +1,98 @@
 //! `mysfits init`: write the built-in manifest out for editing, with the sample apps it
-//! builds, so that the lab works from this directory with no checkout of the repository.
+//! builds, so that the lab works from this directory with no checkout of the repository;
+//! or, with `--from-compose`, a manifest from the user's own compose file.
 
-use std::path::Path;
+mod plan;
 
+use std::path::{Path, PathBuf};
+
+use crate::cli::InitArgs;
 use crate::error::Error;
 use crate::output::{Printer, Render};
-use mysfits_lab::manifest::{DEFAULT_MANIFEST, DEFAULT_NAME};
-use mysfits_lab::samples::SAMPLE_FILES;
+use mysfits_lab::compose::{guessed_route, relative};
+use mysfits_lab::manifest::DEFAULT_NAME;
+use plan::InitPlan;
 
-/// The files `init` wrote.
+/// The files `init` wrote, and what a compose file had that the manifest does not hold.
 #[derive(Debug, serde::Serialize)]
 pub struct InitResult {
     pub written: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_carried_over: Vec<String>,
 }
 
 /// What was written is said on stderr.
 impl Render for InitResult {}
 
-/// What `init` writes: every file, checked before anything is written, so a refused
-/// init leaves no half-made lab.
-#[derive(Debug)]
-struct InitPlan {
-    files: Vec<(&'static str, &'static str)>,
-}
-
-impl InitPlan {
-    /// `exists`: whether a path is there already; any is a refusal unless `force`.
-    fn new(force: bool, exists: impl Fn(&str) -> bool) -> Result<Self, Error> {
-        let files: Vec<(&str, &str)> = std::iter::once((DEFAULT_NAME, DEFAULT_MANIFEST))
-            .chain(SAMPLE_FILES.iter().copied())
-            .collect();
-        let existing: Vec<String> = files
-            .iter()
-            .filter(|(path, _)| exists(path))
-            .map(|(path, _)| path.to_string())
-            .collect();
-        if !existing.is_empty() && !force {
-            return Err(Error::FileExists(existing));
+pub fn run(
+    args: &InitArgs,
+    manifest: Option<&Path>,
+    printer: &Printer,
+) -> Result<InitResult, Error> {
+    let plan = match &args.from_compose {
+        None => InitPlan::built_in(args.force, |path| Path::new(path).exists())?,
+        Some(compose) => {
+            let manifest = manifest.unwrap_or(Path::new(DEFAULT_NAME));
+            let text = std::fs::read_to_string(compose).map_err(|reason| Error::ComposeRead {
+                path: compose.display().to_string(),
+                reason,
+            })?;
+            InitPlan::from_compose(
+                &text,
+                compose,
+                manifest,
+                &build_prefix(compose, manifest),
+                args.force,
+                manifest.exists(),
+            )?
         }
-        Ok(Self { files })
+    };
+    write(&plan)?;
+    match &plan.compose {
+        None => {
+            printer.success(&format!(
+                "wrote {DEFAULT_NAME} and the apps it builds (examples/monolith-service, examples/like-service)"
+            ));
+            printer.next("edit it, then set up the lab", "mysfits up");
+        }
+        Some(mapped) => {
+            // One line per item, as `ecs-cli compose` said what it skipped.
+            for line in &mapped.dropped {
+                printer.warn(line);
+            }
+            printer.success(&format!(
+                "wrote {} from {}: {} on the default route",
+                plan.files[0].0,
+                args.from_compose
+                    .as_deref()
+                    .unwrap_or(Path::new(""))
+                    .display(),
+                mapped.default_service
+            ));
+            // The commands name a manifest that is not where they look by default.
+            let flag = manifest
+                .filter(|m| *m != Path::new(DEFAULT_NAME))
+                .map(|m| format!(" --manifest {}", m.display()))
+                .unwrap_or_default();
+            printer.next("set up the lab", &format!("mysfits up{flag}"));
+            for service in &mapped.unrouted {
+                printer.next(
+                    &format!("{service} is not routed until you split it out with its paths"),
+                    &format!(
+                        "mysfits split {service} --path '{}'{flag}",
+                        guessed_route(service)
+                    ),
+                );
+            }
+        }
     }
+    Ok(InitResult {
+        written: plan.files.into_iter().map(|(path, _)| path).collect(),
+        not_carried_over: plan.compose.map(|c| c.dropped).unwrap_or_default(),
+    })
 }
 
-pub fn run(force: bool, printer: &Printer) -> Result<InitResult, Error> {
-    let plan = InitPlan::new(force, |path| Path::new(path).exists())?;
+fn write(plan: &InitPlan) -> Result<(), Error> {
     for (path, text) in &plan.files {
         let path = Path::new(path);
         let write = |path: &Path| {
@@ -57,33 +106,17 @@ pub fn run(force: bool, printer: &Printer) -> Result<InitResult, Error> {
             source,
         })?;
     }
-    printer.success(&format!(
-        "wrote {DEFAULT_NAME} and the apps it builds (examples/monolith-service, examples/like-service)"
-    ));
-    printer.next("edit it, then set up the lab", "mysfits up");
-    Ok(InitResult {
-        written: plan
-            .files
-            .iter()
-            .map(|(path, _)| path.to_string())
-            .collect(),
-    })
+    Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn init_writes_the_manifest_and_the_apps_and_refuses_to_overwrite_unless_forced() {
-        let plan = InitPlan::new(false, |_| false).unwrap();
-        assert_eq!(plan.files[0].0, DEFAULT_NAME);
-        assert!(plan.files.len() > 1, "the sample apps too");
-        let there = |p: &str| p == DEFAULT_NAME;
-        match InitPlan::new(false, there) {
-            Err(Error::FileExists(paths)) => assert_eq!(paths, [DEFAULT_NAME]),
-            other => panic!("{other:?}"),
-        }
-        assert!(InitPlan::new(true, there).is_ok());
-    }
+/// The compose file's directory as seen from the manifest's: compose build contexts are
+/// relative to the one, the manifest's to the other.
+fn build_prefix(compose: &Path, manifest: &Path) -> PathBuf {
+    let dir = |p: &Path| {
+        std::path::absolute(p)
+            .ok()
+            .and_then(|a| a.parent().map(Path::to_path_buf))
+            .unwrap_or_default()
+    };
+    relative(&dir(manifest), &dir(compose))
 }

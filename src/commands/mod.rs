@@ -31,7 +31,8 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
     let format = settings.output;
     let command = match &settings.command {
         Command::Init(args) => {
-            return init::run(args.force, printer).map(|r| printer.render(format, &r))
+            return init::run(args, settings.manifest_path.as_deref(), printer)
+                .map(|r| printer.render(format, &r))
         }
         Command::Completions(args) => {
             return docs::generate(docs::DocsPlan::Completions(args.shell))

@@ -250,10 +250,11 @@ fn render(mapped: &[Mapped], default: &str, source_name: &str) -> String {
 
 /// A YAML scalar: as it is when plain, else double-quoted (a JSON string is YAML).
 fn quote(s: &str) -> String {
+    // `*` and `-` only inside: first, they start an alias or a list item.
     let plain = !s.is_empty()
         && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
-        && !s.starts_with(['-', '.'])
+            .all(|c| c.is_ascii_alphanumeric() || "/._-*".contains(c))
+        && !s.starts_with(['-', '*'])
         && s.parse::<f64>().is_err()
         && !matches!(
             s.to_ascii_lowercase().as_str(),

@@ -240,4 +240,7 @@ fn values_that_yaml_would_read_otherwise_are_quoted() {
     assert_eq!(quote("8080"), "\"8080\"");
     assert_eq!(quote("a: b"), "\"a: b\"");
     assert_eq!(quote(""), "\"\"");
+    assert_eq!(quote("/users*"), "/users*");
+    assert_eq!(quote("*a"), "\"*a\"");
+    assert_eq!(quote("../app"), "../app");
 }
