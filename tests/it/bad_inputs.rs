@@ -563,3 +563,50 @@ fn deploying_a_service_without_build_says_what_to_pass() {
     }
     no_stacks(&moto);
 }
+
+/// Compose files `init --from-compose` refuses, table-driven: one `error:` line, a
+/// `hint:`, the exit code, and no manifest written.
+#[test]
+fn bad_compose_files_write_no_manifest() {
+    let home = tempfile::tempdir().unwrap();
+    for (compose, want, code) in [
+        (
+            Some("this is: not: yaml\n"),
+            "compose.yml:1: not a compose file: mapping values are not allowed",
+            1,
+        ),
+        (
+            Some("services:\n  web: [nginx]\n"),
+            "compose.yml:2: not a compose file: services.web: invalid type",
+            1,
+        ),
+        (
+            Some("services:\n  web:\n    ports: [\"80:80\"]\n"),
+            "compose.yml: service 'web' has neither `image` nor `build`",
+            1,
+        ),
+        (
+            Some("services:\n  a:\n    image: a\n  b:\n    build: ./b\n"),
+            "none of the services a, b publishes port 80",
+            1,
+        ),
+        (None, "cannot read compose file compose.yml", 2),
+    ] {
+        let path = home.path().join("compose.yml");
+        match compose {
+            Some(text) => std::fs::write(&path, text).unwrap(),
+            None => {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+        let args = ["init", "--from-compose", "compose.yml"];
+        let r = Run::from(clean_command(home.path()).args(args).output().unwrap());
+        assert_eq!(r.code, code, "{compose:?}: {}", r.stderr);
+        let r = r.fails_with(want);
+        assert!(r.stderr.contains("\nhint: "), "{compose:?}: {}", r.stderr);
+        assert!(
+            !home.path().join("mysfits.yaml").exists(),
+            "{compose:?} wrote a manifest"
+        );
+    }
+}

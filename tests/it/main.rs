@@ -5,6 +5,7 @@ mod common;
 
 mod bad_inputs;
 mod build_push;
+mod compose;
 mod cutover;
 mod cutover_local;
 mod deploy;
