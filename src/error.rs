@@ -504,7 +504,7 @@ fn compose_hint(e: &ComposeError) -> String {
             "publish port 80 on one service only: the monolith, which keeps the default route; nothing was written".into()
         }
         ComposeError::Manifest { .. } => {
-            "change the compose file (service names are lowercase letters, digits and hyphens); nothing was written".into()
+            "change the compose file to fit (service names are lowercase letters, digits and hyphens); nothing was written".into()
         }
     }
 }

@@ -52,12 +52,12 @@ pub enum ComposeError {
         source_name: String,
         services: Vec<String>,
     },
-    /// What was mapped is not a valid manifest (a service name with `_`, a port 0…).
-    #[error("{source_name}: it maps to a manifest mysfits refuses: {source}")]
+    /// What was mapped is not a valid manifest (a service name with `_`, a port 0…):
+    /// the manifest's message, without the line of a text the user never saw.
+    #[error("{source_name}: it maps to a manifest mysfits refuses: {message}")]
     Manifest {
         source_name: String,
-        #[source]
-        source: ManifestError,
+        message: String,
     },
 }
 
@@ -122,10 +122,13 @@ pub fn from_compose(
     }
     let default = default_service(&mapped, source_name)?;
     let manifest = render(&mapped, &default, source_name);
-    Manifest::parse(&manifest, source_name, Path::new(".")).map_err(|source| {
+    Manifest::parse(&manifest, source_name, Path::new(".")).map_err(|e| {
         ComposeError::Manifest {
             source_name: source_name.into(),
-            source,
+            message: match e {
+                ManifestError::Invalid { message, .. } => message,
+                other => other.to_string(),
+            },
         }
     })?;
     Ok(FromCompose {
