@@ -68,6 +68,32 @@ async fn the_seed_app_from_a_compose_file_goes_up_and_deploys() {
         text
     );
 
+    // Elsewhere, as JSON: the file written and the lines not carried over.
+    let json = moto
+        .run(&[
+            "init",
+            "--from-compose",
+            "threads-api/docker-compose.yml",
+            "--manifest",
+            "lab/mysfits.yaml",
+            "--output",
+            "json",
+        ])
+        .ok();
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["written"], serde_json::json!(["lab/mysfits.yaml"]));
+    assert_eq!(
+        doc["not_carried_over"],
+        serde_json::json!([
+            "api: depends_on not carried over: ECS starts services independently; deploy them in order"
+        ])
+    );
+    let elsewhere = std::fs::read_to_string(home.join("lab/mysfits.yaml")).unwrap();
+    assert!(
+        elsewhere.contains("    build: ../threads-api/api\n"),
+        "{elsewhere}"
+    );
+
     moto.run(&["up"]).ok();
     let probe = Probe::new(&moto).await;
     let mut repos = probe.repositories().await;
