@@ -96,7 +96,7 @@ def main() -> int:
 
     checker = health.Health(lambda account, region: elbv2_backends[account][region])
     plane = alb.AlbDataPlane(checker, log=lambda m: _log(args.verbose, m), verbose=args.verbose,
-                             metrics=metrics.AlbMetrics())
+                             metrics=metrics.AlbMetrics(), warn=lambda m: _log(True, m))
     sites = website.WebsiteServer(s3_backends, lock)
     patching = moto_hooks.apply(registry.Registry(registry_host), checker, plane, sites)
     for line in patching.applied:

@@ -33,8 +33,9 @@ from collections.abc import Callable
 from email.utils import formatdate
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .alb_proxy import STICKY_DEFAULT_S, LbServer, close_server
+from .alb_proxy import STICKY_DEFAULT_S, LbServer, close_server, refusal
 from .alb_rules import condition_matches, forwarded_groups, snapshot, sorted_actions, wildcard_match
+from .alb_tls import TlsUnavailable, listener_context
 from .patches import Patching
 
 if TYPE_CHECKING:
@@ -75,8 +76,11 @@ class AlbDataPlane:
         target_timeout: float = TARGET_TIMEOUT_S,
         metrics: AlbMetrics | None = None,
         host_sample_s: float = HOST_SAMPLE_S,
+        warn: Callable[[str], None] | None = None,
     ):
         self.targets = targets
+        # What the user must hear even when not verbose (an HTTPS listener not served).
+        self.warn = warn or log
         self.metrics = metrics
         self.host_sample_s = host_sample_s
         self._sampler: threading.Thread | None = None
@@ -114,14 +118,24 @@ class AlbDataPlane:
                 self._sampler.start()
             return self._servers[lb_arn][0].server_address[1]
 
-    def listen(self, account_id: str, region: str, lb_arn: str, listener_arn: str) -> int:
+    def listen(self, account_id: str, region: str, lb_arn: str, listener_arn: str) -> int | None:
         """Serve one listener of a served load balancer on a free port of its own (every
-        listener is reachable, side by side, whatever its port). Returns the port.
+        listener is reachable, side by side, whatever its port). Returns the port, or
+        None, said through warn(), for an HTTPS listener whose certificate is not in ACM
+        or IAM or has no private key (nothing is served for it).
         Idempotent per listener_arn; stopped by unlisten() or with its load balancer."""
         self.start(account_id, region, lb_arn)
         with self._lock:
             if listener_arn not in self._listeners:
                 server = LbServer(self, account_id, region, lb_arn, listener_arn)
+                listener = server.listener()
+                try:
+                    if listener is not None:
+                        listener_context(account_id, region, listener)
+                except TlsUnavailable as exc:
+                    server.server_close()
+                    self.warn(refusal(listener, str(exc)))
+                    return None
                 self._listeners[listener_arn] = self._serve(server)
             return self._listeners[listener_arn][0].server_address[1]
 
@@ -295,7 +309,8 @@ def apply(patching: Patching, plane: AlbDataPlane) -> None:
     ``localaws:port``. Deleting either stops its server."""
     from moto.elbv2.models import ELBv2Backend
 
-    names = ("create_load_balancer", "delete_load_balancer", "create_listener", "delete_listener")
+    names = ("create_load_balancer", "delete_load_balancer", "create_listener", "modify_listener",
+             "delete_listener")
     saved = {name: getattr(ELBv2Backend, name) for name in names}
 
     def create_load_balancer(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -310,10 +325,21 @@ def apply(patching: Patching, plane: AlbDataPlane) -> None:
         plane.stop(arn)
         return result
 
+    def serve(backend, listener):  # type: ignore[no-untyped-def]
+        port = plane.listen(backend.account_id, backend.region_name, listener.load_balancer_arn, listener.arn)
+        if port is not None:
+            backend.tagging_service.tag_resource(listener.arn, [{"Key": PORT_TAG, "Value": str(port)}])
+
     def create_listener(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         listener = saved["create_listener"](self, *args, **kwargs)
-        port = plane.listen(self.account_id, self.region_name, listener.load_balancer_arn, listener.arn)
-        self.tagging_service.tag_resource(listener.arn, [{"Key": PORT_TAG, "Value": str(port)}])
+        serve(self, listener)
+        return listener
+
+    def modify_listener(self, arn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # An HTTPS listener not served for want of a certificate is served once it has one.
+        listener = saved["modify_listener"](self, arn, *args, **kwargs)
+        if plane.listener_port(arn) is None:
+            serve(self, listener)
         return listener
 
     def delete_listener(self, listener_arn):  # type: ignore[no-untyped-def]
@@ -323,7 +349,9 @@ def apply(patching: Patching, plane: AlbDataPlane) -> None:
 
     for name, wrapper in (("create_load_balancer", create_load_balancer),
                           ("delete_load_balancer", delete_load_balancer),
-                          ("create_listener", create_listener), ("delete_listener", delete_listener)):
+                          ("create_listener", create_listener), ("modify_listener", modify_listener),
+                          ("delete_listener", delete_listener)):
         patching.replace(ELBv2Backend, name, wrapper)
     patching.note("ELBv2: each load balancer serves HTTP on 127.0.0.1 (DNS name host:port), "
-                  f"and each listener on a port of its own (tag {PORT_TAG})")
+                  f"and each listener on a port of its own (tag {PORT_TAG}); HTTPS listeners with TLS, "
+                  "by their certificate in ACM or IAM")

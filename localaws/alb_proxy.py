@@ -10,6 +10,7 @@ import http.client
 import http.cookies
 import secrets
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -20,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from .alb_rules import (TERMINAL_ACTIONS, Request, condition_matches, priority_key, snapshot,
                         sorted_actions)
+from .alb_tls import TlsUnavailable, listener_context
 
 if TYPE_CHECKING:
     from .alb import AlbDataPlane
 
-__all__ = ["LbServer", "STICKY_DEFAULT_S", "close_server", "sticky_seconds"]
+__all__ = ["LbServer", "STICKY_DEFAULT_S", "close_server", "refusal", "sticky_seconds"]
 
 # Duration-based stickiness: AWS's default duration ("1 day").
 STICKY_DEFAULT_S = 86400
@@ -81,10 +83,46 @@ class LbServer(ThreadingHTTPServer):
         self.conns_lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Handler)
 
+        # Why connections are refused now (an HTTPS listener without a usable
+        # certificate), so that it is said once, not per connection.
+        self.refusing: str | None = None
+
+    def listener(self) -> Any:
+        """The listener this server serves, read live from moto (None if gone)."""
+        lb = self.plane.backend(self.account_id, self.region).load_balancers.get(self.lb_arn)
+        listeners = snapshot(lambda: lb.listeners) if lb is not None else []
+        if self.listener_arn is None:
+            return min(listeners, key=lambda li: int(li.port or 0), default=None)
+        return next((li for li in listeners if li.arn == self.listener_arn), None)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        """Accept; on an HTTPS listener, wrap the connection in TLS with the listener's
+        certificate as it is now (the handshake runs in the connection's own thread)."""
+        conn, addr = self.socket.accept()
+        listener = self.listener()
+        try:
+            ctx = listener_context(self.account_id, self.region, listener) if listener else None
+        except TlsUnavailable as exc:
+            conn.close()
+            reason = refusal(listener, str(exc))
+            if reason != self.refusing:
+                self.refusing = reason
+                self.plane.warn(reason)
+            raise OSError(reason) from exc  # socketserver drops the request
+        except Exception as exc:  # moto state we do not understand: this connection only
+            conn.close()
+            self.plane.log(f"alb: accepting from {addr}: {type(exc).__name__}: {exc}")
+            raise OSError(str(exc)) from exc
+        self.refusing = None
+        if ctx is None:
+            return conn, addr
+        return ctx.wrap_socket(conn, server_side=True, do_handshake_on_connect=False), addr
+
     def handle_error(self, request: Any, client_address: Any) -> None:
-        # socketserver would print a traceback to stderr; a client that hung up is normal.
+        # socketserver would print a traceback to stderr; a client that hung up, or that
+        # did not speak TLS (or trust the certificate) to an HTTPS listener, is normal.
         exc = sys.exc_info()[1]
-        if not isinstance(exc, ConnectionError):
+        if not isinstance(exc, (ConnectionError, ssl.SSLError, TimeoutError)):
             self.plane.log(f"alb: error serving {client_address}: {type(exc).__name__}: {exc}")
 
 
@@ -100,6 +138,11 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         with self.server.conns_lock:
             self.server.open_conns.add(self.connection)
+
+    def handle(self) -> None:
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.do_handshake()  # errors: handle_error, quietly
+        super().handle()
 
     def finish(self) -> None:
         with self.server.conns_lock:
@@ -202,12 +245,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Answer the request; returns (status, what answered) for the log line."""
         srv = self.server
         backend = srv.plane.backend(srv.account_id, srv.region)
-        lb = backend.load_balancers.get(srv.lb_arn)
-        listeners = snapshot(lambda: lb.listeners) if lb is not None else []
-        if srv.listener_arn is None:
-            listener = min(listeners, key=lambda li: int(li.port or 0), default=None)
-        else:
-            listener = next((li for li in listeners if li.arn == srv.listener_arn), None)
+        listener = srv.listener()
         if listener is None:
             return self._alb_error(503), "no-listener"
         req = Request(self.command, self._target(), self.headers, self.client_address[0])
@@ -247,7 +285,7 @@ class _Handler(BaseHTTPRequestHandler):
         # The local port stands in for the listener port: that is where the client came in.
         local_port = str(self.server.server_address[1])
         subs = {
-            "#{protocol}": "http",
+            "#{protocol}": self._scheme(),
             "#{host}": req.host or "127.0.0.1",
             "#{port}": local_port,
             "#{path}": req.path[1:] if req.path.startswith("/") else req.path,  # only the one "/"
@@ -321,6 +359,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(code, keep + tg_header, resp_body, alb=False, reason=reason or None)
         return code, where
 
+    def _scheme(self) -> str:
+        return "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
+
     def _cookie(self, name: str) -> str | None:
         jar: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
         for header in self.headers.get_all("Cookie") or []:
@@ -338,7 +379,7 @@ class _Handler(BaseHTTPRequestHandler):
         out = [(k, v) for k, v in self.headers.items() if k.lower() not in drop]
         xff = self.headers.get_all("X-Forwarded-For") or []
         out.append(("X-Forwarded-For", ", ".join([*xff, self.client_address[0]])))
-        out.append(("X-Forwarded-Proto", "http"))
+        out.append(("X-Forwarded-Proto", self._scheme()))
         out.append(("X-Forwarded-Port", str(self.server.server_address[1])))
         if not self.headers.get("X-Amzn-Trace-Id"):
             out.append(("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}"))
@@ -353,6 +394,12 @@ def sticky_seconds(tg: Any) -> int:
     if attrs.get("stickiness.type", "lb_cookie") != "lb_cookie":
         return 0  # app_cookie (and the NLB types) are not implemented
     return int(attrs.get("stickiness.lb_cookie.duration_seconds") or STICKY_DEFAULT_S)
+
+
+def refusal(listener: Any, why: str) -> str:
+    """The one line said when an HTTPS listener is not served."""
+    return (f"alb: the HTTPS listener on port {listener.port} ({listener.arn}) is not served: "
+            f"{why} (AWS refuses CreateListener and ModifyListener with CertificateNotFound)")
 
 
 def close_server(server: LbServer, thread: threading.Thread) -> None:
