@@ -4,7 +4,7 @@ requests go.
 moto keeps ELBv2 state (load balancers, listeners, rules, target groups) but serves no
 traffic. `AlbDataPlane` puts HTTP servers (``alb_proxy.py``) on 127.0.0.1: one per load
 balancer (the port of its DNS name, serving its listener with the lowest port) and one
-per listener (`listen`); for every request they read the live listener and rules from
+per listener (`listen`), with TLS for HTTPS listeners (``alb_tls.py``); for every request they read the live listener and rules from
 moto's backend and evaluate them the way ALB does (``alb_rules.py``). Here: the
 servers' lifetimes, the weighted choice of a target group, round-robin over routable
 targets (fail-open as ALB does), that a `TargetDirectory` maps to a local address,

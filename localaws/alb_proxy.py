@@ -399,7 +399,8 @@ def sticky_seconds(tg: Any) -> int:
 def refusal(listener: Any, why: str) -> str:
     """The one line said when an HTTPS listener is not served."""
     return (f"alb: the HTTPS listener on port {listener.port} ({listener.arn}) is not served: "
-            f"{why} (AWS refuses CreateListener and ModifyListener with CertificateNotFound)")
+            f"{why} (on AWS the call that led here is refused: an HTTPS listener's certificate "
+            "must exist, with its key, as long as the listener uses it)")
 
 
 def close_server(server: LbServer, thread: threading.Thread) -> None:

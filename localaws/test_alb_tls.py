@@ -35,6 +35,8 @@ from localaws.test_alb import REGION, TIMEOUT, FakeDirectory, Lab, call, path  #
 
 TEAPOT = {"Type": "fixed-response",
           "FixedResponseConfig": {"StatusCode": "418", "ContentType": "text/plain", "MessageBody": "teapot"}}
+AWS_REFUSES = (" (on AWS the call that led here is refused: an HTTPS listener's certificate must exist, "
+               "with its key, as long as the listener uses it)")
 
 
 def self_signed(host: str) -> tuple[bytes, bytes]:
@@ -165,8 +167,13 @@ def test_certificate_missing_or_gone_is_not_served(tls: TlsLab) -> None:
     assert tls.port_tag(arn) is None and tls.plane.listener_port(arn) is None
     said = [w for w in tls.warnings if arn in w]
     assert said == [f"alb: the HTTPS listener on port 8443 ({arn}) is not served: its certificate "
-                    f"{iam_arn} is not in IAM (server certificates) (AWS refuses CreateListener "
-                    "and ModifyListener with CertificateNotFound)"]
+                    f"{iam_arn} is not in IAM (server certificates){AWS_REFUSES}"]
+    # No certificate at all (AWS requires one; moto does not).
+    bare = tls.listener("HTTPS", 8444, tls.lab.fwd("tg-a"))
+    assert tls.port_tag(bare) is None and tls.plane.listener_port(bare) is None
+    assert [w for w in tls.warnings if bare in w] == [
+        f"alb: the HTTPS listener on port 8444 ({bare}) is not served: it has no certificate{AWS_REFUSES}"]
+    elb.delete_listener(ListenerArn=bare)
     # Given a certificate that exists, it is served.
     elb.modify_listener(ListenerArn=arn, Certificates=[{"CertificateArn": tls.cert_arn}])
     port = tls.port_tag(arn)
@@ -184,8 +191,7 @@ def test_certificate_missing_or_gone_is_not_served(tls: TlsLab) -> None:
         with pytest.raises((http.client.HTTPException, OSError)):
             tls.https(port, "/x", trust_other)
     said = [w for w in tls.warnings if arn in w]
-    assert len(said) == 2 and said[1].endswith(f"its certificate {other} is not in ACM (AWS refuses "
-                                               "CreateListener and ModifyListener with CertificateNotFound)")
+    assert len(said) == 2 and said[1].endswith(f"its certificate {other} is not in ACM{AWS_REFUSES}")
     elb.delete_listener(ListenerArn=arn)
 
 
