@@ -81,11 +81,10 @@ class LbServer(ThreadingHTTPServer):
         self.listener_arn = listener_arn
         self.open_conns: set[socket.socket] = set()
         self.conns_lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
         # Why connections are refused now (an HTTPS listener without a usable
         # certificate), so that it is said once, not per connection.
         self.refusing: str | None = None
+        super().__init__(("127.0.0.1", 0), _Handler)
 
     def listener(self) -> Any:
         """The listener this server serves, read live from moto (None if gone)."""
@@ -99,8 +98,9 @@ class LbServer(ThreadingHTTPServer):
         """Accept; on an HTTPS listener, wrap the connection in TLS with the listener's
         certificate as it is now (the handshake runs in the connection's own thread)."""
         conn, addr = self.socket.accept()
-        listener = self.listener()
+        listener = None
         try:
+            listener = self.listener()
             ctx = listener_context(self.account_id, self.region, listener) if listener else None
         except TlsUnavailable as exc:
             conn.close()

@@ -11,6 +11,7 @@ import http.client
 import ipaddress
 import json
 import os
+import socket
 import ssl
 import sys
 import urllib.error
@@ -128,7 +129,7 @@ def test_https_listener_answers_over_tls(tls: TlsLab) -> None:
     with pytest.raises(ssl.SSLCertVerificationError):
         tls.https(port, "/fixed", ssl.create_default_context())
     # The certificate served is the one imported into ACM.
-    with ssl.create_connection(("127.0.0.1", port)) as raw, tls.trust.wrap_socket(raw, server_hostname=tls.host) as s:
+    with socket.create_connection(("127.0.0.1", port)) as raw, tls.trust.wrap_socket(raw, server_hostname=tls.host) as s:
         served = ssl.DER_cert_to_PEM_cert(s.getpeercert(binary_form=True) or b"")
     assert x509.load_pem_x509_certificate(served.encode()) == x509.load_pem_x509_certificate(tls.cert_pem)
     assert not [w for w in tls.warnings if tls.lab.listener in w]
