@@ -10,6 +10,9 @@ pub const STACK_TIMEOUT: Duration = Duration::from_secs(45 * 60);
 
 /// The longest interval throttling backs off to.
 const MAX_INTERVAL: Duration = Duration::from_secs(20);
+/// How long throttled looks are still tried past the deadline (a one-look poll has a
+/// deadline of 0 and must still get its look), before the throttling ends the wait.
+const THROTTLED_GRACE: Duration = Duration::from_secs(60);
 
 /// What one look found.
 #[derive(Debug)]
@@ -45,6 +48,7 @@ pub struct Poll {
     base: Duration,
     interval: Duration,
     deadline: Duration,
+    grace: Duration,
 }
 
 impl Poll {
@@ -55,6 +59,7 @@ impl Poll {
             base: interval,
             interval,
             deadline,
+            grace: THROTTLED_GRACE,
         }
     }
 
@@ -76,8 +81,9 @@ impl Poll {
     }
 
     /// Looks until a look is done or, after the deadline, one is not. A throttled look is
-    /// tried again after a longer wait (it has seen nothing, so the deadline does not end
-    /// it); any other error ends the wait.
+    /// tried again after a longer wait, until a minute past the deadline: then the
+    /// throttling error ends the wait (nothing was seen to hand back), so an API that
+    /// throttles every call cannot hold it forever. Any other error ends it at once.
     pub async fn until<T, S, E: Throttling>(
         &mut self,
         look: impl AsyncFnMut() -> Result<Look<T, S>, E>,
@@ -94,7 +100,7 @@ impl Poll {
     ) -> Result<Waited<T, S>, E> {
         loop {
             match look().await {
-                Err(e) if e.is_throttling() => self.throttled(),
+                Err(e) if e.is_throttling() && !self.throttled_too_long() => self.throttled(),
                 Err(e) => return Err(e),
                 Ok(Look::Done(t)) => return Ok(Waited::Done(t)),
                 Ok(Look::Pending(s)) if self.expired() => return Ok(Waited::Expired(s)),
@@ -102,6 +108,10 @@ impl Poll {
             }
             self.wait().await;
         }
+    }
+
+    fn throttled_too_long(&self) -> bool {
+        self.started.elapsed() >= self.deadline + self.grace
     }
 
     /// The last call was throttled: the next wait is twice as long (up to 20 s).
@@ -162,6 +172,12 @@ mod tests {
             .until(async || Err::<Look<(), ()>, _>(Failure(false)))
             .await;
         assert_eq!(failed, Err(Failure(false)));
+        // Throttled past the deadline and its grace: the throttling ends it.
+        poll.grace = Duration::ZERO;
+        let throttled = poll
+            .until(async || Err::<Look<(), ()>, _>(Failure(true)))
+            .await;
+        assert_eq!(throttled, Err(Failure(true)));
         let expired = poll
             .until(async || Ok::<_, Failure>(Look::<(), _>::Pending("last")))
             .await;
