@@ -172,10 +172,14 @@ class AlbDataPlane:
         thread.start()
         return server, thread
 
+    def listeners(self, server: LbServer) -> list[Any]:
+        """The listeners of a server's load balancer, read live from moto ([] if gone)."""
+        lb = self.backend(server.account_id, server.region).load_balancers.get(server.lb_arn)
+        return snapshot(lambda: lb.listeners) if lb is not None else []
+
     def served_port(self, server: LbServer, listener_port: int) -> int | None:
         """The local port serving this load balancer's listener on ``listener_port``."""
-        lb = self.backend(server.account_id, server.region).load_balancers.get(server.lb_arn)
-        listeners = snapshot(lambda: lb.listeners) if lb is not None else []
+        listeners = self.listeners(server)
         for listener in listeners:
             if int(listener.port or 0) == listener_port:
                 lowest = min(listeners, key=lambda li: int(li.port or 0))

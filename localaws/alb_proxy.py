@@ -88,8 +88,7 @@ class LbServer(ThreadingHTTPServer):
 
     def listener(self) -> Any:
         """The listener this server serves, read live from moto (None if gone)."""
-        lb = self.plane.backend(self.account_id, self.region).load_balancers.get(self.lb_arn)
-        listeners = snapshot(lambda: lb.listeners) if lb is not None else []
+        listeners = self.plane.listeners(self)
         if self.listener_arn is None:
             return min(listeners, key=lambda li: int(li.port or 0), default=None)
         return next((li for li in listeners if li.arn == self.listener_arn), None)
