@@ -14,10 +14,10 @@ export MYSFITS_TEST_PYTHON="$PWD/.venv/bin/python"
 cargo fmt --check
 cargo test --workspace --quiet --no-run
 logs=$(mktemp -d "${TMPDIR:-/tmp}/mysfits-test.XXXXXX")
-# The moto patches, checked with the binary `cargo test` just built; the example apps
-# and the local engine.
+# The moto patches, checked with the binary `cargo test` just built; the example apps;
+# the "production" setup the attach tests start from (tests/foreign); the local engine.
 MYSFITS_BIN="${CARGO_TARGET_DIR:-target}/debug/mysfits" \
-  .venv/bin/python -m pytest tests/moto tests/python localaws -q -p no:cacheprovider \
+  .venv/bin/python -m pytest tests/moto tests/python tests/foreign localaws -q -p no:cacheprovider \
   >"$logs/pytest.log" 2>&1 &
 pytest_pid=$!
 trap 'kill $pytest_pid 2>/dev/null || true' EXIT
@@ -27,7 +27,7 @@ python=0
 wait "$pytest_pid" || python=$?
 trap - EXIT
 echo
-echo "pytest (tests/moto tests/python localaws):"
+echo "pytest (tests/moto tests/python tests/foreign localaws):"
 cat "$logs/pytest.log"
 echo "tests done in $(( $(date +%s) - started ))s (logs: $logs)"
 if [ "$rust" -ne 0 ] || [ "$python" -ne 0 ]; then

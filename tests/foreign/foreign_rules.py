@@ -1,6 +1,6 @@
 """The hand-written rules of the shop's listeners, as a platform team writes them: gaps
 between priorities, several conditions per rule, every condition type ALB has, and the
-three kinds of action (forward, weighted forward, fixed response, redirect).
+kinds of action (forward, weighted forward, fixed response, redirect to HTTPS).
 
 A rule names its target groups by name (``forward("shop-api")``); make turns the names
 into ARNs. Each rule carries a ``Name`` tag, so a reader of a snapshot knows which it is.
@@ -59,9 +59,10 @@ def fixed(status: int, body: str) -> dict[str, Any]:
             "FixedResponseConfig": {"StatusCode": str(status), "ContentType": "text/plain", "MessageBody": body}}
 
 
-def redirect(to_path: str) -> dict[str, Any]:
+def to_https(to_path: str) -> dict[str, Any]:
+    """A redirect to the HTTPS listener (the usual 80 -> 443), to another path."""
     return {"Type": "redirect",
-            "RedirectConfig": {"Protocol": "#{protocol}", "Port": "#{port}", "Host": "#{host}",
+            "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "Host": "#{host}",
                                "Path": to_path, "Query": "#{query}", "StatusCode": "HTTP_301"}}
 
 
@@ -73,7 +74,7 @@ HTTP_RULES: list[tuple[str, int, list[dict[str, Any]], dict[str, Any]]] = [
     ("tenant-api", 30, [host("*.shop.example.com"), path("/api/*", "/v?/api/*")], forward("shop-api")),
     ("order-writes", 40, [method("POST", "PUT", "DELETE"), path("/orders", "/orders/*")], forward("shop-orders")),
     ("beta-api", 50, [query(version="beta"), path("/api/*")], weighted(shop_api=80, shop_orders=20)),
-    ("old-shop", 60, [path("/old-shop/*")], redirect("/shop/#{path}")),
+    ("old-shop", 60, [path("/old-shop/*")], to_https("/shop/#{path}")),
     ("healthz", 70, [path("/healthz"), method("GET", "HEAD")], fixed(200, HEALTHZ_BODY)),
 ]
 
