@@ -5,9 +5,11 @@ Stable order: every list whose order AWS does not promise is sorted, and resourc
 keyed by what names them (a listener by protocol:port, a rule by its ARN's id, a target
 group by its name). Normalised only where AWS itself varies between two reads of an
 unchanged setup: the ECS service's running/pending counts, events and rollout progress,
-the cluster's task counts, the log group's stored bytes, and target health. The
-registered targets of the default group are kept only when it is an instance group:
-an ip group's targets are task addresses, which ECS replaces on its own."""
+the cluster's task counts, the log group's stored bytes, a subnet's free addresses,
+and target health; and a target group's load balancers are listed once (moto lists one
+per listener that uses the group, AWS once). The registered targets of the default group
+are kept only when it is an instance group: an ip group's targets are task addresses,
+which ECS replaces on its own."""
 
 from __future__ import annotations
 
@@ -82,7 +84,6 @@ def target_groups(aws: Aws, arns: list[str] | None, names: list[str]) -> dict[st
     for group in found:
         arn = group["TargetGroupArn"]
         item = plain(group)
-        # moto lists a load balancer once per listener that uses the group; AWS once.
         item["LoadBalancerArns"] = sorted(set(group.get("LoadBalancerArns", [])))
         item["Attributes"] = attributes(elbv2.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"])
         item["Tags"] = elb_tags(aws, arn)
