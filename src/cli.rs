@@ -88,6 +88,9 @@ pub enum Command {
 /// The commands that call AWS: each takes `--profile`, `--region`, `--endpoint-url`.
 #[derive(Debug, Subcommand)]
 pub enum AwsCommand {
+    /// Read an existing load balancer's listener and write a manifest that adds to it
+    #[command(after_help = crate::help::ATTACH)]
+    Attach(AttachArgs),
     /// Set up the lab: core stack, repositories, table, the monolith service
     #[command(after_help = crate::help::UP)]
     Up(UpArgs),
@@ -123,6 +126,7 @@ pub enum AwsCommand {
 impl AwsCommand {
     pub fn aws(&self) -> &AwsArgs {
         match self {
+            AwsCommand::Attach(a) => &a.aws,
             AwsCommand::Up(a) => &a.aws,
             AwsCommand::Deploy(a) => &a.aws,
             AwsCommand::Run(a) => &a.aws,
@@ -135,6 +139,33 @@ impl AwsCommand {
             AwsCommand::Cleanup(a) => &a.aws,
         }
     }
+}
+
+/// `mysfits attach`'s arguments: the listener, by ARN or by load balancer and port.
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// The listener's ARN
+    #[arg(long, value_name = "ARN", conflicts_with_all = ["load_balancer", "port"], required_unless_present = "load_balancer")]
+    pub listener: Option<String>,
+    /// The load balancer, by name (with --port)
+    #[arg(long, value_name = "NAME", requires = "port")]
+    pub load_balancer: Option<String>,
+    /// The listener's port (with --load-balancer)
+    #[arg(long, value_name = "PORT", requires = "load_balancer")]
+    pub port: Option<u16>,
+    /// The ECS cluster of new services (default: the cluster of the ECS service behind
+    /// the listener's default action)
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Subnets of new tasks, comma-separated (default: the default service's, else the
+    /// load balancer's)
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub subnets: Vec<String>,
+    /// Overwrite an existing manifest
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `mysfits init`'s arguments.

@@ -9,6 +9,18 @@ Changes: writes ./mysfits.yaml and the sample apps it builds (./examples/), or w
 any file without --force. Nothing on AWS.
 Costs: nothing.";
 
+pub const ATTACH: &str =
+    "Example: mysfits attach --listener arn:aws:elasticloadbalancing:…:listener/app/shop/…
+
+Changes: nothing in AWS. Reads the listener, its rules, the default target group and
+what serves it (an ECS service, instances or IPs), and writes the manifest (mysfits.yaml,
+or --manifest) with an `attach:` section and the default service. Add your services to it,
+then `mysfits up` makes only mysfits' own stack beside it (a security group that admits
+the load balancer's, task roles, repositories). mysfits never changes the listener's other
+rules, the default target group or the service behind it, and `cleanup` removes only what
+it made.
+Costs: nothing (it only reads). After `up`, what you split out bills as its Fargate tasks.";
+
 pub const UP: &str = "Example: mysfits up --region us-east-1
 
 Changes: creates the core stack (VPC, load balancer, cluster, table, repositories, log

@@ -47,6 +47,8 @@ impl Settings {
         };
         let (manifest, manifest_problem) = match cli.command {
             Command::Init(_) | Command::Completions(_) | Command::Man => (None, None),
+            // It writes the manifest: the one there is, if any, is not read.
+            Command::Aws(AwsCommand::Attach(_)) => (None, None),
             // Loaded only to warn: with or without a valid manifest they see the same.
             Command::Aws(AwsCommand::Status(_) | AwsCommand::Cleanup(_)) => (None, load().err()),
             // They find a service the manifest lacks in AWS, by the lab's tag: a broken

@@ -25,6 +25,15 @@ pub struct RuleInfo {
     pub target_groups: Vec<String>,
     /// The forward action, plain or weighted; `None` for other actions.
     pub forward: Option<Forward>,
+    /// The action's type as ALB names it (`forward`, `redirect`, `fixed-response`…).
+    pub action: String,
+}
+
+impl RuleInfo {
+    /// Its conditions as a person reads them.
+    pub fn conditions_text(&self) -> String {
+        self.patterns.join(", ")
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -129,7 +138,15 @@ impl Aws {
                     Some(f) => f.shares().into_iter().map(|(tg, _)| tg).collect(),
                     None => Vec::new(),
                 };
+                let action = r
+                    .actions()
+                    .iter()
+                    .max_by_key(|a| a.order())
+                    .and_then(|a| a.r#type())
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default();
                 RuleInfo {
+                    action,
                     arn: r.rule_arn().unwrap_or_default().to_string(),
                     priority: r.priority().and_then(|p| p.parse().ok()),
                     patterns,

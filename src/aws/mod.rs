@@ -11,6 +11,7 @@ pub mod ecr;
 pub mod ecs;
 pub mod elb;
 pub mod error;
+pub mod existing;
 pub mod logs;
 pub mod pages;
 pub mod pairs;

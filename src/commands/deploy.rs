@@ -10,6 +10,7 @@ use crate::aws::rollout::Previous;
 use crate::cli::{DeployArgs, ImageSource};
 use crate::commands::steps::revision::ensure_revision;
 use crate::commands::steps::rollout::watch_rollout;
+use crate::commands::steps::task::refuse_foreign_service;
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::image::build::{BuildError, Builder};
@@ -71,10 +72,11 @@ pub async fn run(ctx: &Ctx<'_>, args: &DeployArgs) -> Result<DeployResult, Error
         None => None,
     };
     let outputs = ctx.outputs_for_change().await?;
+    let cluster = outputs.cluster_name.as_str();
+    refuse_foreign_service(ctx, cluster, &service.name).await?;
     let image = image(ctx, &plan, &outputs, build).await?;
     let revision = ensure_revision(ctx, service, &outputs, &image).await?;
 
-    let cluster = outputs.cluster_name.as_str();
     let current = ctx.aws.describe_service(cluster, &service.name).await?;
     let step = rollout_step(
         service,

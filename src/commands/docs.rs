@@ -68,6 +68,10 @@ pub fn generate(plan: DocsPlan<'_>) -> Result<Generated, Error> {
     match plan {
         DocsPlan::Completions(shell) => completions(shell),
         DocsPlan::Man => man(),
+        // Attached, the stack is made from what `up` reads of the listener (its groups).
+        DocsPlan::Template(manifest) if manifest.attach.is_some() => {
+            Err(crate::error::AttachError::TemplateNeedsListener.into())
+        }
         DocsPlan::Template(manifest) => Ok(Generated {
             kind: "template",
             text: mysfits_lab::template::render(manifest)

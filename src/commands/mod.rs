@@ -2,6 +2,7 @@
 //! of named steps; the steps two commands share are in `steps/`, the context in `ctx.rs`.
 //! No command imports another (a test below reads their `use` lines).
 
+mod attach;
 mod cleanup;
 pub mod ctx;
 mod deploy;
@@ -64,6 +65,9 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
         interrupt::watch(command, ctx.lab.name(), printer, ctx.reporter.log());
     }
     let result = match command {
+        AwsCommand::Attach(args) => attach::run(&ctx, args, settings.manifest_path.as_deref())
+            .await
+            .map(|r| printer.render(format, &r)),
         AwsCommand::Up(args) => up::run(&ctx, args)
             .await
             .map(|r| printer.render(format, &r)),

@@ -7,7 +7,7 @@ use crate::aws::elb::RuleInfo;
 use crate::commands::steps::cutover::{BakePart, Cutover};
 use crate::commands::steps::rollout::watch_rollout;
 use crate::commands::steps::rules::{self, WeightPart};
-use crate::commands::steps::task::{ensure_grace, service_spec};
+use crate::commands::steps::task::{ensure_grace, refuse_foreign_service, service_spec};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::Render;
@@ -51,6 +51,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
     }
     let tg_name = ctx.lab.target_group(&service.name)?;
     let outputs = ctx.outputs_for_change().await?;
+    refuse_foreign_service(ctx, &outputs.cluster_name, &service.name).await?;
     let family = ctx.lab.family(&service.name);
     let latest = ctx.aws.latest_revision(&family).await?.map(|(arn, _)| arn);
     let revision = plan::revision(service, latest)?;

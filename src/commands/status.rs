@@ -292,6 +292,7 @@ mod tests {
             }
         );
         let rule = |tgs: &[&str]| RuleInfo {
+            action: "forward".into(),
             arn: "r".into(),
             priority: None,
             patterns: vec![],

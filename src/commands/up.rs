@@ -3,6 +3,7 @@
 
 mod plan;
 
+use crate::commands::steps::attach::resolve;
 use crate::commands::steps::revision::ensure_revision;
 use crate::commands::steps::task::{ensure_grace, service_spec};
 use crate::commands::Ctx;
@@ -10,6 +11,7 @@ use crate::error::Error;
 use crate::output::table::table;
 use crate::output::Render;
 use crate::report::Row;
+use mysfits_lab::attach::AttachSpec;
 use mysfits_lab::data::{sample_items, SAMPLE_KEY};
 use mysfits_lab::outputs::StackOutputs;
 use mysfits_lab::site;
@@ -34,7 +36,12 @@ pub struct UpResult {
 impl Render for UpResult {
     fn text(&self) -> String {
         format!(
-            "Website: {}\n{}",
+            "{}: {}\n{}",
+            if self.outputs.contains_key("Attached") {
+                "Load balancer"
+            } else {
+                "Website"
+            },
             self.site_url,
             table(&[], self.rows.clone())
         )
@@ -42,6 +49,9 @@ impl Render for UpResult {
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::UpArgs) -> Result<UpResult, Error> {
+    if let Some(spec) = &ctx.manifest().attach {
+        return run_attached(ctx, spec).await;
+    }
     let options = StackOptions {
         private_tasks: args.private_tasks,
     };
@@ -54,16 +64,67 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::UpArgs) -> Result<UpResult, E
     ensure_default_service(ctx, &plan, &outputs).await?;
     load_sample_data(ctx, &outputs).await?;
     publish_site(ctx, &outputs).await?;
+    let site_url = outputs.site()?.1.to_string();
     ctx.next(plan.next.0, &plan.next.1);
     ctx.printer.next(
         "then open the lab's page (the mysfits, likes, adoptions)",
-        &outputs.website_url,
+        &site_url,
     );
     Ok(UpResult {
         lab: ctx.lab.to_string(),
         region: ctx.aws.region.clone(),
-        site_url: outputs.website_url.clone(),
+        site_url,
         rows: summary_rows(ctx, &outputs),
+        outputs: outputs.all,
+    })
+}
+
+/// Attached to a listener mysfits did not make: every check against the setup first, then
+/// only mysfits' own stack beside it. No default service, table or page of its own.
+async fn run_attached(ctx: &Ctx<'_>, spec: &AttachSpec) -> Result<UpResult, Error> {
+    let found = resolve(ctx, spec).await?;
+    let plan = UpPlan::attached(ctx.lab, ctx.manifest(), &found.attached);
+    ctx.printer.note(&format!(
+        "Setting up lab '{}' in {} beside load balancer {} (default: {})",
+        ctx.lab, ctx.aws.region, found.load_balancer.name, found.attached.default
+    ));
+    let outputs = ensure_stack(ctx, &plan).await?;
+    // A foreign group is never edited: when it keeps the load balancer from reaching the
+    // tasks, the exact rule to add is said instead.
+    let groups = ctx
+        .aws
+        .security_groups(&found.attached.alb_security_groups)
+        .await?;
+    for group in groups.iter().filter(|g| !g.open_egress) {
+        ctx.printer.warn(&format!(
+            "the load balancer's security group {} ({}) has no egress to anywhere: it may not reach mysfits' tasks",
+            group.id, group.name
+        ));
+        ctx.printer.next(
+            "let it reach them (mysfits does not edit groups it did not make)",
+            &format!(
+                "aws ec2 authorize-security-group-egress --group-id {} --ip-permissions IpProtocol=tcp,FromPort=1,ToPort=65535,UserIdGroupPairs=[{{GroupId={}}}]",
+                group.id,
+                outputs.task_security_group.split(',').next().unwrap_or_default()
+            ),
+        );
+    }
+    ctx.next(plan.next.0, &plan.next.1);
+    Ok(UpResult {
+        lab: ctx.lab.to_string(),
+        region: ctx.aws.region.clone(),
+        site_url: outputs.alb_url.clone(),
+        rows: vec![
+            vec!["Load balancer".into(), outputs.alb_url.clone()],
+            vec!["Cluster".into(), outputs.cluster_name.clone()],
+            vec!["Default".into(), found.attached.default.to_string()],
+        ]
+        .into_iter()
+        .chain(ctx.manifest().services.iter().filter_map(|s| {
+            let uri = outputs.repository(&s.name).ok()?;
+            Some(vec![format!("Repository {}", s.name), uri.to_string()])
+        }))
+        .collect(),
         outputs: outputs.all,
     })
 }
@@ -245,7 +306,7 @@ async fn ensure_default_service(
 }
 
 async fn load_sample_data(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), Error> {
-    let table = outputs.table_name.as_str();
+    let table = outputs.table()?;
     let row = Row::new(&ctx.reporter, &format!("Sample mysfits in {table}"));
     let items = sample_items().map_err(Error::SampleData)?;
     let items = ctx.aws.missing_items(table, SAMPLE_KEY, &items).await?;
@@ -262,7 +323,7 @@ async fn load_sample_data(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), E
 /// differ from what S3 holds (its ETag is the MD5 of a single-part put), and objects no
 /// longer part of the page removed. A re-run with nothing changed puts nothing.
 async fn publish_site(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), Error> {
-    let bucket = outputs.website_bucket.as_str();
+    let (bucket, site_url) = outputs.site()?;
     let row = Row::new(&ctx.reporter, "website");
     let objects = site::objects(&outputs.alb_url);
     let current = ctx
@@ -298,7 +359,7 @@ async fn publish_site(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), Error
         (n, 0) => format!("published {n} of {} files", objects.len()),
         (n, s) => format!("published {n} of {} files, removed {s}", objects.len()),
     };
-    row.finish(&format!("{done}: {}", outputs.website_url), true);
+    row.finish(&format!("{done}: {site_url}"), true);
     Ok(())
 }
 
@@ -306,7 +367,10 @@ fn summary_rows(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Vec<Vec<String>> {
     let mut rows = vec![
         vec!["Load balancer".into(), outputs.alb_url.clone()],
         vec!["Cluster".into(), outputs.cluster_name.clone()],
-        vec!["Table".into(), outputs.table_name.clone()],
+        vec![
+            "Table".into(),
+            outputs.table_name.clone().unwrap_or_default(),
+        ],
     ];
     for service in &ctx.manifest().services {
         if let Ok(uri) = outputs.repository(&service.name) {

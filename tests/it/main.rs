@@ -3,6 +3,7 @@
 
 mod common;
 
+mod attach;
 mod bad_inputs;
 mod build_push;
 mod compose;

@@ -17,6 +17,11 @@ fn cfn_lint(manifest: Option<&str>) {
     assert!(rendered.contains("AWS::ECS::Cluster"));
     let path = home.path().join("core.yaml");
     std::fs::write(&path, &rendered).unwrap();
+    assert_lints_clean(&path, &format!("{manifest:?}"));
+}
+
+/// cfn-lint finds nothing in the template at `path` (`what` names it in the failure).
+pub fn assert_lints_clean(path: &std::path::Path, what: &str) {
     // cfn-lint sits beside the Python that has moto (the venv .ci/run makes).
     let lint = python().with_file_name("cfn-lint");
     let lint = if lint.exists() {
@@ -25,12 +30,12 @@ fn cfn_lint(manifest: Option<&str>) {
         "cfn-lint".into()
     };
     let out = Command::new(&lint)
-        .arg(&path)
+        .arg(path)
         .output()
         .expect("run cfn-lint (see .ci/run)");
     assert!(
         out.status.success() && out.stdout.is_empty(),
-        "cfn-lint found problems in the template for {manifest:?}:\n{}{}",
+        "cfn-lint found problems in the template for {what}:\n{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );

@@ -4,6 +4,7 @@
 
 pub mod alb;
 pub mod arn;
+pub mod attach;
 pub mod bake;
 pub mod compose;
 pub mod data;

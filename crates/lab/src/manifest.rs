@@ -20,6 +20,8 @@ pub const PLACEHOLDERS: [&str; 4] = ["alb_dns", "table", "region", "lab"];
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawManifest {
+    /// An existing listener to add to, instead of the lab's own load balancer.
+    attach: Option<crate::attach::RawAttach>,
     services: Vec<RawService>,
 }
 
@@ -100,6 +102,8 @@ pub struct Service {
 #[derive(Debug, Clone)]
 pub struct Manifest {
     pub services: Vec<Service>,
+    /// Attached to an existing listener: the default service is not mysfits' own.
+    pub attach: Option<crate::attach::AttachSpec>,
     /// No manifest file: the built-in lab, whose build contexts are in the working
     /// directory only where `mysfits init` wrote them.
     pub built_in: bool,
@@ -166,6 +170,13 @@ impl Manifest {
                     .into(),
             ));
         }
+        let attach = match raw.attach {
+            None => None,
+            Some(a) => Some(
+                a.check()
+                    .map_err(|message| invalid(line_of(text, "attach", 0), message))?,
+            ),
+        };
         let mut names = HashSet::new();
         let mut patterns: Vec<(String, String)> = Vec::new();
         let mut default_owner: Option<String> = None;
@@ -306,6 +317,7 @@ impl Manifest {
         }
         Ok(Self {
             services,
+            attach,
             built_in: false,
         })
     }

@@ -28,6 +28,26 @@ pub const OUTPUT_KEYS: [&str; 22] = [
     "WebsiteUrl",
 ];
 
+/// The outputs only a core stack has (its table, page and private subnets), and those only
+/// an attached lab's stack has (`templates/attach.yaml`; `Attached` says which it is).
+pub const CORE_ONLY_KEYS: [&str; 5] = [
+    "PrivateSubnets",
+    "TableName",
+    "TableArn",
+    "WebsiteBucket",
+    "WebsiteUrl",
+];
+pub const ATTACHED_ONLY_KEYS: [&str; 3] = ["Attached", "DefaultBackend", "ForeignLogGroup"];
+
+/// Every output a stack of that kind has.
+pub fn required_keys(attached: bool) -> Vec<&'static str> {
+    if !attached {
+        return OUTPUT_KEYS.to_vec();
+    }
+    let shared = OUTPUT_KEYS.iter().filter(|k| !CORE_ONLY_KEYS.contains(k));
+    shared.chain(ATTACHED_ONLY_KEYS.iter()).copied().collect()
+}
+
 /// The stack's outputs, read once (after `complete` proved every key is there) into
 /// named fields; `all` keeps them as the stack has them, for `status` and JSON.
 #[derive(Debug, Clone)]
@@ -47,10 +67,12 @@ pub struct StackOutputs {
     pub execution_role_arn: String,
     pub task_role_arn: String,
     pub log_group_name: String,
-    pub table_name: String,
-    /// The lab's page: its bucket and the S3 website URL.
-    pub website_bucket: String,
-    pub website_url: String,
+    /// The lab's own table and page: a core stack's only, `None` when attached.
+    pub table_name: Option<String>,
+    pub website_bucket: Option<String>,
+    pub website_url: Option<String>,
+    /// Attached to a listener mysfits did not make: its default is not mysfits' own.
+    pub attached: Option<AttachedOutputs>,
     pub all: BTreeMap<String, String>,
 }
 
@@ -59,6 +81,16 @@ pub struct StackOutputs {
     "the stack has no output '{0}': it did not finish creating, or was made by another version"
 )]
 pub struct MissingOutput(pub String);
+
+/// What an attached lab's stack says of the listener's side.
+#[derive(Debug, Clone)]
+pub struct AttachedOutputs {
+    /// What serves the default action, as `DefaultBackend` said it (`ecs:CLUSTER/SERVICE`,
+    /// `instances`, `ips`, `lambda`).
+    pub default_backend: String,
+    /// Whether the log group is someone else's (named in `attach.log_group`).
+    pub foreign_log_group: bool,
+}
 
 impl StackOutputs {
     /// Every fixed output, or the first one missing.
@@ -78,8 +110,10 @@ impl StackOutputs {
                     .collect::<Vec<_>>()
             })
         };
+        let attached = all.get("Attached").is_some_and(|v| v == "true");
+        let keys = required_keys(attached);
         // All of them, even those no command reads yet: a stack missing one did not finish.
-        if let Some(missing) = OUTPUT_KEYS.iter().find(|k| !all.contains_key(**k)) {
+        if let Some(missing) = keys.iter().find(|k| !all.contains_key(**k)) {
             return Err(MissingOutput(missing.to_string()));
         }
         Ok(Self {
@@ -98,11 +132,29 @@ impl StackOutputs {
             execution_role_arn: get("ExecutionRoleArn")?,
             task_role_arn: get("TaskRoleArn")?,
             log_group_name: get("LogGroupName")?,
-            table_name: get("TableName")?,
-            website_bucket: get("WebsiteBucket")?,
-            website_url: get("WebsiteUrl")?,
+            table_name: all.get("TableName").cloned(),
+            website_bucket: all.get("WebsiteBucket").cloned(),
+            website_url: all.get("WebsiteUrl").cloned(),
+            attached: attached.then(|| AttachedOutputs {
+                default_backend: all["DefaultBackend"].clone(),
+                foreign_log_group: all["ForeignLogGroup"] == "true",
+            }),
             all: all.clone(),
         })
+    }
+
+    /// The lab's table, page bucket and page URL: a core stack's outputs.
+    pub fn table(&self) -> Result<&str, MissingOutput> {
+        self.table_name
+            .as_deref()
+            .ok_or_else(|| MissingOutput("TableName".into()))
+    }
+
+    pub fn site(&self) -> Result<(&str, &str), MissingOutput> {
+        match (&self.website_bucket, &self.website_url) {
+            (Some(bucket), Some(url)) => Ok((bucket, url)),
+            _ => Err(MissingOutput("WebsiteUrl".into())),
+        }
     }
 
     /// The URI of a service's ECR repository (one output per service).

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::attach::{Attached, DefaultBackend};
 use crate::manifest::{Manifest, Route};
 use crate::names::{logical_id, Lab};
 
@@ -11,6 +12,8 @@ const CORE: &str = include_str!("../../../templates/core.yaml");
 const REPO: &str = include_str!("../../../templates/service-repo.yaml");
 const REPO_OUTPUT: &str = include_str!("../../../templates/service-repo-output.yaml");
 const RUN_INGRESS: &str = include_str!("../../../templates/service-run-ingress.yaml");
+const ATTACH: &str = include_str!("../../../templates/attach.yaml");
+const ATTACH_INGRESS: &str = include_str!("../../../templates/attach-ingress.yaml");
 
 /// Options of `up` that reach the template as parameters.
 #[derive(Debug, Clone, Default)]
@@ -20,17 +23,42 @@ pub struct StackOptions {
 
 /// The template body for a lab's manifest.
 pub fn render(manifest: &Manifest) -> String {
-    let (resources, outputs) = CORE
+    let services: Vec<_> = manifest.services.iter().collect();
+    with_services(CORE, &services, "")
+}
+
+/// The stack of an attached lab (`templates/attach.yaml`): repositories and run ingress
+/// for the services mysfits deploys (never the default, which is not its own), and an
+/// ingress from each of the load balancer's security groups.
+pub fn render_attached(manifest: &Manifest, attached: &Attached) -> String {
+    let services: Vec<_> = manifest
+        .services
+        .iter()
+        .filter(|s| s.route != Route::Default)
+        .collect();
+    let ingress: String = attached
+        .alb_security_groups
+        .iter()
+        .enumerate()
+        .map(|(i, sg)| fragment(ATTACH_INGRESS, &(i + 1).to_string()).replace("__SG__", sg))
+        .collect();
+    with_services(ATTACH, &services, &ingress)
+}
+
+/// `base` with each service's repository, run ingress and repository output appended.
+fn with_services(base: &str, services: &[&crate::manifest::Service], extra: &str) -> String {
+    let (resources, outputs) = base
         .split_once("\nOutputs:\n")
-        .expect("templates/core.yaml ends with an Outputs section");
+        .expect("a template ends with an Outputs section");
     let mut body = resources.trim_end().to_string();
     body.push('\n');
-    for service in &manifest.services {
+    body.push_str(extra);
+    for service in services {
         body.push_str(&fragment(REPO, &service.name));
     }
     // One ingress per distinct port: two services on port 80 share a rule.
     let mut ports = std::collections::BTreeSet::new();
-    for service in &manifest.services {
+    for service in services {
         if ports.insert(service.port) {
             body.push_str(
                 &fragment(RUN_INGRESS, &service.name)
@@ -41,10 +69,54 @@ pub fn render(manifest: &Manifest) -> String {
     body.push_str("Outputs:\n");
     body.push_str(outputs.trim_end());
     body.push('\n');
-    for service in &manifest.services {
+    for service in services {
         body.push_str(&fragment(REPO_OUTPUT, &service.name));
     }
     body
+}
+
+/// The attached stack's parameters: the existing resources it builds beside.
+pub fn attached_parameters(lab: &Lab, attached: &Attached) -> BTreeMap<String, String> {
+    let backend = match &attached.default {
+        DefaultBackend::EcsService { cluster, service } => format!("ecs:{cluster}/{service}"),
+        DefaultBackend::Instances => "instances".into(),
+        DefaultBackend::Ips => "ips".into(),
+        DefaultBackend::Lambda => "lambda".into(),
+    };
+    [
+        ("LabName", lab.name().to_string()),
+        ("VpcId", attached.vpc_id.clone()),
+        ("TaskSubnets", attached.subnets.join(",")),
+        (
+            "TaskAssignPublicIp",
+            if attached.public_ip {
+                "ENABLED"
+            } else {
+                "DISABLED"
+            }
+            .into(),
+        ),
+        ("ExtraSecurityGroups", attached.security_groups.join(",")),
+        ("AlbArn", attached.alb_arn.clone()),
+        ("AlbDnsName", attached.alb_dns_name.clone()),
+        ("AlbUrl", attached.url()),
+        ("AlbSecurityGroup", attached.alb_security_groups.join(",")),
+        ("ListenerArn", attached.listener_arn.clone()),
+        (
+            "DefaultTargetGroupArn",
+            attached.default_target_group_arn.clone(),
+        ),
+        ("DefaultBackend", backend),
+        ("ClusterName", attached.cluster_name.clone()),
+        ("ClusterArn", attached.cluster_arn.clone()),
+        (
+            "LogGroupName",
+            attached.log_group.clone().unwrap_or_default(),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
 }
 
 /// Indents a column-0 fragment under its section, with the service's names filled in.
@@ -225,6 +297,74 @@ mod tests {
             assert_eq!(repo["Type"].as_str(), Some("AWS::ECR::Repository"));
             assert_eq!(repo["Properties"]["EmptyOnDelete"].as_bool(), Some(true));
         }
+    }
+
+    pub(crate) fn attached() -> Attached {
+        Attached {
+            listener_arn:
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/shop/1/2".into(),
+            listener_port: 80,
+            listener_protocol: "HTTP".into(),
+            alb_arn: "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shop/1"
+                .into(),
+            alb_dns_name: "shop-1.us-east-1.elb.amazonaws.com".into(),
+            alb_security_groups: vec!["sg-0a".into(), "sg-0b".into()],
+            vpc_id: "vpc-0a".into(),
+            default_target_group_arn: "arn:tg".into(),
+            default: DefaultBackend::Instances,
+            cluster_name: "shop".into(),
+            cluster_arn: "arn:cluster".into(),
+            subnets: vec!["subnet-1".into(), "subnet-2".into()],
+            security_groups: vec![],
+            log_group: None,
+            public_ip: true,
+        }
+    }
+
+    #[test]
+    fn an_attached_stack_has_every_output_read_each_group_admitted_and_no_default_repo() {
+        let (manifest, _) = rendered();
+        let body = render_attached(&manifest, &attached());
+        let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&body).unwrap();
+        let mut have: Vec<String> = doc["Outputs"]
+            .as_mapping()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str().unwrap().to_string())
+            .collect();
+        let mut wanted: Vec<String> = crate::outputs::required_keys(true)
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        wanted.push(repo_output("like-service"));
+        have.sort();
+        wanted.sort();
+        assert_eq!(have, wanted, "the default (monolith) gets no repository");
+        let resources = doc["Resources"].as_mapping().unwrap();
+        for (id, res) in resources {
+            assert!(res["Metadata"]["Description"].as_str().is_some(), "{id:?}");
+        }
+        for (i, sg) in ["sg-0a", "sg-0b"].iter().enumerate() {
+            let ingress = &doc["Resources"][format!("AlbIngress{}", i + 1).as_str()];
+            assert_eq!(
+                ingress["Properties"]["SourceSecurityGroupId"].as_str(),
+                Some(*sg)
+            );
+        }
+        let lab = Lab::parse("shop").unwrap();
+        let params = attached_parameters(&lab, &attached());
+        let declared = doc["Parameters"].as_mapping().unwrap();
+        assert_eq!(declared.len(), params.len());
+        for (name, _) in declared {
+            let name = name.as_str().unwrap();
+            assert!(params.contains_key(name), "parameter {name} is not passed");
+            assert!(body.matches(name).count() >= 2, "{name} is never used");
+        }
+        assert_eq!(params["DefaultBackend"], "instances");
+        assert_eq!(
+            params["AlbUrl"],
+            "http://shop-1.us-east-1.elb.amazonaws.com"
+        );
     }
 
     #[test]

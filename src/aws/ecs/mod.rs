@@ -28,9 +28,16 @@ fn awsvpc(
     security_group: &str,
     public_ip: bool,
 ) -> Result<NetworkConfiguration, AwsError> {
+    // An attached lab's tasks may join more than mysfits' own group (comma-separated).
+    let groups = security_group
+        .split(',')
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+        .map(String::from)
+        .collect();
     let vpc = AwsVpcConfiguration::builder()
         .set_subnets(Some(subnets))
-        .security_groups(security_group)
+        .set_security_groups(Some(groups))
         .assign_public_ip(if public_ip {
             AssignPublicIp::Enabled
         } else {

@@ -56,6 +56,9 @@ pub struct ServiceInfo {
     pub grace_seconds: Option<i32>,
     #[serde(skip)]
     pub tags: BTreeMap<String, String>,
+    /// Its tasks' network: subnets, security groups, whether they get a public IP.
+    #[serde(skip)]
+    pub network: (Vec<String>, Vec<String>, bool),
 }
 
 fn service_info(s: &aws_sdk_ecs::types::Service) -> ServiceInfo {
@@ -77,6 +80,16 @@ fn service_info(s: &aws_sdk_ecs::types::Service) -> ServiceInfo {
             .collect(),
         grace_seconds: s.health_check_grace_period_seconds(),
         tags: tag_map(s.tags()),
+        network: s
+            .network_configuration()
+            .and_then(|n| n.awsvpc_configuration())
+            .map(|v| {
+                let public = v
+                    .assign_public_ip()
+                    .is_some_and(|p| p.as_str() == "ENABLED");
+                (v.subnets().to_vec(), v.security_groups().to_vec(), public)
+            })
+            .unwrap_or_default(),
     }
 }
 
@@ -123,6 +136,12 @@ impl Aws {
         cluster: &str,
         lab: &str,
     ) -> Result<Vec<ServiceInfo>, AwsError> {
+        let all = self.cluster_services(cluster).await?;
+        Ok(all.into_iter().filter(|s| owned_by(&s.tags, lab)).collect())
+    }
+
+    /// Every service of the cluster not deleted, with its tags; a missing cluster has none.
+    pub async fn cluster_services(&self, cluster: &str) -> Result<Vec<ServiceInfo>, AwsError> {
         let pages = self.ecs.list_services().cluster(cluster).into_paginator();
         let arns = all_pages(pages.send(), "list services", |p| p.service_arns().to_vec());
         let Some(arns) = arns.await.none_if(no_cluster)? else {
@@ -132,7 +151,7 @@ impl Aws {
             .describe_services(cluster, &arns)
             .await?
             .into_iter()
-            .filter(|s| !s.deleted && owned_by(&s.tags, lab))
+            .filter(|s| !s.deleted)
             .collect())
     }
 

@@ -124,6 +124,7 @@ mod tests {
 
     fn rule(arn: &str, priority: Option<u32>, tg: &str) -> RuleInfo {
         RuleInfo {
+            action: "forward".into(),
             arn: arn.into(),
             priority,
             patterns: vec!["/mysfits/*/like".into()],

@@ -53,6 +53,10 @@ impl<'m> DeployPlan<'m> {
     /// and image reference already by clap).
     pub fn new(manifest: &'m Manifest, req: &DeployRequest) -> Result<Self, Error> {
         let service = service_in(manifest, &req.service)?;
+        // Attached, the default is someone else's service (or instances): never rolled.
+        if manifest.attach.is_some() && service.route == mysfits_lab::manifest::Route::Default {
+            return Err(crate::error::AttachError::ForeignDefault(service.name.clone()).into());
+        }
         let no_build = |tag: Option<&str>| Error::NoBuild {
             service: service.name.clone(),
             tag: tag.map(String::from),

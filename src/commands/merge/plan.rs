@@ -97,6 +97,7 @@ mod tests {
     fn state(weight: Option<u8>, group: bool) -> SplitState {
         let rules = weight
             .map(|w| RuleInfo {
+                action: "forward".into(),
                 arn: "rule-1".into(),
                 priority: Some(3),
                 patterns: vec!["/mysfits/*/like".into()],

@@ -91,6 +91,7 @@ mod tests {
             live: Live {
                 listener: "listener".into(),
                 rules: vec![RuleInfo {
+                    action: "forward".into(),
                     arn: "rule-1".into(),
                     priority: Some(3),
                     patterns: vec!["/mysfits/*/like".into()],

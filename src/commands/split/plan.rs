@@ -307,6 +307,7 @@ mod tests {
         let infos: Vec<RuleInfo> = rules
             .iter()
             .map(|(arn, priority, patterns, tg, weight)| RuleInfo {
+                action: "forward".into(),
                 arn: arn.to_string(),
                 priority: Some(*priority),
                 patterns: patterns.iter().map(|p| p.to_string()).collect(),

@@ -1,5 +1,6 @@
 //! The steps two or more commands share. A command imports steps, never another command.
 
+pub mod attach;
 pub mod cutover;
 pub mod interrupt;
 pub mod lab_service;

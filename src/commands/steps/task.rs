@@ -20,7 +20,8 @@ pub fn task_spec(
 ) -> Result<TaskSpec, MissingOutput> {
     let values = BTreeMap::from([
         ("alb_dns", outputs.alb_dns_name.clone()),
-        ("table", outputs.table_name.clone()),
+        // An attached lab has no table of its own: `${table}` is then empty.
+        ("table", outputs.table_name.clone().unwrap_or_default()),
         ("region", region.to_string()),
         ("lab", lab.to_string()),
     ]);
@@ -91,4 +92,20 @@ pub async fn ensure_grace(
     Ok(Some(format!(
         "health-check grace period set to {wanted} s (was {was})"
     )))
+}
+
+/// A service of that name the lab did not make (an attached lab shares a cluster) is
+/// refused before anything is built, registered or created: mysfits never adopts it.
+pub async fn refuse_foreign_service(ctx: &Ctx<'_>, cluster: &str, name: &str) -> Result<(), Error> {
+    if let Some(found) = ctx.aws.describe_service(cluster, name).await? {
+        if !mysfits_lab::names::owned_by(&found.tags, ctx.lab.name()) {
+            return Err(crate::error::AttachError::ForeignService {
+                service: name.to_string(),
+                cluster: cluster.to_string(),
+                lab: ctx.lab.to_string(),
+            }
+            .into());
+        }
+    }
+    Ok(())
 }

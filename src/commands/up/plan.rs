@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::aws::cfn::Stack;
 use crate::error::Error;
-use mysfits_lab::manifest::{Manifest, Service};
+use mysfits_lab::manifest::{Manifest, Route, Service};
 use mysfits_lab::names::{owned_by, Lab};
 use mysfits_lab::stack::{Phase, StackStatus};
 use mysfits_lab::template::{self, StackOptions};
@@ -48,6 +48,37 @@ impl<'m> UpPlan<'m> {
             default_service,
             placeholder_image: placeholder_image.to_string(),
             next: (what, default_service.deploy_command()),
+        }
+    }
+
+    /// The stack of a lab attached to a listener it did not make: only mysfits' own
+    /// security group, roles, log group and repositories; no default service of its own.
+    pub fn attached(
+        lab: &Lab,
+        manifest: &'m Manifest,
+        attached: &mysfits_lab::attach::Attached,
+    ) -> Self {
+        let body = template::render_attached(manifest, attached);
+        let default_service = manifest.default_service();
+        let next = match manifest.services.iter().find(|s| s.route != Route::Default) {
+            Some(s) => (
+                "build and roll out a service you carve out",
+                s.deploy_command(),
+            ),
+            None => (
+                "add the services you carve out to the manifest, then deploy one",
+                "mysfits deploy SERVICE --tag v1".to_string(),
+            ),
+        };
+        Self {
+            stack: lab.stack().to_string(),
+            parameters: template::attached_parameters(lab, attached),
+            labels: template::descriptions(&body),
+            body,
+            tags: lab.tags(None),
+            default_service,
+            placeholder_image: String::new(),
+            next: (next.0, next.1),
         }
     }
 

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod foreign;
 pub mod probe;
 pub mod snapshot;
 pub mod tmux;

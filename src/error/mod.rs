@@ -1,5 +1,9 @@
 //! The tool's errors: what happened and why on one line, then hints naming the next command.
 
+pub mod attach;
+
+pub use attach::AttachError;
+
 use crate::aws::cfn::WaitError;
 use crate::aws::config::{ConfigError, Place};
 use crate::aws::AwsError;
@@ -22,6 +26,10 @@ pub enum Error {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Aws(#[from] AwsError),
+    #[error(transparent)]
+    Attach(#[from] AttachError),
+    #[error("{0}")]
+    AttachFlags(String),
     #[error("waiting for stack '{stack}': {source}")]
     Wait {
         stack: String,
@@ -308,6 +316,7 @@ impl Error {
     pub fn hints(&self, lab: &str) -> Vec<String> {
         let lab_flag = mysfits_lab::names::lab_flag(lab);
         match self {
+            Error::Attach(e) => e.hints(&lab_flag),
             Error::Name(NameError::TargetGroupTooLong { .. }) => {
                 vec!["use a shorter --lab or service name".into()]
             }
@@ -438,6 +447,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::InterruptedAtQuestion(_) => 130,
+            Error::Attach(e) => e.exit_code(),
             Error::Name(_)
             | Error::Manifest(_)
             | Error::UnknownService { .. }
@@ -453,6 +463,7 @@ impl Error {
             | Error::FileExists(_)
             | Error::ComposeRead { .. }
             | Error::ManifestExists { .. }
+            | Error::AttachFlags(_)
             | Error::NoSampleApps { .. }
             | Error::Build(BuildError::NoContext(_) | BuildError::NoDockerfile(_))
             | Error::Rule(_)
