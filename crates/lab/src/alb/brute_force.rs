@@ -102,6 +102,7 @@ fn inserted(existing: &[Rule], new: &NewRule, i: usize) -> Vec<Rule> {
     out.push(Rule {
         priority: 2 * i as u32 + 1,
         patterns: new.patterns.clone(),
+        when: new.when.clone(),
         target: new.target.clone(),
         owned: true,
     });
@@ -164,6 +165,7 @@ fn random_rule_sequences_never_leave_a_dead_pattern() {
                     rules.push(Rule {
                         priority,
                         patterns: random_patterns(&mut rng),
+                        when: Default::default(),
                         target: format!("f{k}"),
                         owned: false,
                     });
@@ -188,6 +190,7 @@ fn random_rule_sequences_never_leave_a_dead_pattern() {
             let new = NewRule {
                 target,
                 patterns: random_patterns(&mut rng),
+                when: Default::default(),
             };
             let context = format!("{existing:?}\n+ {new:?} {req:?}");
             match place(&existing, &new, &req) {
@@ -304,6 +307,7 @@ fn random_rule_sequences_never_leave_a_dead_pattern() {
                             }
                         }
                         PlacementError::Undecided(u) => panic!("{u}\n{context}"),
+                        PlacementError::Unsure { why, .. } => panic!("{why}\n{context}"),
                     }
                 }
             }
