@@ -212,6 +212,94 @@ impl Conditions {
         }
     }
 
+    /// Concrete requests (paths aside) that these conditions take, varied so that
+    /// rules with other conditions match some and miss others: each one that the
+    /// earlier rules' paths leave a path over is a real witness of reachability.
+    /// `others`: the conditions of the rules around, for their values.
+    pub fn samples(&self, others: &[&Conditions]) -> Vec<HttpRequest> {
+        const MAX: usize = 256;
+        let examples = |globs: &[Glob]| -> Vec<String> {
+            globs
+                .iter()
+                .flat_map(|g| [example(g, "", 'a'), example(g, "zq", 'q')])
+                .collect()
+        };
+        let mut hosts = if self.hosts.is_empty() {
+            let mut h: Vec<String> = others.iter().flat_map(|o| examples(&o.hosts)).collect();
+            h.push("zq9.invalid".into());
+            h
+        } else {
+            let mut h = examples(&self.hosts);
+            // Their hosts that ours take: the requests where both apply.
+            h.extend(others.iter().flat_map(|o| examples(&o.hosts)));
+            h
+        };
+        hosts.sort();
+        hosts.dedup();
+        let methods: Vec<String> = if self.methods.is_empty() {
+            let mut m: Vec<String> = others.iter().flat_map(|o| o.methods.clone()).collect();
+            m.push("ZQ".into());
+            m.sort();
+            m.dedup();
+            m
+        } else {
+            self.methods.clone()
+        };
+        let ips: Vec<Option<IpAddr>> = if self.source_ips.is_empty() {
+            let mut v: Vec<Option<IpAddr>> = others
+                .iter()
+                .flat_map(|o| o.source_ips.iter().map(|c| Some(c.first())))
+                .collect();
+            v.push(Some(IpAddr::from([203, 0, 113, 77])));
+            v
+        } else {
+            self.source_ips.iter().map(|c| Some(c.first())).collect()
+        };
+        let mut out = Vec::new();
+        for variant in 0..2 {
+            let pick = |globs: &[Glob]| {
+                let g = &globs[variant % globs.len()];
+                if variant == 0 {
+                    example(g, "", 'a')
+                } else {
+                    example(g, "zq", 'q')
+                }
+            };
+            let headers: Vec<(String, String)> = self
+                .headers
+                .iter()
+                .map(|h| (h.name.clone(), pick(&h.values)))
+                .collect();
+            let query: Vec<(Option<String>, String)> = self
+                .queries
+                .iter()
+                .map(|q| {
+                    let p = &q[variant % q.len()];
+                    let value = pick(std::slice::from_ref(&p.value));
+                    (p.key.as_ref().map(|k| pick(std::slice::from_ref(k))), value)
+                })
+                .collect();
+            for h in &hosts {
+                for m in &methods {
+                    for ip in &ips {
+                        let req = HttpRequest {
+                            path: "/".into(),
+                            host: Some(h.clone()),
+                            method: Some(m.clone()),
+                            headers: headers.clone(),
+                            query: query.clone(),
+                            source_ip: *ip,
+                        };
+                        if self.matches(&req) && out.len() < MAX {
+                            out.push(req);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// `host a.example.com or b.example.com`, `method GET`, … one per condition.
     pub fn describe(&self) -> Vec<String> {
         let or = |v: Vec<String>| v.join(" or ");
@@ -245,6 +333,18 @@ impl Conditions {
     }
 }
 
+/// A value a glob matches: `*` as `star`, `?` as `one`.
+fn example(g: &Glob, star: &str, one: char) -> String {
+    g.as_str()
+        .chars()
+        .map(|c| match c {
+            '*' => star.to_string(),
+            '?' => one.to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 fn pair_text(p: &QueryPair) -> String {
     match &p.key {
         Some(k) => format!("{k}={}", p.value),
@@ -261,7 +361,10 @@ fn pairs_covered(small: &[QueryPair], big: &[QueryPair]) -> bool {
                 (Some(bk), Some(sk)) => all_covered(std::slice::from_ref(sk), &[bk.clone()]),
                 (Some(_), None) => false,
             };
-            key && all_covered(std::slice::from_ref(&s.value), std::slice::from_ref(&b.value))
+            key && all_covered(
+                std::slice::from_ref(&s.value),
+                std::slice::from_ref(&b.value),
+            )
         })
     })
 }
@@ -327,6 +430,15 @@ impl Cidr {
         }
     }
 
+    /// Its first address.
+    pub fn first(&self) -> IpAddr {
+        if self.v4 {
+            IpAddr::from((self.net as u32).to_be_bytes())
+        } else {
+            IpAddr::from(self.net.to_be_bytes())
+        }
+    }
+
     pub fn contains(&self, ip: IpAddr) -> bool {
         let (v4, n) = match ip {
             IpAddr::V4(a) => (true, u32::from(a) as u128),
@@ -383,12 +495,18 @@ pub fn parse_host(s: &str) -> Result<Glob, ConditionError> {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "-.*?".contains(c))
     {
-        return Err(bad("only letters, digits, '-', '.', '*' and '?' are allowed"));
+        return Err(bad(
+            "only letters, digits, '-', '.', '*' and '?' are allowed",
+        ));
     }
     let Some((_, last)) = s.rsplit_once('.') else {
         return Err(bad("it needs at least one '.'"));
     };
-    if last.is_empty() || !last.chars().all(|c| c.is_ascii_alphabetic() || c == '*' || c == '?') {
+    if last.is_empty()
+        || !last
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || c == '*' || c == '?')
+    {
         return Err(bad("only letters may follow the last '.'"));
     }
     Ok(Glob::new(s))
@@ -398,7 +516,8 @@ pub fn parse_host(s: &str) -> Result<Glob, ConditionError> {
 pub fn parse_method(s: &str) -> Result<String, ConditionError> {
     let ok = !s.is_empty()
         && s.len() <= 40
-        && s.chars().all(|c| c.is_ascii_uppercase() || c == '-' || c == '_');
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c == '-' || c == '_');
     ok.then(|| s.to_string())
         .ok_or_else(|| ConditionError::Method(s.to_string()))
 }
@@ -471,7 +590,9 @@ mod tests {
         assert!(!Cidr::parse("10.0.0.0/8")
             .unwrap()
             .contains("::1".parse().unwrap()));
-        assert!(Cidr::parse("::/0").unwrap().contains("::1".parse().unwrap()));
+        assert!(Cidr::parse("::/0")
+            .unwrap()
+            .contains("::1".parse().unwrap()));
         assert!(Cidr::parse("0.0.0.0/0")
             .unwrap()
             .covers(&Cidr::parse("1.2.3.4/32").unwrap()));
@@ -489,7 +610,10 @@ mod tests {
         assert_eq!(a.relation(&b), Relation::Disjoint);
         assert_eq!(star.relation(&a), Relation::Takes);
         assert_eq!(a.relation(&star), Relation::Overlaps);
-        assert_eq!(methods(&["GET"]).relation(&methods(&["POST"])), Relation::Disjoint);
+        assert_eq!(
+            methods(&["GET"]).relation(&methods(&["POST"])),
+            Relation::Disjoint
+        );
         assert_eq!(
             methods(&["GET", "POST"]).relation(&methods(&["POST"])),
             Relation::Takes
@@ -523,7 +647,10 @@ mod tests {
         }
         assert!(parse_method("GET").is_ok());
         assert!(parse_method("get").is_err());
-        assert_eq!(parse_header("X-Env=blue").unwrap(), ("X-Env".into(), "blue".into()));
+        assert_eq!(
+            parse_header("X-Env=blue").unwrap(),
+            ("X-Env".into(), "blue".into())
+        );
         assert!(parse_header("X-Env").is_err());
     }
 }

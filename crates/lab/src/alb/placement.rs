@@ -743,7 +743,11 @@ pub fn place(existing: &[Rule], new: &NewRule, req: &Request) -> Result<Placemen
         }
     }
     if a.lo <= a.hi {
-        let (p, moves) = a.choose(a.lo..=a.hi)?;
+        // No room in a window narrowed by undecided answers: say those.
+        let (p, moves) = a.choose(a.lo..=a.hi).map_err(|e| match e {
+            PlacementError::NoRoom { .. } if !a.unsure.is_empty() => undecided(&a),
+            e => e,
+        })?;
         return placed(p, moves, Vec::new());
     }
     if !req.force {

@@ -219,7 +219,8 @@ impl std::error::Error for Undecided {}
 /// requests ([`Relation::Takes`]) hide by their paths alone, so if they cover the
 /// pattern it is hidden; rules disjoint from `when` never hide it; if even all the
 /// others with the partly overlapping ones leave a path over, that path reaches it.
-/// Between the two, the answer depends on more than paths: [`Undecided`].
+/// Between the two, sample requests of `when` (`Conditions::samples`) may still show
+/// a witness; failing that, the answer depends on more than paths: [`Undecided`].
 pub fn hidden(
     pattern: &PathPattern,
     when: &Conditions,
@@ -245,6 +246,19 @@ pub fn hidden(
         Coverage::Unknown => return Err(search()),
         Coverage::Witness(_) if partly.is_empty() => return Ok(false),
         Coverage::Witness(_) => {}
+    }
+    // A concrete request of `when` that leaves a path over is a witness: exact.
+    let others: Vec<&Conditions> = partly.iter().map(|r| &r.when).collect();
+    for req in when.samples(&others) {
+        let applying: Vec<PathPattern> = earlier
+            .iter()
+            .filter(|r| r.when.matches(&req))
+            .flat_map(|r| r.paths())
+            .collect();
+        let refs: Vec<&PathPattern> = applying.iter().collect();
+        if let Coverage::Witness(_) = uncovered(pattern, &refs) {
+            return Ok(false);
+        }
     }
     let more: Vec<PathPattern> = partly.iter().flat_map(|r| r.paths()).collect();
     let all: Vec<&PathPattern> = takes.iter().chain(&more).collect();
