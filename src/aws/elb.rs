@@ -3,15 +3,16 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, ForwardActionConfig, PathPatternConditionConfig, ProtocolEnum,
-    RuleCondition, Tag, TargetGroupAttribute, TargetGroupStickinessConfig, TargetGroupTuple,
-    TargetTypeEnum,
+    Action, ActionTypeEnum, ForwardActionConfig, HostHeaderConditionConfig,
+    PathPatternConditionConfig, ProtocolEnum, RuleCondition, Tag, TargetGroupAttribute,
+    TargetGroupStickinessConfig, TargetGroupTuple, TargetTypeEnum,
 };
 
 use super::error::{Answer, AwsError, NoneIf};
 use super::pages::all_pages;
 use super::pairs::pairs;
 use super::Aws;
+use mysfits_lab::alb::{Cidr, Conditions, Glob, Header, QueryPair};
 use mysfits_lab::health::HealthCheck;
 use mysfits_lab::names::owned_by;
 use mysfits_lab::weights::Forward;
@@ -22,6 +23,9 @@ pub struct RuleInfo {
     /// `None` for the listener's default rule.
     pub priority: Option<u32>,
     pub patterns: Vec<String>,
+    /// Its conditions besides paths (host, header, method, query string, source IP).
+    #[serde(skip_serializing_if = "Conditions::is_empty")]
+    pub conditions: Conditions,
     pub target_groups: Vec<String>,
     /// The forward action, plain or weighted; `None` for other actions.
     pub forward: Option<Forward>,
@@ -96,17 +100,7 @@ impl Aws {
             .rules()
             .iter()
             .map(|r| {
-                let mut patterns = Vec::new();
-                for c in r.conditions() {
-                    if c.field() == Some("path-pattern") {
-                        match c.path_pattern_config() {
-                            Some(cfg) if !cfg.values().is_empty() => {
-                                patterns.extend(cfg.values().iter().cloned())
-                            }
-                            _ => patterns.extend(c.values().iter().cloned()),
-                        }
-                    }
-                }
+                let (patterns, conditions) = read_conditions(r.conditions());
                 let forward = r
                     .actions()
                     .iter()
@@ -133,6 +127,7 @@ impl Aws {
                     arn: r.rule_arn().unwrap_or_default().to_string(),
                     priority: r.priority().and_then(|p| p.parse().ok()),
                     patterns,
+                    conditions,
                     target_groups,
                     forward,
                 }
@@ -338,6 +333,7 @@ impl Aws {
         listener: &str,
         priority: u32,
         patterns: &[String],
+        hosts: &[String],
         forward: &Forward,
         tags: &[(String, String)],
     ) -> Result<String, AwsError> {
@@ -346,7 +342,7 @@ impl Aws {
             .create_rule()
             .listener_arn(listener)
             .priority(priority as i32)
-            .conditions(path_condition(patterns))
+            .set_conditions(Some(rule_conditions(patterns, hosts)))
             .actions(forward_action(forward))
             .set_tags(Some(elb_tags(tags)));
         let out = call.send().answer("create listener rule").await?;
@@ -378,17 +374,19 @@ impl Aws {
         Ok(())
     }
 
-    /// Changes a rule's path patterns in place: no moment without a rule.
+    /// Changes a rule's path patterns (and host condition) in place: no moment without
+    /// a rule.
     pub async fn modify_rule_patterns(
         &self,
         rule: &str,
         patterns: &[String],
+        hosts: &[String],
     ) -> Result<(), AwsError> {
         let call = self
             .elb
             .modify_rule()
             .rule_arn(rule)
-            .conditions(path_condition(patterns));
+            .set_conditions(Some(rule_conditions(patterns, hosts)));
         call.send().answer("modify listener rule").await?;
         Ok(())
     }
@@ -437,15 +435,88 @@ fn forward_action(forward: &Forward) -> Action {
     }
 }
 
-fn path_condition(patterns: &[String]) -> RuleCondition {
-    RuleCondition::builder()
+/// The path-pattern condition, and a host-header one when hosts are given (ANDed).
+fn rule_conditions(patterns: &[String], hosts: &[String]) -> Vec<RuleCondition> {
+    let mut out = vec![RuleCondition::builder()
         .field("path-pattern")
         .path_pattern_config(
             PathPatternConditionConfig::builder()
                 .set_values(Some(patterns.to_vec()))
                 .build(),
         )
-        .build()
+        .build()];
+    if !hosts.is_empty() {
+        out.push(
+            RuleCondition::builder()
+                .field("host-header")
+                .host_header_config(
+                    HostHeaderConditionConfig::builder()
+                        .set_values(Some(hosts.to_vec()))
+                        .build(),
+                )
+                .build(),
+        );
+    }
+    out
+}
+
+/// A rule's path patterns and its other conditions, from their `*Config` forms or
+/// the legacy `Values` (which only path-pattern and host-header have).
+fn read_conditions(conditions: &[RuleCondition]) -> (Vec<String>, Conditions) {
+    let mut patterns = Vec::new();
+    let mut when = Conditions::default();
+    // The `*Config` values when there are some, else the legacy `Values`.
+    let pick = |config: Option<&[String]>, legacy: &[String]| -> Vec<String> {
+        match config {
+            Some(v) if !v.is_empty() => v.to_vec(),
+            _ => legacy.to_vec(),
+        }
+    };
+    for c in conditions {
+        let legacy = c.values();
+        match c.field().unwrap_or_default() {
+            "path-pattern" => {
+                patterns.extend(pick(c.path_pattern_config().map(|x| x.values()), legacy))
+            }
+            "host-header" => when.hosts.extend(
+                pick(c.host_header_config().map(|x| x.values()), legacy)
+                    .iter()
+                    .map(|v| Glob::new(v)),
+            ),
+            "http-request-method" => when.methods.extend(pick(
+                c.http_request_method_config().map(|x| x.values()),
+                legacy,
+            )),
+            "http-header" => {
+                if let Some(h) = c.http_header_config() {
+                    when.headers.push(Header {
+                        name: h.http_header_name().unwrap_or_default().to_string(),
+                        values: h.values().iter().map(|v| Glob::new(v)).collect(),
+                    });
+                }
+            }
+            "query-string" => {
+                if let Some(q) = c.query_string_config() {
+                    when.queries.push(
+                        q.values()
+                            .iter()
+                            .map(|kv| QueryPair {
+                                key: kv.key().map(Glob::new),
+                                value: Glob::new(kv.value().unwrap_or_default()),
+                            })
+                            .collect(),
+                    );
+                }
+            }
+            "source-ip" => when.source_ips.extend(
+                pick(c.source_ip_config().map(|x| x.values()), legacy)
+                    .iter()
+                    .filter_map(|v| Cidr::parse(v)),
+            ),
+            _ => {}
+        }
+    }
+    (patterns, when)
 }
 
 fn elb_tags(tags: &[(String, String)]) -> Vec<Tag> {

@@ -102,7 +102,7 @@ pub(super) fn inserted(existing: &[Rule], new: &NewRule, i: usize) -> Vec<Rule> 
     out.push(Rule {
         priority: 2 * i as u32 + 1,
         patterns: new.patterns.clone(),
-        when: new.when.clone(),
+        when: (*new.when).clone(),
         target: new.target.clone(),
         owned: true,
     });

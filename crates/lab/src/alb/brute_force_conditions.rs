@@ -135,7 +135,7 @@ fn random_rule_sequences_with_hosts_and_methods_never_leave_a_dead_pattern() {
             let new = NewRule {
                 target: format!("s{step}"),
                 patterns: random_patterns(&mut rng),
-                when: random_when(&mut rng),
+                when: Box::new(random_when(&mut rng)),
             };
             let context = format!("{existing:?}\n+ {new:?} {req:?}");
             match place(&existing, &new, &req) {
@@ -228,14 +228,14 @@ fn a_host_rule_does_not_hide_another_hosts_paths() {
     let b = NewRule {
         target: "b".into(),
         patterns: vec![super::testing::pat("/api/*")],
-        when: host("b.example.com"),
+        when: Box::new(host("b.example.com")),
     };
     let pl = place(std::slice::from_ref(&a), &b, &Request::default()).unwrap();
     assert_eq!(pl.priority, 2, "after a's rule: disjoint hosts");
     // Without a host, the new rule is hidden for a.example.com only: not dark, so it
     // goes after (nothing of a's is hidden by it either way).
     let any = NewRule {
-        when: Conditions::default(),
+        when: Box::default(),
         ..b.clone()
     };
     let pl = place(std::slice::from_ref(&a), &any, &Request::default()).unwrap();
@@ -250,10 +250,10 @@ fn a_host_rule_does_not_hide_another_hosts_paths() {
         ..a.clone()
     };
     let post = NewRule {
-        when: Conditions {
+        when: Box::new(Conditions {
             methods: vec!["POST".into()],
             ..Conditions::default()
-        },
+        }),
         ..b.clone()
     };
     assert_eq!(
@@ -304,11 +304,11 @@ fn a_partial_overlap_is_refused_as_undecided_unless_forced() {
     let ours = NewRule {
         target: "ours".into(),
         patterns: vec![super::testing::pat("/api/*")],
-        when: Conditions {
+        when: Box::new(Conditions {
             hosts: vec![Glob::new("a.example.com")],
             methods: vec!["GET".into(), "POST".into()],
             ..Conditions::default()
-        },
+        }),
     };
     let err = place(&rules, &ours, &Request::default()).unwrap_err();
     assert!(matches!(err, PlacementError::Unsure { .. }), "{err}");
@@ -338,10 +338,10 @@ fn a_partial_overlap_is_refused_as_undecided_unless_forced() {
     assert_eq!(forced.priority, 3);
     // Where a request of ours escapes theirs (PUT), the answer is exact: reached.
     let put = NewRule {
-        when: Conditions {
+        when: Box::new(Conditions {
             methods: vec!["GET".into(), "PUT".into()],
-            ..ours.when.clone()
-        },
+            ..(*ours.when).clone()
+        }),
         ..ours.clone()
     };
     assert_eq!(

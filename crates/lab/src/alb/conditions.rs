@@ -358,7 +358,9 @@ fn pairs_covered(small: &[QueryPair], big: &[QueryPair]) -> bool {
         big.iter().any(|b| {
             let key = match (&b.key, &s.key) {
                 (None, _) => true,
-                (Some(bk), Some(sk)) => all_covered(std::slice::from_ref(sk), &[bk.clone()]),
+                (Some(bk), Some(sk)) => {
+                    all_covered(std::slice::from_ref(sk), std::slice::from_ref(bk))
+                }
                 (Some(_), None) => false,
             };
             key && all_covered(

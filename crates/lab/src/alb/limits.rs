@@ -7,6 +7,8 @@ use std::fmt;
 
 use super::pattern::{PathPattern, PatternError, Trap};
 
+/// "Rules per listener" (the default rule not counted): a listener at it takes no new rule.
+pub const MAX_RULES_PER_LISTENER: usize = 100;
 /// "Condition values per rule": a rule's path patterns count one each.
 pub const MAX_VALUES: usize = 5;
 /// "Condition wildcards per rule": every `*` and `?` over all of a rule's patterns.

@@ -32,8 +32,8 @@ pub const MAX_PRIORITY: u32 = 50_000;
 pub struct NewRule {
     pub target: String,
     pub patterns: Vec<PathPattern>,
-    /// Its other conditions (`split --host`).
-    pub when: Conditions,
+    /// Its other conditions (`split --host`); boxed, as errors carry the rule.
+    pub when: Box<Conditions>,
 }
 
 impl NewRule {
@@ -41,7 +41,7 @@ impl NewRule {
         Rule {
             priority,
             patterns: self.patterns.clone(),
-            when: self.when.clone(),
+            when: (*self.when).clone(),
             target: self.target.clone(),
             owned: true,
         }
@@ -160,7 +160,8 @@ pub enum PlacementError {
     /// by `hidden_by`.
     Order {
         new: NewRule,
-        pattern: PathPattern,
+        /// Boxed to keep the error small.
+        pattern: Box<PathPattern>,
         hidden_by: Vec<RuleRef>,
         hides: Vec<(PathPattern, RuleRef)>,
     },
@@ -645,7 +646,7 @@ impl<'a> Analysis<'a> {
     fn conflict(&self) -> PlacementError {
         for p in &self.new.paths() {
             for (j, r) in self.order.iter().enumerate() {
-                if r.when != self.new.when {
+                if r.when != *self.new.when {
                     continue;
                 }
                 for q in &r.paths() {
@@ -670,7 +671,7 @@ impl<'a> Analysis<'a> {
             .expect("an empty window has a hidden pattern");
         PlacementError::Order {
             new: self.new.clone(),
-            pattern: pattern.clone(),
+            pattern: Box::new(pattern.clone()),
             hidden_by: hiders(pattern, &self.new.when, &self.order[..first]),
             hides: self
                 .kills
@@ -774,7 +775,7 @@ mod tests {
         NewRule {
             target: target.into(),
             patterns: patterns.iter().map(|s| pat(s)).collect(),
-            when: Conditions::default(),
+            when: Box::default(),
         }
     }
 

@@ -55,7 +55,7 @@ impl Rule {
         RuleRef {
             priority: self.priority,
             patterns: self.patterns.clone(),
-            when: self.when.clone(),
+            when: Box::new(self.when.clone()),
             target: self.target.clone(),
         }
     }
@@ -80,7 +80,8 @@ pub fn evaluate_request<'a>(rules: &'a [Rule], req: &HttpRequest) -> Option<&'a 
 pub struct RuleRef {
     pub priority: u32,
     pub patterns: Vec<PathPattern>,
-    pub when: Conditions,
+    /// Boxed: messages and errors carry many of these.
+    pub when: Box<Conditions>,
     pub target: String,
 }
 
