@@ -20,6 +20,7 @@ mod rollback_local;
 mod run;
 mod snapshots;
 mod split;
+mod split_hosts;
 mod split_local;
 mod templates;
 mod terminal;
