@@ -12,7 +12,7 @@ use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::Render;
 use crate::report::Row;
-use mysfits_lab::alb::{Conditions, PathPattern, Placement};
+use mysfits_lab::alb::{evaluate_request, Conditions, HttpRequest, PathPattern, Placement};
 use mysfits_lab::manifest::Service;
 use mysfits_lab::outputs::StackOutputs;
 use mysfits_lab::rollout::short;
@@ -260,7 +260,7 @@ async fn ensure_rule(
             ctx.printer.note(&format!(
                 "paths matching {} went to {} before; they move to {} below, once it has a healthy target",
                 p.as_str(),
-                taken_from(live, p),
+                taken_from(live, p, &plan.when),
                 service.name
             ));
         }
@@ -383,12 +383,14 @@ fn answers(ctx: &Ctx<'_>, service: &Service, patterns: &[PathPattern]) {
     );
 }
 
-/// Who answered the pattern's paths before: the first rule that overlaps it, else the default.
-fn taken_from(live: &rules::Live, p: &PathPattern) -> String {
-    let example = p.example_path();
-    live.model
-        .iter()
-        .find(|r| r.matches(&example))
+/// Who answered the pattern's paths before (on the rule's first host): the rule ALB
+/// applies to an example request, else the default.
+fn taken_from(live: &rules::Live, p: &PathPattern, when: &Conditions) -> String {
+    let request = HttpRequest {
+        host: when.hosts.first().map(|h| h.example()),
+        ..HttpRequest::new(&p.example_path())
+    };
+    evaluate_request(&live.model, &request)
         .map(|r| format!("{} (rule priority {})", r.target, r.priority))
         .unwrap_or_else(|| format!("{} (default action)", live.default_target))
 }

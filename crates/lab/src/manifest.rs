@@ -227,6 +227,12 @@ impl Manifest {
             .map(|h| crate::alb::parse_host(h))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| invalid(line_of(text, "host:", at), format!("{}: {e}", key("host"))))?;
+            if route == Route::Default && !hosts.is_empty() {
+                return Err(invalid(
+                    line_of(text, "host:", at),
+                    format!("{}: the default route takes every host no rule takes; put `host:` on a routed service", key("host")),
+                ));
+            }
             // The same path on another host is another route.
             let on = |p: &PathPattern| {
                 let h: Vec<&str> = hosts.iter().map(|h| h.as_str()).collect();

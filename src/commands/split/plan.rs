@@ -9,8 +9,8 @@ use crate::commands::steps::cutover::Watch;
 use crate::commands::steps::rules::Live;
 use crate::error::Error;
 use mysfits_lab::alb::{
-    check_rule, dead_patterns, place, traps, Conditions, Glob, NewRule, PathPattern, Placement,
-    Request, Rule, RuleError, MAX_RULES_PER_LISTENER,
+    check_conditions, check_rule, dead_patterns, place, traps, Conditions, Glob, NewRule,
+    PathPattern, Placement, Request, Rule, RuleError, MAX_RULES_PER_LISTENER,
 };
 use mysfits_lab::manifest::{Manifest, Route, Service};
 use mysfits_lab::names::{owned_by, Lab};
@@ -69,13 +69,15 @@ pub fn target<'m>(manifest: &'m Manifest, req: &SplitRequest) -> Result<Target<'
     } else {
         req.hosts.clone()
     };
+    let when = Conditions {
+        hosts,
+        ..Conditions::default()
+    };
+    check_conditions(&patterns, &when)?;
     Ok(Target {
         service,
         patterns,
-        when: Conditions {
-            hosts,
-            ..Conditions::default()
-        },
+        when,
         accepted,
     })
 }

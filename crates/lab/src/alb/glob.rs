@@ -50,6 +50,11 @@ impl Glob {
         }
     }
 
+    /// A value it matches, as a person would type it (`*`, `?` as `x`).
+    pub fn example(&self) -> String {
+        self.0.replace(['*', '?'], "x")
+    }
+
     pub fn wildcards(&self) -> usize {
         self.0.chars().filter(|&c| c == '*' || c == '?').count()
     }

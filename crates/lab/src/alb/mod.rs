@@ -31,7 +31,9 @@ pub use conditions::{
     QueryPair,
 };
 pub use glob::Glob;
-pub use limits::{check_rule, traps, RuleError, MAX_RULES_PER_LISTENER, MAX_VALUES};
+pub use limits::{
+    check_conditions, check_rule, traps, RuleError, MAX_RULES_PER_LISTENER, MAX_VALUES,
+};
 pub use pattern::PathPattern;
 pub use placement::{place, NewRule, Placement, PlacementError, Request};
 pub use rules::{conditions_text, dead_patterns, evaluate, evaluate_request, Rule};
