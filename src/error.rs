@@ -95,7 +95,7 @@ pub enum Error {
     ForeignTargetGroup { name: String, lab: String },
     #[error("the rule at priority {0} went away while split placed its rule")]
     RuleGone(u32),
-    #[error("listener already has {rules} rules, ALB's quota of rules per listener (the default action aside): split cannot add one for {service}")]
+    #[error("listener already has {rules} rules, ALB's quota of rules per load balancer (the default actions aside): split cannot add one for {service}")]
     ListenerFull { rules: usize, service: String },
     #[error("the task did not reach RUNNING in {0}s")]
     TaskNotRunning(u64),

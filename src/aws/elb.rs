@@ -93,46 +93,19 @@ macro_rules! health_check {
 }
 
 impl Aws {
+    /// Every rule of the listener, all pages (moto answers 50 a page, AWS up to 400:
+    /// placement must see them all).
     pub async fn listener_rules(&self, listener: &str) -> Result<Vec<RuleInfo>, AwsError> {
-        let call = self.elb.describe_rules().listener_arn(listener);
-        let out = call.send().answer("describe listener rules").await?;
-        Ok(out
-            .rules()
-            .iter()
-            .map(|r| {
-                let (patterns, conditions) = read_conditions(r.conditions());
-                let forward = r
-                    .actions()
-                    .iter()
-                    .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
-                    .and_then(|a| {
-                        let groups: Vec<(String, Option<i32>)> = a
-                            .forward_config()
-                            .map(|f| {
-                                f.target_groups()
-                                    .iter()
-                                    .filter_map(|t| {
-                                        Some((t.target_group_arn()?.to_string(), t.weight()))
-                                    })
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                        Forward::read(a.target_group_arn(), &groups)
-                    });
-                let target_groups = match &forward {
-                    Some(f) => f.shares().into_iter().map(|(tg, _)| tg).collect(),
-                    None => Vec::new(),
-                };
-                RuleInfo {
-                    arn: r.rule_arn().unwrap_or_default().to_string(),
-                    priority: r.priority().and_then(|p| p.parse().ok()),
-                    patterns,
-                    conditions,
-                    target_groups,
-                    forward,
-                }
-            })
-            .collect())
+        let pages = self
+            .elb
+            .describe_rules()
+            .listener_arn(listener)
+            .into_paginator()
+            .send();
+        all_pages(pages, "describe listener rules", |p| {
+            p.rules().iter().map(rule_info).collect()
+        })
+        .await
     }
 
     /// Tags of up to any number of ELB resources (20 per call).
@@ -432,6 +405,39 @@ fn forward_action(forward: &Forward) -> Action {
                     .build(),
             )
             .build(),
+    }
+}
+
+/// A described rule as plain data.
+fn rule_info(r: &aws_sdk_elasticloadbalancingv2::types::Rule) -> RuleInfo {
+    let (patterns, conditions) = read_conditions(r.conditions());
+    let forward = r
+        .actions()
+        .iter()
+        .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
+        .and_then(|a| {
+            let groups: Vec<(String, Option<i32>)> = a
+                .forward_config()
+                .map(|f| {
+                    f.target_groups()
+                        .iter()
+                        .filter_map(|t| Some((t.target_group_arn()?.to_string(), t.weight())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Forward::read(a.target_group_arn(), &groups)
+        });
+    let target_groups = match &forward {
+        Some(f) => f.shares().into_iter().map(|(tg, _)| tg).collect(),
+        None => Vec::new(),
+    };
+    RuleInfo {
+        arn: r.rule_arn().unwrap_or_default().to_string(),
+        priority: r.priority().and_then(|p| p.parse().ok()),
+        patterns,
+        conditions,
+        target_groups,
+        forward,
     }
 }
 

@@ -581,7 +581,7 @@ mod tests {
         );
         assert!(
             err.to_string()
-                .contains("ALB's quota of rules per listener"),
+                .contains("ALB's quota of rules per load balancer"),
             "{err}"
         );
         // One fewer: room for one more.

@@ -7,7 +7,9 @@ use std::fmt;
 
 use super::pattern::{PathPattern, PatternError, Trap};
 
-/// "Rules per listener" (the default rule not counted): a listener at it takes no new rule.
+/// "Rules per Application Load Balancer (excluding default rules): 100", not adjustable
+/// (the same quotas page). Counted on the listener `split` adds to: the lab's load
+/// balancer has only that one.
 pub const MAX_RULES_PER_LISTENER: usize = 100;
 /// "Condition values per rule": a rule's path patterns count one each.
 pub const MAX_VALUES: usize = 5;

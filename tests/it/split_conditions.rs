@@ -1,6 +1,7 @@
 //! Rules beyond paths against moto: `split --host` and a manifest `host:` add a
 //! host-header condition; `route --host/--method/--header` and `status` answer by
-//! every condition of the listener's rules, the foreign ones included.
+//! every condition of the listener's rules, the foreign ones included; a listener at
+//! its rule quota is refused before any change.
 
 use crate::split::{lab_with, Lab};
 
@@ -12,6 +13,11 @@ use elb::types::{
 
 /// A rule mysfits did not make, forwarding to a target group of its own.
 async fn foreign(lab: &Lab, name: &str, priority: i32, conditions: Vec<RuleCondition>) {
+    let tg = their_group(lab, name).await;
+    their_rule(lab, &tg, priority, conditions).await;
+}
+
+async fn their_group(lab: &Lab, name: &str) -> String {
     let tg = lab
         .elb
         .create_target_group()
@@ -23,7 +29,13 @@ async fn foreign(lab: &Lab, name: &str, priority: i32, conditions: Vec<RuleCondi
         .send()
         .await
         .unwrap();
-    let tg_arn = tg.target_groups()[0].target_group_arn().unwrap();
+    tg.target_groups()[0]
+        .target_group_arn()
+        .unwrap()
+        .to_string()
+}
+
+async fn their_rule(lab: &Lab, tg_arn: &str, priority: i32, conditions: Vec<RuleCondition>) {
     lab.elb
         .create_rule()
         .listener_arn(&lab.listener)
@@ -49,18 +61,19 @@ fn host(h: &str) -> RuleCondition {
 
 /// (priority, host-header values) of the non-default rules, by priority.
 async fn hosts(lab: &Lab) -> Vec<(u32, Vec<String>)> {
-    let out = lab
+    // Every page: moto answers 50 rules a page.
+    let mut pages = lab
         .elb
         .describe_rules()
         .listener_arn(&lab.listener)
-        .send()
-        .await
-        .unwrap();
-    let mut rules: Vec<(u32, Vec<String>)> = out
-        .rules()
-        .iter()
-        .filter(|r| !r.is_default().unwrap_or(false))
-        .map(|r| {
+        .into_paginator()
+        .send();
+    let mut rules: Vec<(u32, Vec<String>)> = Vec::new();
+    while let Some(page) = pages.next().await {
+        for r in page.unwrap().rules() {
+            if r.is_default().unwrap_or(false) {
+                continue;
+            }
             let hosts = r
                 .conditions()
                 .iter()
@@ -71,9 +84,9 @@ async fn hosts(lab: &Lab) -> Vec<(u32, Vec<String>)> {
                         .unwrap_or_default()
                 })
                 .collect();
-            (r.priority().unwrap().parse().unwrap(), hosts)
-        })
-        .collect();
+            rules.push((r.priority().unwrap().parse().unwrap(), hosts));
+        }
+    }
     rules.sort();
     rules
 }
@@ -243,4 +256,40 @@ async fn split_by_host_and_route_by_every_condition() {
         );
     assert!(r.stderr.contains("hint: "), "{}", r.stderr);
     assert_eq!(hosts(&lab).await, before, "nothing changed");
+}
+
+fn path(p: &str) -> RuleCondition {
+    RuleCondition::builder()
+        .field("path-pattern")
+        .path_pattern_config(
+            elb::types::PathPatternConditionConfig::builder()
+                .values(p)
+                .build(),
+        )
+        .build()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listener_at_its_rule_quota_is_refused_before_any_change() {
+    let moto = lab_with(&[("web", ""), ("svc-a", "/api/*")]);
+    let lab = Lab::new(&moto).await;
+    let tg = their_group(&lab, "their-many").await;
+    for i in 1..=100 {
+        their_rule(&lab, &tg, i, vec![path(&format!("/r{i}"))]).await;
+    }
+    let r = moto
+        .run(&["split", "svc-a", "--no-wait"])
+        .fails_with("listener already has 100 rules, ALB's quota of rules per load balancer");
+    let errors = r.stderr.lines().filter(|l| l.starts_with("error:")).count();
+    assert_eq!(errors, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("hint: remove or merge a rule first"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        lab.target_group("mysfits-svc-a").await.is_none(),
+        "nothing created"
+    );
+    assert_eq!(hosts(&lab).await.len(), 100, "no rule added");
 }
