@@ -10,6 +10,7 @@
 //! - `placement`: where a new rule goes so nothing goes dark, renumbering the lab's
 //!   own rules when the right place has no free number.
 
+mod cidr;
 mod conditions;
 mod coverage;
 mod example;
@@ -26,8 +27,9 @@ mod brute_force_conditions;
 #[cfg(test)]
 pub(crate) mod testing;
 
+pub use cidr::Cidr;
 pub use conditions::{
-    parse_header, parse_host, parse_method, Cidr, ConditionError, Conditions, Header, HttpRequest,
+    parse_header, parse_host, parse_method, ConditionError, Conditions, Header, HttpRequest,
     QueryPair,
 };
 pub use glob::Glob;
