@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use mysfits_lab::alb::{PathPattern, RuleError};
+use mysfits_lab::alb::{parse_header, parse_method, Glob, PathPattern, RuleError};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -254,6 +254,10 @@ pub struct SplitArgs {
     /// ALB path pattern to route to it (repeatable; default: its manifest route)
     #[arg(long = "path", value_name = "PATTERN", value_parser = parse_pattern)]
     pub paths: Vec<PathPattern>,
+    /// Host-header value the rule also requires, '*' and '?' allowed (repeatable,
+    /// ORed; default: the manifest service's `host:`)
+    #[arg(long = "host", value_name = "HOST", value_parser = parse_host)]
+    pub hosts: Vec<Glob>,
     /// Rule priority, 1-50000 (default: where the rule belongs among the lab's rules)
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=50_000))]
     pub priority: Option<u32>,
@@ -332,8 +336,17 @@ pub struct ShiftArgs {
 pub struct RouteArgs {
     #[command(flatten)]
     pub aws: AwsArgs,
-    /// A request path, e.g. /mysfits/123/like
+    /// A request path, e.g. /mysfits/123/like (a `?query` is matched by query-string rules)
     pub path: String,
+    /// The request's Host header (without it, no host condition matches)
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// The request's method, e.g. POST (without it, no method condition matches)
+    #[arg(long, value_name = "METHOD", value_parser = |s: &str| parse_method(s).map_err(|e| e.to_string()))]
+    pub method: Option<String>,
+    /// A request header, NAME=VALUE (repeatable)
+    #[arg(long = "header", value_name = "NAME=VALUE", value_parser = |s: &str| parse_header(s).map_err(|e| e.to_string()))]
+    pub headers: Vec<(String, String)>,
     /// Evaluate the manifest's routes instead of the live listener
     #[arg(long)]
     pub offline: bool,
@@ -428,6 +441,11 @@ impl DeployArgs {
             (None, None) => None,
         }
     }
+}
+
+/// One `--host`: a host-header value ALB accepts.
+fn parse_host(s: &str) -> Result<Glob, String> {
+    mysfits_lab::alb::parse_host(s).map_err(|e| e.to_string())
 }
 
 /// One `--path`: a valid ALB path pattern (the rule's limits are checked over all of them).

@@ -3,15 +3,16 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, ForwardActionConfig, PathPatternConditionConfig, ProtocolEnum,
-    RuleCondition, Tag, TargetGroupAttribute, TargetGroupStickinessConfig, TargetGroupTuple,
-    TargetTypeEnum,
+    Action, ActionTypeEnum, ForwardActionConfig, HostHeaderConditionConfig,
+    PathPatternConditionConfig, ProtocolEnum, RuleCondition, Tag, TargetGroupAttribute,
+    TargetGroupStickinessConfig, TargetGroupTuple, TargetTypeEnum,
 };
 
 use super::error::{Answer, AwsError, NoneIf};
 use super::pages::all_pages;
 use super::pairs::pairs;
 use super::Aws;
+use mysfits_lab::alb::{Cidr, Conditions, Glob, Header, QueryPair};
 use mysfits_lab::health::HealthCheck;
 use mysfits_lab::names::owned_by;
 use mysfits_lab::weights::Forward;
@@ -22,6 +23,9 @@ pub struct RuleInfo {
     /// `None` for the listener's default rule.
     pub priority: Option<u32>,
     pub patterns: Vec<String>,
+    /// Its conditions besides paths (host, header, method, query string, source IP).
+    #[serde(skip_serializing_if = "Conditions::is_empty")]
+    pub conditions: Conditions,
     pub target_groups: Vec<String>,
     /// The forward action, plain or weighted; `None` for other actions.
     pub forward: Option<Forward>,
@@ -30,9 +34,14 @@ pub struct RuleInfo {
 }
 
 impl RuleInfo {
-    /// Its conditions as a person reads them.
+    /// Its conditions as a person reads them: paths, then the others, ANDed.
     pub fn conditions_text(&self) -> String {
-        self.patterns.join(", ")
+        let mut parts = Vec::new();
+        if !self.patterns.is_empty() {
+            parts.push(format!("path {}", self.patterns.join(" or ")));
+        }
+        parts.extend(self.conditions.describe());
+        parts.join(" and ")
     }
 }
 
@@ -98,63 +107,19 @@ macro_rules! health_check {
 }
 
 impl Aws {
+    /// Every rule of the listener, all pages (moto answers 50 a page, AWS up to 400:
+    /// placement must see them all).
     pub async fn listener_rules(&self, listener: &str) -> Result<Vec<RuleInfo>, AwsError> {
-        let call = self.elb.describe_rules().listener_arn(listener);
-        let out = call.send().answer("describe listener rules").await?;
-        Ok(out
-            .rules()
-            .iter()
-            .map(|r| {
-                let mut patterns = Vec::new();
-                for c in r.conditions() {
-                    if c.field() == Some("path-pattern") {
-                        match c.path_pattern_config() {
-                            Some(cfg) if !cfg.values().is_empty() => {
-                                patterns.extend(cfg.values().iter().cloned())
-                            }
-                            _ => patterns.extend(c.values().iter().cloned()),
-                        }
-                    }
-                }
-                let forward = r
-                    .actions()
-                    .iter()
-                    .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
-                    .and_then(|a| {
-                        let groups: Vec<(String, Option<i32>)> = a
-                            .forward_config()
-                            .map(|f| {
-                                f.target_groups()
-                                    .iter()
-                                    .filter_map(|t| {
-                                        Some((t.target_group_arn()?.to_string(), t.weight()))
-                                    })
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                        Forward::read(a.target_group_arn(), &groups)
-                    });
-                let target_groups = match &forward {
-                    Some(f) => f.shares().into_iter().map(|(tg, _)| tg).collect(),
-                    None => Vec::new(),
-                };
-                let action = r
-                    .actions()
-                    .iter()
-                    .max_by_key(|a| a.order())
-                    .and_then(|a| a.r#type())
-                    .map(|t| t.as_str().to_string())
-                    .unwrap_or_default();
-                RuleInfo {
-                    action,
-                    arn: r.rule_arn().unwrap_or_default().to_string(),
-                    priority: r.priority().and_then(|p| p.parse().ok()),
-                    patterns,
-                    target_groups,
-                    forward,
-                }
-            })
-            .collect())
+        let pages = self
+            .elb
+            .describe_rules()
+            .listener_arn(listener)
+            .into_paginator()
+            .send();
+        all_pages(pages, "describe listener rules", |p| {
+            p.rules().iter().map(rule_info).collect()
+        })
+        .await
     }
 
     /// Tags of up to any number of ELB resources (20 per call).
@@ -355,6 +320,7 @@ impl Aws {
         listener: &str,
         priority: u32,
         patterns: &[String],
+        hosts: &[String],
         forward: &Forward,
         tags: &[(String, String)],
     ) -> Result<String, AwsError> {
@@ -363,7 +329,7 @@ impl Aws {
             .create_rule()
             .listener_arn(listener)
             .priority(priority as i32)
-            .conditions(path_condition(patterns))
+            .set_conditions(Some(rule_conditions(patterns, hosts)))
             .actions(forward_action(forward))
             .set_tags(Some(elb_tags(tags)));
         let out = call.send().answer("create listener rule").await?;
@@ -395,17 +361,19 @@ impl Aws {
         Ok(())
     }
 
-    /// Changes a rule's path patterns in place: no moment without a rule.
+    /// Changes a rule's path patterns (and host condition) in place: no moment without
+    /// a rule.
     pub async fn modify_rule_patterns(
         &self,
         rule: &str,
         patterns: &[String],
+        hosts: &[String],
     ) -> Result<(), AwsError> {
         let call = self
             .elb
             .modify_rule()
             .rule_arn(rule)
-            .conditions(path_condition(patterns));
+            .set_conditions(Some(rule_conditions(patterns, hosts)));
         call.send().answer("modify listener rule").await?;
         Ok(())
     }
@@ -454,15 +422,130 @@ fn forward_action(forward: &Forward) -> Action {
     }
 }
 
-fn path_condition(patterns: &[String]) -> RuleCondition {
-    RuleCondition::builder()
+/// A described rule as plain data.
+fn rule_info(r: &aws_sdk_elasticloadbalancingv2::types::Rule) -> RuleInfo {
+    let (patterns, conditions) = read_conditions(r.conditions());
+    let forward = r
+        .actions()
+        .iter()
+        .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
+        .and_then(|a| {
+            let groups: Vec<(String, Option<i32>)> = a
+                .forward_config()
+                .map(|f| {
+                    f.target_groups()
+                        .iter()
+                        .filter_map(|t| Some((t.target_group_arn()?.to_string(), t.weight())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Forward::read(a.target_group_arn(), &groups)
+        });
+    let target_groups = match &forward {
+        Some(f) => f.shares().into_iter().map(|(tg, _)| tg).collect(),
+        None => Vec::new(),
+    };
+    // The last action is the one that answers (an authenticate action may come first).
+    let action = r
+        .actions()
+        .iter()
+        .max_by_key(|a| a.order())
+        .and_then(|a| a.r#type())
+        .map(|t| t.as_str().to_string())
+        .unwrap_or_default();
+    RuleInfo {
+        action,
+        arn: r.rule_arn().unwrap_or_default().to_string(),
+        priority: r.priority().and_then(|p| p.parse().ok()),
+        patterns,
+        conditions,
+        target_groups,
+        forward,
+    }
+}
+
+/// The path-pattern condition, and a host-header one when hosts are given (ANDed).
+fn rule_conditions(patterns: &[String], hosts: &[String]) -> Vec<RuleCondition> {
+    let mut out = vec![RuleCondition::builder()
         .field("path-pattern")
         .path_pattern_config(
             PathPatternConditionConfig::builder()
                 .set_values(Some(patterns.to_vec()))
                 .build(),
         )
-        .build()
+        .build()];
+    if !hosts.is_empty() {
+        out.push(
+            RuleCondition::builder()
+                .field("host-header")
+                .host_header_config(
+                    HostHeaderConditionConfig::builder()
+                        .set_values(Some(hosts.to_vec()))
+                        .build(),
+                )
+                .build(),
+        );
+    }
+    out
+}
+
+/// A rule's path patterns and its other conditions, from their `*Config` forms or
+/// the legacy `Values` (which only path-pattern and host-header have).
+fn read_conditions(conditions: &[RuleCondition]) -> (Vec<String>, Conditions) {
+    let mut patterns = Vec::new();
+    let mut when = Conditions::default();
+    // The `*Config` values when there are some, else the legacy `Values`.
+    let pick = |config: Option<&[String]>, legacy: &[String]| -> Vec<String> {
+        match config {
+            Some(v) if !v.is_empty() => v.to_vec(),
+            _ => legacy.to_vec(),
+        }
+    };
+    for c in conditions {
+        let legacy = c.values();
+        match c.field().unwrap_or_default() {
+            "path-pattern" => {
+                patterns.extend(pick(c.path_pattern_config().map(|x| x.values()), legacy))
+            }
+            "host-header" => when.hosts.extend(
+                pick(c.host_header_config().map(|x| x.values()), legacy)
+                    .iter()
+                    .map(|v| Glob::new(v)),
+            ),
+            "http-request-method" => when.methods.extend(pick(
+                c.http_request_method_config().map(|x| x.values()),
+                legacy,
+            )),
+            "http-header" => {
+                if let Some(h) = c.http_header_config() {
+                    when.headers.push(Header {
+                        name: h.http_header_name().unwrap_or_default().to_string(),
+                        values: h.values().iter().map(|v| Glob::new(v)).collect(),
+                    });
+                }
+            }
+            "query-string" => {
+                if let Some(q) = c.query_string_config() {
+                    when.queries.push(
+                        q.values()
+                            .iter()
+                            .map(|kv| QueryPair {
+                                key: kv.key().map(Glob::new),
+                                value: Glob::new(kv.value().unwrap_or_default()),
+                            })
+                            .collect(),
+                    );
+                }
+            }
+            "source-ip" => when.source_ips.extend(
+                pick(c.source_ip_config().map(|x| x.values()), legacy)
+                    .iter()
+                    .filter_map(|v| Cidr::parse(v)),
+            ),
+            _ => {}
+        }
+    }
+    (patterns, when)
 }
 
 fn elb_tags(tags: &[(String, String)]) -> Vec<Tag> {

@@ -47,7 +47,7 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
                 .map(|r| printer.render(format, &r))
         }
         Command::Aws(AwsCommand::Route(args)) if args.offline => {
-            return route::offline(&settings, &args.path).map(|r| printer.render(format, &r))
+            return route::offline(&settings, args).map(|r| printer.render(format, &r))
         }
         Command::Aws(command) => command,
     };
@@ -78,7 +78,7 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
         AwsCommand::Shift(args) => shift::run(&ctx, args)
             .await
             .map(|r| printer.render(format, &r)),
-        AwsCommand::Route(args) => route::live(&ctx, &args.path)
+        AwsCommand::Route(args) => route::live(&ctx, args)
             .await
             .map(|r| printer.render(format, &r)),
         AwsCommand::Merge(args) => merge::run(&ctx, args)

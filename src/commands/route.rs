@@ -2,13 +2,14 @@
 
 use serde::Serialize;
 
+use crate::cli::RouteArgs;
 use crate::commands::steps::rules;
 use crate::commands::steps::rules::{shares_text, WeightPart};
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::Render;
 use crate::settings::Settings;
-use mysfits_lab::alb::{evaluate, place, NewRule, Request, Rule};
+use mysfits_lab::alb::{evaluate_request, place, HttpRequest, NewRule, Request, Rule};
 use mysfits_lab::manifest::Route;
 
 /// Which service answers a path, and by which rule.
@@ -19,6 +20,9 @@ pub struct Answer {
     /// `None`: the listener's default action.
     priority: Option<u32>,
     pattern: Option<String>,
+    /// The rule's other conditions the request met (a rule with only paths: none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    conditions: Vec<String>,
     source: &'static str,
     /// Who may answer, with what share (the live listener only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -34,9 +38,18 @@ impl Render for Answer {
             self.service.clone()
         };
         match (&self.priority, &self.pattern) {
-            (Some(p), Some(pat)) => {
+            (Some(p), Some(pat)) if self.conditions.is_empty() => {
                 format!("{} → {who} (rule priority {p}: {pat})", self.path)
             }
+            (Some(p), pat) => format!(
+                "{} → {who} (rule priority {p}: {})",
+                self.path,
+                pat.iter()
+                    .cloned()
+                    .chain(self.conditions.iter().cloned())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
             _ => format!("{} → {who} (default action: no rule matches)", self.path),
         }
     }
@@ -47,6 +60,7 @@ impl Render for Answer {
 #[derive(Debug)]
 struct RoutePlan {
     path: String,
+    request: HttpRequest,
 }
 
 impl RoutePlan {
@@ -54,12 +68,30 @@ impl RoutePlan {
         if !path.starts_with('/') {
             return Err(Error::NotAPath(path.to_string()));
         }
-        Ok(Self { path: path.into() })
+        Ok(Self {
+            path: path.into(),
+            request: HttpRequest::new(path),
+        })
+    }
+
+    /// With the request's host, method and headers from the arguments.
+    fn from_args(args: &RouteArgs) -> Result<Self, Error> {
+        let mut plan = Self::new(&args.path)?;
+        plan.request.host = args.host.as_ref().map(|h| {
+            // The Host header's port is not part of the name a host condition sees.
+            h.rsplit_once(':')
+                .filter(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+                .map_or(h.as_str(), |(name, _)| name)
+                .to_string()
+        });
+        plan.request.method = args.method.clone();
+        plan.request.headers = args.headers.clone();
+        Ok(plan)
     }
 
     /// The first of `rules` (by priority) that matches, else the default action.
     fn answer(&self, rules: &[Rule], default: &str, source: &'static str) -> Answer {
-        match evaluate(rules, &self.path) {
+        match evaluate_request(rules, &self.request) {
             Some(rule) => Answer {
                 path: self.path.clone(),
                 service: rule.target.clone(),
@@ -67,8 +99,9 @@ impl RoutePlan {
                 pattern: rule
                     .patterns
                     .iter()
-                    .find(|p| p.matches(&self.path))
+                    .find(|p| p.matches(&self.request.path))
                     .map(|p| p.as_str().to_string()),
+                conditions: rule.when.matched(&self.request).unwrap_or_default(),
                 source,
                 weights: Vec::new(),
             },
@@ -77,6 +110,7 @@ impl RoutePlan {
                 service: default.into(),
                 priority: None,
                 pattern: None,
+                conditions: Vec::new(),
                 source,
                 weights: Vec::new(),
             },
@@ -84,8 +118,8 @@ impl RoutePlan {
     }
 }
 
-pub async fn live(ctx: &Ctx<'_>, path: &str) -> Result<Answer, Error> {
-    let plan = RoutePlan::new(path)?;
+pub async fn live(ctx: &Ctx<'_>, args: &RouteArgs) -> Result<Answer, Error> {
+    let plan = RoutePlan::from_args(args)?;
     let outputs = ctx.outputs().await?;
     let live = rules::live(ctx, &outputs).await?;
     let mut a = plan.answer(&live.model, &live.default_target, "listener");
@@ -97,8 +131,8 @@ pub async fn live(ctx: &Ctx<'_>, path: &str) -> Result<Answer, Error> {
 }
 
 /// The manifest's routes, with priorities chosen as `split` would choose them.
-pub fn offline(settings: &Settings, path: &str) -> Result<Answer, Error> {
-    let plan = RoutePlan::new(path)?;
+pub fn offline(settings: &Settings, args: &RouteArgs) -> Result<Answer, Error> {
+    let plan = RoutePlan::from_args(args)?;
     let manifest = settings.manifest();
     let model = manifest_rules(manifest)?;
     Ok(plan.answer(&model, &manifest.default_service().name, "manifest"))
@@ -113,6 +147,10 @@ fn manifest_rules(manifest: &mysfits_lab::manifest::Manifest) -> Result<Vec<Rule
             let new = NewRule {
                 target: s.name.clone(),
                 patterns: patterns.clone(),
+                when: Box::new(mysfits_lab::alb::Conditions {
+                    hosts: s.hosts.clone(),
+                    ..Default::default()
+                }),
             };
             place(&model, &new, &Request::default())
                 .map_err(|e| Error::ManifestRoutes(Box::new(e)))?

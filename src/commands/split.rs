@@ -12,7 +12,7 @@ use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::Render;
 use crate::report::Row;
-use mysfits_lab::alb::{PathPattern, Placement};
+use mysfits_lab::alb::{evaluate_request, Conditions, HttpRequest, PathPattern, Placement};
 use mysfits_lab::manifest::Service;
 use mysfits_lab::outputs::StackOutputs;
 use mysfits_lab::rollout::short;
@@ -24,6 +24,9 @@ use plan::{SplitPlan, SplitRequest};
 pub struct SplitResult {
     pub service: String,
     pub patterns: Vec<String>,
+    /// The rule's host condition (`--host`, `host:`), when it has one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
     pub priority: Option<u32>,
     pub target_group: String,
     /// The rule's groups and their shares as the split left them.
@@ -117,6 +120,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
     Ok(SplitResult {
         service: service.name.clone(),
         patterns: plan.pattern_strings(),
+        hosts: plan.host_strings(),
         priority,
         target_group: plan.target_group,
         weights: cut.weights(),
@@ -130,6 +134,7 @@ fn request(args: &crate::cli::SplitArgs) -> SplitRequest {
     SplitRequest {
         service: args.service.clone(),
         paths: args.paths.clone(),
+        hosts: args.hosts.clone(),
         priority: args.priority,
         force: args.force,
         no_wait: args.no_wait,
@@ -207,7 +212,10 @@ async fn ensure_rule(
     let wanted = plan.pattern_strings();
     let row = Row::new(
         &ctx.reporter,
-        &format!("Listener rule {}", wanted.join(", ")),
+        &format!(
+            "Listener rule {}",
+            mysfits_lab::alb::conditions_text(&plan.patterns, &plan.when)
+        ),
     );
     let Some(placement) = &plan.placement else {
         let current = own.and_then(|r| r.priority);
@@ -218,7 +226,16 @@ async fn ensure_rule(
         let arn = own.map(|r| r.arn.clone()).unwrap_or_default();
         return Ok((current, arn));
     };
-    let (done, arn) = write_rule(ctx, live, own, placement, &wanted, forward, service).await?;
+    let (done, arn) = write_rule(
+        ctx,
+        live,
+        own,
+        placement,
+        (&wanted, &plan.when),
+        forward,
+        service,
+    )
+    .await?;
     // A new rule is made at 0 %; say so.
     let share = match forward {
         // The service's group comes first in the forward `split` builds.
@@ -244,7 +261,7 @@ async fn ensure_rule(
             ctx.printer.note(&format!(
                 "paths matching {} went to {} before; they move to {} below, once it has a healthy target",
                 p.as_str(),
-                taken_from(live, p),
+                taken_from(live, p, &plan.when),
                 service.name
             ));
         }
@@ -262,7 +279,7 @@ async fn write_rule(
     live: &rules::Live,
     own: Option<&RuleInfo>,
     placement: &Placement,
-    wanted: &[String],
+    (wanted, when): (&[String], &Conditions),
     forward: &Forward,
     service: &Service,
 ) -> Result<(String, String), Error> {
@@ -286,8 +303,11 @@ async fn write_rule(
             if let Some(from) = current.filter(|&c| c != placement.priority) {
                 done.push(format!("priority {from} → {}", placement.priority));
             }
-            if rule.patterns != wanted {
-                ctx.aws.modify_rule_patterns(&rule.arn, wanted).await?;
+            if rule.patterns != wanted || rule.conditions.hosts != when.hosts {
+                let hosts: Vec<String> = when.hosts.iter().map(|h| h.to_string()).collect();
+                ctx.aws
+                    .modify_rule_patterns(&rule.arn, wanted, &hosts)
+                    .await?;
                 done.push("pattern changed in place".to_string());
             }
             rule.arn.clone()
@@ -299,6 +319,7 @@ async fn write_rule(
                     &live.listener,
                     placement.priority,
                     wanted,
+                    &when.hosts.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
                     forward,
                     &ctx.lab.tags(Some(&service.name)),
                 )
@@ -363,12 +384,14 @@ fn answers(ctx: &Ctx<'_>, service: &Service, patterns: &[PathPattern]) {
     );
 }
 
-/// Who answered the pattern's paths before: the first rule that overlaps it, else the default.
-fn taken_from(live: &rules::Live, p: &PathPattern) -> String {
-    let example = p.example_path();
-    live.model
-        .iter()
-        .find(|r| r.matches(&example))
+/// Who answered the pattern's paths before (on the rule's first host): the rule ALB
+/// applies to an example request, else the default.
+fn taken_from(live: &rules::Live, p: &PathPattern, when: &Conditions) -> String {
+    let request = HttpRequest {
+        host: when.hosts.first().map(|h| h.example()),
+        ..HttpRequest::new(&p.example_path())
+    };
+    evaluate_request(&live.model, &request)
         .map(|r| format!("{} (rule priority {})", r.target, r.priority))
         .unwrap_or_else(|| format!("{} (default action)", live.default_target))
 }

@@ -45,6 +45,9 @@ struct RulePart {
     /// `None` is the listener's default action.
     priority: Option<u32>,
     patterns: Vec<String>,
+    /// Its other conditions, one each (`host a.example.com`); none for a paths-only rule.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    conditions: Vec<String>,
     target_group: Option<String>,
     service: Option<String>,
     /// Who shares the rule's requests: one group at 100 % for a plain forward.
@@ -148,6 +151,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Report, Error> {
                 RulePart {
                     priority: r.priority,
                     patterns: r.patterns.clone(),
+                    conditions: r.conditions.describe(),
                     service: tg
                         .as_deref()
                         .and_then(|t| service_of.get(t))
@@ -233,10 +237,17 @@ impl Render for Report {
                         rule.priority
                             .map(|n| n.to_string())
                             .unwrap_or_else(|| "default".into()),
-                        if rule.patterns.is_empty() {
-                            "*".into()
-                        } else {
-                            rule.patterns.join(", ")
+                        match (rule.patterns.is_empty(), rule.conditions.is_empty()) {
+                            (true, true) => "*".into(),
+                            (false, true) => rule.patterns.join(", "),
+                            (true, false) => {
+                                format!("any path if {}", rule.conditions.join(" and "))
+                            }
+                            (false, false) => format!(
+                                "{} if {}",
+                                rule.patterns.join(", "),
+                                rule.conditions.join(" and ")
+                            ),
                         },
                         rule.target_group.clone().unwrap_or_default(),
                         // Weighted: every service with its share.
@@ -296,6 +307,7 @@ mod tests {
             arn: "r".into(),
             priority: None,
             patterns: vec![],
+            conditions: Default::default(),
             target_groups: tgs.iter().map(|t| t.to_string()).collect(),
             forward: None,
         };

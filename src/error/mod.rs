@@ -103,6 +103,8 @@ pub enum Error {
     ForeignTargetGroup { name: String, lab: String },
     #[error("the rule at priority {0} went away while split placed its rule")]
     RuleGone(u32),
+    #[error("listener already has {rules} rules, ALB's quota of rules per load balancer (the default actions aside): split cannot add one for {service}")]
+    ListenerFull { rules: usize, service: String },
     #[error("the task did not reach RUNNING in {0}s")]
     TaskNotRunning(u64),
     #[error("the task has no network interface: it was never placed in the VPC")]
@@ -426,6 +428,7 @@ impl Error {
             Error::NoRoutedService { .. } => vec![format!("e.g. `mysfits split SERVICE --path '/api/*'{lab_flag}`")],
             Error::ForeignTargetGroup { name, .. } => vec![format!("rename or delete {name} (mysfits never touches what it did not make), or use another --lab")],
             Error::RuleGone(_) => vec![format!("someone changed the listener meanwhile: run the same split again{lab_flag}")],
+            Error::ListenerFull { .. } => vec![format!("remove or merge a rule first (`mysfits status{lab_flag}` lists them), or ask AWS for a higher \"Rules per Application Load Balancer\" quota")],
             Error::WebsiteBucketMissing(_) => vec![
                 format!("someone deleted it outside CloudFormation; replace the stack: `mysfits cleanup{lab_flag} --yes`, then `mysfits up{lab_flag}`"),
             ],

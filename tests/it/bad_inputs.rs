@@ -484,6 +484,31 @@ fn out_of_range_values_are_usage_errors() {
     }
 }
 
+/// Rule conditions given on the command line: a host ALB would refuse, a header
+/// without `=`, a method in lower case; each a usage error before any call.
+#[test]
+fn bad_hosts_headers_and_methods_are_usage_errors() {
+    let home = tempfile::tempdir().unwrap();
+    for (args, want) in [
+        (
+            &["split", "like-service", "--host", "bad_host.com"][..],
+            "host 'bad_host.com' is not an ALB host-header value",
+        ),
+        (
+            &["split", "like-service", "--host", "localhost"],
+            "it needs at least one '.'",
+        ),
+        (
+            &["route", "/x", "--header", "X-Env"],
+            "header 'X-Env' is not NAME=VALUE",
+        ),
+        (&["route", "/x", "--method", "get"], "method 'get' is not"),
+    ] {
+        let r = Run::from(clean_command(home.path()).args(args).output().unwrap());
+        one_usage_error(args, &r, want);
+    }
+}
+
 /// Every command's usage errors, table-driven: exit 2, exactly one `error:` line saying
 /// what is wrong, at least one `hint:` line, and nothing created (moto is never set up).
 #[test]

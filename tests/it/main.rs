@@ -21,6 +21,7 @@ mod rollback_local;
 mod run;
 mod snapshots;
 mod split;
+mod split_conditions;
 mod split_local;
 mod templates;
 mod terminal;

@@ -7,15 +7,15 @@ use aws_sdk_elasticloadbalancingv2 as elb;
 use common::probe::Probe;
 use common::Moto;
 
-struct Lab {
-    vpc: String,
-    elb: elb::Client,
+pub(crate) struct Lab {
+    pub(crate) vpc: String,
+    pub(crate) elb: elb::Client,
     probe: Probe,
-    listener: String,
+    pub(crate) listener: String,
 }
 
 impl Lab {
-    async fn new(moto: &Moto) -> Self {
+    pub(crate) async fn new(moto: &Moto) -> Self {
         let sdk = moto.sdk().await;
         let cfn = aws_sdk_cloudformation::Client::new(&sdk);
         let stack = cfn
@@ -126,7 +126,7 @@ impl Lab {
         rules
     }
 
-    async fn target_group(&self, name: &str) -> Option<elb::types::TargetGroup> {
+    pub(crate) async fn target_group(&self, name: &str) -> Option<elb::types::TargetGroup> {
         self.probe.target_group(name).await
     }
 
@@ -137,7 +137,7 @@ impl Lab {
 
 /// A lab up on moto with these services (`route: default` for the first), each
 /// non-default one with a revision to split.
-fn lab_with(services: &[(&str, &str)]) -> Moto {
+pub(crate) fn lab_with(services: &[(&str, &str)]) -> Moto {
     let moto = Moto::start();
     let mut yaml = String::from("services:\n");
     for (i, (name, route)) in services.iter().enumerate() {

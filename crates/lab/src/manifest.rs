@@ -43,6 +43,8 @@ struct RawService {
     #[serde(default = "default_count")]
     count: u32,
     route: RawRoute,
+    /// Host-header values ANDed with the route's paths (one or a list).
+    host: Option<RawRoute>,
     #[serde(default)]
     environment: BTreeMap<String, String>,
     platform: Option<String>,
@@ -91,6 +93,8 @@ pub struct Service {
     pub draining: u32,
     pub count: u32,
     pub route: Route,
+    /// `host:`: a host-header condition on the service's rule (empty: any host).
+    pub hosts: Vec<crate::alb::Glob>,
     pub environment: BTreeMap<String, String>,
     /// What the image is built for and the tasks run on.
     pub platform: Platform,
@@ -225,10 +229,30 @@ impl Manifest {
                         .collect::<Result<_, _>>()?,
                 ),
             };
+            let hosts = match raw.host {
+                None => Vec::new(),
+                Some(RawRoute::One(h)) => vec![h],
+                Some(RawRoute::Many(list)) => list,
+            }
+            .iter()
+            .map(|h| crate::alb::parse_host(h))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(line_of(text, "host:", at), format!("{}: {e}", key("host"))))?;
+            if route == Route::Default && !hosts.is_empty() {
+                return Err(invalid(
+                    line_of(text, "host:", at),
+                    format!("{}: the default route takes every host no rule takes; put `host:` on a routed service", key("host")),
+                ));
+            }
+            // The same path on another host is another route.
+            let on = |p: &PathPattern| {
+                let h: Vec<&str> = hosts.iter().map(|h| h.as_str()).collect();
+                format!("{} {}", p.as_str(), h.join(","))
+            };
             if let Route::Paths(ps) = &route {
                 check_rule(ps).map_err(|e| invalid(at, format!("{}: {e}", key("route"))))?;
                 for p in ps {
-                    if let Some((owner, _)) = patterns.iter().find(|(_, q)| q == p.as_str()) {
+                    if let Some((owner, _)) = patterns.iter().find(|(_, q)| *q == on(p)) {
                         return Err(invalid(
                             line_of(text, p.as_str(), at),
                             format!(
@@ -238,7 +262,7 @@ impl Manifest {
                             ),
                         ));
                     }
-                    patterns.push((raw.name.clone(), p.as_str().to_string()));
+                    patterns.push((raw.name.clone(), on(p)));
                 }
             }
             if raw.port == 0 {
@@ -304,6 +328,7 @@ impl Manifest {
                 draining,
                 count: raw.count,
                 route,
+                hosts,
                 environment: raw.environment,
                 platform,
                 split_needs: raw
@@ -552,6 +577,23 @@ mod tests {
         assert_eq!(
             resolve("http://${alb_dns}/x?${table}", &values),
             "http://lb.example/x?t"
+        );
+    }
+
+    #[test]
+    fn host_is_a_host_condition_and_the_same_path_on_another_host_is_another_route() {
+        let text = "services:\n  - name: a\n    build: .\n    route: default\n  - name: b\n    build: .\n    route: /x/*\n    host: b.example.com\n  - name: c\n    build: .\n    route: /x/*\n    host: [c.example.com, '*.c.example.com']\n";
+        let m = parse(text).unwrap();
+        assert_eq!(
+            m.service("b").unwrap().hosts,
+            [crate::alb::Glob::new("b.example.com")]
+        );
+        assert_eq!(m.service("c").unwrap().hosts.len(), 2);
+        let bad = text.replace("b.example.com", "b_example");
+        let err = parse(&bad).unwrap_err().to_string();
+        assert!(
+            err.contains("services[1].host: host 'b_example' is not an ALB host-header value"),
+            "{err}"
         );
     }
 }

@@ -128,6 +128,7 @@ mod tests {
             arn: arn.into(),
             priority,
             patterns: vec!["/mysfits/*/like".into()],
+            conditions: Default::default(),
             target_groups: vec![tg.into()],
             forward: None,
         }

@@ -101,6 +101,7 @@ mod tests {
                 arn: "rule-1".into(),
                 priority: Some(3),
                 patterns: vec!["/mysfits/*/like".into()],
+                conditions: Default::default(),
                 target_groups: vec![TG.into(), DEFAULT_TG.into()],
                 forward: Some(Forward::at(TG, DEFAULT_TG, w)),
             })

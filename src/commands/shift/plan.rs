@@ -95,6 +95,7 @@ mod tests {
                     arn: "rule-1".into(),
                     priority: Some(3),
                     patterns: vec!["/mysfits/*/like".into()],
+                    conditions: Default::default(),
                     target_groups: vec![TG.into()],
                     forward,
                 }],

@@ -9,8 +9,8 @@ use crate::commands::steps::cutover::Watch;
 use crate::commands::steps::rules::Live;
 use crate::error::Error;
 use mysfits_lab::alb::{
-    check_rule, dead_patterns, place, traps, NewRule, PathPattern, Placement, Request, Rule,
-    RuleError,
+    check_conditions, check_rule, dead_patterns, place, traps, Conditions, Glob, NewRule,
+    PathPattern, Placement, Request, Rule, RuleError, MAX_RULES_PER_LISTENER,
 };
 use mysfits_lab::manifest::{Manifest, Route, Service};
 use mysfits_lab::names::{owned_by, Lab};
@@ -21,6 +21,8 @@ use mysfits_lab::weights::{steps_of, walk, Step};
 pub struct SplitRequest {
     pub service: Option<String>,
     pub paths: Vec<PathPattern>,
+    /// `--host`: a host-header condition (default: the manifest's `host:`).
+    pub hosts: Vec<Glob>,
     pub priority: Option<u32>,
     pub force: bool,
     pub no_wait: bool,
@@ -36,6 +38,8 @@ pub struct SplitRequest {
 pub struct Target<'m> {
     pub service: &'m Service,
     pub patterns: Vec<PathPattern>,
+    /// The rule's other conditions (its hosts).
+    pub when: Conditions,
     /// Traps `--force` accepted: each is said as a warning.
     pub accepted: Vec<RuleError>,
 }
@@ -60,9 +64,20 @@ pub fn target<'m>(manifest: &'m Manifest, req: &SplitRequest) -> Result<Target<'
     if let Some(trap) = accepted.first().filter(|_| !req.force) {
         return Err(trap.clone().into());
     }
+    let hosts = if req.hosts.is_empty() {
+        service.hosts.clone()
+    } else {
+        req.hosts.clone()
+    };
+    let when = Conditions {
+        hosts,
+        ..Conditions::default()
+    };
+    check_conditions(&patterns, &when)?;
     Ok(Target {
         service,
         patterns,
+        when,
         accepted,
     })
 }
@@ -80,6 +95,7 @@ pub fn revision(service: &Service, latest: Option<String>) -> Result<String, Err
 pub struct SplitPlan<'m> {
     pub service: &'m Service,
     pub patterns: Vec<PathPattern>,
+    pub when: Conditions,
     /// The target group's name.
     pub target_group: String,
     pub revision: String,
@@ -128,6 +144,14 @@ impl<'m> SplitPlan<'m> {
             .as_ref()
             .and_then(|tg| live.rule_of(&tg.arn))
             .cloned();
+        // A new rule on a listener at its quota: refused before anything is made.
+        let rules = live.rules.iter().filter(|r| r.priority.is_some()).count();
+        if own.is_none() && rules >= MAX_RULES_PER_LISTENER {
+            return Err(Error::ListenerFull {
+                rules,
+                service: target.service.name.clone(),
+            });
+        }
         let placement = decide_placement(live, own.as_ref(), &target, req)?;
         let current = own.as_ref().and_then(|r| r.priority);
         let dead = match dead_patterns(&live.model) {
@@ -150,6 +174,7 @@ impl<'m> SplitPlan<'m> {
         Ok(Self {
             service: target.service,
             patterns: target.patterns,
+            when: target.when,
             target_group,
             revision,
             existing,
@@ -169,6 +194,15 @@ impl<'m> SplitPlan<'m> {
         self.patterns
             .iter()
             .map(|p| p.as_str().to_string())
+            .collect()
+    }
+
+    /// The hosts as written.
+    pub fn host_strings(&self) -> Vec<String> {
+        self.when
+            .hosts
+            .iter()
+            .map(|h| h.as_str().to_string())
             .collect()
     }
 }
@@ -194,7 +228,7 @@ fn decide_placement(
 ) -> Result<Option<Placement>, Error> {
     let current = own.and_then(|r| r.priority);
     let wanted: Vec<&str> = target.patterns.iter().map(PathPattern::as_str).collect();
-    let unchanged = own.is_some_and(|r| r.patterns == wanted)
+    let unchanged = own.is_some_and(|r| r.patterns == wanted && r.conditions == target.when)
         && req.priority.is_none_or(|p| Some(p) == current);
     if unchanged {
         return Ok(None);
@@ -213,6 +247,7 @@ fn decide_placement(
     let new = NewRule {
         target: target.service.name.clone(),
         patterns: target.patterns.clone(),
+        when: Box::new(target.when.clone()),
     };
     Ok(Some(place(&others, &new, &request)?))
 }
@@ -311,6 +346,7 @@ mod tests {
                 arn: arn.to_string(),
                 priority: Some(*priority),
                 patterns: patterns.iter().map(|p| p.to_string()).collect(),
+                conditions: Conditions::default(),
                 target_groups: vec![tg.to_string()],
                 forward: Some(Forward::at(tg, DEFAULT_TG, *weight)),
             })
@@ -322,6 +358,7 @@ mod tests {
                 .map(|(_, priority, patterns, tg, _)| Rule {
                     priority: *priority,
                     patterns: patterns.iter().map(|p| pattern(p)).collect(),
+                    when: Conditions::default(),
                     target: if *tg == TG { "like-service" } else { "other" }.into(),
                     owned: !tg.contains("foreign"),
                 })
@@ -520,5 +557,58 @@ mod tests {
             weights(&plan_of(&walked)),
             [(10, true), (50, true), (100, false)]
         );
+    }
+
+    #[test]
+    fn a_listener_at_its_rule_quota_is_refused_before_any_change() {
+        let m = manifest();
+        let paths: Vec<String> = (0..MAX_RULES_PER_LISTENER)
+            .map(|i| format!("/r{i}"))
+            .collect();
+        let foreign = "arn:aws:elasticloadbalancing:r:1:targetgroup/foreign/4";
+        let rules: Vec<(&str, u32, Vec<&str>)> = paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| ("rule", i as u32 + 1, vec![p.as_str()]))
+            .collect();
+        let full: Vec<(&str, u32, &[&str], &str, u8)> = rules
+            .iter()
+            .map(|(a, p, ps)| (*a, *p, ps.as_slice(), foreign, 100))
+            .collect();
+        let err = plan(&m, &like(), &live(&full), None).unwrap_err();
+        assert!(
+            matches!(err, Error::ListenerFull { rules: 100, .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("ALB's quota of rules per load balancer"),
+            "{err}"
+        );
+        // One fewer: room for one more.
+        assert!(plan(&m, &like(), &live(&full[1..]), None).is_ok());
+    }
+
+    #[test]
+    fn a_host_narrows_the_rule_so_another_hosts_rule_hides_nothing() {
+        let m = manifest();
+        // Theirs: every path of a.example.com, at 1 and foreign.
+        let foreign = "arn:aws:elasticloadbalancing:r:1:targetgroup/foreign/4";
+        let mut rules = live(&[("rule-3", 1, &["/*"], foreign, 100)]);
+        rules.model[0].when.hosts = vec![Glob::new("a.example.com")];
+        let b = SplitRequest {
+            hosts: vec![Glob::new("b.example.com")],
+            ..like()
+        };
+        let p = plan(&m, &b, &rules, None).unwrap();
+        assert_eq!(p.placement.map(|p| p.priority), Some(2), "after theirs");
+        assert_eq!(p.when.hosts, [Glob::new("b.example.com")]);
+        // The same host: theirs takes every path of it, so the rule would be dark.
+        let a = SplitRequest {
+            hosts: vec![Glob::new("a.example.com")],
+            ..like()
+        };
+        let err = plan(&m, &a, &rules, None).unwrap_err();
+        assert!(matches!(err, Error::Placement(_)), "{err:?}");
     }
 }

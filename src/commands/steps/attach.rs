@@ -7,9 +7,6 @@ use crate::commands::Ctx;
 use crate::error::{AttachError, Error};
 use mysfits_lab::attach::{AttachSpec, Attached, DefaultBackend, ListenerRef};
 
-/// ALB's quota of rules per listener, the default one not counted.
-pub const RULES_PER_LISTENER: usize = 100;
-
 /// An attached setup as read: what new services build on, and what the listener holds.
 #[derive(Debug)]
 pub struct Resolved {
@@ -136,7 +133,7 @@ pub async fn resolve(ctx: &Ctx<'_>, spec: &AttachSpec) -> Result<Resolved, Error
         .ok_or_else(|| AttachError::DefaultGroupGone(group.clone()))?;
     let rules = ctx.aws.listener_rules(&listener.arn).await?;
     let counted = rules.iter().filter(|r| r.priority.is_some()).count();
-    if counted >= RULES_PER_LISTENER {
+    if counted >= mysfits_lab::alb::MAX_RULES_PER_LISTENER {
         return Err(AttachError::ListenerFull { rules: counted }.into());
     }
     // What serves the default: an ECS service of the named cluster (or of any, when none

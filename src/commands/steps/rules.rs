@@ -146,6 +146,7 @@ pub async fn live(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<Live, Error> 
                     .iter()
                     .filter_map(|p| PathPattern::parse(p).ok())
                     .collect(),
+                when: r.conditions.clone(),
                 target: name(&r.target_groups),
                 owned: !r.target_groups.is_empty() && r.target_groups.iter().all(ours),
             })

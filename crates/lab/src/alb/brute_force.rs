@@ -30,7 +30,7 @@ fn random_pattern(rng: &mut fastrand::Rng) -> String {
     s
 }
 
-fn random_patterns(rng: &mut fastrand::Rng) -> Vec<PathPattern> {
+pub(super) fn random_patterns(rng: &mut fastrand::Rng) -> Vec<PathPattern> {
     loop {
         let count = if rng.u8(..10) < 7 { 1 } else { 2 };
         let mut patterns: Vec<PathPattern> = Vec::new();
@@ -88,7 +88,7 @@ impl Oracle {
 
 /// `existing` with `new` inserted at index `i` of the priority order (priorities
 /// spread out to make the room).
-fn inserted(existing: &[Rule], new: &NewRule, i: usize) -> Vec<Rule> {
+pub(super) fn inserted(existing: &[Rule], new: &NewRule, i: usize) -> Vec<Rule> {
     let mut order = existing.to_vec();
     order.sort_by_key(|r| r.priority);
     let mut out: Vec<Rule> = order
@@ -102,6 +102,7 @@ fn inserted(existing: &[Rule], new: &NewRule, i: usize) -> Vec<Rule> {
     out.push(Rule {
         priority: 2 * i as u32 + 1,
         patterns: new.patterns.clone(),
+        when: (*new.when).clone(),
         target: new.target.clone(),
         owned: true,
     });
@@ -111,7 +112,7 @@ fn inserted(existing: &[Rule], new: &NewRule, i: usize) -> Vec<Rule> {
 
 /// Whether the lab's rules (and the new one) can be numbered, keeping every
 /// rule's relative order and every foreign rule's number, with N at index i.
-fn renumberable(existing: &[Rule], i: usize) -> bool {
+pub(super) fn renumberable(existing: &[Rule], i: usize) -> bool {
     let mut order = existing.to_vec();
     order.sort_by_key(|r| r.priority);
     let mut items: Vec<Option<u32>> = order
@@ -164,6 +165,7 @@ fn random_rule_sequences_never_leave_a_dead_pattern() {
                     rules.push(Rule {
                         priority,
                         patterns: random_patterns(&mut rng),
+                        when: Default::default(),
                         target: format!("f{k}"),
                         owned: false,
                     });
@@ -188,6 +190,7 @@ fn random_rule_sequences_never_leave_a_dead_pattern() {
             let new = NewRule {
                 target,
                 patterns: random_patterns(&mut rng),
+                when: Default::default(),
             };
             let context = format!("{existing:?}\n+ {new:?} {req:?}");
             match place(&existing, &new, &req) {
@@ -304,6 +307,7 @@ fn random_rule_sequences_never_leave_a_dead_pattern() {
                             }
                         }
                         PlacementError::Undecided(u) => panic!("{u}\n{context}"),
+                        PlacementError::Unsure { why, .. } => panic!("{why}\n{context}"),
                     }
                 }
             }

@@ -7,6 +7,10 @@ use std::fmt;
 
 use super::pattern::{PathPattern, PatternError, Trap};
 
+/// "Rules per Application Load Balancer (excluding default rules): 100", not adjustable
+/// (the same quotas page). Counted on the listener `split` adds to: the lab's load
+/// balancer has only that one.
+pub const MAX_RULES_PER_LISTENER: usize = 100;
 /// "Condition values per rule": a rule's path patterns count one each.
 pub const MAX_VALUES: usize = 5;
 /// "Condition wildcards per rule": every `*` and `?` over all of a rule's patterns.
@@ -25,6 +29,11 @@ pub enum RuleError {
     TooManyWildcards {
         count: usize,
         patterns: Vec<PathPattern>,
+    },
+    /// Paths and hosts together over the quota.
+    TooManyConditionValues {
+        count: usize,
+        hosts: usize,
     },
     /// Valid, but a trap (see [`Trap`]); accepted only when forced.
     Trap {
@@ -58,6 +67,13 @@ impl fmt::Display for RuleError {
             RuleError::Trap { pattern, trap } => {
                 write!(f, "path pattern '{pattern}' is refused: {trap}")
             }
+            RuleError::TooManyConditionValues { count, hosts } => write!(
+                f,
+                "{count} condition values for one rule ({} path patterns and {hosts} hosts), but \
+                 ALB allows at most {MAX_VALUES} condition values per rule, and {MAX_WILDCARDS} \
+                 wildcards",
+                count - hosts
+            ),
         }
     }
 }
@@ -71,6 +87,9 @@ impl RuleError {
                 format!("use '{}' instead", trap.instead()),
                 format!("or, if '{pattern}' is what you mean, pass --force"),
             ],
+            RuleError::TooManyConditionValues { .. } => {
+                vec!["use fewer hosts or patterns, e.g. one '*.example.com' instead of several hosts".into()]
+            }
             RuleError::TooManyValues { .. } => {
                 vec!["e.g. one '/api/*' instead of '/api/a', '/api/b', …".into()]
             }
@@ -110,6 +129,26 @@ pub fn check_rule(patterns: &[PathPattern]) -> Result<(), RuleError> {
         return Err(RuleError::TooManyWildcards {
             count,
             patterns: patterns.to_vec(),
+        });
+    }
+    Ok(())
+}
+
+/// ALB's per-rule quotas over the paths and the other conditions together.
+pub fn check_conditions(
+    patterns: &[PathPattern],
+    when: &super::Conditions,
+) -> Result<(), RuleError> {
+    if when.is_empty() {
+        return check_rule(patterns);
+    }
+    let count = patterns.len() + when.values();
+    let wildcards: usize =
+        patterns.iter().map(PathPattern::wildcards).sum::<usize>() + when.wildcards();
+    if count > MAX_VALUES || wildcards > MAX_WILDCARDS {
+        return Err(RuleError::TooManyConditionValues {
+            count,
+            hosts: when.hosts.len(),
         });
     }
     Ok(())
@@ -170,6 +209,31 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn hosts_count_toward_the_values_quota() {
+        let when = crate::alb::Conditions {
+            hosts: vec![
+                crate::alb::Glob::new("a.example.com"),
+                crate::alb::Glob::new("*.b.com"),
+            ],
+            ..Default::default()
+        };
+        let four = parse_rule(&strings(&["/a", "/b", "/c"])).unwrap();
+        assert!(check_conditions(&four, &when).is_ok());
+        let five = parse_rule(&strings(&["/a", "/b", "/c", "/d"])).unwrap();
+        let err = check_conditions(&five, &when).unwrap_err();
+        assert_eq!(
+            err,
+            RuleError::TooManyConditionValues { count: 6, hosts: 2 }
+        );
+        assert!(
+            err.to_string()
+                .starts_with("6 condition values for one rule (4 path patterns and 2 hosts)"),
+            "{err}"
+        );
+        assert!(check_conditions(&five, &Default::default()).is_ok());
     }
 
     #[test]

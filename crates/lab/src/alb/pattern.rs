@@ -54,6 +54,12 @@ impl PathPattern {
         &self.0
     }
 
+    /// A glob of any characters, unvalidated: `glob.rs` runs host names and header
+    /// values (prefixed with `/`) through the same inclusion search as paths.
+    pub(super) fn raw(s: String) -> PathPattern {
+        PathPattern(s)
+    }
+
     pub(super) fn chars(&self) -> Vec<char> {
         self.0.chars().collect()
     }

@@ -11,10 +11,17 @@
 //!
 //! So the positions that leave nothing dark are the window `lo..=hi`; empty means no
 //! order works (an equivalent pattern, or an ordering conflict).
+//!
+//! With conditions besides paths, "hidden" can be undecided (`rules::hidden`). Unless
+//! forced, an undecided pattern counts against every position it could hurt (N's
+//! pattern as hidden, a later pattern as killed), so an accepted place is safe; when
+//! that leaves no position but certainty alone would, placement refuses as undecided.
+//! Forced, undecided counts as reached.
 
 use std::fmt;
 
-use super::rules::{hidden, hiders, list, Dead, Rule, RuleRef, Undecided};
+use super::conditions::{Conditions, Relation};
+use super::rules::{conditions_text, hidden, hiders, paths_of, Dead, Rule, RuleRef, Undecided};
 use super::PathPattern;
 
 /// ALB rule priorities run from 1 to this; the default action has none.
@@ -25,6 +32,8 @@ pub const MAX_PRIORITY: u32 = 50_000;
 pub struct NewRule {
     pub target: String,
     pub patterns: Vec<PathPattern>,
+    /// Its other conditions (`split --host`); boxed, as errors carry the rule.
+    pub when: Box<Conditions>,
 }
 
 impl NewRule {
@@ -32,9 +41,14 @@ impl NewRule {
         Rule {
             priority,
             patterns: self.patterns.clone(),
+            when: (*self.when).clone(),
             target: self.target.clone(),
             owned: true,
         }
+    }
+
+    fn paths(&self) -> Vec<PathPattern> {
+        paths_of(&self.patterns, &self.when)
     }
 
     /// `mysfits split <target> --path '…'…<extra>`.
@@ -43,6 +57,7 @@ impl NewRule {
             .patterns
             .iter()
             .map(|p| format!(" --path '{p}'"))
+            .chain(self.when.hosts.iter().map(|h| format!(" --host '{h}'")))
             .collect();
         format!("mysfits split {}{paths}{extra}", self.target)
     }
@@ -54,7 +69,7 @@ impl fmt::Display for NewRule {
             f,
             "the new rule for {} ({})",
             self.target,
-            list(&self.patterns)
+            conditions_text(&self.patterns, &self.when)
         )
     }
 }
@@ -145,7 +160,8 @@ pub enum PlacementError {
     /// by `hidden_by`.
     Order {
         new: NewRule,
-        pattern: PathPattern,
+        /// Boxed to keep the error small.
+        pattern: Box<PathPattern>,
         hidden_by: Vec<RuleRef>,
         hides: Vec<(PathPattern, RuleRef)>,
     },
@@ -158,6 +174,12 @@ pub enum PlacementError {
         foreign: Vec<RuleRef>,
     },
     Undecided(Undecided),
+    /// Whether a pattern is reached depends on conditions besides paths that only
+    /// partly overlap: refused unless forced.
+    Unsure {
+        new: NewRule,
+        why: Undecided,
+    },
 }
 
 impl From<Undecided> for PlacementError {
@@ -195,7 +217,7 @@ impl fmt::Display for PlacementError {
                 "priority {priority} is already used by the rule for {} ({}): \
                  pick another with --priority, or leave it out to choose one",
                 rule.target,
-                list(&rule.patterns)
+                rule.conditions_text()
             ),
             PlacementError::Shadows {
                 new,
@@ -261,6 +283,7 @@ impl fmt::Display for PlacementError {
                 }
             }
             PlacementError::Undecided(u) => u.fmt(f),
+            PlacementError::Unsure { new, why } => write!(f, "{new} cannot be placed safely: {why}"),
         }
     }
 }
@@ -335,6 +358,13 @@ impl PlacementError {
             PlacementError::NoRoom { .. } => vec![
                 "leave a gap by renumbering those rules yourself (`aws elbv2 set-rule-priorities`), then split again".into(),
             ],
+            PlacementError::Unsure { new, .. } => vec![
+                "give the new rule conditions that either include or exclude theirs (e.g. the same --host, or another host)".into(),
+                format!(
+                    "or, if the order is what you mean, place it anyway: {}",
+                    split(new, " --force")
+                ),
+            ],
             PlacementError::Undecided(_) => {
                 vec!["use fewer wildcards in the overlapping patterns".into()]
             }
@@ -342,41 +372,85 @@ impl PlacementError {
     }
 }
 
+/// What is known of one pattern's reachability behind some rules.
+enum State {
+    Reached,
+    Hidden,
+    Unsure(Undecided),
+}
+
+fn state(p: &PathPattern, when: &Conditions, earlier: &[&Rule]) -> Result<State, Undecided> {
+    match hidden(p, when, earlier) {
+        Ok(true) => Ok(State::Hidden),
+        Ok(false) => Ok(State::Reached),
+        Err(u) if u.by_conditions() => Ok(State::Unsure(u)),
+        Err(u) => Err(u),
+    }
+}
+
+/// The first `i` in 0..=n where `pred` holds (monotone in i), if any.
+fn first_where(
+    n: usize,
+    mut pred: impl FnMut(usize) -> Result<bool, Undecided>,
+) -> Result<Option<usize>, Undecided> {
+    if !pred(n)? {
+        return Ok(None);
+    }
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if pred(mid)? {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    Ok(Some(lo))
+}
+
 /// The analysis of one new rule against the existing rules.
 struct Analysis<'a> {
     order: Vec<&'a Rule>,
     new: &'a NewRule,
-    /// Per new pattern: the first index at which it is hidden, if any.
+    /// Per new pattern: the first index at which it is (or, unless lenient, may be)
+    /// hidden, if any.
     hidden_from: Vec<Option<usize>>,
+    /// Per new pattern: the first index at which it is surely hidden.
+    certain_from: Vec<Option<usize>>,
     hi: usize,
-    /// (index of rule, its pattern) that N hides when placed before that rule.
-    kills: Vec<(usize, PathPattern)>,
+    /// (index of rule, its pattern, sure) that N hides (or may hide) when placed
+    /// before that rule.
+    kills: Vec<(usize, PathPattern, bool)>,
     lo: usize,
+    /// What could not be decided, the first first.
+    unsure: Vec<Undecided>,
 }
 
 impl<'a> Analysis<'a> {
-    fn new(existing: &'a [Rule], new: &'a NewRule) -> Result<Self, Undecided> {
+    /// `lenient`: an undecided pattern counts as reached (`--force`).
+    fn new(existing: &'a [Rule], new: &'a NewRule, lenient: bool) -> Result<Self, Undecided> {
         let mut order: Vec<&Rule> = existing.iter().collect();
         order.sort_by_key(|r| r.priority);
         let n = order.len();
-        let mut hidden_from = Vec::new();
-        for p in &new.patterns {
+        let mut unsure = Vec::new();
+        let (mut hidden_from, mut certain_from) = (Vec::new(), Vec::new());
+        for p in &new.paths() {
             // Monotone in the index: binary search the first one that hides p.
-            let first = if hidden(p, &order)? {
-                let (mut lo, mut hi) = (0, n);
-                while lo < hi {
-                    let mid = (lo + hi) / 2;
-                    if hidden(p, &order[..mid])? {
-                        hi = mid;
-                    } else {
-                        lo = mid + 1;
+            let certain = first_where(n, |i| {
+                Ok(matches!(state(p, &new.when, &order[..i])?, State::Hidden))
+            })?;
+            let maybe = first_where(n, |i| match state(p, &new.when, &order[..i])? {
+                State::Reached => Ok(false),
+                State::Hidden => Ok(true),
+                State::Unsure(u) => {
+                    if !lenient && !unsure.contains(&u) {
+                        unsure.push(u);
                     }
+                    Ok(!lenient)
                 }
-                Some(lo)
-            } else {
-                None
-            };
-            hidden_from.push(first);
+            })?;
+            hidden_from.push(maybe);
+            certain_from.push(certain);
         }
         let hi = hidden_from
             .iter()
@@ -385,25 +459,47 @@ impl<'a> Analysis<'a> {
             .min()
             .unwrap_or(n);
         let probe = new.at(0);
+        let new_paths = new.paths();
         let mut kills = Vec::new();
         for j in 0..n {
             let before = &order[..j];
             let mut with_new = before.to_vec();
             with_new.push(&probe);
-            for q in &order[j].patterns {
-                if !hidden(q, before)? && hidden(q, &with_new)? {
-                    kills.push((j, q.clone()));
+            let when = &order[j].when;
+            for q in &order[j].paths() {
+                let touches = probe.when.relation(when) != Relation::Disjoint
+                    && new_paths.iter().any(|p| p.overlaps(q));
+                let kill = match (state(q, when, before)?, state(q, when, &with_new)?) {
+                    (State::Hidden, _) | (_, State::Reached) => None,
+                    (State::Reached, State::Hidden) => Some(true),
+                    (State::Reached, State::Unsure(u)) | (State::Unsure(u), State::Hidden) => {
+                        Some(false).filter(|_| {
+                            unsure.push(u);
+                            !lenient
+                        })
+                    }
+                    (State::Unsure(u), State::Unsure(_)) => Some(false).filter(|_| {
+                        touches && {
+                            unsure.push(u);
+                            !lenient
+                        }
+                    }),
+                };
+                if let Some(sure) = kill {
+                    kills.push((j, q.clone(), sure));
                 }
             }
         }
-        let lo = kills.iter().map(|(j, _)| j + 1).max().unwrap_or(0);
+        let lo = kills.iter().map(|(j, _, _)| j + 1).max().unwrap_or(0);
         Ok(Analysis {
             order,
             new,
             hidden_from,
+            certain_from,
             hi,
             kills,
             lo,
+            unsure,
         })
     }
 
@@ -419,22 +515,22 @@ impl<'a> Analysis<'a> {
     fn dark_at(&self, i: usize, priority: u32) -> Vec<Dead> {
         let me = self.new.at(priority);
         let mut dark = Vec::new();
-        for (p, from) in self.new.patterns.iter().zip(&self.hidden_from) {
+        for (p, from) in self.new.paths().iter().zip(&self.certain_from) {
             if from.is_some_and(|c| c <= i) {
                 dark.push(Dead {
                     pattern: p.clone(),
                     rule: me.named(),
-                    by: hiders(p, &self.order[..i]),
+                    by: hiders(p, &self.new.when, &self.order[..i]),
                 });
             }
         }
-        for (j, q) in self.kills.iter().filter(|(j, _)| *j >= i) {
+        for (j, q, _) in self.kills.iter().filter(|(j, _, sure)| *j >= i && *sure) {
             let mut before = self.order[..*j].to_vec();
             before.push(&me);
             dark.push(Dead {
                 pattern: q.clone(),
                 rule: self.order[*j].named(),
-                by: hiders(q, &before),
+                by: hiders(q, &self.order[*j].when, &before),
             });
         }
         dark
@@ -548,10 +644,13 @@ impl<'a> Analysis<'a> {
 
     /// Why the window is empty.
     fn conflict(&self) -> PlacementError {
-        for p in &self.new.patterns {
+        for p in &self.new.paths() {
             for (j, r) in self.order.iter().enumerate() {
-                for q in &r.patterns {
-                    let alive = hidden(q, &self.order[..j]) == Ok(false);
+                if r.when != *self.new.when {
+                    continue;
+                }
+                for q in &r.paths() {
+                    let alive = hidden(q, &r.when, &self.order[..j]) == Ok(false);
                     if alive && p.equivalent(q) {
                         return PlacementError::Equivalent {
                             new: self.new.clone(),
@@ -563,9 +662,8 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
-        let (pattern, first) = self
-            .new
-            .patterns
+        let paths = self.new.paths();
+        let (pattern, first) = paths
             .iter()
             .zip(&self.hidden_from)
             .filter_map(|(p, c)| c.map(|c| (p, c)))
@@ -573,13 +671,13 @@ impl<'a> Analysis<'a> {
             .expect("an empty window has a hidden pattern");
         PlacementError::Order {
             new: self.new.clone(),
-            pattern: pattern.clone(),
-            hidden_by: hiders(pattern, &self.order[..first]),
+            pattern: Box::new(pattern.clone()),
+            hidden_by: hiders(pattern, &self.new.when, &self.order[..first]),
             hides: self
                 .kills
                 .iter()
-                .filter(|(j, _)| *j >= self.hi)
-                .map(|(j, q)| (q.clone(), self.order[*j].named()))
+                .filter(|(j, _, _)| *j >= self.hi)
+                .map(|(j, q, _)| (q.clone(), self.order[*j].named()))
                 .collect(),
         }
     }
@@ -588,7 +686,15 @@ impl<'a> Analysis<'a> {
 /// Places `new` among `existing` (the listener's other rules; its own current
 /// rule left out when it is changed in place).
 pub fn place(existing: &[Rule], new: &NewRule, req: &Request) -> Result<Placement, PlacementError> {
-    let a = Analysis::new(existing, new)?;
+    let a = Analysis::new(existing, new, req.force)?;
+    // Only undecided answers leave no place: say so, not an ordering conflict.
+    let undecided = |a: &Analysis<'_>| match a.unsure.first() {
+        Some(u) => PlacementError::Unsure {
+            new: new.clone(),
+            why: u.clone(),
+        },
+        None => a.conflict(),
+    };
     let placed = |priority, moves, dark| {
         Ok(Placement {
             priority,
@@ -614,6 +720,9 @@ pub fn place(existing: &[Rule], new: &NewRule, req: &Request) -> Result<Placemen
         if req.force {
             return placed(p, Vec::new(), dark);
         }
+        if dark.is_empty() {
+            return Err(undecided(&a));
+        }
         let instead = match place(existing, new, &Request::default()) {
             Ok(pl) => Instead::Auto {
                 priority: pl.priority,
@@ -635,11 +744,20 @@ pub fn place(existing: &[Rule], new: &NewRule, req: &Request) -> Result<Placemen
         }
     }
     if a.lo <= a.hi {
-        let (p, moves) = a.choose(a.lo..=a.hi)?;
+        // No room in a window narrowed by undecided answers: say those.
+        let (p, moves) = a.choose(a.lo..=a.hi).map_err(|e| match e {
+            PlacementError::NoRoom { .. } if !a.unsure.is_empty() => undecided(&a),
+            e => e,
+        })?;
         return placed(p, moves, Vec::new());
     }
     if !req.force {
-        return Err(a.conflict());
+        let sure = Analysis::new(existing, new, true)?;
+        return Err(if sure.lo <= sure.hi {
+            undecided(&a)
+        } else {
+            sure.conflict()
+        });
     }
     // Forced with no good place: as late as the new rule is still reached, so it
     // takes what it asked for and hides as little as that allows.
@@ -657,6 +775,7 @@ mod tests {
         NewRule {
             target: target.into(),
             patterns: patterns.iter().map(|s| pat(s)).collect(),
+            when: Box::default(),
         }
     }
 

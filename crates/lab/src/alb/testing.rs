@@ -23,6 +23,7 @@ pub fn rule(priority: u32, patterns: &[&str], target: &str) -> Rule {
     Rule {
         priority,
         patterns: patterns.iter().map(|s| pat(s)).collect(),
+        when: Default::default(),
         target: target.to_string(),
         owned: true,
     }
