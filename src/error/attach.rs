@@ -45,7 +45,7 @@ pub enum AttachError {
     #[error("subnet {0} does not exist")]
     SubnetNotFound(String),
     #[error(
-        "the listener has {rules} rules, ALB's quota for one listener: a split would add one more"
+        "the load balancer's listeners have {rules} rules, ALB's quota for one load balancer: a split would add one more"
     )]
     ListenerFull { rules: usize },
     #[error("an attached lab's stack is made from what `mysfits up` reads of the listener (its security groups): `template` cannot print it offline")]

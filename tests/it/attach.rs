@@ -204,5 +204,50 @@ async fn bad_attachments_are_refused_with_one_line_and_change_nothing() {
         .await
         .unwrap();
     assert!(!manifest.exists(), "nothing written on a refusal");
+    // At ALB's quota (100 rules across the load balancer's listeners): refused too.
+    let https = shop.get("https_listener");
+    let group = shop.get("default_target_group");
+    let mut extra = Vec::new();
+    for i in 0..90 {
+        let rule = elb
+            .create_rule()
+            .listener_arn(&https)
+            .priority(100 + i)
+            .conditions(
+                aws_sdk_elasticloadbalancingv2::types::RuleCondition::builder()
+                    .field("path-pattern")
+                    .values(format!("/filler-{i}"))
+                    .build(),
+            )
+            .actions(
+                aws_sdk_elasticloadbalancingv2::types::Action::builder()
+                    .r#type(aws_sdk_elasticloadbalancingv2::types::ActionTypeEnum::Forward)
+                    .target_group_arn(&group)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        extra.push(rule.rules()[0].rule_arn().unwrap().to_string());
+    }
+    moto.run(&["attach", "--listener", &listener, "--cluster", "shop-apps"])
+        .fails_with("have 100 rules");
+    for arn in extra {
+        elb.delete_rule().rule_arn(arn).send().await.unwrap();
+    }
+    assert!(!manifest.exists(), "nothing written on a refusal");
     assert_eq!(Production::diff(&before, &shop.snapshot("after.json")), "");
+    // The HTTPS listener, by load balancer and port, attaches.
+    moto.run(&[
+        "attach",
+        "--load-balancer",
+        "shop",
+        "--port",
+        "443",
+        "--cluster",
+        "shop-apps",
+    ])
+    .ok();
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains(&format!("listener: {https}")), "{text}");
 }

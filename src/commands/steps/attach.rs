@@ -132,7 +132,16 @@ pub async fn resolve(ctx: &Ctx<'_>, spec: &AttachSpec) -> Result<Resolved, Error
         .await?
         .ok_or_else(|| AttachError::DefaultGroupGone(group.clone()))?;
     let rules = ctx.aws.listener_rules(&listener.arn).await?;
-    let counted = rules.iter().filter(|r| r.priority.is_some()).count();
+    // ALB's quota counts the rules of every listener of the load balancer, defaults not.
+    let mut counted = 0;
+    for other in ctx.aws.listeners_of(&lb.arn).await? {
+        let of = if other.arn == listener.arn {
+            rules.clone()
+        } else {
+            ctx.aws.listener_rules(&other.arn).await?
+        };
+        counted += of.iter().filter(|r| r.priority.is_some()).count();
+    }
     if counted >= mysfits_lab::alb::MAX_RULES_PER_LISTENER {
         return Err(AttachError::ListenerFull { rules: counted }.into());
     }
