@@ -41,7 +41,7 @@ pub struct SplitResult {
 impl Render for SplitResult {}
 
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitResult, Error> {
-    let req = request(args);
+    let req = request(args, ctx.manifest().attach.is_some());
     // Offline checks first: nothing is created when the input is wrong.
     let target = plan::target(ctx.manifest(), &req)?;
     for trap in &target.accepted {
@@ -130,8 +130,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::SplitArgs) -> Result<SplitRes
 }
 
 /// The arguments as plain values, for the plan.
-fn request(args: &crate::cli::SplitArgs) -> SplitRequest {
+fn request(args: &crate::cli::SplitArgs, attached: bool) -> SplitRequest {
     SplitRequest {
+        attached,
         service: args.service.clone(),
         paths: args.paths.clone(),
         hosts: args.hosts.clone(),

@@ -90,9 +90,20 @@ async fn attached_to_ec2_instances_split_merge_and_cleanup_leave_every_foreign_r
     let r = moto.run(&["deploy", "shop-monolith", "--image", "monolith:2"]);
     let r = r.fails_with("not mysfits' to deploy");
     assert_eq!(r.code, 2);
+    moto.run(&["run", "shop-monolith"])
+        .fails_with("not mysfits' to deploy");
     moto.run(&["deploy", "reviews", "--image", "reviews:1"])
         .ok();
     moto.run(&["split", "reviews"]).ok();
+    // Behind every foreign rule it could take from (the last, 70): only what the
+    // monolith answered before moves; a foreign host rule keeps all its requests.
+    let r = moto
+        .run(&["route", "/reviews/1", "--host", "admin.example.com"])
+        .ok();
+    assert!(r.stdout.contains("(fixed-response)"), "{}", r.stdout);
+    assert!(r.stdout.contains("priority 10"), "{}", r.stdout);
+    let r = moto.run(&["status"]).ok();
+    assert!(r.stdout.contains("71        /reviews*"), "{}", r.stdout);
     let r = moto.run(&["route", "/reviews/42"]).ok();
     assert!(r.stdout.contains("→ reviews"), "{}", r.stdout);
     let r = moto.run(&["route", "/cart"]).ok();

@@ -25,6 +25,8 @@ pub struct SplitRequest {
     pub hosts: Vec<Glob>,
     pub priority: Option<u32>,
     pub force: bool,
+    /// Attached to a listener the lab did not make: the new rule goes as late as works.
+    pub attached: bool,
     pub no_wait: bool,
     pub timeout: Duration,
     pub canary: Option<u8>,
@@ -243,6 +245,7 @@ fn decide_placement(
         priority: req.priority,
         keep: current.filter(|_| req.priority.is_none()),
         force: req.force,
+        latest: req.attached,
     };
     let new = NewRule {
         target: target.service.name.clone(),

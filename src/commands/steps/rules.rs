@@ -147,7 +147,12 @@ pub async fn live(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<Live, Error> 
                     .filter_map(|p| PathPattern::parse(p).ok())
                     .collect(),
                 when: r.conditions.clone(),
-                target: name(&r.target_groups),
+                // A rule that answers itself (a fixed response, a redirect) says so.
+                target: if r.target_groups.is_empty() {
+                    format!("({})", r.action)
+                } else {
+                    name(&r.target_groups)
+                },
                 owned: !r.target_groups.is_empty() && r.target_groups.iter().all(ours),
             })
         })

@@ -131,6 +131,7 @@ fn random_rule_sequences_with_hosts_and_methods_never_leave_a_dead_pattern() {
                 priority: (rng.u8(..10) < 3).then(|| rng.u32(1..=8)),
                 keep: None,
                 force: rng.u8(..20) == 0,
+                latest: rng.bool(),
             };
             let new = NewRule {
                 target: format!("s{step}"),

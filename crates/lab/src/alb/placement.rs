@@ -84,6 +84,10 @@ pub struct Request {
     pub keep: Option<u32>,
     /// `--force`: accept a place that leaves patterns dark (listed in `dark`).
     pub force: bool,
+    /// On a listener the lab did not make: of the places that work, the latest, so the
+    /// new rule takes only what no rule before it takes now (the monolith's share), never
+    /// a part of someone else's rule.
+    pub latest: bool,
 }
 
 /// One of the lab's rules, renumbered to make room.
@@ -545,6 +549,7 @@ impl<'a> Analysis<'a> {
     fn choose(
         &self,
         range: std::ops::RangeInclusive<usize>,
+        latest: bool,
     ) -> Result<(u32, Vec<Move>), PlacementError> {
         let n = self.order.len();
         let prev = |i: usize| if i == 0 { 0 } else { self.prio(i - 1) };
@@ -555,7 +560,13 @@ impl<'a> Analysis<'a> {
                 self.prio(i)
             }
         };
-        if let Some(i) = range.clone().find(|&i| next(i) - prev(i) > 1) {
+        let gap = |&i: &usize| next(i) - prev(i) > 1;
+        let free = if latest {
+            range.clone().rev().find(gap)
+        } else {
+            range.clone().find(gap)
+        };
+        if let Some(i) = free {
             return Ok((prev(i) + 1, Vec::new()));
         }
         let mut best: Option<(u32, Vec<Move>)> = None;
@@ -745,7 +756,7 @@ pub fn place(existing: &[Rule], new: &NewRule, req: &Request) -> Result<Placemen
     }
     if a.lo <= a.hi {
         // No room in a window narrowed by undecided answers: say those.
-        let (p, moves) = a.choose(a.lo..=a.hi).map_err(|e| match e {
+        let (p, moves) = a.choose(a.lo..=a.hi, req.latest).map_err(|e| match e {
             PlacementError::NoRoom { .. } if !a.unsure.is_empty() => undecided(&a),
             e => e,
         })?;
@@ -761,7 +772,7 @@ pub fn place(existing: &[Rule], new: &NewRule, req: &Request) -> Result<Placemen
     }
     // Forced with no good place: as late as the new rule is still reached, so it
     // takes what it asked for and hides as little as that allows.
-    let (p, moves) = a.choose(a.hi..=a.hi)?;
+    let (p, moves) = a.choose(a.hi..=a.hi, req.latest)?;
     let dark = a.dark_at(a.hi, p);
     placed(p, moves, dark)
 }
@@ -792,6 +803,24 @@ mod tests {
                 ..Request::default()
             },
         )
+    }
+
+    #[test]
+    fn on_a_foreign_listener_the_latest_place_that_works_is_taken() {
+        let rules = vec![
+            foreign(5, &["/admin/*"], "admin"),
+            foreign(20, &["/*"], "catch-all"),
+        ];
+        let n = new("reviews", &["/reviews*"]);
+        // Before the catch-all either way; attached, right before it, not before /admin.
+        assert_eq!(auto(&rules, &n).unwrap().priority, 1);
+        let latest = Request {
+            latest: true,
+            ..Request::default()
+        };
+        assert_eq!(place(&rules, &n, &latest).unwrap().priority, 6);
+        let open = vec![foreign(5, &["/admin/*"], "admin")];
+        assert_eq!(place(&open, &n, &latest).unwrap().priority, 6);
     }
 
     #[test]
