@@ -183,7 +183,14 @@ impl Render for Report {
         }
         out.push(String::new());
         out.push("Outputs".into());
-        let keys = ["AlbUrl", "ClusterName", "TableName", "LogGroupName"];
+        // An attached lab's stack also says what serves the listener's default.
+        let keys = [
+            "AlbUrl",
+            "ClusterName",
+            "TableName",
+            "LogGroupName",
+            "DefaultBackend",
+        ];
         out.push(table(
             &[],
             keys.iter()

@@ -104,6 +104,7 @@ async fn attached_to_ec2_instances_split_merge_and_cleanup_leave_every_foreign_r
     assert!(r.stdout.contains("priority 10"), "{}", r.stdout);
     let r = moto.run(&["status"]).ok();
     assert!(r.stdout.contains("71        /reviews*"), "{}", r.stdout);
+    assert!(r.stdout.contains("DefaultBackend  instances"), "{}", r.stdout);
     let r = moto.run(&["route", "/reviews/42"]).ok();
     assert!(r.stdout.contains("→ reviews"), "{}", r.stdout);
     let r = moto.run(&["route", "/cart"]).ok();
