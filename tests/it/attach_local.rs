@@ -110,8 +110,8 @@ fn routed(engine: &Engine, lb_host: &str, ask: &Ask, calls: &mut Calls) -> Strin
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let service = json["service"].as_str().unwrap().to_string();
     match (json["priority"].as_u64(), service.as_str()) {
-        (Some(10), _) => "fixed 403".into(),
-        (Some(20), _) => "fixed canary".into(),
+        (Some(10), "(fixed-response)") => "fixed 403".into(),
+        (Some(20), "(fixed-response)") => "fixed canary".into(),
         (_, "shop-api" | "shop-orders") => "503".into(),
         _ => service,
     }
