@@ -54,6 +54,8 @@ impl Storable for Started {
 fn read_only(operation: &str) -> bool {
     [
         "Describe", "List", "Get", "Scan", "Query", "BatchGet", "Validate",
+        // CloudWatch Logs' FilterLogEvents (`logs`) only reads.
+        "Filter",
     ]
     .iter()
     .any(|p| operation.starts_with(p))
@@ -144,6 +146,7 @@ mod tests {
             "GetTemplate",
             "Scan",
             "GetAuthorizationToken",
+            "FilterLogEvents",
         ] {
             assert!(read_only(op), "{op}");
         }

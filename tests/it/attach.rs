@@ -104,11 +104,25 @@ async fn attached_to_ec2_instances_split_merge_and_cleanup_leave_every_foreign_r
     assert!(r.stdout.contains("priority 10"), "{}", r.stdout);
     let r = moto.run(&["status"]).ok();
     assert!(r.stdout.contains("71        /reviews*"), "{}", r.stdout);
-    assert!(r.stdout.contains("DefaultBackend  instances"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("DefaultBackend  instances"),
+        "{}",
+        r.stdout
+    );
     let r = moto.run(&["route", "/reviews/42"]).ok();
     assert!(r.stdout.contains("→ reviews"), "{}", r.stdout);
     let r = moto.run(&["route", "/cart"]).ok();
     assert!(r.stdout.contains("default action"), "{}", r.stdout);
+    // A foreign rule that answers itself is named by its action.
+    let r = moto
+        .run(&["route", "/", "--host", "admin.example.com"])
+        .ok();
+    assert!(
+        r.stdout
+            .contains("/ → (fixed-response) (rule priority 10: host admin.example.com)"),
+        "{}",
+        r.stdout
+    );
     moto.run(&["status"]).ok();
     moto.run(&["merge", "reviews", "--yes"]).ok();
     moto.run(&["split", "reviews"]).ok();

@@ -234,13 +234,18 @@ pub(crate) struct Traffic {
 
 impl Traffic {
     pub(crate) fn start(lb: &(u16, String), every: Duration) -> Self {
+        Self::on(lb, PATH, every)
+    }
+
+    /// Requests to `path` with the Host header `lb.1`, one every `every`, until stopped.
+    pub(crate) fn on(lb: &(u16, String), path: &'static str, every: Duration) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let lb = lb.clone();
         let flag = stop.clone();
         let handle = std::thread::spawn(move || {
             let mut answers = Vec::new();
             while !flag.load(Ordering::Relaxed) {
-                let (status, service, _) = through(&lb, "GET", PATH);
+                let (status, service, _) = through(&lb, "GET", path);
                 answers.push(Answer {
                     at: Instant::now(),
                     status,

@@ -28,18 +28,23 @@ pub(crate) fn app_env(engine: &Engine, mode: &str, version: &str) {
 /// grace period follows: 25 s), an old one is gone 3 s after it leaves. The echo app
 /// answers at once; the timeout is no wait for it, so it stays well above a busy
 /// machine's hiccup (4 s, the most a 5 s interval allows).
-const FAST_CHECKS: &str = "    health_check: {path: /, interval: 5s, timeout: 4s, healthy_threshold: 2, unhealthy_threshold: 2}
+pub(crate) const FAST_CHECKS: &str = "    health_check: {path: /, interval: 5s, timeout: 4s, healthy_threshold: 2, unhealthy_threshold: 2}
     draining: 3s
 ";
 
-pub(crate) fn manifest(engine: &Engine) -> std::path::PathBuf {
+/// The echo app copied to [`app_dir`], MODE=ok, VERSION=1: each service's build context.
+pub(crate) fn copy_app(engine: &Engine) -> std::path::PathBuf {
     let fixture = common::repo_root().join("tests/fixtures/echo-app");
     std::fs::create_dir_all(app_dir(engine)).unwrap();
     for file in ["Dockerfile", "server.py", "app.env"] {
         std::fs::copy(fixture.join(file), app_dir(engine).join(file)).unwrap();
     }
     app_env(engine, "ok", "1");
-    let app = app_dir(engine);
+    app_dir(engine)
+}
+
+pub(crate) fn manifest(engine: &Engine) -> std::path::PathBuf {
+    let app = copy_app(engine);
     let app = app.display();
     write_manifest(
         engine.home.path(),

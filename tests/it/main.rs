@@ -4,6 +4,7 @@
 mod common;
 
 mod attach;
+mod attach_local;
 mod bad_inputs;
 mod build_push;
 mod compose;

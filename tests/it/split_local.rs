@@ -13,9 +13,15 @@ const EVERY: Duration = Duration::from_millis(200);
 /// Every answer while `what` ran was an app's own 200 (none the load balancer's 503, a
 /// 502, or nothing), and the last came from `last`.
 fn only_the_apps(what: &str, answers: &[Answer], last: &str) {
+    only_from(what, answers, &["web", "like"]);
+    assert_eq!(answers.last().unwrap().service, last, "{what}");
+}
+
+/// Every answer while `what` ran was a 200 from one of `apps`.
+pub(crate) fn only_from(what: &str, answers: &[Answer], apps: &[&str]) {
     let bad: Vec<&Answer> = answers
         .iter()
-        .filter(|a| a.status != 200 || !["web", "like"].contains(&a.service.as_str()))
+        .filter(|a| a.status != 200 || !apps.contains(&a.service.as_str()))
         .collect();
     println!(
         "{what}: {} answers, {} not the apps' own",
@@ -28,7 +34,6 @@ fn only_the_apps(what: &str, answers: &[Answer], last: &str) {
         bad.len(),
         answers.len()
     );
-    assert_eq!(answers.last().unwrap().service, last, "{what}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

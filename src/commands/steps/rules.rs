@@ -103,16 +103,17 @@ pub async fn live(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<Live, Error> 
                 .map(move |t| (t.as_str(), s.name.as_str()))
         })
         .collect();
-    let name = |arns: &[String]| -> String {
-        arns.first()
-            .map(|a| {
-                by_tg
-                    .get(a.as_str())
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|| tg_name(a))
-            })
-            .unwrap_or_else(|| "(no target)".into())
+    let name = |arns: &[String]| -> Option<String> {
+        arns.first().map(|a| {
+            by_tg
+                .get(a.as_str())
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| tg_name(a))
+        })
     };
+    // A rule that answers itself (a foreign fixed response or redirect) by its action, in
+    // brackets so no service name can be it: `route` says what answers.
+    let target = |r: &RuleInfo| name(&r.target_groups).unwrap_or_else(|| format!("({})", r.action));
     let listener = outputs.listener_arn.clone();
     let rules = ctx.aws.listener_rules(&listener).await?;
     // A rule is the lab's when every target group it forwards to carries the lab's tag,
@@ -133,7 +134,7 @@ pub async fn live(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<Live, Error> 
     let default_target = rules
         .iter()
         .find(|r| r.priority.is_none())
-        .map(|r| name(&r.target_groups))
+        .map(target)
         .or_else(|| ctx.manifest.map(|m| m.default_service().name.clone()))
         .unwrap_or_else(|| "(no default action)".into());
     let model = rules
@@ -147,12 +148,7 @@ pub async fn live(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<Live, Error> 
                     .filter_map(|p| PathPattern::parse(p).ok())
                     .collect(),
                 when: r.conditions.clone(),
-                // A rule that answers itself (a fixed response, a redirect) says so.
-                target: if r.target_groups.is_empty() {
-                    format!("({})", r.action)
-                } else {
-                    name(&r.target_groups)
-                },
+                target: target(r),
                 owned: !r.target_groups.is_empty() && r.target_groups.iter().all(ours),
             })
         })

@@ -198,13 +198,28 @@ impl Drop for Engine {
 
 /// One HTTP/1.1 request to 127.0.0.1:`port` with `Host: host`; (status, body).
 pub fn http(port: u16, host: &str, method: &str, path: &str) -> (u16, String) {
+    http_with(port, host, method, path, &[])
+}
+
+/// [`http`] with more request headers.
+pub fn http_with(
+    port: u16,
+    host: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String) {
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to 127.0.0.1");
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Length: 0\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = String::new();
