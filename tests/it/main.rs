@@ -7,6 +7,7 @@ mod attach;
 mod bad_inputs;
 mod build_push;
 mod compose;
+mod compose_local;
 mod cutover;
 mod cutover_local;
 mod deploy;
