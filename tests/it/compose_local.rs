@@ -1,7 +1,7 @@
 //! The seed users/threads/posts app (`examples/threads-api`) from its compose file, whole,
 //! on the local engine: `init --from-compose` → `up` → the monolith deployed → users,
 //! threads and posts split out with their real paths (`split --path`, as the `next:`
-//! lines of `init` say) → the same answers through the load balancer, now from the split
+//! lines of `init` say: the manifest it writes has no route for them) → the same answers through the load balancer, now from the split
 //! services → `cleanup`, nothing left.
 
 use std::time::{Duration, Instant};
@@ -79,12 +79,16 @@ fn the_seed_app_from_its_compose_file_answers_the_same_after_its_splits() {
             .run(&["deploy", service, "--tag", "v1", "--build-arg", &base])
             .ok()
     };
+    let phase = |what: &str| println!("{:>5.1?} {what}", started.elapsed());
+    phase("engine and node image");
 
     engine
         .run(&["init", "--from-compose", "threads-api/docker-compose.yml"])
         .ok();
     engine.run(&["up"]).ok();
+    phase("up");
     deploy("api");
+    phase("deploy api");
     let lb = alb(&engine);
 
     // The monolith answers every path: the app's own data, and its own 404s.
@@ -103,11 +107,18 @@ fn the_seed_app_from_its_compose_file_answers_the_same_after_its_splits() {
         assert_eq!(routed_to(&engine, path), "api", "{path}");
     }
 
-    // Each service built once by its deploy, then split out on the app's real paths.
+    // Each service built once by its deploy, then split out on the app's real paths: the
+    // manifest has none (init guesses none), so a split without --path says so.
     for (service, pattern) in SPLITS {
         deploy(service);
+        phase(&format!("deploy {service}"));
+        let unrouted = engine
+            .run(&["split", service])
+            .fails_with(&format!("{service} has no route in the manifest yet"));
+        assert_eq!(unrouted.code, 2, "{}", unrouted.stderr);
         let split = engine.run(&["split", service, "--path", pattern]).ok();
         assert!(split.stderr.contains("COMPLETED"), "{}", split.stderr);
+        phase(&format!("split {service}"));
     }
 
     // The same answers, now from the split services; the monolith keeps only `/`.
@@ -122,12 +133,13 @@ fn the_seed_app_from_its_compose_file_answers_the_same_after_its_splits() {
         assert!(logged(&engine, want, path), "{want} did not log GET {path}");
     }
 
+    phase("answers, routes and logs");
     engine.run(&["cleanup", "--yes"]).ok();
+    phase("cleanup");
     assert_eq!(engine.containers(), Vec::<String>::new());
     for repo in ["api", "users", "threads", "posts"] {
         let repo = format!("mysfits/{repo}");
         assert_eq!(engine.registry_tags(&repo), Vec::<String>::new(), "{repo}");
     }
     assert!(std::net::TcpStream::connect(("127.0.0.1", lb.0)).is_err());
-    println!("wall time: {:.0?}", started.elapsed());
 }
