@@ -39,7 +39,7 @@ impl Settings {
         let load = || -> Result<Manifest, Error> {
             let manifest = Manifest::load(cli.global.manifest.as_deref())?;
             for service in &manifest.services {
-                if matches!(service.route, Route::Paths(_)) {
+                if service.route != Route::Default {
                     lab.target_group(&service.name)?;
                 }
             }

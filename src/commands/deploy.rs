@@ -176,6 +176,10 @@ fn no_service(ctx: &Ctx<'_>, service: &Service, revision: &str) {
                 patterns[0].as_str()
             ),
         ),
+        Route::Unset => ctx.next(
+            "route traffic to it, giving the paths it serves",
+            &format!("mysfits split {} --path PATTERN", service.name),
+        ),
         Route::Default => ctx.next("create the default service", "mysfits up"),
     }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::InitArgs;
 use crate::error::Error;
 use crate::output::{Printer, Render};
-use mysfits_lab::compose::{guessed_route, relative};
+use mysfits_lab::compose::relative;
 use mysfits_lab::manifest::DEFAULT_NAME;
 use plan::InitPlan;
 
@@ -77,11 +77,10 @@ pub fn run(
             printer.next("set up the lab", &format!("mysfits up{flag}"));
             for service in &mapped.unrouted {
                 printer.next(
-                    &format!("{service} is not routed until you split it out with its paths"),
                     &format!(
-                        "mysfits split {service} --path '{}'{flag}",
-                        guessed_route(service)
+                        "{service} is not routed until you split it out with the paths it serves"
                     ),
+                    &format!("mysfits split {service} --path PATTERN{flag}"),
                 );
             }
         }

@@ -97,6 +97,8 @@ pub enum Error {
     StackKeptChanging(String),
     #[error("{0} is the default route's service: it answers every path no rule takes, so it cannot be split out")]
     SplitDefault(String),
+    #[error("{0} has no route in the manifest yet: split needs the paths it serves")]
+    SplitNoRoute(String),
     #[error("no single manifest service is routed by {patterns}: name one of {known}")]
     NoRoutedService { patterns: String, known: String },
     #[error("target group {name} exists but mysfits did not create it (no tag mysfits:lab={lab})")]
@@ -425,6 +427,7 @@ impl Error {
                 format!("once it is up, run it again: `{rerun}`"),
             ],
             Error::SplitDefault(_) => vec![format!("split another service of the manifest, e.g. `mysfits split like-service{lab_flag}`")],
+            Error::SplitNoRoute(service) => vec![format!("give them with --path: `mysfits split {service} --path PATTERN{lab_flag}`, or set its `route:` in the manifest")],
             Error::NoRoutedService { .. } => vec![format!("e.g. `mysfits split SERVICE --path '/api/*'{lab_flag}`")],
             Error::ForeignTargetGroup { name, .. } => vec![format!("rename or delete {name} (mysfits never touches what it did not make), or use another --lab")],
             Error::RuleGone(_) => vec![format!("someone changed the listener meanwhile: run the same split again{lab_flag}")],
@@ -462,6 +465,7 @@ impl Error {
             | Error::ShiftDefault(_)
             | Error::NotSplit(_)
             | Error::SplitDefault(_)
+            | Error::SplitNoRoute(_)
             | Error::NoRoutedService { .. }
             | Error::FileExists(_)
             | Error::ComposeRead { .. }

@@ -27,11 +27,9 @@ const SEED_COMPOSE: &str = "services:
     expose: [\"80\"]
 ";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_seed_app_from_a_compose_file_goes_up_and_deploys() {
-    let moto = Moto::start();
-    let home = moto.home.path();
-    // The app's directories beside its compose file, as in a checkout of it.
+/// The app's directories beside its compose file in `home/threads-api`, as in a
+/// checkout of it.
+pub(crate) fn seed_app(home: &std::path::Path) {
     let app = home.join("threads-api");
     for dir in ["api", "users", "threads", "posts"] {
         let from = repo_root().join("examples/threads-api").join(dir);
@@ -42,6 +40,13 @@ async fn the_seed_app_from_a_compose_file_goes_up_and_deploys() {
         }
     }
     std::fs::write(app.join("docker-compose.yml"), SEED_COMPOSE).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_app_from_a_compose_file_goes_up_and_deploys() {
+    let moto = Moto::start();
+    let home = moto.home.path();
+    seed_app(home);
 
     let init = moto
         .run(&["init", "--from-compose", "threads-api/docker-compose.yml"])

@@ -8,6 +8,7 @@ mod attach_local;
 mod bad_inputs;
 mod build_push;
 mod compose;
+mod compose_local;
 mod cutover;
 mod cutover_local;
 mod deploy;

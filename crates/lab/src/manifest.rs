@@ -42,7 +42,9 @@ struct RawService {
     draining: Option<Seconds>,
     #[serde(default = "default_count")]
     count: u32,
-    route: RawRoute,
+    /// Absent for a service not split out yet: deployed, but no rule until
+    /// `split SERVICE --path PATTERN` gives its paths.
+    route: Option<RawRoute>,
     /// Host-header values ANDed with the route's paths (one or a list).
     host: Option<RawRoute>,
     #[serde(default)]
@@ -77,6 +79,8 @@ pub enum Route {
     Default,
     /// A listener rule with these path patterns.
     Paths(Vec<PathPattern>),
+    /// No route yet: its rule's paths come from `split --path`.
+    Unset,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,7 +201,8 @@ impl Manifest {
                 ));
             }
             let route = match raw.route {
-                RawRoute::One(s) if s == "default" => {
+                None => Route::Unset,
+                Some(RawRoute::One(s)) if s == "default" => {
                     if let Some(owner) = &default_owner {
                         return Err(invalid(line_of(text, "route: default", at), format!(
                             "{}: duplicate route 'default': {owner} already has it; one service owns the default route",
@@ -207,10 +212,10 @@ impl Manifest {
                     default_owner = Some(raw.name.clone());
                     Route::Default
                 }
-                RawRoute::One(s) => {
+                Some(RawRoute::One(s)) => {
                     Route::Paths(vec![parse_pattern(text, at, &key("route"), &s, &invalid)?])
                 }
-                RawRoute::Many(list) if list.len() > MAX_VALUES => {
+                Some(RawRoute::Many(list)) if list.len() > MAX_VALUES => {
                     return Err(invalid(
                         at,
                         format!(
@@ -220,10 +225,10 @@ impl Manifest {
                         ),
                     ));
                 }
-                RawRoute::Many(list) if list.is_empty() => {
+                Some(RawRoute::Many(list)) if list.is_empty() => {
                     return Err(invalid(at, format!("{}: the list is empty", key("route"))));
                 }
-                RawRoute::Many(list) => Route::Paths(
+                Some(RawRoute::Many(list)) => Route::Paths(
                     list.iter()
                         .map(|s| parse_pattern(text, at, &key("route"), s, &invalid))
                         .collect::<Result<_, _>>()?,
@@ -483,6 +488,20 @@ mod tests {
         assert!(err.contains("duplicate route '/x/*'"), "{err}");
         assert!(err.contains("b already routes it"), "{err}");
         assert!(err.starts_with("mysfits.yaml:10:"), "{err}");
+    }
+
+    #[test]
+    fn a_service_without_a_route_is_not_routed_yet() {
+        let text = "services:\n  - name: a\n    build: .\n    route: default\n  - name: b\n    build: .\n  - name: c\n    build: .\n";
+        let m = parse(text).unwrap();
+        assert_eq!(m.service("b").unwrap().route, Route::Unset);
+        assert_eq!(m.service("c").unwrap().route, Route::Unset);
+        // Still exactly one service on the default route.
+        let none = "services:\n  - name: a\n    build: .\n";
+        assert!(parse(none)
+            .unwrap_err()
+            .to_string()
+            .contains("no service has `route: default`"));
     }
 
     #[test]

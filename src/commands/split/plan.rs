@@ -57,8 +57,10 @@ pub fn target<'m>(manifest: &'m Manifest, req: &SplitRequest) -> Result<Target<'
         return Err(Error::SplitDefault(service.name.clone()));
     }
     if patterns.is_empty() {
-        if let Route::Paths(ps) = &service.route {
-            patterns = ps.clone();
+        match &service.route {
+            Route::Paths(ps) => patterns = ps.clone(),
+            Route::Unset => return Err(Error::SplitNoRoute(service.name.clone())),
+            Route::Default => {}
         }
         check_rule(&patterns)?;
     }
@@ -434,6 +436,29 @@ mod tests {
             target(&m, &unknown),
             Err(Error::UnknownService { .. })
         ));
+    }
+
+    #[test]
+    fn a_service_with_no_route_takes_its_paths_from_path_only() {
+        let m = Manifest::parse(
+            "services:\n  - name: api\n    build: .\n    route: default\n  - name: users\n    build: .\n",
+            "mysfits.yaml",
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        let users = SplitRequest {
+            service: Some("users".into()),
+            ..req()
+        };
+        assert!(matches!(target(&m, &users), Err(Error::SplitNoRoute(s)) if s == "users"));
+        let with_path = SplitRequest {
+            paths: vec![pattern("/api/users*")],
+            ..users
+        };
+        assert_eq!(
+            target(&m, &with_path).unwrap().patterns,
+            [pattern("/api/users*")]
+        );
     }
 
     #[test]

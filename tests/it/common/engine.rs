@@ -93,6 +93,44 @@ impl Engine {
         &podman_env().1
     }
 
+    /// An image with node on PATH, for the seed app (`examples/threads-api`): the base
+    /// image with Debian's nodejs, built once (Docker Hub's node images may not be
+    /// reachable here) and reused from podman's storage after.
+    pub fn node_base_image(&self) -> &'static str {
+        static IMAGE: OnceLock<String> = OnceLock::new();
+        IMAGE.get_or_init(|| {
+            let image = "localhost/mysfits-node:bookworm".to_string();
+            let podman = || {
+                let mut cmd = Command::new("podman");
+                cmd.envs(&podman_env().0);
+                cmd
+            };
+            let exists = podman().args(["image", "exists", &image]).status().unwrap();
+            if !exists.success() {
+                let context = tempfile::tempdir().unwrap();
+                std::fs::write(
+                    context.path().join("Dockerfile"),
+                    format!(
+                        "FROM {}\nRUN apt-get update -qq && apt-get install -y -qq --no-install-recommends nodejs && rm -rf /var/lib/apt/lists/*\n",
+                        self.base_image()
+                    ),
+                )
+                .unwrap();
+                let out = podman()
+                    .args(["build", "--quiet", "-t", &image])
+                    .arg(context.path())
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "podman build {image}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            image
+        })
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }

@@ -23,7 +23,7 @@ pub struct FromCompose {
     pub dropped: Vec<String>,
     /// The default-route service.
     pub default_service: String,
-    /// The other services: each gets a guessed route, used only once it is split.
+    /// The other services: no route until `split SERVICE --path PATTERN` gives one.
     pub unrouted: Vec<String>,
 }
 
@@ -143,12 +143,6 @@ pub fn from_compose(
     })
 }
 
-/// The route a service not on the default route is written with: a guess from its name,
-/// which matters only once it is split.
-pub fn guessed_route(service: &str) -> String {
-    format!("/{service}*")
-}
-
 fn map_service(
     name: &str,
     s: &ComposeService,
@@ -237,8 +231,8 @@ fn render(mapped: &[Mapped], default: &str, source_name: &str) -> String {
             out.push_str("    route: default\n");
         } else {
             out.push_str(&format!(
-                "    # Not routed until you split it: set the paths it serves (a guess from its name).\n    route: {}\n",
-                quote(&guessed_route(&m.name))
+                "    # No route until you split it: `mysfits split {} --path PATTERN`, or set `route:`.\n",
+                m.name
             ));
         }
         if !m.environment.is_empty() {
