@@ -20,6 +20,9 @@ gets a ThreadingHTTPServer on a port of its own from the moment it exists; its
    resources" (a request to stage ``test`` sends ``/test/path``), unless the integration's
    parameter mapping overwrites the path (``overwrite:path``, e.g. ``$request.path``).
 
+With a CORS configuration, preflights are answered and CORS headers added
+(``apigw_cors.py``).
+
 moto 5.2.5 storage this relies on (moto/apigatewayv2/models.py): ``backend.apis[id]``
 an ``Api`` with ``.protocol_type``, ``.routes`` {id: Route(.route_key, .target
 "integrations/<id>", .authorization_type, .authorizer_id, .authorization_scopes)},
@@ -40,7 +43,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from . import apigw_auth, apigw_routes
+from . import apigw_auth, apigw_cors, apigw_routes
 from .alb_rules import snapshot
 from .patches import Patching
 
@@ -149,6 +152,7 @@ class _Handler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
     def _serve(self) -> None:
+        self.cors: dict[str, Any] | None = None  # the API's CORS configuration, once read
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length > 0 else b""
         try:
@@ -166,6 +170,11 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.server.api()
         if api is None:
             return self._message(404, "Not Found"), "no-api"
+        self.cors = getattr(api, "cors_configuration", None) or None
+        if self.cors and apigw_cors.is_preflight(self.command, self.headers):
+            allowed, self.cors = apigw_cors.preflight_headers(self.cors, self.headers), None
+            self._reply(204, allowed, b"")
+            return 204, "cors preflight"
         target = urlsplit(self.path)
         stage = apigw_routes.select_stage(target.path, [s.name for s in snapshot(lambda: api.stages)])
         if stage is None:
@@ -240,6 +249,8 @@ class _Handler(BaseHTTPRequestHandler):
         return code
 
     def _reply(self, code: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        if self.cors:
+            headers = apigw_cors.strip(headers) + apigw_cors.response_headers(self.cors, self.headers)
         self.send_response_only(code)
         for k, v in headers:
             self.send_header(k, v)

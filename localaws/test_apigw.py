@@ -358,3 +358,36 @@ def test_route_selection_follows_the_routing_guide() -> None:
     assert apigw_routes.select_stage("/prod/pets", ["prod", "$default"]) == ("prod", "/pets")
     assert apigw_routes.select_stage("/test/pets", ["prod", "$default"]) == ("$default", "/test/pets")
     assert apigw_routes.select_stage("/test/pets", ["prod"]) is None
+
+
+def test_cors_preflights_are_answered_and_every_answer_carries_the_headers(lab: Lab) -> None:
+    site = "http://mysfits-site.s3-website.localhost:8000"
+    api = _wire_api(lab.apis, "cors", lab.pool, lab.listener, lab.vpc_link)
+    lab.apis.update_api(ApiId=api["ApiId"], CorsConfiguration={
+        "AllowOrigins": [site], "AllowMethods": ["GET", "POST"], "AllowHeaders": ["authorization", "content-type"],
+        "MaxAge": 300})
+    try:
+        parts = urlsplit(api["ApiEndpoint"])
+        conn = http.client.HTTPConnection("127.0.0.1", parts.port, timeout=10)
+        # A preflight of a JWT route: answered by API Gateway itself, without a token.
+        conn.request("OPTIONS", "/mysfits/1/like", headers={
+            "Origin": site, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization"})
+        resp = conn.getresponse()
+        resp.read()
+        assert resp.status == 204
+        assert (resp.getheader("Access-Control-Allow-Origin"), resp.getheader("Access-Control-Allow-Methods"),
+                resp.getheader("Access-Control-Allow-Headers"), resp.getheader("Access-Control-Max-Age")) == (
+            site, "GET,POST", "authorization,content-type", "300")
+        for method, path, status in (("POST", "/mysfits/1/like", 401), ("GET", "/mysfits", 200)):
+            conn.request(method, path, headers={"Origin": site})
+            resp = conn.getresponse()
+            resp.read()
+            assert (resp.status, resp.getheader("Access-Control-Allow-Origin")) == (status, site)
+        conn.request("GET", "/mysfits", headers={"Origin": "http://elsewhere.example"})
+        resp = conn.getresponse()
+        resp.read()
+        assert resp.status == 200 and resp.getheader("Access-Control-Allow-Origin") is None
+        conn.close()
+    finally:
+        lab.apis.delete_api(ApiId=api["ApiId"])
