@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from localaws import alb, apigw, apigw_auth, apigw_routes  # noqa: E402
-from localaws.patches import Patching  # noqa: E402
+from localaws.patches import Patching, cognito_confirmation_codes  # noqa: E402
 
 REGION = "us-east-1"
 PASSWORD = "Mysfits-2026"
@@ -105,9 +105,9 @@ def _client(cognito: Any, pool: str, name: str) -> str:
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
 
 
-def _sign_in(cognito: Any, client: str, email: str) -> dict[str, str]:
+def _sign_in(cognito: Any, pool: str, client: str, email: str) -> dict[str, str]:
     cognito.sign_up(ClientId=client, Username=email, Password=PASSWORD)
-    cognito.confirm_sign_up(ClientId=client, Username=email, ConfirmationCode="123456")
+    cognito.admin_confirm_sign_up(UserPoolId=pool, Username=email)
     return cognito.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
                                  AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD})["AuthenticationResult"]
 
@@ -148,6 +148,7 @@ def lab() -> Iterator[Lab]:
     patching = Patching(engine=True)
     alb.apply(patching, plane)
     apigw.apply(patching, gateway)
+    cognito_confirmation_codes.apply(patching)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     port.append(server.get_host_and_port()[1])
@@ -232,18 +233,26 @@ def _moto_key() -> rsa.RSAPrivateKey:
 # ---------------------------------------------------------------- Cognito on moto
 
 
-def test_cognito_sign_up_confirm_sign_in_and_its_keys(lab: Lab) -> None:
+def test_cognito_sign_up_confirm_sign_in_and_its_keys(lab: Lab, capfd: pytest.CaptureFixture[str]) -> None:
     cognito = lab.cognito
     with pytest.raises(cognito.exceptions.InvalidPasswordException):
         cognito.sign_up(ClientId=lab.pool.client, Username="weak@example.com", Password="short")
-    cognito.sign_up(ClientId=lab.pool.client, Username="new@example.com", Password=PASSWORD)
+    capfd.readouterr()
+    sent = cognito.sign_up(ClientId=lab.pool.client, Username="new@example.com", Password=PASSWORD)
+    assert sent["UserConfirmed"] is False and "CodeDeliveryDetails" in sent
+    # The code AWS would e-mail, in the engine's log.
+    line = next(li for li in capfd.readouterr().err.splitlines() if "confirmation code of new@example.com" in li)
+    code = line.split(" is ")[1].split()[0]
+    assert line.startswith(f"[localaws] cognito: the confirmation code of new@example.com in {lab.pool.id} is ")
     with pytest.raises(cognito.exceptions.UsernameExistsException):
         cognito.sign_up(ClientId=lab.pool.client, Username="new@example.com", Password=PASSWORD)
     with pytest.raises(cognito.exceptions.UserNotConfirmedException):
         cognito.initiate_auth(ClientId=lab.pool.client, AuthFlow="USER_PASSWORD_AUTH",
                               AuthParameters={"USERNAME": "new@example.com", "PASSWORD": PASSWORD})
-    # moto confirms with any code (it never checks one); AWS e-mails a code and checks it.
-    cognito.confirm_sign_up(ClientId=lab.pool.client, Username="new@example.com", ConfirmationCode="000000")
+    wrong = f"{(int(code) + 1) % 10 ** 6:06d}"
+    with pytest.raises(cognito.exceptions.CodeMismatchException, match="Invalid verification code provided"):
+        cognito.confirm_sign_up(ClientId=lab.pool.client, Username="new@example.com", ConfirmationCode=wrong)
+    cognito.confirm_sign_up(ClientId=lab.pool.client, Username="new@example.com", ConfirmationCode=code)
     tokens = cognito.initiate_auth(ClientId=lab.pool.client, AuthFlow="USER_PASSWORD_AUTH",
                                    AuthParameters={"USERNAME": "new@example.com", "PASSWORD": PASSWORD})
     id_claims = _claims(tokens["AuthenticationResult"]["IdToken"])
@@ -272,16 +281,17 @@ def test_the_api_is_served_at_its_endpoint_and_tagged(lab: Lab) -> None:
 
 
 def test_the_401_table(lab: Lab) -> None:
-    good = _sign_in(lab.cognito, lab.pool.client, "table@example.com")["IdToken"]
+    good = _sign_in(lab.cognito, lab.pool.id, lab.pool.client, "table@example.com")["IdToken"]
     claims = _claims(good)
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     cases = {
         "bad signature (re-signed with another key)": _sign(claims, stranger),
-        "wrong audience (a second client of the pool)": _sign_in(lab.cognito, lab.other_client,
+        "wrong audience (a second client of the pool)": _sign_in(lab.cognito, lab.pool.id, lab.other_client,
                                                                  "second@example.com")["IdToken"],
         "expired (signed with moto's key)": _sign({**claims, "exp": int(time.time()) - 60}, _moto_key()),
         "missing token": None,
-        "token from another pool": _sign_in(lab.cognito, lab.other_pool.client, "other@example.com")["IdToken"],
+        "token from another pool": _sign_in(lab.cognito, lab.other_pool.id, lab.other_pool.client,
+                                            "other@example.com")["IdToken"],
         "not a JWT": "not-a-token",
     }
     table = []
@@ -306,7 +316,7 @@ def test_the_401_table(lab: Lab) -> None:
 
 
 def test_a_valid_token_passes_the_post_route_with_or_without_bearer(lab: Lab) -> None:
-    tokens = _sign_in(lab.cognito, lab.pool.client, "liker@example.com")
+    tokens = _sign_in(lab.cognito, lab.pool.id, lab.pool.client, "liker@example.com")
     for token, bearer in ((tokens["IdToken"], True), (tokens["IdToken"], False), (tokens["AccessToken"], True)):
         status, _, body = call(lab.url, "POST", "/mysfits/4e53920c/adopt?x=1", token, b'{"a":1}', bearer)
         seen = json.loads(body)
