@@ -37,13 +37,13 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-__all__ = ["Authorizer", "KeySource", "Unauthorized", "authorize", "token_from"]
+__all__ = ["Authorizer", "KeySource", "Unauthorized", "authorize", "token_from", "www_authenticate"]
 
 # "Currently, only RSA-based algorithms are supported."
 _HASHES = {"RS256": hashes.SHA256, "RS384": hashes.SHA384, "RS512": hashes.SHA512}

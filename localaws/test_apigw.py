@@ -14,9 +14,11 @@ import base64
 import http.client
 import json
 import os
+import socket
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -278,6 +280,24 @@ def test_the_api_is_served_at_its_endpoint_and_tagged(lab: Lab) -> None:
     api = lab.apis.get_api(ApiId=lab.api_id)
     port = int(api["Tags"][apigw.PORT_TAG])
     assert api["ApiEndpoint"] == f"http://{lab.api_id}.execute-api.localhost:{port}"
+    # As it is, in urllib: the C library resolves *.localhost to loopback (test_urls.py).
+    host = urlsplit(api["ApiEndpoint"]).hostname or ""
+    assert {a[4][0] for a in socket.getaddrinfo(host, None)} <= {"127.0.0.1", "::1"}
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(api["ApiEndpoint"] + "/mysfits", timeout=10) as response:
+        assert (response.status, json.loads(response.read())["path"]) == (200, "/mysfits")
+
+
+def test_an_issuers_keys_come_only_from_this_machine() -> None:
+    resolve = apigw.cognito_resolver(lambda: 4566)
+    assert resolve("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_x/.well-known/jwks.json") == (
+        "http://127.0.0.1:4566/eu-west-1_x/.well-known/jwks.json")
+    assert resolve("http://127.0.0.1:8080/.well-known/openid-configuration") == (
+        "http://127.0.0.1:8080/.well-known/openid-configuration")
+    assert resolve("https://issuer.example.com/.well-known/openid-configuration") is None
+    assert resolve("https://cognito-idp.us-east-1.amazonaws.com.example.com/p") is None
+    keys = apigw_auth.KeySource(resolve)
+    assert keys.key("https://issuer.example.com", "dummy") is None  # nothing fetched: no key
 
 
 def test_the_401_table(lab: Lab) -> None:
