@@ -300,7 +300,7 @@ def test_an_issuers_keys_come_only_from_this_machine() -> None:
     assert keys.key("https://issuer.example.com", "dummy") is None  # nothing fetched: no key
 
 
-def test_the_401_table(lab: Lab) -> None:
+def test_the_401_table(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
     good = _sign_in(lab.cognito, lab.pool.id, lab.pool.client, "table@example.com")["IdToken"]
     claims = _claims(good)
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -319,10 +319,11 @@ def test_the_401_table(lab: Lab) -> None:
         status, headers, body = call(lab.url, "POST", "/mysfits/4e53920c/like", token)
         table.append((case, status, json.loads(body), headers.get("www-authenticate")))
     valid = call(lab.url, "POST", "/mysfits/4e53920c/like", good)[0]
-    print("\n401 table (POST /mysfits/{id}/like on the engine's HTTP API):")
-    for case, status, _, why in table:
-        print(f"  {case:<48} {status}  {why or ''}")
-    print(f"  {'valid ID token (control)':<48} {valid}")
+    with capsys.disabled():  # printed whether pytest captures or not: the lead quotes it
+        print("\n401 table (POST /mysfits/{id}/like on the engine's HTTP API):")
+        for case, status, _, why in table:
+            print(f"  {case:<48} {status}  {why or ''}")
+        print(f"  {'valid ID token (control)':<48} {valid}")
     assert [(case, status, body) for case, status, body, _ in table] == [
         (case, 401, {"message": "Unauthorized"}) for case in cases]
     reasons = {case: why for case, _, _, why in table}
