@@ -346,6 +346,32 @@ def test_a_valid_token_passes_the_post_route_with_or_without_bearer(lab: Lab) ->
         assert seen["authorization"] is not None  # passed on to the app, as AWS does
 
 
+
+def test_route_scopes_and_the_token_times_are_checked(lab: Lab) -> None:
+    api_id = lab.apis.create_api(Name="scoped", ProtocolType="HTTP")["ApiId"]
+    auth = lab.apis.create_authorizer(ApiId=api_id, Name="c", AuthorizerType="JWT",
+                                      IdentitySource=["$request.header.Authorization"],
+                                      JwtConfiguration={"Issuer": lab.pool.issuer, "Audience": [lab.pool.client]})
+    integration = lab.apis.create_integration(
+        ApiId=api_id, IntegrationType="HTTP_PROXY", IntegrationMethod="ANY", ConnectionType="VPC_LINK",
+        ConnectionId=lab.vpc_link, IntegrationUri=lab.listener, PayloadFormatVersion="1.0")["IntegrationId"]
+    lab.apis.create_route(ApiId=api_id, RouteKey="ANY /{proxy+}", Target=f"integrations/{integration}",
+                          AuthorizationType="JWT", AuthorizerId=auth["AuthorizerId"],
+                          AuthorizationScopes=["aws.cognito.signin.user.admin"])
+    lab.apis.create_stage(ApiId=api_id, StageName="$default")
+    url = lab.apis.get_api(ApiId=api_id)["ApiEndpoint"]
+    try:
+        tokens = _sign_in(lab.cognito, lab.pool.id, lab.pool.client, "scoped@example.com")
+        assert call(url, "GET", "/a", tokens["AccessToken"])[0] == 200  # its scope is the route's
+        status, headers, _ = call(url, "GET", "/a", tokens["IdToken"])  # an ID token has no scope
+        assert status == 401 and "valid scope" in headers["www-authenticate"]
+        claims, key = _claims(tokens["AccessToken"]), _moto_key()
+        assert call(url, "GET", "/a", _sign(claims, key))[0] == 200  # moto's key, re-signed: still good
+        for late in ("nbf", "iat"):
+            assert call(url, "GET", "/a", _sign({**claims, late: int(time.time()) + 600}, key))[0] == 401, late
+    finally:
+        lab.apis.delete_api(ApiId=api_id)
+
 def test_get_passes_without_a_token_and_unknown_routes_are_not_found(lab: Lab) -> None:
     status, _, body = call(lab.url, "GET", "/mysfits?filter=GoodEvil&value=Good")
     assert (status, json.loads(body)["path"]) == (200, "/mysfits?filter=GoodEvil&value=Good")
