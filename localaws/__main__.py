@@ -14,7 +14,9 @@ as to AWS. What differs from AWS is written in docs/local-engine.md: a load
 balancer's DNS name is ``<name>-<id>.elb.localhost:<port>`` (``*.localhost`` is
 loopback: RFC 6761; that port serves its lowest listener, and every listener has a port
 of its own, tagged ``localaws:port``), a bucket's website is
-``http://<bucket>.s3-website.localhost:<port>`` (one port for every bucket), ECR
+``http://<bucket>.s3-website.localhost:<port>`` (one port for every bucket), an HTTP
+API's endpoint is ``http://<api id>.execute-api.localhost:<port>`` (a port per API,
+tagged ``localaws:port``; JWT authorizers check tokens against the engine's Cognito), ECR
 repository URIs are ``127.0.0.1:<registry port>/<name>``, a task's public IP is
 127.0.0.1, and a task's network reaches the engine and nothing else (seal.py), AWS's
 own host names included (aws_names.py).
@@ -91,14 +93,20 @@ def main() -> int:
     from moto.logs.models import logs_backends
     from moto.s3.models import s3_backends
 
-    from . import alb, aws_names, ecs, health, metrics, moto_hooks, podman, registry, website
+    from . import (alb, apigw, apigw_auth, aws_names, ecs, health, metrics, moto_hooks, podman,
+                   registry, website)
     from .patches import lock
 
     checker = health.Health(lambda account, region: elbv2_backends[account][region])
     plane = alb.AlbDataPlane(checker, log=lambda m: _log(args.verbose, m), verbose=args.verbose,
                              metrics=metrics.AlbMetrics(), warn=lambda m: _log(True, m))
     sites = website.WebsiteServer(s3_backends, lock)
-    patching = moto_hooks.apply(registry.Registry(registry_host), checker, plane, sites)
+    # A JWT authorizer fetches a Cognito issuer's keys from this engine's own API port,
+    # known once the server below has started.
+    aws_port: list[int] = []
+    keys = apigw_auth.KeySource(apigw.cognito_resolver(lambda: aws_port[0] if aws_port else None))
+    gateway = apigw.ApiGateway(plane, keys, log=lambda m: _log(args.verbose, m), verbose=args.verbose)
+    patching = moto_hooks.apply(registry.Registry(registry_host), checker, plane, sites, gateway)
     for line in patching.applied:
         _log(args.verbose, f"patch: {line}")
 
@@ -107,6 +115,7 @@ def main() -> int:
     server = ThreadedMotoServer(ip_address=HOST, port=args.port, verbose=False)
     server.start()
     _, port = server.get_host_and_port()
+    aws_port.append(port)
     harness.wait_until_answering(port, 30)
 
     # A task's network is sealed (seal.py): it reaches the engine at 10.0.2.2 and
@@ -130,6 +139,10 @@ def main() -> int:
         names = [*aws_names.hostnames(region)] + aws_names.bucket_hostnames(region, buckets)
         hosts = {name: podman.HOST_LOOPBACK for name in names}
         hosts.update({lb.dns_name.split(":")[0]: podman.HOST_LOOPBACK for lb in list(balancers)})
+        # An HTTP API's endpoint, for a task that calls another service through it.
+        apis = apigw.ApiGateway.backend(account, region).apis.values()
+        hosts.update({api.api_endpoint.split("//")[1].split(":")[0]: podman.HOST_LOOPBACK
+                      for api in list(apis) if api.api_endpoint.startswith("http://")})
         return hosts
 
     engine = ecs.Ecs(engine_id, lock, checker, ecs_backends, elbv2_backends, logs_backends,
@@ -152,6 +165,7 @@ def main() -> int:
     _log(args.verbose, "stopping")
     removed = engine.shutdown()
     checker.stop()
+    gateway.stop_all()
     plane.stop_all()
     sites.stop()
     front.stop()

@@ -1,6 +1,7 @@
 """Everything the engine changes in moto, in one place: the patches (AWS behaviour moto
 lacks, which the tests' plain moto gets too) and the data plane's hooks (load balancers
-served, health checks answered, tasks run, ECR in the registry, websites served).
+served, health checks answered, tasks run, ECR in the registry, websites served, HTTP
+APIs served).
 
 Every moto attribute is replaced through one ``patches.Patching``, which refuses a
 second replacement of the same attribute: each is owned by one module, so no order of
@@ -10,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import alb, ecs, health, patches, registry, website
+from . import alb, apigw, ecs, health, patches, registry, website
 from .patches import Patching, lock
 
 
 def apply(registry_: registry.Registry, checker: health.Health, plane: alb.AlbDataPlane,
-          sites: website.WebsiteServer) -> Patching:
+          sites: website.WebsiteServer, gateway: apigw.ApiGateway) -> Patching:
     patching = patches.apply(engine=True)
     registry.apply(patching, registry_)
     health.apply(patching, checker)
@@ -23,6 +24,7 @@ def apply(registry_: registry.Registry, checker: health.Health, plane: alb.AlbDa
     alb.apply(patching, plane)
     patching.note("CloudWatch: AWS/ApplicationELB metrics from the load balancers' own counts")
     website.apply(patching, sites)
+    apigw.apply(patching, gateway)
     serialize_requests(patching)
     return patching
 

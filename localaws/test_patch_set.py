@@ -23,12 +23,13 @@ patching = patches.apply(engine=engine)
 if engine:
     from moto.elbv2.models import elbv2_backends
     from moto.s3.models import s3_backends
-    from localaws import alb, health, moto_hooks, registry, website
+    from localaws import alb, apigw, apigw_auth, health, moto_hooks, registry, website
     checker = health.Health(lambda account, region: elbv2_backends[account][region])
     sites = website.WebsiteServer(s3_backends)
+    plane = alb.AlbDataPlane(checker)
+    gateway = apigw.ApiGateway(plane, apigw_auth.KeySource(lambda url: None))
     try:
-        hooked = moto_hooks.apply(registry.Registry("127.0.0.1:1"), checker,
-                                  alb.AlbDataPlane(checker), sites)
+        hooked = moto_hooks.apply(registry.Registry("127.0.0.1:1"), checker, plane, sites, gateway)
     finally:
         sites.stop()
     assert hooked is patching

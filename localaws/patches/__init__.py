@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from . import (cfn_deletions, cfn_s3_bucket_policy, cfn_s3_bucket_website,
                cfn_target_group_attributes, cfn_target_group_updates, cfn_vpc_dns,
-               cloudwatch_cbor, cloudwatch_dimensions, ecs_deployments, ecs_service_settings,
+               cloudwatch_cbor, cloudwatch_dimensions, cognito_confirmation_codes,
+               ecs_deployments, ecs_service_settings,
                ecs_service_targets, ecs_task_enis, ecs_task_lifecycle, elbv2_rule_priorities,
                elbv2_rule_quotas)
 from ._shared import PatchError, Patching, lock
@@ -27,7 +28,8 @@ __all__ = ["PatchError", "Patching", "apply", "lock"]
 MODULES = (cfn_deletions, ecs_deployments, ecs_service_settings, ecs_service_targets,
            cfn_vpc_dns, ecs_task_enis, ecs_task_lifecycle, cfn_target_group_attributes,
            cfn_target_group_updates, cfn_s3_bucket_website, cfn_s3_bucket_policy,
-           elbv2_rule_priorities, elbv2_rule_quotas, cloudwatch_dimensions, cloudwatch_cbor)
+           elbv2_rule_priorities, elbv2_rule_quotas, cloudwatch_dimensions, cloudwatch_cbor,
+           cognito_confirmation_codes)
 
 _applied: Patching | None = None
 
