@@ -61,11 +61,13 @@ def _check(result: dict) -> None:
     assert twice == [] and len(replaced) > 20
     assert result["same"]  # applying the patches again is the first application
     # Applying any patch module once more is refused, never a second wrapper. (A module
-    # that replaces nothing here, standing aside, cannot be refused.)
+    # that replaces nothing here, standing aside or only adding CloudFormation models,
+    # cannot be refused.)
     from localaws import patches
 
     touching = {m.__name__ for m in patches.MODULES} - {
-        "localaws.patches.cfn_s3_bucket_policy", "localaws.patches.ecs_task_lifecycle"}
+        "localaws.patches.cfn_s3_bucket_policy", "localaws.patches.ecs_task_lifecycle",
+        "localaws.patches.cfn_cognito", "localaws.patches.cfn_apigatewayv2"}
     assert touching - set(result["refused"]) <= {"localaws.patches.ecs_service_targets"}
 
 
