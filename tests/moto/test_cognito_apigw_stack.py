@@ -7,7 +7,10 @@ listener (a minimal VPC, ALB and listener in the same template), a JWT authorize
 issuer is the pool, and routes open and behind the authorizer. Against ``launch.py``
 (moto on 127.0.0.1): CREATE_COMPLETE, every resource as cognito-idp and apigatewayv2
 describe it, the outputs (Ref and GetAtt), sign-up / confirm / sign-in on the stack's
-pool, an update in place (same ids), and DeleteStack leaving nothing.
+pool, an update in place (same ids), and DeleteStack leaving nothing. Then the same
+stack on the real engine (``python -m localaws``): the stack's API answers GETs and 401
+to ``POST …/like`` without a token, passes it with the pool's token, and stops answering
+once the stack is deleted.
 
 Run: .venv/bin/python -m pytest tests/moto/test_cognito_apigw_stack.py -q
 """
@@ -15,7 +18,11 @@ Run: .venv/bin/python -m pytest tests/moto/test_cognito_apigw_stack.py -q
 from __future__ import annotations
 
 import base64
+import http.client
 import json
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +30,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from test_core_stack import LAB, REGION, Launcher, delete_stack, outputs_of, wait_stack
+from test_core_stack import LAB, LOOPBACK, REGION, ROOT, Launcher, delete_stack, outputs_of, wait_stack
 
 PASSWORD = "Mysfits-2026"
 OPEN_ROUTES = ("GET /{proxy+}", "POST /clicks")
@@ -228,3 +235,63 @@ def test_stack_makes_wires_updates_and_deletes_sign_in_and_api(moto: Launcher) -
     assert delete_stack(c, stack_id) == "DELETE_COMPLETE"
     assert _leftovers(c) == []
 
+
+
+class Engine(Launcher):
+    """``python -m localaws`` as a subprocess, stopped as the launcher is (stdin closed)."""
+
+    def __init__(self, state_dir: str) -> None:  # not the launcher's: the engine prints 3 lines
+        self.proc = subprocess.Popen([sys.executable, "-m", "localaws", "--port", "0",
+                                      "--state-dir", state_dir],
+                                     cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        lines = dict(self.proc.stdout.readline().strip().split("=", 1) for _ in range(3))
+        self.endpoint = f"http://{LOOPBACK}:{int(lines['MOTO_PORT'])}"
+
+
+def _call(endpoint: str, method: str, path: str, token: str | None = None) -> tuple[int, str]:
+    """One request to the API's own loopback port, its host name in the Host header."""
+    host = endpoint.split("//", 1)[1]
+    connection = http.client.HTTPConnection(LOOPBACK, int(host.rsplit(":", 1)[1]), timeout=10)
+    try:
+        headers = {"Host": host, **({"Authorization": token} if token else {})}
+        connection.request(method, path, body=b"" if method == "POST" else None, headers=headers)
+        answer = connection.getresponse()
+        return answer.status, answer.read().decode()
+    finally:
+        connection.close()
+
+
+def test_the_stacks_api_on_the_engine_locks_likes_and_passes_gets() -> None:
+    with tempfile.TemporaryDirectory(prefix="mysfits-22b.") as state:
+        engine = Engine(state)
+        try:
+            c = _clients(engine.endpoint)
+            cfn, cognito = c["cloudformation"], c["cognito-idp"]
+            stack_id = cfn.create_stack(StackName=LAB, TemplateBody=json.dumps(
+                template(FLOWS[:2], ["http://localhost"], f"{LAB}-link")))["StackId"]
+            assert wait_stack(cfn, stack_id) == "CREATE_COMPLETE"
+            out = outputs_of(c, stack_id)
+            endpoint = out["ApiEndpoint"]
+            assert endpoint == f"http://{out['ApiId']}.execute-api.localhost:{endpoint.rsplit(':', 1)[1]}"
+
+            email = "visitor@example.com"
+            cognito.sign_up(ClientId=out["ClientId"], Username=email, Password=PASSWORD)
+            cognito.admin_confirm_sign_up(UserPoolId=out["UserPoolId"], Username=email)
+            token = cognito.initiate_auth(
+                ClientId=out["ClientId"], AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD})["AuthenticationResult"]["IdToken"]
+
+            # The listener's fixed response ("ok") is what passes through the VPC link.
+            assert _call(endpoint, "GET", "/mysfits") == (200, "ok")
+            status, body = _call(endpoint, "POST", "/mysfits/1/like")
+            assert (status, json.loads(body)) == (401, {"message": "Unauthorized"})
+            assert _call(endpoint, "POST", "/mysfits/1/like", f"Bearer {token}") == (200, "ok")
+            assert _call(endpoint, "POST", "/mysfits/1/adopt", "Bearer not-a-token")[0] == 401
+
+            assert delete_stack(c, stack_id) == "DELETE_COMPLETE"
+            assert _leftovers(c) == []
+            with pytest.raises(OSError):
+                _call(endpoint, "GET", "/mysfits")
+        finally:
+            assert engine.stop() == 0
