@@ -8,6 +8,7 @@ use std::path::Path;
 
 use crate::cli::AttachArgs;
 use crate::commands::steps::attach::{resolve, Resolved};
+use crate::commands::steps::rules::tg_name;
 use crate::commands::Ctx;
 use crate::error::Error;
 use crate::output::table::table;
@@ -62,11 +63,6 @@ impl Render for AttachResult {
     }
 }
 
-/// A target group's name, from its ARN (`…:targetgroup/NAME/ID`).
-fn group_name(group: &str) -> &str {
-    group.rsplit('/').nth(1).unwrap_or(group)
-}
-
 fn rule_rows(found: &Resolved) -> Vec<[String; 3]> {
     let mut rules: Vec<_> = found.rules.iter().collect();
     rules.sort_by_key(|r| r.priority.unwrap_or(u32::MAX));
@@ -74,12 +70,12 @@ fn rule_rows(found: &Resolved) -> Vec<[String; 3]> {
         .iter()
         .map(|r| {
             let action = match &r.forward {
-                Some(Forward::Plain(g)) => format!("forward {}", group_name(g)),
+                Some(Forward::Plain(g)) => format!("forward {}", tg_name(g)),
                 Some(f) => format!(
                     "forward {}",
                     f.shares()
                         .iter()
-                        .map(|(g, w)| format!("{} {w}%", group_name(g)))
+                        .map(|(g, w)| format!("{} {w}%", tg_name(g)))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),

@@ -61,10 +61,8 @@ impl RunPlan {
 pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::RunArgs) -> Result<RunResult, Error> {
     let plan = RunPlan::new(args);
     // Attached, the default is someone else's: the lab has no revision of it to run.
-    if let Some(m) = ctx.manifest.filter(|m| m.attach.is_some()) {
-        if m.service(&plan.service)
-            .is_some_and(|s| s.route == mysfits_lab::manifest::Route::Default)
-        {
+    if let Some(m) = ctx.manifest {
+        if m.service(&plan.service).is_some_and(|s| m.is_foreign(s)) {
             return Err(crate::error::AttachError::ForeignDefault(plan.service.clone()).into());
         }
     }

@@ -74,7 +74,11 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::UpArgs) -> Result<UpResult, E
         lab: ctx.lab.to_string(),
         region: ctx.aws.region.clone(),
         site_url,
-        rows: summary_rows(ctx, &outputs),
+        rows: summary_rows(
+            ctx,
+            &outputs,
+            ("Table", outputs.table_name.clone().unwrap_or_default()),
+        ),
         outputs: outputs.all,
     })
 }
@@ -114,17 +118,11 @@ async fn run_attached(ctx: &Ctx<'_>, spec: &AttachSpec) -> Result<UpResult, Erro
         lab: ctx.lab.to_string(),
         region: ctx.aws.region.clone(),
         site_url: outputs.alb_url.clone(),
-        rows: vec![
-            vec!["Load balancer".into(), outputs.alb_url.clone()],
-            vec!["Cluster".into(), outputs.cluster_name.clone()],
-            vec!["Default".into(), found.attached.default.to_string()],
-        ]
-        .into_iter()
-        .chain(ctx.manifest().services.iter().filter_map(|s| {
-            let uri = outputs.repository(&s.name).ok()?;
-            Some(vec![format!("Repository {}", s.name), uri.to_string()])
-        }))
-        .collect(),
+        rows: summary_rows(
+            ctx,
+            &outputs,
+            ("Default", found.attached.default.to_string()),
+        ),
         outputs: outputs.all,
     })
 }
@@ -363,14 +361,17 @@ async fn publish_site(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), Error
     Ok(())
 }
 
-fn summary_rows(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Vec<Vec<String>> {
+/// Load balancer, cluster, one row of the lab's kind (its table; attached, its default),
+/// then each repository.
+fn summary_rows(
+    ctx: &Ctx<'_>,
+    outputs: &StackOutputs,
+    (label, value): (&str, String),
+) -> Vec<Vec<String>> {
     let mut rows = vec![
         vec!["Load balancer".into(), outputs.alb_url.clone()],
         vec!["Cluster".into(), outputs.cluster_name.clone()],
-        vec![
-            "Table".into(),
-            outputs.table_name.clone().unwrap_or_default(),
-        ],
+        vec![label.into(), value],
     ];
     for service in &ctx.manifest().services {
         if let Ok(uri) = outputs.repository(&service.name) {

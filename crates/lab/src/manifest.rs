@@ -364,6 +364,11 @@ impl Manifest {
             .expect("validated: one service has the default route")
     }
 
+    /// Attached, the default service is someone else's: never deployed, scaled or run.
+    pub fn is_foreign(&self, service: &Service) -> bool {
+        self.attach.is_some() && service.route == Route::Default
+    }
+
     pub fn names(&self) -> Vec<&str> {
         self.services.iter().map(|s| s.name.as_str()).collect()
     }

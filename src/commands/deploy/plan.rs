@@ -54,7 +54,7 @@ impl<'m> DeployPlan<'m> {
     pub fn new(manifest: &'m Manifest, req: &DeployRequest) -> Result<Self, Error> {
         let service = service_in(manifest, &req.service)?;
         // Attached, the default is someone else's service (or instances): never rolled.
-        if manifest.attach.is_some() && service.route == mysfits_lab::manifest::Route::Default {
+        if manifest.is_foreign(service) {
             return Err(crate::error::AttachError::ForeignDefault(service.name.clone()).into());
         }
         let no_build = |tag: Option<&str>| Error::NoBuild {

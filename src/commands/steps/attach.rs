@@ -28,7 +28,22 @@ fn arn_place(arn: &str) -> (Option<&str>, Option<&str>) {
     (region, account)
 }
 
-async fn listener(ctx: &Ctx<'_>, spec: &ListenerRef) -> Result<ListenerInfo, Error> {
+/// A load balancer (by ARN or name) and its listeners.
+async fn load_balancer(
+    ctx: &Ctx<'_>,
+    arn_or_name: &str,
+) -> Result<(LoadBalancerInfo, Vec<ListenerInfo>), Error> {
+    let lb = ctx.aws.describe_load_balancer(arn_or_name).await?;
+    let lb = lb.ok_or_else(|| AttachError::LoadBalancerNotFound(arn_or_name.to_string()))?;
+    let listeners = ctx.aws.listeners_of(&lb.arn).await?;
+    Ok((lb, listeners))
+}
+
+/// The listener, its load balancer and all the load balancer's listeners, each read once.
+async fn listener(
+    ctx: &Ctx<'_>,
+    spec: &ListenerRef,
+) -> Result<(ListenerInfo, LoadBalancerInfo, Vec<ListenerInfo>), Error> {
     match spec {
         ListenerRef::Arn(arn) => {
             let (region, account) = arn_place(arn);
@@ -52,56 +67,40 @@ async fn listener(ctx: &Ctx<'_>, spec: &ListenerRef) -> Result<ListenerInfo, Err
                     .into());
                 }
             }
-            ctx.aws.describe_listener(arn).await?.ok_or_else(|| {
-                AttachError::ListenerNotFound {
-                    listener: arn.clone(),
-                    region: ctx.aws.region.clone(),
-                }
-                .into()
-            })
+            let found = ctx.aws.describe_listener(arn).await?;
+            let listener = found.ok_or_else(|| AttachError::ListenerNotFound {
+                listener: arn.clone(),
+                region: ctx.aws.region.clone(),
+            })?;
+            let (lb, listeners) = load_balancer(ctx, &listener.load_balancer_arn).await?;
+            Ok((listener, lb, listeners))
         }
         ListenerRef::ByPort {
-            load_balancer,
+            load_balancer: name,
             port,
         } => {
-            let lb = ctx
-                .aws
-                .describe_load_balancer(load_balancer)
-                .await?
-                .ok_or_else(|| AttachError::LoadBalancerNotFound(load_balancer.clone()))?;
-            let listeners = ctx.aws.listeners_of(&lb.arn).await?;
-            let ports = listeners
-                .iter()
-                .map(|l| l.port.to_string())
-                .collect::<Vec<_>>()
-                .join(", ");
-            listeners
-                .into_iter()
-                .find(|l| l.port == *port)
-                .ok_or_else(|| {
-                    AttachError::NoListenerOnPort {
-                        load_balancer: load_balancer.clone(),
-                        port: *port,
-                        ports: if ports.is_empty() {
-                            "none".into()
-                        } else {
-                            ports
-                        },
-                    }
-                    .into()
-                })
+            let (lb, listeners) = load_balancer(ctx, name).await?;
+            let Some(listener) = listeners.iter().find(|l| l.port == *port).cloned() else {
+                let ports: Vec<String> = listeners.iter().map(|l| l.port.to_string()).collect();
+                return Err(AttachError::NoListenerOnPort {
+                    load_balancer: name.clone(),
+                    port: *port,
+                    ports: if ports.is_empty() {
+                        "none".into()
+                    } else {
+                        ports.join(", ")
+                    },
+                }
+                .into());
+            };
+            Ok((listener, lb, listeners))
         }
     }
 }
 
 /// Everything `spec` leaves out, read from AWS; refused when it cannot work.
 pub async fn resolve(ctx: &Ctx<'_>, spec: &AttachSpec) -> Result<Resolved, Error> {
-    let listener = listener(ctx, &spec.listener).await?;
-    let lb = ctx
-        .aws
-        .describe_load_balancer(&listener.load_balancer_arn)
-        .await?
-        .ok_or_else(|| AttachError::LoadBalancerNotFound(listener.load_balancer_arn.clone()))?;
+    let (listener, lb, listeners) = listener(ctx, &spec.listener).await?;
     if lb.kind != "application" {
         return Err(AttachError::NotApplication {
             name: lb.name.clone(),
@@ -112,8 +111,7 @@ pub async fn resolve(ctx: &Ctx<'_>, spec: &AttachSpec) -> Result<Resolved, Error
     let group = match &listener.default {
         DefaultAction::Forward(group) => group.clone(),
         DefaultAction::Other(action) => {
-            let others = ctx.aws.listeners_of(&lb.arn).await?;
-            let forwarding = others
+            let forwarding = listeners
                 .iter()
                 .filter(|l| matches!(l.default, DefaultAction::Forward(_)))
                 .map(|l| l.port)
@@ -134,7 +132,7 @@ pub async fn resolve(ctx: &Ctx<'_>, spec: &AttachSpec) -> Result<Resolved, Error
     let rules = ctx.aws.listener_rules(&listener.arn).await?;
     // ALB's quota counts the rules of every listener of the load balancer, defaults not.
     let mut counted = 0;
-    for other in ctx.aws.listeners_of(&lb.arn).await? {
+    for other in &listeners {
         let of = if other.arn == listener.arn {
             rules.clone()
         } else {
