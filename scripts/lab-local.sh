@@ -4,13 +4,17 @@
 # registry for ECR, load balancers routing on 127.0.0.1) and the real example images.
 #
 #   up → deploy monolith-service --tag nolike → deploy like-service --tag v1
-#      → split like-service --path '/mysfits/*/like' → status → cleanup
+#      → split like-service --path '/mysfits/*/like'
+#      → deploy clicks-service --tag v1 → split clicks-service --path /clicks
+#      → the modern app (sign-in, the API in front, the clickstream) → status → cleanup
 #
 # Between the steps it sends real requests through the load balancer and checks the
 # answers (12 mysfits; a like served by the monolith, then by the like-service, +1 each
 # time; "Like processed." in the like-service's logs), and clicks through the lab's
-# website in headless Chromium the same two times (scripts/browser_check.py; its
-# screenshots go to ${MYSFITS_ARTIFACTS:-target/artifacts}/browser/). Exits non-zero at
+# website in headless Chromium the same two times, then once more as a visitor of the
+# modern app: register, confirm, sign in, like, like signed out (401), adopt, open three
+# profiles, whose enriched clicks must reach the clicks bucket (scripts/browser_check.py;
+# its screenshots go to ${MYSFITS_ARTIFACTS:-target/artifacts}/browser/). Exits non-zero at
 # the first check that fails, and leaves nothing running either way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,12 +64,15 @@ browser() { .venv/bin/python scripts/browser_check.py "$site" "$1" "$shots/$2"; 
 mysfit=4e53920c-505a-4a90-a694-b9300791f0ae
 
 phase "lab 1: core infrastructure"
-run up
+# Firehose holds clicks 60 s on AWS by default; 3 s here, so the check waits seconds.
+run up --clicks-buffer 3s
 output() { "$bin" status --output json | .venv/bin/python -c "import json,sys; print(json.load(sys.stdin)['outputs']['$1'])"; }
 url=$(output AlbUrl)
 site=$(output WebsiteUrl)
+api=$(output ApiUrl)
 echo "   load balancer: $url"
 echo "   website: $site"
+echo "   API: $api"
 
 phase "lab 2-3: the monolith, built, pushed, rolled out"
 run deploy monolith-service --tag nolike --build-arg "BASE_IMAGE=$base"
@@ -91,6 +98,23 @@ if ! grep -q "Like processed." "$state/like.log"; then
   exit 1
 fi
 echo "   mysfits logs like-service: $(grep -c 'Like processed.' "$state/like.log") 'Like processed.' line(s)"
+
+phase "modules 4-5: sign-in, the API in front, the clickstream"
+run deploy clicks-service --tag v1 --build-arg "BASE_IMAGE=$base"
+run split clicks-service --path /clicks
+check api "$api" "$mysfit"
+opened="$state/opened"
+.venv/bin/python scripts/browser_check.py "$site" modern "$shots/modern" --engine-log "$state/engine.log" --opened "$opened"
+clicked=$(date +%s.%N)
+read -r -a ids <"$opened"
+for _ in $(seq 1 30); do
+  "$bin" clicks --last 50 --output json >"$state/clicks.json"
+  if check clicks "$state/clicks.json" "${ids[@]}"; then break; fi
+  sleep 1
+done
+check clicks "$state/clicks.json" "${ids[@]}" || { echo "   FAILED: the clicks did not reach the bucket in 30 s" >&2; exit 1; }
+echo "   click to S3: $(echo "$(date +%s.%N) - $clicked" | bc) s after the last profile was opened (buffer 3 s)"
+run clicks --last 3
 run status
 
 phase "cleanup: nothing left"
@@ -102,4 +126,5 @@ if [ "$left" -ne 0 ]; then
   exit 1
 fi
 echo "   no lab container left"
+check leftovers mysfits
 phase "lab done in $(( $(date +%s) - started ))s, nothing left behind"

@@ -5,6 +5,12 @@
                                           urllib as it is (any client resolves the URL)
     lab_check.py like URL ID GROUP        POST /mysfits/ID/like answered by target group
                                           GROUP, and the mysfit's likes went up by one
+    lab_check.py api URL ID               the API in front: GET /mysfits passes (12), POST
+                                          /mysfits/ID/like and /adopt without a token: 401
+    lab_check.py clicks FILE ID...        FILE is `mysfits clicks --output json`: a record
+                                          of each ID, enriched; exit 2 if one is not there yet
+    lab_check.py leftovers LAB            no user pool, API, VPC link or delivery stream of
+                                          the lab is left (boto3, AWS_ENDPOINT_URL)
 
 Prints what it saw; exits 1 when the lab does not answer as it should. The URL is the
 stack's AlbUrl (a *.localhost name: loopback, RFC 6761), so it connects to 127.0.0.1.
@@ -92,8 +98,56 @@ def main() -> None:
             fail(f"expected target group {group}, got {served}")
         if likes(after) != likes(before) + 1:
             fail("the like count did not go up by exactly one")
+    elif what == "api":
+        mysfit = sys.argv[3]
+        status, data = urlopen(f"{url}/mysfits")
+        mysfits = data.get("mysfits") if isinstance(data, dict) else None
+        print(f"   GET {url}/mysfits -> {status}, {len(mysfits or [])} mysfits (no token needed)")
+        if status != 200 or not isinstance(mysfits, list) or len(mysfits) != 12:
+            fail(f"expected 200 with 12 mysfits through the API, got {status}: {str(data)[:200]}")
+        for action in ("like", "adopt"):
+            status, _, data = request(url, "POST", f"/mysfits/{mysfit}/{action}")
+            print(f"   POST {url}/mysfits/{mysfit}/{action} without a token -> {status} {data}")
+            if status != 401 or data != {"message": "Unauthorized"}:
+                fail(f"expected 401 {{'message': 'Unauthorized'}}, got {status} {data}")
+    elif what == "clicks":
+        with open(sys.argv[2]) as f:
+            report = json.load(f)
+        wanted = sys.argv[3:]
+        seen = {c["mysfitId"]: c for c in report.get("latest", [])}
+        missing = [m for m in wanted if m not in seen]
+        if missing:
+            print(f"   {report.get('records')} record(s) so far; waiting for {len(missing)}")
+            sys.exit(2)
+        for m in wanted:
+            c = seen[m]
+            if not all(c.get(k) for k in ("name", "species", "goodevil", "lawchaos")):
+                fail(f"the record of {m} is not enriched: {c}")
+            print(f"   click {m}: {c['name']}, {c['species']}, {c['goodevil']}, {c['lawchaos']}")
+    elif what == "leftovers":
+        leftovers(sys.argv[2])
     else:
         sys.exit(f"lab_check: unknown check {what}")
+
+
+def leftovers(lab: str) -> None:
+    """What cleanup's own sweep reads through the tagging index, asked of each service
+    by name too: the engine's index does not cover Cognito or API Gateway."""
+    import boto3
+
+    left = []
+    idp = boto3.client("cognito-idp")
+    left += [f"user pool {p['Id']}" for p in idp.list_user_pools(MaxResults=60)["UserPools"]
+             if p["Name"] == f"{lab}-users"]
+    apigw = boto3.client("apigatewayv2")
+    left += [f"API {a['ApiId']}" for a in apigw.get_apis()["Items"] if a["Name"] == f"{lab}-api"]
+    left += [f"VPC link {v['VpcLinkId']}" for v in apigw.get_vpc_links()["Items"]
+             if v["Name"] == f"{lab}-link"]
+    streams = boto3.client("firehose").list_delivery_streams()["DeliveryStreamNames"]
+    left += [f"delivery stream {s}" for s in streams if s == f"{lab}-clicks"]
+    if left:
+        fail(f"still present after cleanup: {', '.join(left)}")
+    print(f"   no user pool, API, VPC link or delivery stream of lab {lab} is left")
 
 
 if __name__ == "__main__":

@@ -118,6 +118,9 @@ pub enum AwsCommand {
     /// Show a service's recent log lines
     #[command(after_help = crate::help::LOGS)]
     Logs(LogsArgs),
+    /// Count the profile clicks delivered to the clicks bucket, and show the latest
+    #[command(after_help = crate::help::CLICKS)]
+    Clicks(ClicksArgs),
     /// Delete everything the lab created, then prove nothing is left
     #[command(after_help = crate::help::CLEANUP)]
     Cleanup(CleanupArgs),
@@ -136,6 +139,7 @@ impl AwsCommand {
             AwsCommand::Merge(a) => &a.aws,
             AwsCommand::Status(a) => &a.aws,
             AwsCommand::Logs(a) => &a.aws,
+            AwsCommand::Clicks(a) => &a.aws,
             AwsCommand::Cleanup(a) => &a.aws,
         }
     }
@@ -188,6 +192,10 @@ pub struct UpArgs {
     /// Place tasks in private subnets behind NAT gateways (billed by the hour)
     #[arg(long)]
     pub private_tasks: bool,
+    /// How long Firehose holds profile clicks before it writes them to the clicks bucket
+    /// (0s-15m; a short one shows clicks sooner, in more, smaller objects)
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_clicks_buffer)]
+    pub clicks_buffer: u32,
     /// Image of the default-route service's first revision, which runs no task: the
     /// first deploy starts the service (a failed first deploy may roll back to it)
     #[arg(long, value_name = "URI", default_value = mysfits_lab::PLACEHOLDER_IMAGE)]
@@ -312,6 +320,18 @@ fn parse_bake(s: &str) -> Result<std::time::Duration, String> {
     }
 }
 
+/// Firehose's buffering interval, in whole seconds within its range.
+fn parse_clicks_buffer(s: &str) -> Result<u32, String> {
+    let max = mysfits_lab::template::CLICKS_BUFFER_MAX;
+    match humantime::parse_duration(s) {
+        Ok(d) if d.as_secs() <= u64::from(max) && d.subsec_nanos() == 0 => Ok(d.as_secs() as u32),
+        Ok(_) => Err(format!(
+            "'{s}' is outside Firehose's buffering range: whole seconds from 0s to {max}s (15m)"
+        )),
+        Err(e) => Err(format!("'{s}' is not a duration like 5s or 1m: {e}")),
+    }
+}
+
 /// `mysfits shift`'s arguments.
 #[derive(Debug, Args)]
 pub struct ShiftArgs {
@@ -390,6 +410,16 @@ pub struct LogsArgs {
     /// At most this many lines (the newest)
     #[arg(long, default_value_t = 100)]
     pub limit: usize,
+}
+
+/// `mysfits clicks`'s arguments.
+#[derive(Debug, Args)]
+pub struct ClicksArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Show at most this many of the newest records
+    #[arg(long, default_value_t = 10)]
+    pub last: usize,
 }
 
 /// `mysfits completions`'s arguments.

@@ -24,11 +24,15 @@ Costs: nothing (it only reads). After `up`, what you split out bills as its Farg
 pub const UP: &str = "Example: mysfits up --region us-east-1
 
 Changes: creates the core stack (VPC, load balancer, cluster, table, repositories, log
-group), the default service's task definition and service, and loads the sample data.
-Run again, it changes nothing.
+group, the page, its sign-in (a Cognito user pool and app client), the API in front (an
+API Gateway HTTP API with a VPC link) and the clickstream (a Firehose stream into a
+clicks bucket)), the default service's task definition and service, and loads the sample
+data. Run again, it changes nothing.
 Costs: about $0.06-0.08 an hour while it is up (load balancer, one Fargate task, public
-IPv4); --private-tasks adds two NAT gateways (about $0.09 an hour). `mysfits cleanup`
-ends it.";
+IPv4); --private-tasks adds two NAT gateways (about $0.09 an hour). By use, within the
+free tiers for a lab: the API $1.00 a million requests, Firehose $0.029 a GB (5 KB
+minimum a record), sign-in free up to 10,000 monthly users, S3 cents. The VPC link
+itself is free. `mysfits cleanup` ends it.";
 
 pub const DEPLOY: &str = "Example: mysfits deploy monolith-service --tag v2
 
@@ -84,6 +88,13 @@ pub const LOGS: &str = "Example: mysfits logs like-service --since 10m --follow
 
 Changes: nothing. Ctrl-C ends --follow.
 Costs: CloudWatch Logs reads (fractions of a cent).";
+
+pub const CLICKS: &str = "Example: mysfits clicks --last 5 --output json
+
+Changes: nothing. Reads the clicks bucket: every object Firehose delivered (one per
+buffering interval with clicks in it, `up --clicks-buffer`), each line a click the
+clicks-service enriched with the mysfit's name, species, goodevil and lawchaos.
+Costs: S3 list and get requests (fractions of a cent).";
 
 pub const CLEANUP: &str = "Example: mysfits cleanup --dry-run
 

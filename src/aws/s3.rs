@@ -1,4 +1,4 @@
-//! S3: the objects of the lab's website bucket, published and emptied.
+//! S3: the objects of the lab's website bucket, published and emptied; the clicks read.
 
 use std::collections::BTreeMap;
 
@@ -33,6 +33,23 @@ impl Aws {
             .await
             .none_if(|e| e.is_code("NoSuchBucket"))?
             .map(BTreeMap::from_iter))
+    }
+
+    /// One object's bytes.
+    pub async fn get_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>, AwsError> {
+        let out = self
+            .s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .answer("get object")
+            .await?;
+        let body = out.body.collect().await.map_err(|e| AwsError::Other {
+            op: "get object",
+            detail: format!("reading s3://{bucket}/{key}: {e}"),
+        })?;
+        Ok(body.into_bytes().to_vec())
     }
 
     pub async fn put_object(

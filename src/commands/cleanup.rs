@@ -61,7 +61,7 @@ pub async fn run(ctx: &Ctx<'_>, dry_run: bool) -> Result<CleanupResult, Error> {
     for step in &plan {
         execute(ctx, step, found.cluster.as_deref()).await?;
     }
-    sweep(ctx, &found.repositories, found.bucket.as_deref()).await?;
+    sweep(ctx, &found.repositories, &found.buckets).await?;
     Ok(result(plan, true))
 }
 
@@ -102,7 +102,7 @@ async fn read(ctx: &Ctx<'_>) -> Result<Reads, Error> {
         for r in ctx.aws.stack_resources(ctx.lab.stack()).await? {
             if r.kind == "AWS::S3::Bucket" && !r.physical_id.is_empty() {
                 if let Some(objects) = ctx.aws.bucket_objects(&r.physical_id).await? {
-                    reads.bucket = Some((r.physical_id.clone(), objects.len()));
+                    reads.buckets.push((r.physical_id.clone(), objects.len()));
                 }
             }
             if r.kind == "AWS::ECR::Repository" && !r.physical_id.is_empty() {
@@ -162,7 +162,7 @@ async fn delete_one(
             let ids = aws.repository_images(&item.id).await?;
             aws.delete_images(&item.id, ids).await?;
         }
-        Phase::Website => {
+        Phase::Buckets => {
             let n = aws.empty_bucket(&item.id).await?;
             return Ok(format!("emptied ({n} deleted)"));
         }
@@ -208,7 +208,7 @@ fn ignore_missing(result: Result<(), AwsError>, code: &str) -> Result<(), AwsErr
 }
 
 /// After deleting: anything still carrying the lab's tag or name is listed, and fails the run.
-async fn sweep(ctx: &Ctx<'_>, repositories: &[String], bucket: Option<&str>) -> Result<(), Error> {
+async fn sweep(ctx: &Ctx<'_>, repositories: &[String], buckets: &[String]) -> Result<(), Error> {
     let lab = ctx.lab.name();
     let mut left: Vec<String> = Vec::new();
     if let Some(s) = ctx.aws.describe_stack(ctx.lab.stack()).await? {
@@ -230,9 +230,9 @@ async fn sweep(ctx: &Ctx<'_>, repositories: &[String], bucket: Option<&str>) -> 
         "repository",
         ctx.aws.existing_repositories(repositories).await?,
     ));
-    if let Some(b) = bucket {
+    for b in buckets {
         if ctx.aws.bucket_objects(b).await?.is_some() {
-            left.push(format!("website bucket {b}"));
+            left.push(format!("bucket {b}"));
         }
     }
     for arn in ctx.aws.tagged_resources(lab).await? {

@@ -51,7 +51,7 @@ pub fn run(
     match &plan.compose {
         None => {
             printer.success(&format!(
-                "wrote {DEFAULT_NAME} and the apps it builds (examples/monolith-service, examples/like-service)"
+                "wrote {DEFAULT_NAME} and the apps it builds (examples/monolith-service, examples/like-service, examples/clicks-service)"
             ));
             printer.next("edit it, then set up the lab", "mysfits up");
         }

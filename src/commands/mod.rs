@@ -4,6 +4,7 @@
 
 mod attach;
 mod cleanup;
+mod clicks;
 pub mod ctx;
 mod deploy;
 mod docs;
@@ -87,6 +88,9 @@ pub async fn run(settings: Settings, printer: &Printer) -> Result<(), Error> {
         AwsCommand::Logs(args) => logs::run(&ctx, args)
             .await
             .map(|r| r.iter().for_each(|r| printer.render(format, r))),
+        AwsCommand::Clicks(args) => clicks::run(&ctx, args)
+            .await
+            .map(|r| printer.render(format, &r)),
         AwsCommand::Run(args) => run::run(&ctx, args)
             .await
             .map(|r| printer.render(format, &r)),

@@ -17,6 +17,9 @@ pub struct Report {
     stack: StackPart,
     /// The lab's page (`WebsiteUrl`); `None` for a stack made before the lab had one.
     site_url: Option<String>,
+    /// The API in front of the load balancer (`ApiUrl`); `None` for an attached lab or a
+    /// stack made before the lab had one.
+    api_url: Option<String>,
     outputs: BTreeMap<String, String>,
     services: Vec<ServicePart>,
     rules: Vec<RulePart>,
@@ -131,6 +134,7 @@ pub async fn run(ctx: &Ctx<'_>) -> Result<Report, Error> {
             status: stack.status.to_string(),
         },
         site_url: stack.outputs.get("WebsiteUrl").cloned(),
+        api_url: stack.outputs.get("ApiUrl").cloned(),
         outputs: stack.outputs.clone(),
         services: services
             .iter()
@@ -181,6 +185,9 @@ impl Render for Report {
         if let Some(url) = &r.site_url {
             out.push(format!("Website: {url}"));
         }
+        if let Some(url) = &r.api_url {
+            out.push(format!("API: {url}"));
+        }
         out.push(String::new());
         out.push("Outputs".into());
         // An attached lab's stack also says what serves the listener's default.
@@ -189,6 +196,8 @@ impl Render for Report {
             "ClusterName",
             "TableName",
             "LogGroupName",
+            "UserPoolId",
+            "ClicksStream",
             "DefaultBackend",
         ];
         out.push(table(

@@ -54,6 +54,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::UpArgs) -> Result<UpResult, E
     }
     let options = StackOptions {
         private_tasks: args.private_tasks,
+        clicks_buffer_seconds: args.clicks_buffer,
     };
     let plan = UpPlan::new(ctx.lab, ctx.manifest(), &options, &args.placeholder_image);
     ctx.printer.note(&format!(
@@ -323,7 +324,17 @@ async fn load_sample_data(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), E
 async fn publish_site(ctx: &Ctx<'_>, outputs: &StackOutputs) -> Result<(), Error> {
     let (bucket, site_url) = outputs.site()?;
     let row = Row::new(&ctx.reporter, "website");
-    let objects = site::objects(&outputs.alb_url);
+    let modern = outputs.modern()?;
+    let objects = site::objects(&site::PageConfig {
+        api_url: modern.api_url.clone(),
+        region: ctx.aws.region.clone(),
+        cognito_endpoint: site::PageConfig::cognito_endpoint(
+            &ctx.aws.region,
+            ctx.aws.endpoint.as_deref(),
+        ),
+        user_pool_id: modern.user_pool_id.clone(),
+        client_id: modern.client_id.clone(),
+    });
     let current = ctx
         .aws
         .bucket_objects(bucket)

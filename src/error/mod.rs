@@ -93,6 +93,8 @@ pub enum Error {
     SampleData(String),
     #[error("website bucket {0} (the stack's WebsiteBucket output) does not exist: the page cannot be published")]
     WebsiteBucketMissing(String),
+    #[error("clicks bucket {0} (the stack's ClicksBucket output) does not exist: there are no clicks to read")]
+    ClicksBucketMissing(String),
     #[error("stack '{0}' kept changing while up tried to update it: nothing more was changed")]
     StackKeptChanging(String),
     #[error("{0} is the default route's service: it answers every path no rule takes, so it cannot be split out")]
@@ -434,6 +436,9 @@ impl Error {
             Error::ListenerFull { .. } => vec![format!("remove or merge a rule first (`mysfits status{lab_flag}` lists them), or ask AWS for a higher \"Rules per Application Load Balancer\" quota")],
             Error::WebsiteBucketMissing(_) => vec![
                 format!("someone deleted it outside CloudFormation; replace the stack: `mysfits cleanup{lab_flag} --yes`, then `mysfits up{lab_flag}`"),
+            ],
+            Error::ClicksBucketMissing(_) => vec![
+                format!("someone deleted it outside CloudFormation; `mysfits up{lab_flag}` makes the stack whole again"),
             ],
             Error::StackKeptChanging(_) => vec![format!("wait until no one else changes it (`mysfits status{lab_flag}`), then run `mysfits up{lab_flag}` again")],
             Error::TaskNotRunning(_) => vec![format!("the task may still start: `mysfits status{lab_flag}`; `mysfits cleanup{lab_flag}` stops it, or pass a longer --timeout")],

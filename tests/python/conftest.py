@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 MONOLITH_DIR = EXAMPLES / "monolith-service"
 LIKE_DIR = EXAMPLES / "like-service"
+CLICKS_DIR = EXAMPLES / "clicks-service"
 MYSFITS = json.loads((EXAMPLES / "data" / "mysfits.json").read_text())
 TABLE_NAME = "mysfits-test-table"
 

@@ -11,11 +11,11 @@ use crate::health::{draining_from_raw, HealthCheck, RawHealthCheck, Seconds};
 use crate::names::{check_dns_name, NameError, SERVICE_MAX};
 use crate::platform::Platform;
 
-/// The built-in lab: the Mythical Mysfits monolith and its like-service.
+/// The built-in lab: the Mythical Mysfits monolith, its like-service and clicks-service.
 pub const DEFAULT_MANIFEST: &str = include_str!("../../../examples/mysfits.yaml");
 pub const DEFAULT_NAME: &str = "mysfits.yaml";
 /// Placeholders an environment value may use, resolved from the core stack.
-pub const PLACEHOLDERS: [&str; 4] = ["alb_dns", "table", "region", "lab"];
+pub const PLACEHOLDERS: [&str; 5] = ["alb_dns", "table", "region", "lab", "clicks_stream"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -456,7 +456,12 @@ mod tests {
     #[test]
     fn built_in_manifest_is_the_lab() {
         let m = parse(DEFAULT_MANIFEST).unwrap();
-        assert_eq!(m.names(), ["monolith-service", "like-service"]);
+        assert_eq!(
+            m.names(),
+            ["monolith-service", "like-service", "clicks-service"]
+        );
+        let clicks = m.service("clicks-service").unwrap();
+        assert_eq!(clicks.environment["CLICKS_STREAM"], "${clicks_stream}");
         assert_eq!(m.default_service().name, "monolith-service");
         let like = m.service("like-service").unwrap();
         assert_eq!(

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 /// Every fixed output of `templates/core.yaml` (repository URIs come per service).
-pub const OUTPUT_KEYS: [&str; 22] = [
+pub const OUTPUT_KEYS: [&str; 27] = [
     "VpcId",
     "PublicSubnets",
     "PrivateSubnets",
@@ -26,16 +26,27 @@ pub const OUTPUT_KEYS: [&str; 22] = [
     "TableArn",
     "WebsiteBucket",
     "WebsiteUrl",
+    "UserPoolId",
+    "UserPoolClientId",
+    "ApiUrl",
+    "ClicksStream",
+    "ClicksBucket",
 ];
 
-/// The outputs only a core stack has (its table, page and private subnets), and those only
-/// an attached lab's stack has (`templates/attach.yaml`; `Attached` says which it is).
-pub const CORE_ONLY_KEYS: [&str; 5] = [
+/// The outputs only a core stack has (its table, page, sign-in, API, clickstream and private
+/// subnets), and those only an attached lab's stack has (`templates/attach.yaml`;
+/// `Attached` says which it is).
+pub const CORE_ONLY_KEYS: [&str; 10] = [
     "PrivateSubnets",
     "TableName",
     "TableArn",
     "WebsiteBucket",
     "WebsiteUrl",
+    "UserPoolId",
+    "UserPoolClientId",
+    "ApiUrl",
+    "ClicksStream",
+    "ClicksBucket",
 ];
 pub const ATTACHED_ONLY_KEYS: [&str; 3] = ["Attached", "DefaultBackend", "ForeignLogGroup"];
 
@@ -71,6 +82,8 @@ pub struct StackOutputs {
     pub table_name: Option<String>,
     pub website_bucket: Option<String>,
     pub website_url: Option<String>,
+    /// The page's sign-in, the API in front and the clickstream: a core stack's only.
+    pub modern: Option<ModernOutputs>,
     /// Attached to a listener mysfits did not make: its default is not mysfits' own.
     pub attached: Option<AttachedOutputs>,
     pub all: BTreeMap<String, String>,
@@ -81,6 +94,17 @@ pub struct StackOutputs {
     "the stack has no output '{0}': it did not finish creating, or was made by another version"
 )]
 pub struct MissingOutput(pub String);
+
+/// The seed workshop's modules 4-5 (sign-in, the API in front, the clickstream).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModernOutputs {
+    pub user_pool_id: String,
+    pub client_id: String,
+    /// The API's URL, no trailing slash.
+    pub api_url: String,
+    pub clicks_stream: String,
+    pub clicks_bucket: String,
+}
 
 /// What an attached lab's stack says of the listener's side.
 #[derive(Debug, Clone)]
@@ -135,6 +159,17 @@ impl StackOutputs {
             table_name: all.get("TableName").cloned(),
             website_bucket: all.get("WebsiteBucket").cloned(),
             website_url: all.get("WebsiteUrl").cloned(),
+            modern: (!attached)
+                .then(|| -> Result<ModernOutputs, MissingOutput> {
+                    Ok(ModernOutputs {
+                        user_pool_id: get("UserPoolId")?,
+                        client_id: get("UserPoolClientId")?,
+                        api_url: get("ApiUrl")?.trim_end_matches('/').to_string(),
+                        clicks_stream: get("ClicksStream")?,
+                        clicks_bucket: get("ClicksBucket")?,
+                    })
+                })
+                .transpose()?,
             attached: attached.then(|| AttachedOutputs {
                 default_backend: all["DefaultBackend"].clone(),
                 foreign_log_group: all["ForeignLogGroup"] == "true",
@@ -155,6 +190,13 @@ impl StackOutputs {
             (Some(bucket), Some(url)) => Ok((bucket, url)),
             _ => Err(MissingOutput("WebsiteUrl".into())),
         }
+    }
+
+    /// Sign-in, the API and the clickstream of a core stack.
+    pub fn modern(&self) -> Result<&ModernOutputs, MissingOutput> {
+        self.modern
+            .as_ref()
+            .ok_or_else(|| MissingOutput("ApiUrl".into()))
     }
 
     /// The URI of a service's ECR repository (one output per service).

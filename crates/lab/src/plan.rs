@@ -15,8 +15,8 @@ pub struct Inventory {
     pub task_definitions: Vec<Named>,
     /// One entry per repository holding images: name and image count.
     pub images: Vec<(String, usize)>,
-    /// The stack's website bucket when it holds objects: name and object count.
-    pub website: Option<(String, usize)>,
+    /// The stack's buckets (the page's, the clicks') that hold objects: name and count.
+    pub buckets: Vec<(String, usize)>,
 }
 
 /// A resource found by the lab's tag: its ARN (or name) and a label for people.
@@ -40,7 +40,7 @@ pub enum Phase {
     /// Images first, so a repository never blocks the stack's deletion.
     Images,
     /// Emptied first too: CloudFormation cannot delete a bucket that holds objects.
-    Website,
+    Buckets,
     Stack,
 }
 
@@ -53,9 +53,9 @@ impl Phase {
             Phase::TargetGroups => "target groups",
             Phase::TaskDefinitions => "task-definition revisions (deregistered)",
             Phase::Images => "container images",
-            Phase::Website => "website files (the bucket goes with the stack)",
+            Phase::Buckets => "files of the page and the clicks (the buckets go with the stack)",
             Phase::Stack => {
-                "core stack (VPC, load balancer, cluster, table, repositories, logs, website bucket)"
+                "core stack (VPC, load balancer, cluster, table, repositories, logs, buckets, sign-in, API, clicks stream)"
             }
         }
     }
@@ -77,8 +77,8 @@ pub fn cleanup_plan(inv: &Inventory) -> Vec<Step> {
             label: format!("{repo} ({n} image{})", if *n == 1 { "" } else { "s" }),
         })
         .collect();
-    let website = inv
-        .website
+    let buckets = inv
+        .buckets
         .iter()
         .map(|(bucket, n)| Named {
             id: bucket.clone(),
@@ -100,7 +100,7 @@ pub fn cleanup_plan(inv: &Inventory) -> Vec<Step> {
         (Phase::TargetGroups, inv.target_groups.clone()),
         (Phase::TaskDefinitions, inv.task_definitions.clone()),
         (Phase::Images, images),
-        (Phase::Website, website),
+        (Phase::Buckets, buckets),
         (Phase::Stack, stack),
     ]
     .into_iter()
@@ -142,7 +142,7 @@ mod tests {
             target_groups: vec![named("tg")],
             task_definitions: vec![named("td:1")],
             images: vec![("mysfits/like-service".into(), 2)],
-            website: Some(("mysfits-websitebucket-x".into(), 5)),
+            buckets: vec![("mysfits-websitebucket-x".into(), 5)],
         };
         let phases: Vec<Phase> = cleanup_plan(&inv).iter().map(|s| s.phase).collect();
         assert_eq!(
@@ -154,13 +154,13 @@ mod tests {
                 Phase::TargetGroups,
                 Phase::TaskDefinitions,
                 Phase::Images,
-                Phase::Website,
+                Phase::Buckets,
                 Phase::Stack
             ]
         );
         let text = render(&cleanup_plan(&inv));
         assert!(text.contains("mysfits/like-service (2 images)"), "{text}");
-        assert!(text.contains("7. website files"), "{text}");
+        assert!(text.contains("7. files of the page and the clicks"), "{text}");
         assert!(text.contains("mysfits-websitebucket-x (5 files)"), "{text}");
         assert!(text.starts_with("1. one-off tasks"), "{text}");
         assert!(text.contains("2. ECS services"), "{text}");

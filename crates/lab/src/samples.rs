@@ -1,7 +1,7 @@
 //! The built-in lab's sample apps, embedded so that `mysfits init` can write them next to
 //! the manifest that names them: an installed binary needs no checkout to build them.
 
-/// (path relative to the manifest, contents) of every file of the two sample apps.
+/// (path relative to the manifest, contents) of every file of the three sample apps.
 pub const SAMPLE_FILES: &[(&str, &str)] = &[
     (
         "examples/monolith-service/Dockerfile",
@@ -30,6 +30,18 @@ pub const SAMPLE_FILES: &[(&str, &str)] = &[
     (
         "examples/like-service/requirements.txt",
         include_str!("../../../examples/like-service/requirements.txt"),
+    ),
+    (
+        "examples/clicks-service/Dockerfile",
+        include_str!("../../../examples/clicks-service/Dockerfile"),
+    ),
+    (
+        "examples/clicks-service/app.py",
+        include_str!("../../../examples/clicks-service/app.py"),
+    ),
+    (
+        "examples/clicks-service/requirements.txt",
+        include_str!("../../../examples/clicks-service/requirements.txt"),
     ),
 ];
 

@@ -102,21 +102,51 @@ pub fn content_type(key: &str) -> Option<&'static str> {
     })
 }
 
-/// `config.js`: the page reads the lab's API URL from it (no trailing slash, so the page
-/// appends `/mysfits` without doubling it).
-pub fn config_js(api_url: &str) -> String {
-    let url = serde_json::to_string(api_url.trim_end_matches('/')).expect("a string serializes");
-    format!("window.MYSFITS_CONFIG = {{\"apiUrl\": {url}}};")
+/// What the page is told of the lab: its API and the sign-in it calls itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageConfig {
+    /// The API's URL (no trailing slash, so the page appends `/mysfits` without doubling it).
+    pub api_url: String,
+    pub region: String,
+    /// Cognito's own endpoint, which the page calls for SignUp, ConfirmSignUp and
+    /// InitiateAuth: `https://cognito-idp.<region>.amazonaws.com`, or a local endpoint.
+    pub cognito_endpoint: String,
+    pub user_pool_id: String,
+    pub client_id: String,
 }
 
-/// Every object `up` publishes: the embedded page, then `config.js` for this API.
-pub fn objects(api_url: &str) -> Vec<SiteObject> {
+impl PageConfig {
+    /// Cognito's public endpoint in a region, unless the calls go elsewhere (an emulator).
+    pub fn cognito_endpoint(region: &str, endpoint_override: Option<&str>) -> String {
+        match endpoint_override {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("https://cognito-idp.{region}.amazonaws.com"),
+        }
+    }
+}
+
+/// `config.js`: `window.MYSFITS_CONFIG`, as JSON (so no value can break out of its string).
+pub fn config_js(config: &PageConfig) -> String {
+    let value = serde_json::json!({
+        "apiUrl": config.api_url.trim_end_matches('/'),
+        "cognito": {
+            "region": config.region,
+            "endpoint": config.cognito_endpoint,
+            "userPoolId": config.user_pool_id,
+            "clientId": config.client_id,
+        },
+    });
+    format!("window.MYSFITS_CONFIG = {value};")
+}
+
+/// Every object `up` publishes: the embedded page, then its `config.js`.
+pub fn objects(config: &PageConfig) -> Vec<SiteObject> {
     SITE_FILES
         .iter()
         .map(|(key, body)| SiteObject::new(key, body.to_vec()))
         .chain(std::iter::once(SiteObject::new(
             CONFIG_KEY,
-            config_js(api_url).into_bytes(),
+            config_js(config).into_bytes(),
         )))
         .collect()
 }
@@ -163,22 +193,33 @@ mod tests {
         }
     }
 
+    fn config(api_url: &str) -> PageConfig {
+        PageConfig {
+            api_url: api_url.into(),
+            region: "us-east-1".into(),
+            cognito_endpoint: PageConfig::cognito_endpoint("us-east-1", None),
+            user_pool_id: "us-east-1_abc".into(),
+            client_id: "1h57kf5cpq17m0eml12EXAMPLE".into(),
+        }
+    }
+
     #[test]
-    fn config_js_names_the_api_without_a_trailing_slash() {
+    fn config_js_names_the_api_without_a_trailing_slash_and_the_sign_in() {
         assert_eq!(
-            config_js("http://lab-alb-1.elb.amazonaws.com/"),
-            r#"window.MYSFITS_CONFIG = {"apiUrl": "http://lab-alb-1.elb.amazonaws.com"};"#
+            config_js(&config("https://a1b2c3.execute-api.us-east-1.amazonaws.com/")),
+            r#"window.MYSFITS_CONFIG = {"apiUrl":"https://a1b2c3.execute-api.us-east-1.amazonaws.com","cognito":{"clientId":"1h57kf5cpq17m0eml12EXAMPLE","endpoint":"https://cognito-idp.us-east-1.amazonaws.com","region":"us-east-1","userPoolId":"us-east-1_abc"}};"#
         );
         // JSON-escaped, so no URL can break out of the string.
+        assert!(config_js(&config(r#"http://a"b"#)).contains(r#""apiUrl":"http://a\"b""#));
         assert_eq!(
-            config_js(r#"http://a"b"#),
-            r#"window.MYSFITS_CONFIG = {"apiUrl": "http://a\"b"};"#
+            PageConfig::cognito_endpoint("eu-west-1", Some("http://127.0.0.1:5000/")),
+            "http://127.0.0.1:5000"
         );
     }
 
     #[test]
     fn objects_carry_types_and_md5_etags() {
-        let objects = objects("http://x");
+        let objects = objects(&config("http://x"));
         assert_eq!(objects.len(), SITE_FILES.len() + 1);
         let index = objects.iter().find(|o| o.key == "index.html").unwrap();
         assert_eq!(index.content_type, "text/html; charset=utf-8");

@@ -16,9 +16,23 @@ const ATTACH: &str = include_str!("../../../templates/attach.yaml");
 const ATTACH_INGRESS: &str = include_str!("../../../templates/attach-ingress.yaml");
 
 /// Options of `up` that reach the template as parameters.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct StackOptions {
     pub private_tasks: bool,
+    /// Firehose's buffering interval for the clicks (0-900 s; 60 s unless told).
+    pub clicks_buffer_seconds: u32,
+}
+
+/// Firehose's own range for an S3 destination's buffering interval.
+pub const CLICKS_BUFFER_MAX: u32 = 900;
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        Self {
+            private_tasks: false,
+            clicks_buffer_seconds: 60,
+        }
+    }
 }
 
 /// The template body for a lab's manifest.
@@ -156,6 +170,10 @@ pub fn parameters(
         ),
         ("DefaultDrainingSeconds", default.draining.to_string()),
         ("PrivateTasks", options.private_tasks.to_string()),
+        (
+            "ClicksBufferSeconds",
+            options.clicks_buffer_seconds.to_string(),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

@@ -19,8 +19,8 @@ pub struct Reads {
     pub task_definitions: Vec<String>,
     /// The stack's repositories with their image counts.
     pub repositories: Vec<(String, usize)>,
-    /// The stack's website bucket and its object count.
-    pub bucket: Option<(String, usize)>,
+    /// The stack's buckets (the page's, the clicks') and their object counts.
+    pub buckets: Vec<(String, usize)>,
 }
 
 /// What `cleanup` deletes, by phase, and what the later steps need to know.
@@ -30,8 +30,8 @@ pub struct CleanupPlan {
     pub cluster: Option<String>,
     /// The stack's ECR repositories, for the sweep to check once the stack is gone.
     pub repositories: Vec<String>,
-    /// The stack's website bucket, likewise.
-    pub bucket: Option<String>,
+    /// The stack's buckets, likewise.
+    pub buckets: Vec<String>,
 }
 
 impl CleanupPlan {
@@ -92,13 +92,18 @@ impl CleanupPlan {
                 .filter(|(_, n)| *n > 0)
                 .cloned()
                 .collect(),
-            website: reads.bucket.clone().filter(|(_, n)| *n > 0),
+            buckets: reads
+                .buckets
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .cloned()
+                .collect(),
         };
         Self {
             steps: cleanup_plan(&inventory),
             cluster: output("ClusterName"),
             repositories: reads.repositories.iter().map(|(r, _)| r.clone()).collect(),
-            bucket: reads.bucket.map(|(b, _)| b),
+            buckets: reads.buckets.into_iter().map(|(b, _)| b).collect(),
         }
     }
 }
@@ -157,7 +162,7 @@ mod tests {
                 rule("default", None, &arn("mysfits-default")),
             ],
             repositories: vec![("repo-a".into(), 2), ("repo-empty".into(), 0)],
-            bucket: Some(("site".into(), 0)),
+            buckets: vec![("site".into(), 0)],
             ..Default::default()
         };
         let plan = CleanupPlan::new(reads);
@@ -169,14 +174,14 @@ mod tests {
             "empty repositories: no images"
         );
         assert!(
-            ids(&plan, Phase::Website).is_empty(),
+            ids(&plan, Phase::Buckets).is_empty(),
             "an empty bucket goes with the stack"
         );
         assert_eq!(ids(&plan, Phase::Stack), ["mysfits"]);
         assert_eq!(plan.cluster.as_deref(), Some("lab-cluster"));
         // The sweep checks every repository and the bucket, emptied or not.
         assert_eq!(plan.repositories, ["repo-a", "repo-empty"]);
-        assert_eq!(plan.bucket.as_deref(), Some("site"));
+        assert_eq!(plan.buckets, ["site"]);
     }
 
     #[test]

@@ -24,6 +24,15 @@ pub fn task_spec(
         ("table", outputs.table_name.clone().unwrap_or_default()),
         ("region", region.to_string()),
         ("lab", lab.to_string()),
+        // Likewise its clickstream.
+        (
+            "clicks_stream",
+            outputs
+                .modern
+                .as_ref()
+                .map(|m| m.clicks_stream.clone())
+                .unwrap_or_default(),
+        ),
     ]);
     Ok(TaskSpec {
         family: lab.family(&service.name),

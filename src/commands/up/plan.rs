@@ -184,6 +184,7 @@ mod tests {
             &m,
             &StackOptions {
                 private_tasks: true,
+                ..StackOptions::default()
             },
             "placeholder",
         );
