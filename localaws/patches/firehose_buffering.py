@@ -25,16 +25,20 @@ time of the call, a ``/`` added after a prefix that lacks one; it ignores Buffer
 The patch holds the records of each S3 or ExtendedS3 stream in memory and writes them, as
 one object with moto's own S3 ``put_object``, when ``IntervalInSeconds`` have passed since
 the first of them (a background thread, so an idle stream is delivered on time) or when
-the next record would take the buffer past ``SizeInMBs`` (so an object never exceeds it),
-whichever comes first. The hints, prefix and bucket are read when the buffer is written,
+the next record would take the buffer past ``SizeInMBs`` (so an object stays within it: a
+record is at most 1,000 KiB), whichever comes first. The hints, prefix and bucket are read when the buffer is written,
 so an UpdateDestination applies to what is already buffered. A write that fails (no such
-bucket) is logged to stderr once and retried every second, as AWS retries; a stream that is
-deleted loses what it buffered (AWS: DeleteDeliveryStream makes no guarantee of delivering
-it). Not copied: ``CompressionFormat`` (objects are never compressed and get no file
-extension), ``!{...}`` expressions in ``Prefix``, ``CustomTimeZone``, ``ErrorOutputPrefix``
-(nothing fails processing), data format conversion, Lambda processing, dynamic
-partitioning. Records still buffered when the process stops are lost: moto's S3 lives in
-the same process's memory and goes with it.
+bucket) is logged to stderr once and retried every second, as AWS "keeps retrying until
+the retention period ends" (https://docs.aws.amazon.com/firehose/latest/dev/troubleshooting.html);
+a stream that is deleted loses what it buffered (AWS: while a stream is deleted "it doesn't
+make any guarantees with respect to delivering the data",
+https://docs.aws.amazon.com/firehose/latest/APIReference/API_DeleteDeliveryStream.html).
+Not copied: the 24 hours after which AWS gives up (the patch never does),
+``CompressionFormat`` (objects are never compressed and get no file extension), ``!{...}``
+expressions in ``Prefix``, ``CustomTimeZone``, ``ErrorOutputPrefix`` (nothing fails
+processing), data format conversion, Lambda processing, dynamic partitioning. Records still
+buffered when the process stops are lost: moto's S3 lives in the same process's memory and
+goes with it, so writing them at the stop would keep nothing.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ import inspect
 import sys
 import threading
 import time
+import traceback
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -122,7 +127,8 @@ class Buffers:
                 if not held.retrying and held.size >= limit:
                     self._deliver(key, held)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="firehose-buffers", daemon=True)
+                self._thread = threading.Thread(target=self._run, name="firehose-buffers",
+                                                daemon=True)
                 self._thread.start()
 
     def _run(self) -> None:
@@ -130,8 +136,12 @@ class Buffers:
         while True:
             self._wake.wait(timeout)
             self._wake.clear()
-            with lock:
-                timeout = self._deliver_due()
+            try:
+                with lock:
+                    timeout = self._deliver_due()
+            except Exception:  # a bug must be seen, and must not stop every later delivery
+                traceback.print_exc(file=sys.stderr)
+                timeout = TICK_SECONDS
 
     def _deliver_due(self) -> float | None:
         """Writes every buffer whose interval is over; how long until the next is due."""
@@ -189,7 +199,8 @@ def apply(patching: Patching) -> None:
     buffers = Buffers()
 
     def put_s3_records(self: Any, delivery_stream_name: str, version_id: str,
-                       s3_destination: dict[str, Any], records: list[dict[str, bytes]]) -> list[dict[str, str]]:
+                       s3_destination: dict[str, Any],
+                       records: list[dict[str, bytes]]) -> list[dict[str, str]]:
         buffers.add(self, delivery_stream_name, records)
         return [{"RecordId": str(mock_random.uuid4())} for _ in records]
 

@@ -9,7 +9,9 @@ DescribeDeliveryStream shows it; three PutRecords make no object before the inte
 exactly one after it, holding the three lines as sent, under AWS's default key; a batch
 past ``SizeInMBs`` is written at once, without waiting; an update of the interval and tags
 in place (same ARN, version 2, in the next object's key); a new stream name replaces the
-stream; DeleteStack removes it. The template also passes cfn-lint.
+stream; DeleteStack removes it. Without a stack: interval 0 delivers at once, a write to a
+missing bucket is retried until the bucket exists, a deleted stream's buffer is dropped.
+The template also passes cfn-lint.
 
 Run: .venv/bin/python -m pytest tests/moto/test_firehose_stack.py -q
 """
@@ -223,6 +225,40 @@ def test_stack_makes_buffers_updates_replaces_and_deletes_the_stream(moto: Launc
 
     assert delete_stack(c, stack_id) == "DELETE_COMPLETE"
     assert firehose.list_delivery_streams()["DeliveryStreamNames"] == []
+
+
+def test_interval_zero_a_missing_bucket_and_a_deleted_stream(moto: Launcher) -> None:
+    """Interval 0 delivers at once; a write to a missing bucket is retried until it exists;
+    what a deleted stream held is dropped (AWS guarantees nothing of it)."""
+    c = _clients(moto.endpoint)
+    firehose, s3 = c["firehose"], c["s3"]
+    bucket, name = "clicks-later", "edges"
+    firehose.create_delivery_stream(DeliveryStreamName=name, ExtendedS3DestinationConfiguration={
+        "BucketARN": f"arn:aws:s3:::{bucket}", "RoleARN": "arn:aws:iam::123456789012:role/deliver",
+        "BufferingHints": {"IntervalInSeconds": 0, "SizeInMBs": 1}})
+    firehose.put_record(DeliveryStreamName=name, Record={"Data": b"a\n"})
+    time.sleep(1.5)  # written, refused (no bucket), kept
+    s3.create_bucket(Bucket=bucket)
+    [key] = _wait_for_keys(s3, bucket, 1, time.monotonic() + 3)
+    found = KEY.match("clicks/" + key)  # no Prefix: the key starts with the time
+    assert found and (found["stream"], found["version"]) == (name, "1"), key
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"a\n"
+    s3.delete_object(Bucket=bucket, Key=key)
+
+    firehose.put_record_batch(DeliveryStreamName=name, Records=[{"Data": b"b\n"}, {"Data": b"c\n"}])
+    [key] = _wait_for_keys(s3, bucket, 1, time.monotonic() + 2)
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"b\nc\n"  # one object
+    s3.delete_object(Bucket=bucket, Key=key)
+
+    firehose.update_destination(
+        DeliveryStreamName=name, CurrentDeliveryStreamVersionId="1",
+        DestinationId="destinationId-000000000001",
+        ExtendedS3DestinationUpdate={"BufferingHints": {"IntervalInSeconds": 1, "SizeInMBs": 1}})
+    firehose.put_record(DeliveryStreamName=name, Record={"Data": b"d\n"})
+    firehose.delete_delivery_stream(DeliveryStreamName=name)
+    time.sleep(2.5)
+    assert _keys(s3, bucket) == []
+    s3.delete_bucket(Bucket=bucket)
 
 
 def test_template_passes_cfn_lint(tmp_path: Path) -> None:
