@@ -3,10 +3,10 @@
 AWS, the CloudFormation template reference
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kinesisfirehose-deliverystream.html):
 creates a stream as firehose:CreateDeliveryStream does, its properties named as that
-call's parameters. "Ref returns the delivery stream name"; GetAtt ``Arn`` ("The Amazon
-Resource Name (ARN) of the delivery stream, such as
-arn:aws:firehose:us-east-2:123456789012:deliverystream/delivery-stream-name"). Without a
-``DeliveryStreamName``, CloudFormation names it ``<stack>-<logical id>-<random>``.
+call's parameters. Ref returns the stream's name; GetAtt ``Arn`` its ARN
+(``arn:aws:firehose:<region>:<account>:deliverystream/<name>``). Without a
+``DeliveryStreamName``, CloudFormation generates a unique name (moto's:
+``<stack>-<logical id>-<random>``).
 "Update requires: Replacement" for ``DeliveryStreamName``, ``DeliveryStreamType`` and the
 source configurations (``KinesisStreamSourceConfiguration``, ``MSKSourceConfiguration``,
 ``DatabaseSourceConfiguration``, ``DirectPutSourceConfiguration``: the resource schema's
