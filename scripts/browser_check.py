@@ -310,7 +310,7 @@ class SignIn:
 
     def sign_out(self):
         self.d.find_element(By.ID, "sign-out").click()
-        self.check.wait("the signed-out forms", lambda: self.signed_in_as() == "" and self.check.js(
+        self.check.wait("signed-out forms", lambda: self.signed_in_as() == "" and self.check.js(
             "return !document.getElementById('signed-out').hidden;"))
         if self.stored_tokens() is not None:
             raise StepFailed(f"signed out, but the tab still holds tokens: {self.stored_tokens()[:60]}…")
@@ -318,7 +318,7 @@ class SignIn:
     def code(self):
         """The code the engine wrote for this e-mail, and the pool it names."""
         pattern = re.compile(CODE_LINE.format(email=re.escape(self.email)))
-        found = self.check.wait(f"a confirmation code for {self.email} in {self.engine_log}", lambda: (
+        found = self.check.wait(f"confirmation code for {self.email} in {self.engine_log}", lambda: (
             pattern.findall(self.engine_log.read_text(errors="replace")) or None))
         return found[-1]
 
@@ -332,7 +332,7 @@ class SignIn:
         self.check.js("document.getElementById('profile').open && document.getElementById('profile').close();")
         card = self.d.find_element(By.CSS_SELECTOR, f'#grid .mysfit[data-mysfit-id="{mysfit_id}"]')
         card.find_element(By.CSS_SELECTOR, ".open").click()
-        status = self.check.wait(f"the click of {mysfit_id} answered", lambda: self.check.js(
+        status = self.check.wait(f"answer to the click of {mysfit_id}", lambda: self.check.js(
             "const p = document.getElementById('profile');"
             "return p.open && p.dataset.mysfitId === arguments[0] && p.dataset.clickStatus || null;",
             mysfit_id))
@@ -411,11 +411,11 @@ class SignIn:
         self.sign_out()
         heart = d.find_element(By.CSS_SELECTOR, f'#grid .mysfit[data-mysfit-id="{mysfit_id}"] .heart')
         heart.click()
-        prompt = check.wait("a prompt to sign in", lambda: check.js(
+        prompt = check.wait("prompt to sign in", lambda: check.js(
             "const p = document.getElementById('signin-prompt');"
             "return p.hidden ? null : [p.dataset.status, p.dataset.action,"
             " document.getElementById('signin-prompt-text').textContent];"))
-        posts = check.wait("the second like in the network log", lambda: (
+        posts = check.wait("second like in the network log", lambda: (
             len(check.posts(f"/mysfits/{mysfit_id}/like")) == 2 or None) and check.posts(f"/mysfits/{mysfit_id}/like"))
         request, answer = posts[1]
         if "Authorization" in request["headers"]:

@@ -111,7 +111,8 @@
   function claims(jwt) {
     try {
       const part = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-      return JSON.parse(atob(part + "=".repeat((4 - (part.length % 4)) % 4)));
+      const bytes = Uint8Array.from(atob(part + "=".repeat((4 - (part.length % 4)) % 4)), (c) => c.charCodeAt(0));
+      return JSON.parse(new TextDecoder().decode(bytes));
     } catch (_) {
       return null;
     }
@@ -119,7 +120,8 @@
 
   // The tokens live in sessionStorage: they survive a reload of this tab but not its
   // closing, other tabs do not see them, and unlike a cookie they go to the API only
-  // when this page puts one in an Authorization header.
+  // when this page puts one in an Authorization header. Only the ID token is kept: it is
+  // all the API asks for, and nothing is refreshed (an expired token is a sign-out).
   const TOKENS = "mysfits.tokens";
   let expiryTimer = null;
 
