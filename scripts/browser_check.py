@@ -19,11 +19,11 @@ confirmation code; the right one, read from ENGINE_LOG (the local engine's log, 
 writes "[localaws] cognito: the confirmation code of <email> in <pool> is NNNNNN");
 registering the same e-mail again; signing in (the page shows who); a like (+1, read
 back); a like signed out (sent without a token: the API answers 401 and the page asks to
-sign in); signing in again; adopting (Adopted!); three profiles opened, each sending a
-click (POST /clicks {mysfitId}) the API answers 200, their ids printed on one line
-("   clicks: <id> <id> <id>"); signing out; an expired token in the tab's storage
-counting as signed out. Each refusal must show Cognito's own reason, its __type kept in
-the form's message (data-error-type).
+sign in); signing in again; adopting (Adopted!); three profiles opened (the adopted one's
+first), each sending a click (POST /clicks {mysfitId}) the API answers 200, the only
+clicks of the run, their ids printed on one line ("   clicks: <id> <id> <id>");
+signing out; an expired token in the tab's storage counting as signed out. Each refusal
+must show Cognito's own reason, its __type kept in the form's message (data-error-type).
 
 Prints one line per step; exits 1 with the step and why at the first one that fails.
 The browser resolves nothing but loopback names (--host-resolver-rules), and Selenium
@@ -415,13 +415,14 @@ class SignIn:
             "const p = document.getElementById('signin-prompt');"
             "return p.hidden ? null : [p.dataset.status, p.dataset.action,"
             " document.getElementById('signin-prompt-text').textContent];"))
-        posts = check.wait("second like in the network log", lambda: (
-            len(check.posts(f"/mysfits/{mysfit_id}/like")) == 2 or None) and check.posts(f"/mysfits/{mysfit_id}/like"))
-        request, answer = posts[1]
+        def second_like():
+            likes = check.posts(f"/mysfits/{mysfit_id}/like")
+            return likes[1] if len(likes) == 2 and likes[1][1] is not None else None
+        request, answer = check.wait("answer to the second like in the network log", second_like)
         if "Authorization" in request["headers"]:
             raise StepFailed("signed out, the like still carried an Authorization header")
-        if answer is None or answer["status"] != 401 or prompt[0] != "401" or prompt[1] != "like":
-            raise StepFailed(f"signed out, the like was answered {answer and answer['status']}; the page's "
+        if answer["status"] != 401 or prompt[0] != "401" or prompt[1] != "like":
+            raise StepFailed(f"signed out, the like was answered {answer['status']}; the page's "
                              f"prompt says status {prompt[0]!r} for {prompt[1]!r}: expected the API's 401")
         stored = int(api_get(self.api_url, f"/mysfits/{mysfit_id}")["likes"])
         if stored != before + 1:
@@ -445,6 +446,9 @@ class SignIn:
                    or check.page_error())
         if not api_get(self.api_url, f"/mysfits/{opened[0]}")["adopted"]:
             raise StepFailed(f"the page shows Adopted!, the API does not have {opened[0]} adopted")
+        if not all(r["headers"].get("Authorization", "").startswith("Bearer ")
+                   for r, _ in check.posts(f"/mysfits/{opened[0]}/adopt")):
+            raise StepFailed("the adopt went without the ID token (no Authorization: Bearer)")
         check.done("12-adopted.png", f"{opened[0]} adopted: the button shows Adopted!")
 
         check.begin("13 profiles")
@@ -455,7 +459,7 @@ class SignIn:
                 if a is not None and a["status"] == 200]
         if sent != [{"mysfitId": i} for i in opened]:
             raise StepFailed(f"the clicks the API answered 200 carried {sent}; expected one for each of {opened}")
-        check.done("13-profiles.png", f"3 profiles opened, each sent a click the API answered 200")
+        check.done("13-profiles.png", "3 profiles opened, each sent a click the API answered 200")
         print(f"   clicks: {' '.join(opened)}")
 
         check.begin("14 sign out")

@@ -217,6 +217,7 @@
         return `Registered ${email}: you can sign in.`;
       }
       $("confirm-email").value = email;
+      setMessage("confirm", "");
       $("confirm-code").focus();
       const sent = answer.CodeDeliveryDetails || {};
       return `Registered ${email}. Cognito sent a confirmation code` +
@@ -230,6 +231,7 @@
       });
       $("confirm-code").value = "";
       $("signin-email").value = email;
+      setMessage("signin", ""); // an earlier "not confirmed" no longer holds
       $("signin-password").focus();
       return `${email} is confirmed: you can sign in.`;
     });
