@@ -3,6 +3,7 @@
 working on site/ and for the browser check of the sign-in flow.
 
     page_dev.py                 serve it; prints the URLs; Ctrl-C (or stdin closing) stops it
+                                (site/ is published once, at start: restart it to see edits)
     page_dev.py --check DIR     serve it, run scripts/browser_check.py --sign-in against it
                                 (screenshots into DIR), check the clicks it sent, stop
 
@@ -42,7 +43,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -172,9 +173,8 @@ class Lab:
     endpoint: str
     engine_log: Path
     clicks: Clicks
-    pool_id: str = ""
-    client_id: str = ""
-    procs: list[subprocess.Popen] = field(default_factory=list)
+    pool_id: str
+    client_id: str
 
 
 def _free_port() -> int:
@@ -223,18 +223,20 @@ def lab(state_dir: Path) -> Iterator[Lab]:
                 cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
         procs.append(engine)
         assert engine.stdout is not None
-        ports = dict(engine.stdout.readline().strip().split("=", 1) for _ in range(3))
+        lines = [engine.stdout.readline().strip() for _ in range(3)]
+        if not all("=" in line for line in lines):
+            raise RuntimeError(f"the engine did not start: {engine_log.read_text()[-2000:]}")
+        ports = dict(line.split("=", 1) for line in lines)
         endpoint = f"http://127.0.0.1:{int(ports['MOTO_PORT'])}"
         aws = {"region_name": REGION, "endpoint_url": endpoint, "aws_access_key_id": "testing",
                "aws_secret_access_key": "testing", "config": Config(retries={"max_attempts": 1}, proxies={})}
 
-        env = {**os.environ, "DDB_TABLE_NAME": TABLE, "HOST": "127.0.0.1", "PORT": "0",
+        port = _free_port()
+        env = {**os.environ, "DDB_TABLE_NAME": TABLE, "HOST": "127.0.0.1", "PORT": str(port),
                "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
                "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION,
                "PYTHONUNBUFFERED": "1"}
         monolith_log = state_dir / "monolith.log"
-        port = _free_port()
-        env["PORT"] = str(port)
         with open(monolith_log, "wb") as log:
             monolith = subprocess.Popen([sys.executable, "app.py"], cwd=MONOLITH, env=env,
                                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
@@ -264,7 +266,7 @@ def lab(state_dir: Path) -> Iterator[Lab]:
                       Body=config_js(out["ApiUrl"], endpoint, out["UserPoolId"], out["ClientId"]).encode())
         yield Lab(site_url=out["WebsiteUrl"] + "/", api_url=out["ApiUrl"], endpoint=endpoint,
                   engine_log=engine_log, clicks=clicks, pool_id=out["UserPoolId"],
-                  client_id=out["ClientId"], procs=procs)
+                  client_id=out["ClientId"])
     finally:
         for proc in procs:
             _stop(proc)
