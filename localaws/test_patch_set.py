@@ -67,7 +67,8 @@ def _check(result: dict) -> None:
 
     touching = {m.__name__ for m in patches.MODULES} - {
         "localaws.patches.cfn_s3_bucket_policy", "localaws.patches.ecs_task_lifecycle",
-        "localaws.patches.cfn_cognito", "localaws.patches.cfn_apigatewayv2"}
+        "localaws.patches.cfn_cognito", "localaws.patches.cfn_apigatewayv2",
+        "localaws.patches.cfn_firehose"}
     assert touching - set(result["refused"]) <= {"localaws.patches.ecs_service_targets"}
 
 

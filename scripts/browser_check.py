@@ -4,21 +4,38 @@ to do it (Lab 3): the page fills with 12 mysfits, a filter shows what the API fi
 profile opens, the heart adds exactly one like.
 
     browser_check.py SITE_URL LIKE_MARK ARTIFACT_DIR
+    browser_check.py --sign-in ENGINE_LOG SITE_URL LIKE_MARK ARTIFACT_DIR
 
 SITE_URL      the lab's website (a loopback URL: 127.0.0.1, localhost or *.localhost)
 LIKE_MARK     the target group that must answer the browser's like (the local load
               balancer's x-mysfits-target-group header), or - to not check it
-ARTIFACT_DIR  where a screenshot of each state goes (1-list.png ... 4-liked.png;
-              failed.png when a step fails)
+ARTIFACT_DIR  where a screenshot of each state goes (1-list.png ...; failed.png when a
+              step fails)
+
+--sign-in: the lab whose API is an HTTP API behind a Cognito user pool (config.js names
+it). In order: the list; registering a unique visitor-<hex>@example.com with a password
+the pool's policy refuses, then with a good one; signing in before confirming; a wrong
+confirmation code; the right one, read from ENGINE_LOG (the local engine's log, where it
+writes "[localaws] cognito: the confirmation code of <email> in <pool> is NNNNNN");
+registering the same e-mail again; signing in (the page shows who); a like (+1, read
+back); a like signed out (sent without a token: the API answers 401 and the page asks to
+sign in); signing in again; adopting (Adopted!); three profiles opened (the adopted one's
+first), each sending a click (POST /clicks {mysfitId}) the API answers 200, the only
+clicks of the run, their ids printed on one line ("   clicks: <id> <id> <id>");
+signing out; an expired token in the tab's storage counting as signed out. Each refusal
+must show Cognito's own reason, its __type kept in the form's message (data-error-type).
 
 Prints one line per step; exits 1 with the step and why at the first one that fails.
 The browser resolves nothing but loopback names (--host-resolver-rules), and Selenium
 uses Debian's chromedriver, so nothing is downloaded.
 """
 
+import base64
 import http.client
 import json
 import os
+import re
+import secrets
 import socket
 import sys
 import tempfile
@@ -126,23 +143,35 @@ class Check:
         for entry in self.driver.get_log("performance"):
             self.network.append(json.loads(entry["message"])["message"])
 
-    def served_by(self, url_end):
-        """The x-mysfits-target-group of the browser's POST whose URL ends with url_end."""
+    def posts(self, url_end):
+        """The browser's POSTs whose URL ends with url_end, in order: (request, response),
+        the response None while none came."""
         self.read_network()
-        posts = {m["params"]["requestId"] for m in self.network
-                 if m["method"] == "Network.requestWillBeSent"
-                 and m["params"]["request"]["method"] == "POST"
-                 and m["params"]["request"]["url"].endswith(url_end)}
-        for m in self.network:
-            if m["method"] == "Network.responseReceived" and m["params"]["requestId"] in posts:
-                headers = {k.lower(): v for k, v in m["params"]["response"]["headers"].items()}
-                return headers.get("x-mysfits-target-group", "(no x-mysfits-target-group header)")
-        return None
+        sent = [m["params"] for m in self.network
+                if m["method"] == "Network.requestWillBeSent"
+                and m["params"]["request"]["method"] == "POST"
+                and m["params"]["request"]["url"].endswith(url_end)]
+        answers = {m["params"]["requestId"]: m["params"]["response"] for m in self.network
+                   if m["method"] == "Network.responseReceived"}
+        return [(p["request"], answers.get(p["requestId"])) for p in sent]
+
+    def served_by(self, url_end):
+        """The x-mysfits-target-group of the browser's first POST whose URL ends with url_end."""
+        answered = [r for _, r in self.posts(url_end) if r is not None]
+        if not answered:
+            return None
+        headers = {k.lower(): v for k, v in answered[0]["headers"].items()}
+        return headers.get("x-mysfits-target-group", "(no x-mysfits-target-group header)")
+
+    def console_errors(self, expected=lambda message: False):
+        """SEVERE console entries, but those `expected` says the run caused on purpose."""
+        return [e["message"] for e in self.driver.get_log("browser")
+                if e["level"] == "SEVERE" and not expected(e["message"])]
 
 
-def run(check, site_url, like_mark):
+def list_step(check, site_url):
+    """1 list: 12 mysfits with their images; returns the API's URL from config.js."""
     d = check.driver
-
     check.begin("1 list")
     d.get(site_url)
     check.wait("list of mysfits", lambda: check.counted()[0] != "" or check.page_error())
@@ -160,6 +189,12 @@ def run(check, site_url, like_mark):
     if not api_url or not is_loopback(api_url):
         raise StepFailed(f"config.js names apiUrl {api_url!r}; this check talks only to loopback")
     check.done("1-list.png", f"12 mysfits with their images, from {api_url}")
+    return api_url
+
+
+def run(check, site_url, like_mark):
+    d = check.driver
+    api_url = list_step(check, site_url)
 
     check.begin("2 filter")
     expected = sorted(m["mysfitId"] for m in api_get(api_url, "/mysfits?filter=GoodEvil&value=Good")["mysfits"])
@@ -206,18 +241,267 @@ def run(check, site_url, like_mark):
                               f" (served by {served})")
 
     check.begin("5 console")
-    severe = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]
+    severe = check.console_errors()
     if severe:
         raise StepFailed("the browser console has errors:\n      " + "\n      ".join(severe))
     print(f"   ok  {check.step}: no errors in the browser console")
 
 
+# ---- --sign-in: the lab's HTTP API and its Cognito user pool.
+
+# Refused by the lab's policy (8 or more, upper, lower, numbers): no upper case, no number.
+WEAK_PASSWORD = "mysfits-weak"
+PASSWORD = "Mysfits-2026"
+CODE_LINE = r"\[localaws\] cognito: the confirmation code of {email} in (\S+) is (\d{{6}})"
+
+
+class SignIn:
+    """The sign-in flow's steps, on a Check."""
+
+    def __init__(self, check, engine_log, like_mark):
+        self.check, self.d = check, check.driver
+        self.engine_log = Path(engine_log)
+        self.like_mark = like_mark
+        self.email = f"visitor-{secrets.token_hex(4)}@example.com"
+        self.api_url = ""
+        self.pool = {}
+
+    def fill(self, fields):
+        for element_id, value in fields.items():
+            box = self.d.find_element(By.ID, element_id)
+            box.clear()
+            box.send_keys(value)
+
+    def submit(self, form, fields):
+        """Fills and submits one of the account forms; (data-error-type, text) of its message."""
+        self.fill(fields)
+        message = f"{form}-message"
+        self.check.js("document.getElementById(arguments[0]).hidden = true;", message)
+        self.d.find_element(By.ID, f"{form}-submit").click()
+        return self.check.wait(f"answer in #{message}", lambda: self.check.js(
+            "const m = document.getElementById(arguments[0]), b = document.getElementById(arguments[1]);"
+            "return !b.disabled && (!m.hidden || arguments[2]) ? [m.dataset.errorType, m.hidden ? '' : m.textContent] : null;",
+            message, f"{form}-submit", form == "signin"))
+
+    def refused(self, form, fields, error_type, shot, what):
+        """The form shows Cognito's refusal: its __type in data-error-type, its message as text."""
+        got_type, text = self.submit(form, fields)
+        # "<what did not happen>: <Cognito's message>"
+        if got_type != error_type or not text.partition(": ")[2].strip():
+            raise StepFailed(f"{what}: the page shows {text!r} ({got_type or 'no error type'}); "
+                             f"expected Cognito's {error_type} with its message")
+        self.check.done(shot, f"{what}: the page shows Cognito's {error_type}: {text}")
+
+    def signed_in_as(self):
+        return self.check.js("const w = document.getElementById('who');"
+                             "return document.getElementById('signed-in').hidden ? '' : w.dataset.email;")
+
+    def stored_tokens(self):
+        return self.check.js("return sessionStorage.getItem('mysfits.tokens');")
+
+    def sign_in(self, shot):
+        got_type, text = self.submit("signin", {"signin-email": self.email, "signin-password": PASSWORD})
+        if got_type:
+            raise StepFailed(f"signing in as {self.email}: the page shows {got_type}: {text}")
+        self.check.wait(f"'signed in as {self.email}'", lambda: self.signed_in_as() == self.email)
+        if not self.check.js("return document.getElementById('signed-out').hidden;"):
+            raise StepFailed("signed in, but the register/confirm/sign-in forms still show")
+        self.check.done(shot, f"the page shows who is signed in: {self.email}")
+
+    def sign_out(self):
+        self.d.find_element(By.ID, "sign-out").click()
+        self.check.wait("signed-out forms", lambda: self.signed_in_as() == "" and self.check.js(
+            "return !document.getElementById('signed-out').hidden;"))
+        if self.stored_tokens() is not None:
+            raise StepFailed(f"signed out, but the tab still holds tokens: {self.stored_tokens()[:60]}…")
+
+    def code(self):
+        """The code the engine wrote for this e-mail, and the pool it names."""
+        pattern = re.compile(CODE_LINE.format(email=re.escape(self.email)))
+        found = self.check.wait(f"confirmation code for {self.email} in {self.engine_log}", lambda: (
+            pattern.findall(self.engine_log.read_text(errors="replace")) or None))
+        return found[-1]
+
+    def card_likes(self, mysfit_id):
+        return self.check.js(
+            "const s = document.querySelector(`#grid .mysfit[data-mysfit-id=\"${arguments[0]}\"] .likes`);"
+            "return s ? s.dataset.likes : null;", mysfit_id)
+
+    def open_profile(self, mysfit_id):
+        """Opens the profile from its card; waits for the click it sends to be answered."""
+        self.check.js("document.getElementById('profile').open && document.getElementById('profile').close();")
+        card = self.d.find_element(By.CSS_SELECTOR, f'#grid .mysfit[data-mysfit-id="{mysfit_id}"]')
+        card.find_element(By.CSS_SELECTOR, ".open").click()
+        status = self.check.wait(f"answer to the click of {mysfit_id}", lambda: self.check.js(
+            "const p = document.getElementById('profile');"
+            "return p.open && p.dataset.mysfitId === arguments[0] && p.dataset.clickStatus || null;",
+            mysfit_id))
+        if status != "200":
+            raise StepFailed(f"the click of {mysfit_id} (POST /clicks) was answered {status}")
+
+    def run(self, site_url):
+        check, d = self.check, self.d
+        self.api_url = list_step(check, site_url)
+        self.pool = check.js("return (window.MYSFITS_CONFIG || {}).cognito || null;") or {}
+        if not self.pool.get("clientId") or not is_loopback(self.pool.get("endpoint") or ""):
+            raise StepFailed(f"config.js names no Cognito client on loopback: {self.pool!r}")
+        if check.js("return document.getElementById('account').hidden;"):
+            raise StepFailed("config.js names a user pool, but the page shows no account forms")
+
+        check.begin("2 weak password")
+        self.refused("register", {"register-email": self.email, "register-password": WEAK_PASSWORD},
+                     "InvalidPasswordException", "2-weak-password.png",
+                     f"registering with {WEAK_PASSWORD!r}")
+
+        check.begin("3 register")
+        got_type, text = self.submit("register", {"register-email": self.email,
+                                                  "register-password": PASSWORD})
+        if got_type:
+            raise StepFailed(f"registering {self.email}: the page shows {got_type}: {text}")
+        pool_id, code = self.code()
+        if pool_id != self.pool.get("userPoolId"):
+            raise StepFailed(f"the engine sent the code for pool {pool_id}, config.js names {self.pool.get('userPoolId')}")
+        check.done("3-registered.png", f"registered {self.email}; the page says: {text}")
+
+        check.begin("4 unconfirmed")
+        self.refused("signin", {"signin-email": self.email, "signin-password": PASSWORD},
+                     "UserNotConfirmedException", "4-unconfirmed.png", "signing in before confirming")
+
+        check.begin("5 wrong code")
+        if d.find_element(By.ID, "confirm-email").get_attribute("value") != self.email:
+            raise StepFailed("after registering, the confirm form does not hold the e-mail")
+        wrong = f"{(int(code) + 1) % 10 ** 6:06d}"
+        self.refused("confirm", {"confirm-code": wrong}, "CodeMismatchException", "5-wrong-code.png",
+                     f"confirming with {wrong} (the engine sent {code})")
+
+        check.begin("6 confirm")
+        got_type, text = self.submit("confirm", {"confirm-code": code})
+        if got_type:
+            raise StepFailed(f"confirming with {code}: the page shows {got_type}: {text}")
+        check.done("6-confirmed.png", f"confirmed with the code from the engine's log; the page says: {text}")
+
+        check.begin("7 e-mail taken")
+        self.refused("register", {"register-email": self.email, "register-password": PASSWORD},
+                     "UsernameExistsException", "7-email-taken.png", f"registering {self.email} again")
+
+        check.begin("8 sign in")
+        self.sign_in("8-signed-in.png")
+
+        check.begin("9 like")
+        mysfit_id = check.cards()[0]
+        before = int(self.card_likes(mysfit_id))
+        heart = d.find_element(By.CSS_SELECTOR, f'#grid .mysfit[data-mysfit-id="{mysfit_id}"] .heart')
+        heart.click()
+        check.wait("new like count", lambda: self.card_likes(mysfit_id) != str(before) or check.page_error())
+        after = int(self.card_likes(mysfit_id))
+        stored = int(api_get(self.api_url, f"/mysfits/{mysfit_id}")["likes"])
+        if after != before + 1 or stored != before + 1:
+            raise StepFailed(f"the heart took {mysfit_id} from {before} to {after} likes "
+                             f"(the API has {stored}); expected exactly {before + 1}{check.page_error()}")
+        (request, answer), = check.posts(f"/mysfits/{mysfit_id}/like")
+        if not request["headers"].get("Authorization", "").startswith("Bearer "):
+            raise StepFailed("the like went without the ID token (no Authorization: Bearer)")
+        served = check.served_by(f"/mysfits/{mysfit_id}/like")
+        if self.like_mark != "-" and served != self.like_mark:
+            raise StepFailed(f"the like was answered by target group {served}, expected {self.like_mark}")
+        check.done("9-liked.png", f"signed in, the heart took {mysfit_id} from {before} to {after} likes "
+                                  f"(served by {served})")
+
+        check.begin("10 like signed out")
+        self.sign_out()
+        heart = d.find_element(By.CSS_SELECTOR, f'#grid .mysfit[data-mysfit-id="{mysfit_id}"] .heart')
+        heart.click()
+        prompt = check.wait("prompt to sign in", lambda: check.js(
+            "const p = document.getElementById('signin-prompt');"
+            "return p.hidden ? null : [p.dataset.status, p.dataset.action,"
+            " document.getElementById('signin-prompt-text').textContent];"))
+        def second_like():
+            likes = check.posts(f"/mysfits/{mysfit_id}/like")
+            return likes[1] if len(likes) == 2 and likes[1][1] is not None else None
+        request, answer = check.wait("answer to the second like in the network log", second_like)
+        if "Authorization" in request["headers"]:
+            raise StepFailed("signed out, the like still carried an Authorization header")
+        if answer["status"] != 401 or prompt[0] != "401" or prompt[1] != "like":
+            raise StepFailed(f"signed out, the like was answered {answer['status']}; the page's "
+                             f"prompt says status {prompt[0]!r} for {prompt[1]!r}: expected the API's 401")
+        stored = int(api_get(self.api_url, f"/mysfits/{mysfit_id}")["likes"])
+        if stored != before + 1:
+            raise StepFailed(f"the refused like changed {mysfit_id}'s likes to {stored}")
+        check.done("10-sign-in-prompt.png", f"signed out, the API answered 401 and the page asks: {prompt[2]}")
+
+        check.begin("11 sign in again")
+        self.sign_in("11-signed-in-again.png")
+        if not check.js("return document.getElementById('signin-prompt').hidden;"):
+            raise StepFailed("signed in, but the prompt to sign in still shows")
+
+        check.begin("12 adopt")
+        mysfits = api_get(self.api_url, "/mysfits")["mysfits"]
+        homeless = [m["mysfitId"] for m in mysfits if not m["adopted"] and m["mysfitId"] != mysfit_id]
+        if len(homeless) < 3:
+            raise StepFailed(f"only {len(homeless)} mysfits are left to adopt and open; the lab's data has 12")
+        opened = [homeless[0]]
+        self.open_profile(opened[0])
+        d.find_element(By.ID, "profile-adopt").click()
+        check.wait("'Adopted!'", lambda: d.find_element(By.ID, "profile-adopt").text == "Adopted!"
+                   or check.page_error())
+        if not api_get(self.api_url, f"/mysfits/{opened[0]}")["adopted"]:
+            raise StepFailed(f"the page shows Adopted!, the API does not have {opened[0]} adopted")
+        if not all(r["headers"].get("Authorization", "").startswith("Bearer ")
+                   for r, _ in check.posts(f"/mysfits/{opened[0]}/adopt")):
+            raise StepFailed("the adopt went without the ID token (no Authorization: Bearer)")
+        check.done("12-adopted.png", f"{opened[0]} adopted: the button shows Adopted!")
+
+        check.begin("13 profiles")
+        for other in homeless[1:3]:
+            self.open_profile(other)
+            opened.append(other)
+        sent = [json.loads(r.get("postData") or "null") for r, a in check.posts("/clicks")
+                if a is not None and a["status"] == 200]
+        if sent != [{"mysfitId": i} for i in opened]:
+            raise StepFailed(f"the clicks the API answered 200 carried {sent}; expected one for each of {opened}")
+        check.done("13-profiles.png", "3 profiles opened, each sent a click the API answered 200")
+        print(f"   clicks: {' '.join(opened)}")
+
+        check.begin("14 sign out")
+        self.check.js("document.getElementById('profile').close();")
+        self.sign_out()
+        check.done("14-signed-out.png", "signed out: the forms show again, the tab holds no token")
+
+        check.begin("15 expired token")
+        claims = {"email": self.email, "exp": int(time.time()) - 60, "aud": self.pool["clientId"]}
+        part = lambda o: base64.urlsafe_b64encode(json.dumps(o).encode()).decode().rstrip("=")  # noqa: E731
+        expired = f"{part({'alg': 'RS256', 'kid': 'dummy'})}.{part(claims)}.c2ln"
+        check.js("sessionStorage.setItem('mysfits.tokens', JSON.stringify({idToken: arguments[0], email: arguments[1]}));",
+                 expired, self.email)
+        d.refresh()
+        check.wait("list of mysfits", lambda: check.counted()[0] != "" or check.page_error())
+        if self.signed_in_as() or self.stored_tokens() is not None:
+            raise StepFailed("an expired ID token in the tab still counts as signed in")
+        print(f"   ok  {check.step}: an expired ID token in the tab counts as signed out (and is dropped)")
+
+        check.begin("16 console")
+        endpoint = self.pool["endpoint"].rstrip("/") + "/"
+        likes = f"/mysfits/{mysfit_id}/like"
+        # The four refusals (400 from Cognito) and the refused like (401) were asked for.
+        severe = check.console_errors(lambda m: (m.startswith(endpoint + " ") and "status of 400" in m)
+                                      or (likes + " " in m and "status of 401" in m))
+        if severe:
+            raise StepFailed("the browser console has errors:\n      " + "\n      ".join(severe))
+        print(f"   ok  {check.step}: no errors in the browser console but the refusals asked for")
+
+
 def main(argv):
-    if len(argv) != 4:
+    args = argv[1:]
+    engine_log = None
+    if args[:1] == ["--sign-in"] and len(args) == 5:
+        engine_log, args = args[1], args[2:]
+    if len(args) != 3:
         sys.exit(__doc__)
-    site_url, like_mark, artifacts = argv[1], argv[2], Path(argv[3])
+    site_url, like_mark, artifacts = args[0], args[1], Path(args[2])
     if not is_loopback(site_url):
         sys.exit(f"browser_check: {site_url} is not a loopback URL; this check only opens 127.0.0.1")
+    if engine_log is not None and not Path(engine_log).is_file():
+        sys.exit(f"browser_check: {engine_log}: no such file (the engine's log, with the confirmation codes)")
     artifacts.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     # Bound and never listening: a connection to it is refused for as long as we run.
@@ -228,7 +512,10 @@ def main(argv):
         try:
             check = Check(start_browser(profile, proxy), artifacts)
             try:
-                run(check, site_url, like_mark)
+                if engine_log is None:
+                    run(check, site_url, like_mark)
+                else:
+                    SignIn(check, engine_log, like_mark).run(site_url)
             except Exception:
                 check.driver.save_screenshot(str(artifacts / "failed.png"))
                 raise

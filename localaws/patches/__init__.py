@@ -12,12 +12,12 @@ aside. ``tests/moto/test_core_stack.py`` checks them against moto;
 
 from __future__ import annotations
 
-from . import (cfn_apigatewayv2, cfn_cognito, cfn_deletions, cfn_s3_bucket_policy,
+from . import (cfn_apigatewayv2, cfn_cognito, cfn_deletions, cfn_firehose, cfn_s3_bucket_policy,
                cfn_s3_bucket_website, cfn_target_group_attributes, cfn_target_group_updates, cfn_vpc_dns,
                cloudwatch_cbor, cloudwatch_dimensions, cognito_confirmation_codes,
                ecs_deployments, ecs_service_settings,
                ecs_service_targets, ecs_task_enis, ecs_task_lifecycle, elbv2_rule_priorities,
-               elbv2_rule_quotas)
+               elbv2_rule_quotas, firehose_buffering)
 from ._shared import PatchError, Patching, lock
 
 __all__ = ["PatchError", "Patching", "apply", "lock"]
@@ -29,7 +29,8 @@ MODULES = (cfn_deletions, ecs_deployments, ecs_service_settings, ecs_service_tar
            cfn_vpc_dns, ecs_task_enis, ecs_task_lifecycle, cfn_target_group_attributes,
            cfn_target_group_updates, cfn_s3_bucket_website, cfn_s3_bucket_policy,
            elbv2_rule_priorities, elbv2_rule_quotas, cloudwatch_dimensions, cloudwatch_cbor,
-           cognito_confirmation_codes, cfn_cognito, cfn_apigatewayv2)
+           cognito_confirmation_codes, cfn_cognito, cfn_apigatewayv2, firehose_buffering,
+           cfn_firehose)
 
 _applied: Patching | None = None
 

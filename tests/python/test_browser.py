@@ -105,6 +105,16 @@ def test_unreachable_api_fails_at_the_list(tmp_path):
     assert "step 1 list failed" in proc.stderr and "no answer" in proc.stderr, proc.stderr
 
 
+def test_sign_in_mode_needs_a_user_pool_in_config_js(site, tmp_path):
+    # The load balancer's lab (config.js with apiUrl only) has no sign-in to check.
+    log = tmp_path / "engine.log"
+    log.write_text("")
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--sign-in", str(log), site, "-",
+                           str(tmp_path / "shots")], capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 1
+    assert "step 1 list failed: config.js names no Cognito client on loopback" in proc.stderr, proc.stderr
+
+
 def test_refuses_a_site_that_is_not_loopback(tmp_path):
     proc = browser_check("http://example.com/", "-", tmp_path / "shots")
     assert proc.returncode != 0 and "not a loopback URL" in proc.stderr
