@@ -119,11 +119,19 @@ def main() -> None:
         if missing:
             print(f"   {report.get('records')} record(s) so far; waiting for {len(missing)}")
             sys.exit(2)
+        from datetime import datetime
+
+        def when(text: str) -> datetime:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
         for m in wanted:
             c = seen[m]
             if not all(c.get(k) for k in ("name", "species", "goodevil", "lawchaos")):
                 fail(f"the record of {m} is not enriched: {c}")
-            print(f"   click {m}: {c['name']}, {c['species']}, {c['goodevil']}, {c['lawchaos']}")
+            # S3's last-modified time has whole seconds: the latency is to within one.
+            latency = (when(c["deliveredAt"]) - when(c["clickedAt"])).total_seconds()
+            print(f"   click {m}: {c['name']}, {c['species']}, {c['goodevil']}, {c['lawchaos']};"
+                  f" clicked {c['clickedAt']}, in the bucket {c['deliveredAt']} ({latency:+.1f} s)")
     elif what == "leftovers":
         leftovers(sys.argv[2])
     else:
@@ -133,17 +141,22 @@ def main() -> None:
 def leftovers(lab: str) -> None:
     """What cleanup's own sweep reads through the tagging index, asked of each service
     by name too: the engine's index does not cover Cognito or API Gateway."""
+    import os
+
     import boto3
 
+    # The variables the tool reads: AWS_ENDPOINT_URL, AWS_REGION (which boto3 leaves to
+    # AWS_DEFAULT_REGION), the keys.
+    session = boto3.Session(region_name=os.environ.get("AWS_REGION"))
     left = []
-    idp = boto3.client("cognito-idp")
+    idp = session.client("cognito-idp")
     left += [f"user pool {p['Id']}" for p in idp.list_user_pools(MaxResults=60)["UserPools"]
              if p["Name"] == f"{lab}-users"]
-    apigw = boto3.client("apigatewayv2")
+    apigw = session.client("apigatewayv2")
     left += [f"API {a['ApiId']}" for a in apigw.get_apis()["Items"] if a["Name"] == f"{lab}-api"]
     left += [f"VPC link {v['VpcLinkId']}" for v in apigw.get_vpc_links()["Items"]
              if v["Name"] == f"{lab}-link"]
-    streams = boto3.client("firehose").list_delivery_streams()["DeliveryStreamNames"]
+    streams = session.client("firehose").list_delivery_streams()["DeliveryStreamNames"]
     left += [f"delivery stream {s}" for s in streams if s == f"{lab}-clicks"]
     if left:
         fail(f"still present after cleanup: {', '.join(left)}")

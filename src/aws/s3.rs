@@ -35,6 +35,28 @@ impl Aws {
             .map(BTreeMap::from_iter))
     }
 
+    /// Every object's key and last-modified time (RFC 3339), all pages, in key order;
+    /// `None` when the bucket does not exist.
+    pub async fn object_times(
+        &self,
+        bucket: &str,
+    ) -> Result<Option<Vec<(String, Option<String>)>>, AwsError> {
+        use aws_sdk_s3::primitives::DateTimeFormat;
+        let pages = self.s3.list_objects_v2().bucket(bucket).into_paginator();
+        let objects = all_pages(pages.send(), "list bucket objects", |p| {
+            p.contents()
+                .iter()
+                .filter_map(|o| {
+                    let time = o
+                        .last_modified()
+                        .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok());
+                    Some((o.key()?.to_string(), time))
+                })
+                .collect::<Vec<_>>()
+        });
+        Ok(objects.await.none_if(|e| e.is_code("NoSuchBucket"))?)
+    }
+
     /// One object's bytes.
     pub async fn get_object(&self, bucket: &str, key: &str) -> Result<Vec<u8>, AwsError> {
         let out = self

@@ -41,20 +41,26 @@ pub struct Click {
     lawchaos: Option<String>,
     #[serde(default)]
     clicked_at: Option<String>,
+    /// When its object reached the bucket (S3's last-modified time): filled in here.
+    #[serde(default)]
+    delivered_at: Option<String>,
 }
 
-/// Every record of the objects' bodies (in key order: Firehose's keys sort by time), and
-/// how many lines were not one.
-fn parse(bodies: &[Vec<u8>]) -> (Vec<Click>, usize) {
+/// Every record of the objects (body, delivery time), in key order (Firehose's keys sort
+/// by time), and how many lines were not one.
+fn parse(objects: &[(Vec<u8>, Option<String>)]) -> (Vec<Click>, usize) {
     let mut clicks = Vec::new();
     let mut unreadable = 0;
-    for body in bodies {
+    for (body, delivered_at) in objects {
         for line in String::from_utf8_lossy(body).lines() {
             if line.trim().is_empty() {
                 continue;
             }
             match serde_json::from_str::<Click>(line) {
-                Ok(click) => clicks.push(click),
+                Ok(click) => clicks.push(Click {
+                    delivered_at: delivered_at.clone(),
+                    ..click
+                }),
                 Err(_) => unreadable += 1,
             }
         }
@@ -66,20 +72,20 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::ClicksArgs) -> Result<ClicksR
     let outputs = ctx.outputs().await?;
     let modern = outputs.modern()?;
     let bucket = &modern.clicks_bucket;
-    let keys: Vec<String> = ctx
+    let keys: Vec<(String, Option<String>)> = ctx
         .aws
-        .bucket_objects(bucket)
+        .object_times(bucket)
         .await?
         .ok_or_else(|| Error::ClicksBucketMissing(bucket.clone()))?
-        .into_keys()
+        .into_iter()
         // Firehose's failed deliveries go under errors/: they are not clicks.
-        .filter(|k| !k.starts_with("errors/"))
+        .filter(|(k, _)| !k.starts_with("errors/"))
         .collect();
-    let mut bodies = Vec::with_capacity(keys.len());
-    for key in &keys {
-        bodies.push(ctx.aws.get_object(bucket, key).await?);
+    let mut objects = Vec::with_capacity(keys.len());
+    for (key, time) in &keys {
+        objects.push((ctx.aws.get_object(bucket, key).await?, time.clone()));
     }
-    let (clicks, unreadable) = parse(&bodies);
+    let (clicks, unreadable) = parse(&objects);
     let records = clicks.len();
     let latest = clicks[records.saturating_sub(args.last)..].to_vec();
     Ok(ClicksReport {
@@ -95,9 +101,8 @@ pub async fn run(ctx: &Ctx<'_>, args: &crate::cli::ClicksArgs) -> Result<ClicksR
 impl Render for ClicksReport {
     fn text(&self) -> String {
         let r = self;
-        let plural = |n: usize, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let mut out = vec![format!(
             "{} in {} of s3://{} (stream {})",
             plural(r.records, "click record", "click records"),
@@ -115,12 +120,21 @@ impl Render for ClicksReport {
             let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
             out.push(String::new());
             out.push(table(
-                &["CLICKED AT", "MYSFIT", "NAME", "SPECIES", "GOOD/EVIL", "LAW/CHAOS"],
+                &[
+                    "CLICKED AT",
+                    "DELIVERED AT",
+                    "MYSFIT",
+                    "NAME",
+                    "SPECIES",
+                    "GOOD/EVIL",
+                    "LAW/CHAOS",
+                ],
                 r.latest
                     .iter()
                     .map(|c| {
                         vec![
                             or_dash(&c.clicked_at),
+                            or_dash(&c.delivered_at),
                             c.mysfit_id.clone(),
                             or_dash(&c.name),
                             or_dash(&c.species),
@@ -146,9 +160,14 @@ mod tests {
 "#
         .to_vec();
         let b = b"not json\n\n{\"mysfitId\":\"c\"}".to_vec();
-        let (clicks, unreadable) = parse(&[a, b]);
+        let t = Some("2026-12-07T10:00:03Z".to_string());
+        let (clicks, unreadable) = parse(&[(a, t.clone()), (b, None)]);
+        assert_eq!(clicks[0].delivered_at, t);
         assert_eq!(
-            clicks.iter().map(|c| c.mysfit_id.as_str()).collect::<Vec<_>>(),
+            clicks
+                .iter()
+                .map(|c| c.mysfit_id.as_str())
+                .collect::<Vec<_>>(),
             ["a", "b", "c"]
         );
         assert_eq!(clicks[0].species.as_deref(), Some("Yeti"));
@@ -162,7 +181,7 @@ mod tests {
             bucket: "b1".into(),
             objects: 1,
             records: 1,
-            latest: parse(&[br#"{"mysfitId":"a","name":"Cole"}"#.to_vec()]).0,
+            latest: parse(&[(br#"{"mysfitId":"a","name":"Cole"}"#.to_vec(), None)]).0,
             unreadable: 0,
         };
         let text = report.text();

@@ -384,6 +384,11 @@ fn summary_rows(
         vec!["Cluster".into(), outputs.cluster_name.clone()],
         vec![label.into(), value],
     ];
+    // A core lab's API in front (the page's API) and its user pool.
+    if let Some(m) = &outputs.modern {
+        rows.push(vec!["API".into(), m.api_url.clone()]);
+        rows.push(vec!["User pool".into(), m.user_pool_id.clone()]);
+    }
     for service in &ctx.manifest().services {
         if let Ok(uri) = outputs.repository(&service.name) {
             rows.push(vec![

@@ -160,7 +160,10 @@ mod tests {
         );
         let text = render(&cleanup_plan(&inv));
         assert!(text.contains("mysfits/like-service (2 images)"), "{text}");
-        assert!(text.contains("7. files of the page and the clicks"), "{text}");
+        assert!(
+            text.contains("7. files of the page and the clicks"),
+            "{text}"
+        );
         assert!(text.contains("mysfits-websitebucket-x (5 files)"), "{text}");
         assert!(text.starts_with("1. one-off tasks"), "{text}");
         assert!(text.contains("2. ECS services"), "{text}");

@@ -206,8 +206,10 @@ mod tests {
     #[test]
     fn config_js_names_the_api_without_a_trailing_slash_and_the_sign_in() {
         assert_eq!(
-            config_js(&config("https://a1b2c3.execute-api.us-east-1.amazonaws.com/")),
-            r#"window.MYSFITS_CONFIG = {"apiUrl":"https://a1b2c3.execute-api.us-east-1.amazonaws.com","cognito":{"clientId":"1h57kf5cpq17m0eml12EXAMPLE","endpoint":"https://cognito-idp.us-east-1.amazonaws.com","region":"us-east-1","userPoolId":"us-east-1_abc"}};"#
+            config_js(&config(
+                "https://a1b2c3.execute-api.us-east-1.amazonaws.com/"
+            )),
+            r#"window.MYSFITS_CONFIG = {"apiUrl":"https://a1b2c3.execute-api.us-east-1.amazonaws.com","cognito":{"region":"us-east-1","endpoint":"https://cognito-idp.us-east-1.amazonaws.com","userPoolId":"us-east-1_abc","clientId":"1h57kf5cpq17m0eml12EXAMPLE"}};"#
         );
         // JSON-escaped, so no URL can break out of the string.
         assert!(config_js(&config(r#"http://a"b"#)).contains(r#""apiUrl":"http://a\"b""#));

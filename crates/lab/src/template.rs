@@ -355,6 +355,7 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         wanted.push(repo_output("like-service"));
+        wanted.push(repo_output("clicks-service"));
         have.sort();
         wanted.sort();
         assert_eq!(have, wanted, "the default (monolith) gets no repository");
