@@ -174,19 +174,22 @@ async fn delete_one(
                 Ok(body) => mysfits_lab::template::descriptions(&body),
                 Err(_) => Default::default(),
             };
-            aws.delete_stack(&item.id).await?;
-            let end = aws
-                .wait_stack(
-                    &item.id,
-                    &labels,
-                    &ctx.reporter,
-                    crate::aws::poll::STACK_TIMEOUT,
-                )
-                .await
-                .map_err(|source| Error::Wait {
-                    stack: item.id.clone(),
-                    source,
-                })?;
+            let mut end = delete_stack(ctx, &item.id, &labels).await?;
+            // Firehose may still deliver a buffer it held (its interval: up to 15 min) after
+            // the clicks bucket was emptied, and a bucket with objects stops the delete:
+            // the stack's own buckets are emptied again, and the delete tried once more.
+            if matches!(&end, mysfits_lab::stack::StackEnd::Settled { .. }) {
+                let mut emptied = 0;
+                for r in aws.stack_resources(&item.id).await? {
+                    if r.kind == "AWS::S3::Bucket" && r.failed && !r.physical_id.is_empty() {
+                        emptied += aws.empty_bucket(&r.physical_id).await?;
+                    }
+                }
+                if emptied > 0 {
+                    row.update(&format!("{emptied} late object(s) emptied; deleting again"));
+                    end = delete_stack(ctx, &item.id, &labels).await?;
+                }
+            }
             if let mysfits_lab::stack::StackEnd::Settled { status, reasons } = end {
                 return Err(Error::StackFailed {
                     stack: item.id.clone(),
@@ -197,6 +200,22 @@ async fn delete_one(
         }
     }
     Ok("deleted".into())
+}
+
+/// DeleteStack, then its rows until the stack is gone or settles otherwise.
+async fn delete_stack(
+    ctx: &Ctx<'_>,
+    stack: &str,
+    labels: &std::collections::BTreeMap<String, String>,
+) -> Result<mysfits_lab::stack::StackEnd, Error> {
+    ctx.aws.delete_stack(stack).await?;
+    ctx.aws
+        .wait_stack(stack, labels, &ctx.reporter, crate::aws::poll::STACK_TIMEOUT)
+        .await
+        .map_err(|source| Error::Wait {
+            stack: stack.to_string(),
+            source,
+        })
 }
 
 /// A resource already gone is what we wanted: a re-run after an interrupt must not fail on it.

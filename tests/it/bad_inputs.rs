@@ -186,6 +186,9 @@ fn init_writes_the_manifest_and_its_apps_once() {
         ("examples/like-service/Dockerfile", ""),
         ("examples/like-service/app.py", ""),
         ("examples/like-service/requirements.txt", ""),
+        ("examples/clicks-service/Dockerfile", ""),
+        ("examples/clicks-service/app.py", ""),
+        ("examples/clicks-service/requirements.txt", ""),
     ];
     let same_as_repo = || {
         for (path, source) in files {
@@ -210,7 +213,7 @@ fn init_writes_the_manifest_and_its_apps_once() {
     same_as_repo();
     std::fs::write(home.path().join("mysfits.yaml"), "edited").unwrap();
     init(&[]).fails_with(
-        "mysfits.yaml, examples/monolith-service/Dockerfile and 6 more already exist: nothing was written",
+        "mysfits.yaml, examples/monolith-service/Dockerfile and 9 more already exist: nothing was written",
     );
     assert_eq!(
         std::fs::read_to_string(home.path().join("mysfits.yaml")).unwrap(),
