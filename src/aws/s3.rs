@@ -54,7 +54,7 @@ impl Aws {
                 })
                 .collect::<Vec<_>>()
         });
-        Ok(objects.await.none_if(|e| e.is_code("NoSuchBucket"))?)
+        objects.await.none_if(|e| e.is_code("NoSuchBucket"))
     }
 
     /// One object's bytes.

@@ -210,7 +210,12 @@ async fn delete_stack(
 ) -> Result<mysfits_lab::stack::StackEnd, Error> {
     ctx.aws.delete_stack(stack).await?;
     ctx.aws
-        .wait_stack(stack, labels, &ctx.reporter, crate::aws::poll::STACK_TIMEOUT)
+        .wait_stack(
+            stack,
+            labels,
+            &ctx.reporter,
+            crate::aws::poll::STACK_TIMEOUT,
+        )
         .await
         .map_err(|source| Error::Wait {
             stack: stack.to_string(),

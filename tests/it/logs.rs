@@ -207,7 +207,7 @@ async fn logs_and_route_find_the_labs_services_without_its_manifest() {
         "/api/users/1 → users (rule priority 1: /api/users*)"
     );
     let r = moto.run(&["logs", "nope"]).fails_with(
-        "unknown service 'nope': lab 'mysfits' has like-service, monolith-service, users, web \
+        "unknown service 'nope': lab 'mysfits' has clicks-service, like-service, monolith-service, users, web \
          (its ECS services and the manifest's)",
     );
     assert_eq!(r.code, 2);

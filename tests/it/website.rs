@@ -125,15 +125,30 @@ async fn up_publishes_the_page_with_its_config_and_a_rerun_puts_nothing() {
             "{key}: the bucket's bytes differ from site/{key}"
         );
     }
+    // config.js names the API in front and the sign-in the page calls itself.
     let (content_type, body) = get(&s3, bucket, "config.js").await;
     assert_eq!(content_type, "text/javascript; charset=utf-8");
+    let config = String::from_utf8(body).unwrap();
+    let config: serde_json::Value = serde_json::from_str(
+        config
+            .strip_prefix("window.MYSFITS_CONFIG = ")
+            .and_then(|c| c.strip_suffix(';'))
+            .unwrap_or_else(|| panic!("config.js: {config}")),
+    )
+    .unwrap();
     assert_eq!(
-        String::from_utf8(body).unwrap(),
-        format!(
-            "window.MYSFITS_CONFIG = {{\"apiUrl\": \"{}\"}};",
-            alb_url.trim_end_matches('/')
-        )
+        config,
+        serde_json::json!({
+            "apiUrl": outputs["ApiUrl"].as_str().unwrap().trim_end_matches('/'),
+            "cognito": {
+                "region": "us-east-1",
+                "endpoint": moto.endpoint(),
+                "userPoolId": outputs["UserPoolId"],
+                "clientId": outputs["UserPoolClientId"],
+            },
+        })
     );
+    assert_ne!(config["apiUrl"], alb_url, "the page goes through the API");
 
     // Text output and status name the page too.
     let text = moto.run(&["status"]).ok().stdout;
@@ -233,7 +248,11 @@ async fn cleanup_empties_its_bucket_and_spares_one_it_did_not_create() {
         .unwrap();
 
     let plan = moto.run(&["cleanup", "--dry-run"]).ok();
-    assert!(plan.stdout.contains("website files"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("files of the page and the clicks"),
+        "{}",
+        plan.stdout
+    );
     assert!(
         plan.stdout.contains(&format!("{bucket} ({total} files)")),
         "{}",

@@ -649,10 +649,13 @@ class TestCoreStack:
             warnings.warn(MotoGap("template declares execution role ManagedPolicyArns: "
                                   "AmazonECSTaskExecutionRolePolicy, moto does not apply it"))
 
-    def test_task_role_covers_the_table_and_its_indexes_only(self, core: CoreRound, live: Live) -> None:
+    def test_task_role_covers_the_table_its_indexes_and_the_clicks_stream_only(
+            self, core: CoreRound, live: Live) -> None:
         resources = {r for st in live.task_role_statements
                      for r in (st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]])}
-        assert resources == {core.outputs["TableArn"], core.outputs["TableArn"] + "/index/*"}
+        stream = (f"arn:aws:firehose:{REGION}:123456789012:deliverystream/"
+                  f"{core.outputs['ClicksStream']}")
+        assert resources == {core.outputs["TableArn"], core.outputs["TableArn"] + "/index/*", stream}
 
     def test_task_role_actions_explicit(self, live: Live) -> None:
         actions = {a for st in live.task_role_statements

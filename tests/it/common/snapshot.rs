@@ -30,6 +30,14 @@ pub fn settings() -> insta::Settings {
             r"mysfits-websitebucket-[a-z0-9]+",
             "mysfits-websitebucket-[id]",
         ),
+        (
+            r"mysfits-clicksbucket-[a-z0-9]+",
+            "mysfits-clicksbucket-[id]",
+        ),
+        // API Gateway and Cognito make up an API id, a pool id and a client id.
+        (r"//[a-z0-9]{8,10}\.execute-api\.", "//[api].execute-api."),
+        (r"\b(us-east-1)_[0-9a-zA-Z]+", "${1}_[pool]"),
+        (r#"("UserPoolClientId": ")[a-z0-9]+"#, "${1}[client]"),
     ] {
         s.add_filter(pattern, replacement);
     }
