@@ -5,7 +5,7 @@ balancer's port refusing connections until it is active, DELETE_IN_PROGRESS then
 a task's PROVISIONING and PENDING phases, CloudWatch datapoints hidden until their
 delay; and the engine without ``--pace`` as instant as before.
 
-Run: .venv/bin/python -m pytest localaws/test_pace.py -q   (~40 s)
+Run: .venv/bin/python -m pytest localaws/test_pace.py -q   (~35 s; podman and the registry, as the engine)
 """
 
 from __future__ import annotations
@@ -238,6 +238,24 @@ def test_a_stack_with_a_load_balancer_takes_its_modeled_time(engine: Engine) -> 
         time.sleep(0.2)
     assert time.monotonic() - answered >= delay - 1.0  # the datapoint's second, rounded down
     assert counted() == 1
+
+    # Updating the target group in place: UPDATE_IN_PROGRESS for its update only, and no
+    # second update meanwhile (AWS refuses it).
+    changed = template()
+    changed["Resources"]["Group"]["Properties"]["HealthCheckIntervalSeconds"] = 10
+    began = time.monotonic()
+    cfn.update_stack(StackName="pace", TemplateBody=json.dumps(changed))
+    assert cfn.describe_stacks(StackName="pace")["Stacks"][0]["StackStatus"] == "UPDATE_IN_PROGRESS"
+    with pytest.raises(cfn.exceptions.ClientError, match="UPDATE_IN_PROGRESS state and can not be updated"):
+        cfn.update_stack(StackName="pace", TemplateBody=json.dumps(template()))
+    while cfn.describe_stacks(StackName="pace")["Stacks"][0]["StackStatus"] == "UPDATE_IN_PROGRESS":
+        time.sleep(0.05)
+    assert base - 0.1 <= time.monotonic() - began <= base + 1.0
+    assert cfn.describe_stacks(StackName="pace")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    updated = [(e["LogicalResourceId"], e["ResourceStatus"]) for e in
+               cfn.describe_stack_events(StackName="pace")["StackEvents"] if "UPDATE" in e["ResourceStatus"]]
+    assert updated == [("pace", "UPDATE_COMPLETE"), ("Group", "UPDATE_COMPLETE"),
+                       ("Group", "UPDATE_IN_PROGRESS"), ("pace", "UPDATE_IN_PROGRESS")]
 
     # Deleting: DELETE_IN_PROGRESS, still found by name, then gone.
     gone_after = 4 * base  # listener, then load balancer and group, then subnets and group, then VPC
