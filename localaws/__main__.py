@@ -1,7 +1,7 @@
 """A local AWS with a data plane, on 127.0.0.1: moto for the APIs, podman for the tasks,
 a real registry for ECR, and load balancers that route by their live rules.
 
-    python -m localaws [--port 0] [--state-dir DIR] [--verbose]
+    python -m localaws [--port 0] [--state-dir DIR] [--verbose] [--pace off|aws [--pace-scale F]]
 
 Prints, once everything answers, exactly these lines to stdout and nothing else:
 
@@ -20,6 +20,9 @@ tagged ``localaws:port``; JWT authorizers check tokens against the engine's Cogn
 repository URIs are ``127.0.0.1:<registry port>/<name>``, a task's public IP is
 127.0.0.1, and a task's network reaches the engine and nothing else (seal.py), AWS's
 own host names included (aws_names.py).
+
+``--pace aws`` makes the control plane take the time AWS takes (stacks, load balancers,
+task starts, metrics; figures in pace.py, scaled by ``--pace-scale``); off by default.
 
 Stops on SIGTERM/SIGINT, or when its stdin (a pipe) closes; then it stops every
 container it started, removes them, takes its names off the images it pulled or built (untag), and stops the registry.
@@ -65,7 +68,16 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--state-dir", help="registry storage and logs (default: a temp dir)")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--pace", choices=("off", "aws"), default="off",
+                        help="aws: the control plane takes the time AWS takes (pace.py)")
+    parser.add_argument("--pace-scale", type=float, default=1.0, metavar="F",
+                        help="with --pace aws: multiply every figure by F (e.g. 0.1)")
     args = parser.parse_args()
+    if args.pace_scale <= 0:
+        parser.error("--pace-scale must be more than 0")
+    from . import pace
+
+    pace.configure(args.pace, args.pace_scale)
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -92,6 +92,8 @@ class AlbDataPlane:
         self._servers: dict[str, tuple[LbServer, threading.Thread]] = {}
         self._listeners: dict[str, tuple[LbServer, threading.Thread]] = {}
         self._stats: dict[str, dict[str, int]] = {}
+        # Servers of load balancers not active yet (pace_elb.py): bound, refusing.
+        self._waiting: dict[str, list[LbServer]] = {}
         self._rr: dict[str, int] = {}
         # Signs the AWSALB cookies of this engine run (AWS encrypts them with a rotating key).
         self._cookie_key = secrets.token_bytes(32)
@@ -112,7 +114,8 @@ class AlbDataPlane:
                 return self._servers[lb_arn][0].server_address[1]
             if lb_arn not in self.backend(account_id, region).load_balancers:
                 raise LookupError(f"no load balancer {lb_arn} in {account_id}/{region}")
-            self._servers[lb_arn] = self._serve(LbServer(self, account_id, region, lb_arn))
+            self._servers[lb_arn] = self._serve(LbServer(self, account_id, region, lb_arn,
+                                                         listen=not self._waits(lb_arn)))
             if self.metrics is not None and self._sampler is None:
                 self._sampler = threading.Thread(target=self._sample_loop, name="alb:hosts", daemon=True)
                 self._sampler.start()
@@ -127,7 +130,8 @@ class AlbDataPlane:
         self.start(account_id, region, lb_arn)
         with self._lock:
             if listener_arn not in self._listeners:
-                server = LbServer(self, account_id, region, lb_arn, listener_arn)
+                server = LbServer(self, account_id, region, lb_arn, listener_arn,
+                                  listen=not self._waits(lb_arn))
                 listener = server.listener()
                 try:
                     if listener is not None:
@@ -142,6 +146,11 @@ class AlbDataPlane:
     def unlisten(self, listener_arn: str) -> None:
         with self._lock:
             entry = self._listeners.pop(listener_arn, None)
+            waiting = self._waiting.get(entry[0].lb_arn, []) if entry else []
+            if entry is not None and entry[0] in waiting:
+                waiting.remove(entry[0])
+                entry[0].server_close()  # bound, never served
+                return
         if entry is not None:
             close_server(*entry)
 
@@ -162,15 +171,45 @@ class AlbDataPlane:
             entry = self._servers.pop(lb_arn, None)
             own = [arn for arn, (srv, _) in self._listeners.items() if srv.lb_arn == lb_arn]
             entries = [self._listeners.pop(arn) for arn in own]
+            waiting = self._waiting.pop(lb_arn, [])
+        for server in waiting:  # bound, never served
+            server.server_close()
         for server, thread in ([entry] if entry else []) + entries:
-            close_server(server, thread)
+            if server not in waiting:
+                close_server(server, thread)
+        pace = _pace()
+        if pace is not None:
+            pace.forget_lb(lb_arn)
+
+    def _waits(self, lb_arn: str) -> bool:
+        """At AWS pace, whether the load balancer is still provisioning (its servers then
+        wait, refusing connections, until it is active)."""
+        pace = _pace()
+        return pace is not None and not pace.lb_active(lb_arn)
 
     def _serve(self, server: LbServer) -> tuple[LbServer, threading.Thread]:
         name = server.lb_arn.split("/")[-2] + (f":{server.listener_arn[-6:]}" if server.listener_arn else "")
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                                   name=f"alb:{name}", daemon=True)
+        pace = _pace()
+        if pace is not None and not pace.lb_active(server.lb_arn):
+            # Not listening yet: the thread starts with the load balancer's activation.
+            self._waiting.setdefault(server.lb_arn, []).append(server)
+            pace.at(f"lb:{server.lb_arn}", pace.lb_active_at(server.lb_arn),
+                    lambda arn=server.lb_arn: self._activate(arn))
+            return server, thread
         thread.start()
         return server, thread
+
+    def _activate(self, lb_arn: str) -> None:
+        """The load balancer is active: its servers listen and serve."""
+        with self._lock:
+            servers = self._waiting.pop(lb_arn, [])
+            entries = [e for e in list(self._servers.values()) + list(self._listeners.values())
+                       if e[0] in servers]
+        for server, thread in entries:
+            server.server_activate()
+            thread.start()
 
     def listeners(self, server: LbServer) -> list[Any]:
         """The listeners of a server's load balancer, read live from moto ([] if gone)."""
@@ -292,6 +331,12 @@ class AlbDataPlane:
             self._rr[tg_arn] = n + 1
         host, port, _ = pool[n % len(pool)]
         return host, int(port)
+
+
+def _pace() -> Any:
+    from . import pace
+
+    return pace.current()
 
 
 def _is_loopback(host: str) -> bool:

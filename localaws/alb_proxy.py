@@ -72,7 +72,7 @@ class LbServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, plane: AlbDataPlane, account_id: str, region: str, lb_arn: str,
-                 listener_arn: str | None = None):
+                 listener_arn: str | None = None, listen: bool = True):
         self.plane = plane
         self.account_id = account_id
         self.region = region
@@ -84,7 +84,16 @@ class LbServer(ThreadingHTTPServer):
         # Why connections are refused now (an HTTPS listener without a usable
         # certificate), so that it is said once, not per connection.
         self.refusing: str | None = None
-        super().__init__(("127.0.0.1", 0), _Handler)
+        # listen=False: the port is taken (bound) but refuses connections until
+        # server_activate() (a load balancer still provisioning: pace_elb.py).
+        super().__init__(("127.0.0.1", 0), _Handler, bind_and_activate=False)
+        try:
+            self.server_bind()
+            if listen:
+                self.server_activate()
+        except BaseException:
+            self.server_close()
+            raise
 
     def listener(self) -> Any:
         """The listener this server serves, read live from moto (None if gone)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import logs, podman
+from . import logs, pace as pace_model, pace_tasks, podman
 from .ecs_tasks import LocalTask, utc_now
 
 __all__ = ["ContainerStarter"]
@@ -23,8 +23,21 @@ class ContainerStarter:
                         load_balancers: list[dict[str, Any]]) -> None:
         task = local.task
         try:
-            with self.lock:
-                task.last_status = "PENDING"
+            pace = pace_model.current()
+
+            def stopped() -> bool:
+                return task.desired_status != "RUNNING"
+
+            def pending() -> None:
+                with self.lock:
+                    task.last_status = "PENDING"
+
+            if pace is None:
+                pending()
+            elif not pace_tasks.starting(
+                    pace, task, [d["image"] for d in task_definition.container_definitions],
+                    self.registry_host, stopped, pending):
+                return  # stopped meanwhile (AWS pace, pace_tasks.py); the loop records it
             first = None
             for definition in task_definition.container_definitions:
                 image = definition["image"]

@@ -40,6 +40,14 @@ def matches(code: int, matcher: str) -> bool:
     return False
 
 
+def _first_check() -> float:
+    """Seconds from registration to the first check: 1, or AWS's (pace_elb.py)."""
+    from . import pace
+
+    model = pace.current()
+    return model.seconds("elb:registration") if model is not None else 1.0
+
+
 @dataclass
 class Target:
     group_arn: str
@@ -93,7 +101,7 @@ class Health:
         with self._lock:
             group.register([{"Id": target_id, "Port": port}])
             self._targets[(group.arn, target_id, port)] = Target(
-                group.arn, target_id, port, host_port, next_check=time.monotonic() + 1.0)
+                group.arn, target_id, port, host_port, next_check=time.monotonic() + _first_check())
 
     def deregister(self, group: Any, target_id: str, port: int) -> float:
         """Starts draining; returns when the target is gone (monotonic seconds)."""

@@ -1,7 +1,7 @@
 """Everything the engine changes in moto, in one place: the patches (AWS behaviour moto
 lacks, which the tests' plain moto gets too) and the data plane's hooks (load balancers
 served, health checks answered, tasks run, ECR in the registry, websites served, HTTP
-APIs served).
+APIs served), and, with ``--pace aws``, the pace model's (``pace.py``).
 
 Every moto attribute is replaced through one ``patches.Patching``, which refuses a
 second replacement of the same attribute: each is owned by one module, so no order of
@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import alb, apigw, ecs, health, patches, registry, website
+from . import (alb, apigw, ecs, health, pace, pace_cfn, pace_elb, pace_metrics, patches, registry,
+               website)
 from .patches import Patching, lock
 
 
@@ -26,6 +27,11 @@ def apply(registry_: registry.Registry, checker: health.Health, plane: alb.AlbDa
     website.apply(patching, sites)
     apigw.apply(patching, gateway)
     serialize_requests(patching)
+    model = pace.current()
+    if model is not None:  # --pace aws; off changes nothing
+        pace_cfn.apply(patching, model)
+        pace_elb.apply(patching, model)
+        pace_metrics.apply(patching, model)
     return patching
 
 

@@ -18,7 +18,10 @@ import json, sys
 from localaws import patches
 from localaws.patches import PatchError, Patching
 
-engine = sys.argv[1] == "engine"
+engine = sys.argv[1] in ("engine", "pace")
+if sys.argv[1] == "pace":
+    from localaws import pace
+    pace.configure("aws", 0.01)
 patching = patches.apply(engine=engine)
 if engine:
     from moto.elbv2.models import elbv2_backends
@@ -87,3 +90,16 @@ def test_engine_patches_and_hooks_apply_once_each() -> None:
                  "moto.moto_server.werkzeug_app.DomainDispatcherApplication.__call__",
                  "moto.s3.models.FakeBucket.create_from_cloudformation_json"):
         assert result["replaced"].count(name) == 1, name
+
+
+def test_the_pace_model_applies_once_each_with_the_engine() -> None:
+    """``--pace aws`` adds its replacements (pace_cfn.py, pace_elb.py, pace_metrics.py) to
+    the engine's, each attribute still replaced once."""
+    result = _apply("pace")
+    _check(result)
+    for name in ("moto.cloudformation.models.CloudFormationBackend.create_stack",
+                 "moto.cloudformation.models.Stack.status",
+                 "moto.elbv2.models.FakeLoadBalancer.activate",
+                 "moto.cloudwatch.models.CloudWatchBackend.get_all_metrics"):
+        assert result["replaced"].count(name) == 1, name
+    assert len(result["replaced"]) > len(_apply("engine")["replaced"])
