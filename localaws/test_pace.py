@@ -128,7 +128,9 @@ class Engine:
     def stop(self) -> int:
         assert self.proc.stdin is not None
         self.proc.stdin.close()
-        code = self.proc.wait(30)
+        # It stops and removes its containers and untags its images: podman on a busy
+        # machine (a whole test run) can take a while.
+        code = self.proc.wait(180)
         subprocess.run(["rm", "-rf", self.state], check=False)
         return code
 

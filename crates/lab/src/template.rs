@@ -297,8 +297,8 @@ mod tests {
         let got = |k: &str| params[k].as_str();
         assert_eq!(
             HEALTH_PARAMETERS.map(got),
-            ["/", "10", "5", "2", "3", "15"],
-            "the defaults, as the template had them built in"
+            ["/", "5", "4", "2", "3", "5"],
+            "the built-in monolith's, as its manifest says"
         );
         let text = "services:\n  - name: web\n    build: .\n    route: default\n    health_check: {path: /up, interval: 5s, timeout: 2s, healthy_threshold: 4, unhealthy_threshold: 2}\n    draining: 3s\n";
         let manifest = Manifest::parse(text, "m", Path::new(".")).unwrap();

@@ -333,13 +333,21 @@ mod tests {
     }
 
     /// The lab's target group for like-service, as read (`ours`: with the lab's tag).
+    /// The like-service's group as a split made it: the manifest's health check.
     fn group(ours: bool) -> TargetGroupInfo {
         let tags: &[(&str, &str)] = if ours {
             &[("mysfits:lab", "mysfits")]
         } else {
             &[]
         };
-        crate::commands::ctx::testing::target_group(TG, tags)
+        TargetGroupInfo {
+            health_check: manifest()
+                .service("like-service")
+                .unwrap()
+                .health_check
+                .clone(),
+            ..crate::commands::ctx::testing::target_group(TG, tags)
+        }
     }
 
     /// A listener read with `rules`: (ARN, priority, patterns, target group, weight).
