@@ -12,6 +12,13 @@ use super::Aws;
 /// DeleteObjects takes at most this many keys a call.
 const DELETE_BATCH: usize = 1000;
 
+/// One object of a listing.
+struct Listed {
+    key: String,
+    etag: String,
+    modified: Option<String>,
+}
+
 impl Aws {
     /// Every object's key and ETag (quotes stripped), all pages; `None` when the bucket
     /// does not exist.
@@ -19,20 +26,10 @@ impl Aws {
         &self,
         bucket: &str,
     ) -> Result<Option<BTreeMap<String, String>>, AwsError> {
-        let pages = self.s3.list_objects_v2().bucket(bucket).into_paginator();
-        let objects = all_pages(pages.send(), "list bucket objects", |p| {
-            p.contents()
-                .iter()
-                .filter_map(|o| {
-                    let key = o.key()?.to_string();
-                    Some((key, o.e_tag().unwrap_or_default().trim_matches('"').into()))
-                })
-                .collect()
-        });
-        Ok(objects
-            .await
-            .none_if(|e| e.is_code("NoSuchBucket"))?
-            .map(BTreeMap::from_iter))
+        Ok(self
+            .listing(bucket)
+            .await?
+            .map(|objects| objects.into_iter().map(|o| (o.key, o.etag)).collect()))
     }
 
     /// Every object's key and last-modified time (RFC 3339), all pages, in key order;
@@ -41,16 +38,27 @@ impl Aws {
         &self,
         bucket: &str,
     ) -> Result<Option<Vec<(String, Option<String>)>>, AwsError> {
+        Ok(self
+            .listing(bucket)
+            .await?
+            .map(|objects| objects.into_iter().map(|o| (o.key, o.modified)).collect()))
+    }
+
+    /// ListObjectsV2, all pages.
+    async fn listing(&self, bucket: &str) -> Result<Option<Vec<Listed>>, AwsError> {
         use aws_sdk_s3::primitives::DateTimeFormat;
         let pages = self.s3.list_objects_v2().bucket(bucket).into_paginator();
         let objects = all_pages(pages.send(), "list bucket objects", |p| {
             p.contents()
                 .iter()
                 .filter_map(|o| {
-                    let time = o
-                        .last_modified()
-                        .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok());
-                    Some((o.key()?.to_string(), time))
+                    Some(Listed {
+                        key: o.key()?.to_string(),
+                        etag: o.e_tag().unwrap_or_default().trim_matches('"').into(),
+                        modified: o
+                            .last_modified()
+                            .and_then(|t| t.fmt(DateTimeFormat::DateTime).ok()),
+                    })
                 })
                 .collect::<Vec<_>>()
         });

@@ -209,18 +209,7 @@ async fn delete_stack(
     labels: &std::collections::BTreeMap<String, String>,
 ) -> Result<mysfits_lab::stack::StackEnd, Error> {
     ctx.aws.delete_stack(stack).await?;
-    ctx.aws
-        .wait_stack(
-            stack,
-            labels,
-            &ctx.reporter,
-            crate::aws::poll::STACK_TIMEOUT,
-        )
-        .await
-        .map_err(|source| Error::Wait {
-            stack: stack.to_string(),
-            source,
-        })
+    crate::commands::steps::stack::wait(ctx, stack, labels).await
 }
 
 /// A resource already gone is what we wanted: a re-run after an interrupt must not fail on it.

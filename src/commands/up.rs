@@ -201,19 +201,7 @@ async fn wait(
     ctx: &Ctx<'_>,
     labels: &std::collections::BTreeMap<String, String>,
 ) -> Result<StackEnd, Error> {
-    let stack = ctx.lab.stack();
-    ctx.aws
-        .wait_stack(
-            stack,
-            labels,
-            &ctx.reporter,
-            crate::aws::poll::STACK_TIMEOUT,
-        )
-        .await
-        .map_err(|source| Error::Wait {
-            stack: stack.into(),
-            source,
-        })
+    crate::commands::steps::stack::wait(ctx, ctx.lab.stack(), labels).await
 }
 
 async fn finish_change(

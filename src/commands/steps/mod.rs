@@ -7,4 +7,5 @@ pub mod lab_service;
 pub mod revision;
 pub mod rollout;
 pub mod rules;
+pub mod stack;
 pub mod task;
